@@ -1,0 +1,5 @@
+// index.ts — the entry of the core: re-exports every primitive's functions and every layout
+// constant (as immutable globals, so the runtime can check that TS and wasm agree on layout).
+export * from "./layout";
+export * from "./alloc";
+export * from "./mutex";

@@ -1,0 +1,142 @@
+// layout.ts — offsets and constants of every shared structure in a sabre region.
+//
+// This file compiles as AssemblyScript (into the core) AND as TypeScript (into the runtime):
+// keep it to `export const NAME = <integer expression>;` lines, no types, no imports.
+// A test asserts that every constant here equals the global the wasm module exports.
+//
+// Memory map of a region (one shared WebAssembly.Memory, initial = maximum pages):
+//
+//   0            STATIC_LIMIT   REGION_BASE             HEAP_START                 size
+//   +------------------+-------------+---------------------+--------------------------+
+//   | wasm static data | (reserved)  | region header (128) | allocator heap (blocks)  |
+//   +------------------+-------------+---------------------+--------------------------+
+//
+// Static data (abort strings) is rewritten by every instantiation, so it must end below
+// REGION_BASE (checked at instantiation). Every shared structure lives in the heap.
+
+// ---- status codes returned by core exports (never negative) ----------------------------
+export const OK = 0;             // done
+export const TIMED_OUT = 1;      // the deadline passed first
+export const WOULD_BLOCK = 2;    // try-*: busy / empty / full, nothing changed
+export const CLOSED = 3;         // the structure was closed
+export const NOT_OWNER = 4;      // unlock by a thread that does not hold the lock
+export const OVERFLOW = 5;       // semaphore released past its maximum, nothing changed
+export const NO_MEMORY = 6;      // the region has no free block large enough
+export const BAD_ARGUMENT = 7;   // a size, capacity or offset that cannot be right
+export const CORRUPT = 8;        // a header or block tag that does not match
+export const WOULD_DEADLOCK = 9; // lock requested by the agent that already holds it
+
+// ---- results of wait32 (memory.atomic.wait32) -------------------------------------------
+export const WAIT_WOKEN = 0;
+export const WAIT_NOT_EQUAL = 1;
+export const WAIT_TIMED_OUT = 2;
+
+// ---- tuning -----------------------------------------------------------------------------
+export const CACHE_LINE = 64;
+export const SPIN_LIMIT = 100;   // re-checks before a blocking op parks
+
+// ---- region header ----------------------------------------------------------------------
+export const STATIC_LIMIT = 3072;            // the core's static data must end below this
+export const REGION_BASE = 4096;             // header starts here (page aligned)
+export const REGION_MAGIC = 0x52424153;      // "SABR" little-endian
+export const LAYOUT_VERSION = 1;
+// offsets from REGION_BASE; writer: creator once, then read-only, unless noted
+export const RH_MAGIC = 0;        // u32 REGION_MAGIC, written LAST by create (publishes header)
+export const RH_VERSION = 4;      // u32 LAYOUT_VERSION
+export const RH_SIZE = 8;         // u32 bytes of memory at create (must equal buffer length)
+export const RH_ID = 12;          // u32 random non-zero id, ties handles to their region
+export const RH_HEAP_START = 16;  // u32 first block address
+export const RH_HEAP_END = 20;    // u32 one past the last block
+export const RH_NEXT_AGENT = 24;  // u32 counter handing out agent (owner) ids; atomic add
+export const RH_ALLOC_LOCK = 64;  // mutex (MUTEX_SIZE bytes) guarding the free list
+export const RH_FREE_HEAD = 72;   // u32 address of the first free block, 0 = none; under lock
+export const RH_FREE_BYTES = 76;  // u32 bytes in free blocks (block sizes); under lock, read racy
+export const RH_USED_BLOCKS = 80; // u32 number of allocated blocks; under lock, read racy
+export const REGION_HEADER_SIZE = 128;
+
+// ---- allocator blocks (alloc.ts) ----------------------------------------------------------
+// A block of BLOCK size S (multiple of ALIGN) at address B, with B % ALIGN == ALIGN - 8:
+//   B+0  u32 size | BLOCK_USED          B+4  u32 tag (KIND_* | TAG_MAGIC, 0 when free)
+//   B+8  payload (ALIGN-aligned) ...   B+S-4 u32 footer = size | BLOCK_USED (boundary tag)
+// Free blocks keep free-list links in their payload: B+8 next, B+12 prev (0 = none).
+export const ALLOC_ALIGN = 64;
+export const BLOCK_HEADER = 8;
+export const BLOCK_FOOTER = 4;
+export const BLOCK_OVERHEAD = 12;
+export const BLOCK_MIN = 64;
+export const BLOCK_USED = 1;
+export const BLOCK_SIZE_MASK = -64;       // ~(ALLOC_ALIGN - 1)
+export const BLOCK_TAG = 4;
+export const FREE_NEXT = 8;
+export const FREE_PREV = 12;
+export const HEAP_START = REGION_BASE + REGION_HEADER_SIZE + ALLOC_ALIGN - BLOCK_HEADER;
+
+// ---- kinds: the tag written in a block's header names what lives in it ---------------
+export const TAG_MAGIC = 0x5ab00000;
+export const KIND_RAW = 1;        // Region.alloc() bytes
+export const KIND_MUTEX = 2;
+export const KIND_SEMAPHORE = 3;
+export const KIND_CONDVAR = 4;
+export const KIND_BARRIER = 5;
+export const KIND_RWLOCK = 6;
+export const KIND_RING = 7;
+export const KIND_BYTERING = 8;
+
+// ---- mutex (mutex.ts) ---------------------------------------------------------------------
+export const MUTEX_STATE = 0;     // i32 MUTEX_UNLOCKED / MUTEX_LOCKED / MUTEX_CONTENDED
+export const MUTEX_OWNER = 4;     // i32 agent id of the holder, 0 when unlocked
+export const MUTEX_SIZE = 8;
+export const MUTEX_UNLOCKED = 0;
+export const MUTEX_LOCKED = 1;    // held, nobody parked
+export const MUTEX_CONTENDED = 2; // held, someone may be parked: unlock must notify
+
+// ---- counting semaphore (semaphore.ts) ----------------------------------------------------
+export const SEM_COUNT = 0;       // i32 available permits (>= 0)
+export const SEM_WAITERS = 4;     // i32 agents parked or about to park on SEM_COUNT
+export const SEM_MAX = 8;         // i32 maximum permits (release past it: OVERFLOW)
+export const SEM_SIZE = 12;
+
+// ---- condition variable (condvar.ts) -----------------------------------------------------
+export const CV_SEQ = 0;          // i32 sequence, bumped by every signal/broadcast
+export const CV_WAITERS = 4;      // i32 agents parked on CV_SEQ
+export const CV_SIZE = 8;
+
+// ---- barrier (barrier.ts) ------------------------------------------------------------------
+export const BARRIER_ARRIVED = 0;    // i32 parties arrived in the current generation
+export const BARRIER_GENERATION = 4; // i32 generation, bumped by the last arrival
+export const BARRIER_PARTIES = 8;    // i32 parties per generation (read-only)
+export const BARRIER_SIZE = 12;
+
+// ---- readers-writer lock (rwlock.ts) -----------------------------------------------------
+export const RW_STATE = 0;        // i32: reader count in low bits | RW_WRITER | RW_WRITER_WAITING
+export const RW_WAKE_SEQ = 4;     // i32 bumped on every release that may admit a waiter
+export const RW_WAITERS = 8;      // i32 agents parked on RW_WAKE_SEQ
+export const RW_SIZE = 12;
+export const RW_WRITER = 0x40000000;
+export const RW_WRITER_WAITING = 0x20000000;
+export const RW_READERS_MASK = 0x1fffffff;
+
+// ---- bounded MPMC ring of i32 slots (ring.ts; Vyukov, with crossbeam's re-checks) ---------
+export const RING_ENQ = 0;          // i32 enqueue position (free-running), own line
+export const RING_DEQ = 64;         // i32 dequeue position (free-running), own line
+export const RING_CAPACITY = 128;   // i32 slots, power of two (read-only)
+export const RING_CLOSED = 132;     // i32 0 open / 1 closed
+export const RING_PUSH_WAITERS = 136; // i32 agents parked until a slot frees
+export const RING_POP_WAITERS = 140;  // i32 agents parked until an item arrives
+export const RING_PUSH_SEQ = 144;   // i32 bumped by pops when push waiters exist (park word)
+export const RING_POP_SEQ = 148;    // i32 bumped by pushes when pop waiters exist (park word)
+export const RING_SLOTS = 192;      // slot i at RING_SLOTS + i*RING_SLOT_SIZE: [seq i32][value i32]
+export const RING_SLOT_SIZE = 8;
+export const RING_SLOT_SEQ = 0;
+export const RING_SLOT_VALUE = 4;
+
+// ---- SPSC byte ring of length-prefixed frames (bytering.ts; rigtorp, ringbuf.js) ----------
+export const BR_WRITE = 0;          // u32 producer's published write index (free-running)
+export const BR_READ_CACHE = 4;     // u32 producer-private cache of BR_READ
+export const BR_READ = 64;          // u32 consumer's published read index (free-running)
+export const BR_WRITE_CACHE = 68;   // u32 consumer-private cache of BR_WRITE
+export const BR_CAPACITY = 128;     // u32 data bytes, power of two (read-only)
+export const BR_CLOSED = 132;       // i32 0 open / 1 closed
+export const BR_WAITERS = 136;      // i32 agents parked on BR_WRITE or BR_READ
+export const BR_DATA = 192;         // capacity bytes of data
+export const BR_FRAME_HEADER = 4;   // u32 frame length, frames padded to 4 bytes

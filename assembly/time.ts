@@ -1,0 +1,21 @@
+// time.ts — deadlines for the core's blocking loops.
+//
+// A deadline is an absolute time in milliseconds on the host's monotonic clock (`now`, imported
+// through atom.ts), or +Infinity for "no timeout". The clock is read only on slow paths (about
+// to park), never on an uncontended operation. No shared memory is touched here.
+import { now } from "./atom";
+
+/** `timeoutMs` < 0 or non-finite means forever. */
+export function deadlineOf(timeoutMs: f64): f64 {
+  if (timeoutMs < 0 || !isFinite(timeoutMs)) return Infinity;
+  return now() + timeoutMs;
+}
+
+/** Nanoseconds left before `deadline` for wait32: -1 forever, 0 when it has passed. */
+export function remainingNs(deadline: f64): i64 {
+  if (deadline == Infinity) return -1;
+  const left = deadline - now();
+  if (left <= 0) return 0;
+  const ns = <i64>(left * 1e6);
+  return ns > 0 ? ns : 1;
+}

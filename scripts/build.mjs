@@ -1,0 +1,59 @@
+// build.mjs — builds everything a user needs from the repo's own sources:
+//   1. asc: assembly/ -> build/sabre.wasm (release, -O3) and build/sabre.debug.wasm
+//   2. the release wasm inlined as base64 into src/core-wasm.generated.ts
+//   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks)
+//   4. tsc: .d.ts types -> dist/types/
+// `node scripts/build.mjs wasm` stops after step 2. Run by `npm install` (prepare) and tests.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+const only = process.argv[2];
+
+function step(label, fn) {
+  const t0 = performance.now();
+  process.stdout.write(`build: ${label} ... `);
+  fn();
+  process.stdout.write(`${Math.round(performance.now() - t0)} ms\n`);
+}
+
+function run(bin, args) {
+  execFileSync(process.execPath, [bin, ...args], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+}
+
+const asc = join(dirname(require.resolve("assemblyscript/package.json")), "bin", "asc.js");
+mkdirSync(join(root, "build"), { recursive: true });
+step("asc release", () => run(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", "release"]));
+step("asc debug", () => run(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", "debug"]));
+step("inline wasm", () => {
+  const wasm = readFileSync(join(root, "build", "sabre.wasm"));
+  writeFileSync(
+    join(root, "src", "core-wasm.generated.ts"),
+    "// core-wasm.generated.ts — written by scripts/build.mjs from build/sabre.wasm; do not edit.\n" +
+      `export const CORE_WASM_BASE64 = ${JSON.stringify(wasm.toString("base64"))};\n`,
+  );
+});
+if (only !== "wasm") {
+  const esbuild = await import("esbuild");
+  rmSync(join(root, "dist"), { recursive: true, force: true });
+  step("esbuild", () => {
+    esbuild.buildSync({
+      absWorkingDir: root,
+      entryPoints: { index: "src/index.ts", "node/index": "src/node/index.ts" },
+      outdir: "dist",
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      external: ["node:*"],
+      sourcemap: true,
+      logLevel: "warning",
+    });
+  });
+  step("tsc types", () => run(require.resolve("typescript/bin/tsc"), ["-p", "tsconfig.json"]));
+}

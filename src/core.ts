@@ -1,0 +1,72 @@
+// core.ts — loads the AssemblyScript core and instantiates it once per (thread, memory).
+//
+// The wasm bytes are inlined in the bundle (src/core-wasm.generated.ts, written by
+// scripts/build.mjs), so the core loads the same way in Node, in a bundler and in a browser,
+// with no file or fetch API. The module is compiled once per thread (module-level cache: each
+// thread has its own module scope) and instantiated once per shared memory (WeakMap), so every
+// thread runs its own instance of the same code on the same bytes. The core keeps no mutable
+// globals, so instances agree on everything (DESIGN.md, "The core").
+import { CORE_WASM_BASE64 } from "./core-wasm.generated";
+import * as L from "../assembly/layout";
+import { CorruptRegionError } from "./errors";
+
+/** Exports of the compiled core (assembly/index.ts). Addresses are byte offsets in memory. */
+export interface CoreExports {
+  core_static_end(): number;
+  // region & allocator (alloc.ts)
+  region_init(sizeBytes: number, id: number): number;
+  region_check(sizeBytes: number): number;
+  region_new_agent(): number;
+  region_id(): number;
+  region_free_bytes(): number;
+  region_used_blocks(): number;
+  region_alloc(bytes: number, kind: number, mayBlock: number): number;
+  region_free(payload: number, kind: number, mayBlock: number): number;
+  region_block_kind(payload: number): number;
+  region_block_bytes(payload: number): number;
+  // mutex (mutex.ts)
+  mutex_init(m: number): void;
+  mutex_try_lock(m: number, agent: number): number;
+  mutex_lock_step(m: number, agent: number, parked: number): number;
+  mutex_lock(m: number, agent: number, timeoutMs: number): number;
+  mutex_unlock(m: number, agent: number): number;
+  mutex_owner(m: number): number;
+  // further primitives add their exports here (see each assembly/*.ts header)
+  [name: string]: unknown;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The compiled core module for this thread (compiled on first use, then cached). */
+export function coreModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(decodeBase64(CORE_WASM_BASE64) as BufferSource);
+  return compiled;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, CoreExports>();
+
+const now: () => number =
+  typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
+
+/** This thread's instance of the core on `memory` (instantiated on first use, then cached). */
+export function coreFor(memory: WebAssembly.Memory): CoreExports {
+  let core = instances.get(memory);
+  if (core) return core;
+  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now } });
+  core = instance.exports as unknown as CoreExports;
+  if (core.core_static_end() > L.STATIC_LIMIT) {
+    throw new CorruptRegionError(
+      `the core's static data ends at ${core.core_static_end()}, above STATIC_LIMIT ${L.STATIC_LIMIT}: ` +
+        "it would overwrite the region header; this is a build error in sabre",
+    );
+  }
+  instances.set(memory, core);
+  return core;
+}

@@ -1,0 +1,37 @@
+// handle.ts — the structured-cloneable handle every primitive has, and attaching from one.
+//
+// A primitive's handle is { __sabre: kind, region: RegionHandle, offset }: plain data plus the
+// region's memory, so it crosses threads by postMessage/workerData. `attach` validates it
+// (shape, region header, block kind at offset) before any shared word is touched.
+import { ForeignHandleError } from "./errors";
+import { Region, kindName, type RegionHandle } from "./region";
+
+export interface PrimitiveHandle<Name extends string> {
+  readonly __sabre: Name;
+  readonly region: RegionHandle;
+  readonly offset: number;
+}
+
+export function makeHandle<Name extends string>(name: Name, region: Region, offset: number): PrimitiveHandle<Name> {
+  return Object.freeze({ __sabre: name, region: region.handle, offset });
+}
+
+/** Resolves a handle to its region (attached on this thread) and offset, or throws. */
+export function attach<Name extends string>(
+  handle: PrimitiveHandle<Name>, name: Name, kind: number,
+): { region: Region; offset: number } {
+  const h = handle as Partial<PrimitiveHandle<string>> | null | undefined;
+  if (!h || h.__sabre !== name || !h.region || typeof h.offset !== "number") {
+    throw new ForeignHandleError(
+      `${kindName(kind)}.from expects a ${kindName(kind)} handle (its .handle property), got ${h?.__sabre ? `a ${h.__sabre} handle` : String(h)}`,
+    );
+  }
+  const region = Region.from(h.region);
+  region.expectKind(kind, h.offset, `${kindName(kind)}.from`);
+  return { region, offset: h.offset };
+}
+
+/** Throws unless `a` and `b` live in the same region (e.g. a CondVar and its Mutex). */
+export function expectSameRegion(a: Region, b: Region, what: string): void {
+  if (a !== b) throw new ForeignHandleError(`${what}: both must live in the same region`);
+}

@@ -1,0 +1,7 @@
+// index.ts — the public, platform-neutral entry of sabre ('sabre'). No `node:` import may be
+// reachable from here (a test checks the bundle).
+export { Region, MAX_REGION_BYTES, type RegionHandle, type RegionOptions } from "./region";
+export { Mutex, MutexGuard, type MutexHandle } from "./mutex";
+export type { PrimitiveHandle } from "./handle";
+export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait";
+export * from "./errors";

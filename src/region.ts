@@ -1,0 +1,178 @@
+// region.ts — Region: a shared WebAssembly.Memory with a validated header and an allocator.
+//
+// A region is the unit of sharing: every primitive lives inside one, and a region's `handle`
+// (a plain object holding the memory) crosses to worker threads and Web Workers by
+// postMessage or workerData. The receiver calls `Region.from(handle)`, which validates the
+// header and gives that thread its own instance of the core on the same memory, plus its own
+// agent id (the owner id its locks record). Layout: assembly/layout.ts; allocator: alloc.ts.
+import * as L from "../assembly/layout";
+import { coreFor, type CoreExports } from "./core";
+import {
+  CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
+} from "./errors";
+import { blockingAllowed } from "./wait";
+
+const PAGE = 65536;
+/** Largest region: 1 GiB keeps every address a positive i32 on both sides of the boundary. */
+export const MAX_REGION_BYTES = 1 << 30;
+const DEFAULT_REGION_BYTES = 1 << 20;
+
+/** The structured-cloneable identity of a region. */
+export interface RegionHandle {
+  readonly __sabre: "region";
+  readonly memory: WebAssembly.Memory;
+  readonly id: number;
+}
+
+export interface RegionOptions {
+  /** Heap bytes wanted for primitives and buffers (default 1 MiB, at most 1 GiB). */
+  size?: number;
+}
+
+const attached = new WeakMap<WebAssembly.Memory, Region>();
+
+const KIND_NAMES: Record<number, string> = {
+  [L.KIND_RAW]: "raw block", [L.KIND_MUTEX]: "Mutex", [L.KIND_SEMAPHORE]: "Semaphore",
+  [L.KIND_CONDVAR]: "CondVar", [L.KIND_BARRIER]: "Barrier", [L.KIND_RWLOCK]: "RwLock",
+  [L.KIND_RING]: "RingBuffer", [L.KIND_BYTERING]: "ByteRing",
+};
+
+export function kindName(kind: number): string {
+  return KIND_NAMES[kind] ?? `kind ${kind}`;
+}
+
+export class Region {
+  /** This thread's instance of the core on this region's memory. */
+  readonly core: CoreExports;
+  /** The memory's bytes as 32-bit words, for async parking on the core's words. */
+  readonly words: Int32Array;
+  /** This thread's agent id in this region (recorded as lock owner; never 0). */
+  readonly agent: number;
+  readonly handle: RegionHandle;
+
+  private constructor(readonly memory: WebAssembly.Memory, id: number) {
+    this.core = coreFor(memory);
+    this.words = new Int32Array(memory.buffer);
+    this.agent = this.core.region_new_agent();
+    this.handle = Object.freeze({ __sabre: "region" as const, memory, id });
+  }
+
+  /** Creates a new region with at least `size` bytes of heap. */
+  static create(options: RegionOptions = {}): Region {
+    const size = options.size ?? DEFAULT_REGION_BYTES;
+    if (!Number.isInteger(size) || size < L.BLOCK_MIN || size > MAX_REGION_BYTES - L.HEAP_START) {
+      throw new InvalidArgumentError(
+        `Region size must be an integer from ${L.BLOCK_MIN} to ${MAX_REGION_BYTES - L.HEAP_START} bytes, got ${String(size)}`,
+      );
+    }
+    const pages = Math.ceil((L.HEAP_START + size + L.ALLOC_ALIGN) / PAGE);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const core = coreFor(memory);
+    let id = 0;
+    while (id === 0) id = (Math.random() * 0x7fffffff) | 0;
+    const status = core.region_init(memory.buffer.byteLength, id);
+    if (status !== L.OK) throw new CorruptRegionError(`region_init failed with status ${status}`);
+    const region = new Region(memory, id);
+    attached.set(memory, region);
+    return region;
+  }
+
+  /** Attaches to a region from its handle (cached: one Region per memory per thread). */
+  static from(handle: RegionHandle): Region {
+    const memory = (handle as { memory?: unknown } | null)?.memory;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new ForeignHandleError("Region.from expects a region handle ({ memory, id }) as made by region.handle");
+    }
+    const known = attached.get(memory);
+    if (known) {
+      if (known.handle.id !== handle.id) throw foreignId(handle.id, known.handle.id);
+      return known;
+    }
+    const buffer = memory.buffer as ArrayBufferLike;
+    if (Object.prototype.toString.call(buffer) !== "[object SharedArrayBuffer]") {
+      throw new CorruptRegionError("Region.from: the memory is not shared; regions are made by Region.create");
+    }
+    const core = coreFor(memory);
+    const status = core.region_check(buffer.byteLength);
+    if (status === L.BAD_ARGUMENT) {
+      const version = new Uint32Array(memory.buffer, L.REGION_BASE + L.RH_VERSION, 1)[0];
+      throw new LayoutVersionError(
+        `region has layout version ${version}, this sabre reads version ${L.LAYOUT_VERSION}; use the same sabre version on both sides`,
+      );
+    }
+    if (status !== L.OK) {
+      throw new CorruptRegionError("Region.from: the memory holds no valid sabre region header (wrong memory, or overwritten)");
+    }
+    if (core.region_id() !== handle.id) throw foreignId(handle.id, core.region_id());
+    const region = new Region(memory, handle.id);
+    attached.set(memory, region);
+    return region;
+  }
+
+  /** Bytes of memory in the region (header and heap). */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+  /** Bytes in free blocks (a racy snapshot). */
+  get freeBytes(): number {
+    return this.core.region_free_bytes();
+  }
+  /** Number of allocated blocks (a racy snapshot). */
+  get usedBlocks(): number {
+    return this.core.region_used_blocks();
+  }
+
+  /** Allocates `bytes` zeroed bytes; returns their offset (64-byte aligned). */
+  alloc(bytes: number): number {
+    return this.allocate(L.KIND_RAW, bytes, "Region.alloc");
+  }
+  /** Frees a block from `alloc`; a wrong offset throws and changes nothing. */
+  free(offset: number): void {
+    this.release(L.KIND_RAW, offset, "Region.free");
+  }
+  /** A view of `length` bytes at `offset` (an offset from `alloc`). */
+  bytes(offset: number, length: number): Uint8Array {
+    const usable = this.core.region_block_bytes(offset);
+    if (usable === 0 || !Number.isInteger(length) || length < 0 || length > usable) {
+      throw new InvalidArgumentError(`Region.bytes: ${length} bytes at ${offset} is not inside an allocated block`);
+    }
+    return new Uint8Array(this.memory.buffer, offset, length);
+  }
+
+  /** @internal Allocates a block for a primitive of `kind`. */
+  allocate(kind: number, bytes: number, what: string): number {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > MAX_REGION_BYTES) {
+      throw new InvalidArgumentError(`${what}: byte count must be a non-negative integer, got ${String(bytes)}`);
+    }
+    const offset = this.core.region_alloc(bytes, kind, blockingAllowed ? 1 : 0);
+    if (offset === 0) {
+      throw new RegionFullError(
+        `${what}: no free block of ${bytes} bytes in the region (${this.freeBytes} bytes free in all); create a larger region`,
+      );
+    }
+    return offset;
+  }
+
+  /** @internal Frees a primitive's block; CORRUPT means it was not a live block of `kind`. */
+  release(kind: number, offset: number, what: string): void {
+    const status = this.core.region_free(offset, kind, blockingAllowed ? 1 : 0);
+    if (status !== L.OK) {
+      throw new ForeignHandleError(`${what}: offset ${offset} is not a live ${kindName(kind)} of this region (already freed?)`);
+    }
+  }
+
+  /** @internal Throws unless `offset` holds a live block of `kind`. */
+  expectKind(kind: number, offset: number, what: string): void {
+    const found = Number.isInteger(offset) ? this.core.region_block_kind(offset) : 0;
+    if (found !== kind) {
+      throw new ForeignHandleError(
+        `${what}: the handle points at ${found ? `a ${kindName(found)}` : "no live block"}, not a ${kindName(kind)}; ` +
+          "was it freed, or made in another region?",
+      );
+    }
+  }
+}
+
+function foreignId(got: number, want: number): ForeignHandleError {
+  return new ForeignHandleError(`region handle id ${got} does not match the region in its memory (id ${want}); the handle is stale or forged`);
+}

@@ -1,0 +1,107 @@
+// mutex.test.ts — Mutex through the public entry: lock/unlock, try, timeouts, abort, owner
+// checks, guards, handles across threads, and a real-worker mutual-exclusion stress.
+import { describe, expect, it } from "vitest";
+import {
+  Mutex, Region, DeadlockError, NotOwnerError, TimeoutError, AbortError, ForeignHandleError,
+} from "sabre";
+import { startWorker } from "sabre/node";
+import { stressLevel } from "../fixtures/stress-level";
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
+
+describe("Mutex", () => {
+  it("locks, unlocks and reports its state", () => {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    expect(m.locked).toBe(false);
+    const g = m.lock();
+    expect(m.locked).toBe(true);
+    g.unlock();
+    expect(m.locked).toBe(false);
+    g.unlock(); // a guard releases once only
+    expect(m.locked).toBe(false);
+  });
+
+  it("using guard releases on scope exit", () => {
+    const m = Mutex.create(Region.create());
+    {
+      using _g = m.lock();
+      expect(m.locked).toBe(true);
+    }
+    expect(m.locked).toBe(false);
+  });
+
+  it("tryLock returns undefined while held and never throws for would-block", async () => {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, holdMs: 300 } });
+    await new Promise((r) => worker.once("message", r)); // worker holds the lock now
+    expect(m.tryLock()).toBeUndefined();
+    expect(() => m.lock({ timeout: 20 })).toThrow(TimeoutError);
+    await expect(m.lockAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    const g = await m.lockAsync({ timeout: 10_000 }); // granted when the worker releases
+    expect(m.locked).toBe(true);
+    g.unlock();
+    await exited;
+  });
+
+  it("relocking by the holder throws DeadlockError; unlock by a non-holder throws NotOwnerError", async () => {
+    const m = Mutex.create(Region.create());
+    const g = m.lock();
+    expect(() => m.lock()).toThrow(DeadlockError);
+    expect(() => m.tryLock()).toThrow(DeadlockError);
+    g.unlock();
+    expect(() => m.unlock()).toThrow(NotOwnerError);
+    expect(m.locked).toBe(false);
+  });
+
+  it("an aborted lockAsync rejects with AbortError and leaves the lock usable", async () => {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, holdMs: 200 } });
+    await new Promise((r) => worker.once("message", r));
+    const ac = new AbortController();
+    const p = m.lockAsync({ signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("stop")), 20);
+    await expect(p).rejects.toBeInstanceOf(AbortError);
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(() => m.lock({ signal: aborted.signal })).toThrow(AbortError);
+    const g = await m.lockAsync({ timeout: 10_000 });
+    g.unlock();
+    await exited;
+  });
+
+  it("from() rejects handles of another kind or a freed mutex", () => {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    const again = Mutex.from(m.handle);
+    again.lock().unlock();
+    m.free();
+    expect(() => Mutex.from(m.handle)).toThrow(ForeignHandleError);
+    expect(() => Mutex.from({ __sabre: "semaphore" } as never)).toThrow(ForeignHandleError);
+    expect(() => Mutex.from({ ...m.handle, offset: m.handle.offset + 4 })).toThrow(ForeignHandleError);
+  });
+
+  it("rejects a bad timeout", () => {
+    const m = Mutex.create(Region.create());
+    expect(() => m.lock({ timeout: -1 })).toThrow(/timeout/);
+    expect(() => m.lock({ timeout: Number.NaN })).toThrow(/timeout/);
+  });
+
+  it("N worker threads x M increments under the mutex give exactly N*M", async () => {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    const counterOffset = region.alloc(4);
+    const threads = 4;
+    const iterations = stressLevel(20_000);
+    const workers = Array.from({ length: threads }, (_, i) =>
+      startWorker(fixture("mutex-worker.mjs"), {
+        data: { mutex: m.handle, counterRegion: region.handle, counterOffset, iterations, useAsync: i % 2 === 1 },
+      }),
+    );
+    await Promise.all(workers.map((w) => w.exited));
+    expect(new Int32Array(region.memory.buffer, counterOffset, 1)[0]).toBe(threads * iterations);
+    expect(m.locked).toBe(false);
+  });
+});
