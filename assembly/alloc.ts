@@ -23,7 +23,10 @@
 //   - no two free blocks are adjacent (free coalesces both sides);
 //   - the free list holds exactly the free blocks; RH_FREE_BYTES is the sum of their sizes,
 //     RH_USED_BLOCKS the number of used blocks;
-//   - a used block's tag is TAG_MAGIC | kind, a free block's tag is 0.
+//   - a used block's tag is TAG_MAGIC | kind, a free block's tag is 0;
+//   - boundary tags absorbed by coalescing are zeroed, so a stale address (double free,
+//     use after free) never finds a used header. User bytes left in a free block could still
+//     imitate one: this detects mistakes, it is not a defence against forged memory.
 // Bad input (an address outside the heap, not a used block, or a different kind) returns
 // CORRUPT / BAD_ARGUMENT and changes nothing.
 import { load32, store32, add32 } from "./atom";
@@ -110,6 +113,12 @@ function unlockHeap(): void {
   store<u32>(b, size | used);
   store<u32>(b + BLOCK_TAG, tag);
   store<u32>(b + size - BLOCK_FOOTER, size | used);
+}
+
+// @ts-ignore: decorator
+@inline function wipeHeader(b: u32): void {
+  store<u32>(b, 0);
+  store<u32>(b + BLOCK_TAG, 0);
 }
 
 function unlinkFree(b: u32): void {
@@ -202,16 +211,22 @@ export function region_free(payload: usize, kind: i32, mayBlock: i32): i32 {
   let size = load<u32>(b) & <u32>BLOCK_SIZE_MASK;
   store<u32>(REGION_BASE + RH_FREE_BYTES, load<u32>(REGION_BASE + RH_FREE_BYTES) + size);
   store<u32>(REGION_BASE + RH_USED_BLOCKS, load<u32>(REGION_BASE + RH_USED_BLOCKS) - 1);
+  // Absorbed boundary tags are wiped, so that a stale handle into the merged block can never
+  // look like a live block header again (double free and use-after-free are detected).
   const next = b + size;
   if (next < end && !(load<u32>(next) & BLOCK_USED)) {
     unlinkFree(next);
+    store<u32>(b + size - BLOCK_FOOTER, 0);
     size += load<u32>(next) & <u32>BLOCK_SIZE_MASK;
+    wipeHeader(next);
   }
   if (b > start) {
     const prevWord = load<u32>(b - BLOCK_FOOTER);
     if (!(prevWord & BLOCK_USED)) {
       const prev = b - (prevWord & <u32>BLOCK_SIZE_MASK);
       unlinkFree(prev);
+      store<u32>(b - BLOCK_FOOTER, 0);
+      wipeHeader(b);
       size += prevWord & <u32>BLOCK_SIZE_MASK;
       b = prev;
     }

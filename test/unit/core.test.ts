@@ -1,0 +1,92 @@
+// core.test.ts — checks on the compiled core and the bundles, not on behaviour:
+//   - every layout constant the TypeScript side compiles equals the global the wasm exports;
+//   - `atomic.` appears in assembly/ only in atom.ts (so a test build can instrument atomics);
+//   - the release module has no mutable globals, no allocator, no memory.grow, and its hot
+//     paths compile to atomic instructions;
+//   - no `node:` import is reachable from the platform-neutral entry's bundle.
+// These read build outputs (build/, dist/), which `npm test` makes first.
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as layout from "../../assembly/layout";
+
+const root = new URL("../../", import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+
+function releaseExports(): Record<string, unknown> {
+  const bytes = readFileSync(new URL("build/sabre.wasm", root));
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, now: () => 0 } });
+  return instance.exports as Record<string, unknown>;
+}
+
+/** Function bodies of the release module's text form, by function name. */
+function releaseFunctions(): Map<string, string> {
+  const text = read("build/sabre.wat");
+  const funcs = new Map<string, string>();
+  for (const chunk of text.split("\n (func ").slice(1)) {
+    const name = /^\$(\S+)/.exec(chunk)?.[1];
+    if (name) funcs.set(name.split("/").pop()!, chunk);
+  }
+  return funcs;
+}
+
+describe("compiled core", () => {
+  it("agrees with the TypeScript layout on every constant", () => {
+    const exports = releaseExports();
+    const names = Object.keys(layout);
+    expect(names.length).toBeGreaterThan(50);
+    for (const name of names) {
+      const global = exports[name];
+      expect(global, `wasm export ${name}`).toBeInstanceOf(WebAssembly.Global);
+      expect((global as WebAssembly.Global).value, name).toBe((layout as Record<string, number>)[name]);
+    }
+  });
+
+  it("keeps atomic operations in assembly/atom.ts only", () => {
+    const offenders = readdirSync(new URL("assembly/", root))
+      .filter((f) => f.endsWith(".ts") && f !== "atom.ts")
+      .filter((f) => /\batomic\./.test(read(`assembly/${f}`).replace(/\/\/.*$/gm, "")));
+    expect(offenders).toEqual([]);
+  });
+
+  it("has no mutable globals, no allocator and no memory.grow", () => {
+    const text = read("build/sabre.wat");
+    expect(text).not.toMatch(/\(global \S+ \(mut/);
+    expect(text).not.toMatch(/__new|__alloc|__renew|__realloc|\/rt\/stub\//);
+    expect(text).not.toMatch(/memory\.grow/);
+    expect(text).toMatch(/\(import "env" "memory" \(memory \S+ 1 65536 shared\)\)/);
+  });
+
+  it("compiles hot paths to atomic instructions", () => {
+    const funcs = releaseFunctions();
+    const hot: Record<string, RegExp[]> = {
+      mutex_try_lock: [/i32\.atomic\.rmw\.cmpxchg/],
+      mutex_lock: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.wait32/],
+      mutex_unlock: [/i32\.atomic\.rmw\.sub/, /memory\.atomic\.notify/],
+    };
+    for (const [name, patterns] of Object.entries(hot)) {
+      const body = funcs.get(name);
+      expect(body, `function ${name} in build/sabre.wat`).toBeDefined();
+      for (const p of patterns) expect(body, `${name} uses ${p}`).toMatch(p);
+    }
+  });
+
+  it("keeps the core's static data below the region header", () => {
+    const exports = releaseExports() as { core_static_end(): number };
+    expect(exports.core_static_end()).toBeLessThanOrEqual(layout.STATIC_LIMIT);
+  });
+
+  it("reaches no node: module from the platform-neutral bundle", () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = read(`dist/${file}`);
+      expect(code, `dist/${file}`).not.toMatch(/["']node:[a-z_/]+["']/);
+      for (const m of code.matchAll(/(?:from|import)\s*["']\.\/([^"']+)["']/g)) visit(m[1]);
+    };
+    visit("index.js");
+    expect(seen.size).toBeGreaterThan(1);
+    expect(read("dist/node/index.js")).toMatch(/node:worker_threads/);
+  });
+});

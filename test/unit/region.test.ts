@@ -1,0 +1,132 @@
+// region.test.ts — Region through the public entry: create/attach, header validation, the
+// allocator (alloc/free, coalescing, exhaustion), and attaching from a real worker thread.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
+} from "sabre";
+import { startWorker } from "sabre/node";
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
+
+/** A second memory holding a byte copy of `region`'s memory: same header, new identity. */
+function copyOf(region: Region): WebAssembly.Memory {
+  const pages = region.byteLength / 65536;
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  new Uint8Array(memory.buffer).set(new Uint8Array(region.memory.buffer));
+  return memory;
+}
+
+describe("Region", () => {
+  it("creates a region with the requested heap and attaches to it again", () => {
+    const region = Region.create({ size: 100_000 });
+    expect(region.freeBytes).toBeGreaterThanOrEqual(100_000);
+    expect(region.usedBlocks).toBe(0);
+    expect(Region.from(region.handle)).toBe(region);
+    expect(region.agent).toBeGreaterThan(0);
+  });
+
+  it("rejects bad sizes with a clear error", () => {
+    expect(() => Region.create({ size: -1 })).toThrow(InvalidArgumentError);
+    expect(() => Region.create({ size: 1.5 })).toThrow(/integer/);
+    expect(() => Region.create({ size: 2 ** 31 })).toThrow(InvalidArgumentError);
+  });
+
+  it("attaches to a copy of a valid header, and refuses corrupt, foreign or newer ones", () => {
+    const region = Region.create({ size: 4096 });
+    const copy = copyOf(region);
+    const attached = Region.from({ __sabre: "region", memory: copy, id: region.handle.id });
+    expect(attached).not.toBe(region);
+    expect(attached.freeBytes).toBe(region.freeBytes);
+
+    const wrongId = copyOf(region);
+    expect(() => Region.from({ __sabre: "region", memory: wrongId, id: region.handle.id + 1 })).toThrow(ForeignHandleError);
+
+    const newer = copyOf(region);
+    new Uint32Array(newer.buffer)[(0x1000 + 4) >> 2] = 99; // RH_VERSION
+    expect(() => Region.from({ __sabre: "region", memory: newer, id: region.handle.id })).toThrow(LayoutVersionError);
+
+    const blank = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    expect(() => Region.from({ __sabre: "region", memory: blank, id: 1 })).toThrow(CorruptRegionError);
+    const unshared = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    expect(() => Region.from({ __sabre: "region", memory: unshared, id: 1 })).toThrow(CorruptRegionError);
+    expect(() => Region.from({} as never)).toThrow(ForeignHandleError);
+  });
+
+  it("allocates aligned, zeroed, non-overlapping blocks and coalesces on free", () => {
+    const region = Region.create({ size: 64 * 1024 });
+    const initial = region.freeBytes;
+    const a = region.alloc(10);
+    const b = region.alloc(1000);
+    const c = region.alloc(0);
+    for (const off of [a, b, c]) expect(off % 64).toBe(0);
+    expect(new Set([a, b, c]).size).toBe(3);
+    region.bytes(b, 1000).fill(7);
+    expect(region.bytes(a, 10).every((x) => x === 0)).toBe(true);
+    region.free(b);
+    const d = region.alloc(900); // reuses b's space, zeroed again
+    expect(region.bytes(d, 900).every((x) => x === 0)).toBe(true);
+    region.free(a);
+    region.free(c);
+    region.free(d);
+    expect(region.freeBytes).toBe(initial);
+    expect(region.usedBlocks).toBe(0);
+    expect(() => region.free(d)).toThrow(ForeignHandleError); // double free: refused, nothing changed
+    expect(region.freeBytes).toBe(initial);
+  });
+
+  it("reports exhaustion with RegionFullError and stays usable", () => {
+    const region = Region.create({ size: 8192 });
+    expect(() => region.alloc(1 << 20)).toThrow(RegionFullError);
+    const a = region.alloc(1024);
+    region.free(a);
+  });
+
+  it("matches a model under random alloc/free sequences (no overlap, no leak)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.record({ alloc: fc.integer({ min: 0, max: 3000 }) }), fc.record({ free: fc.nat() })), { maxLength: 60 }),
+        (ops) => {
+          const region = Region.create({ size: 32 * 1024 });
+          const initial = region.freeBytes;
+          const live: { offset: number; size: number; stamp: number }[] = [];
+          let stamp = 1;
+          for (const op of ops) {
+            if ("alloc" in op) {
+              let offset: number;
+              try {
+                offset = region.alloc(op.alloc);
+              } catch (e) {
+                expect(e).toBeInstanceOf(RegionFullError);
+                continue;
+              }
+              const s = stamp++ & 0xff || 1;
+              region.bytes(offset, op.alloc).fill(s);
+              live.push({ offset, size: op.alloc, stamp: s });
+            } else if (live.length > 0) {
+              const [victim] = live.splice(op.free % live.length, 1);
+              region.free(victim.offset);
+            }
+            for (const blk of live) expect(region.bytes(blk.offset, blk.size).every((x) => x === blk.stamp)).toBe(true);
+          }
+          for (const blk of live) region.free(blk.offset);
+          expect(region.freeBytes).toBe(initial);
+          expect(region.usedBlocks).toBe(0);
+        },
+      ),
+      { seed: 20261123, numRuns: 150 },
+    );
+  });
+
+  it("is shared with a worker thread that attaches from the handle", async () => {
+    const region = Region.create({ size: 16 * 1024 });
+    const { worker, exited } = startWorker(fixture("region-worker.mjs"), { data: { region: region.handle } });
+    const reply = await new Promise<{ offset: number; agent: number }>((r) => worker.once("message", r));
+    await exited;
+    expect(reply.agent).not.toBe(region.agent);
+    expect(region.usedBlocks).toBe(1);
+    expect(Array.from(region.bytes(reply.offset, 4))).toEqual([1, 2, 3, 4]);
+    region.free(reply.offset);
+    expect(region.usedBlocks).toBe(0);
+  });
+});
