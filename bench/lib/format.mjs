@@ -21,6 +21,7 @@ export function fmtX(v) {
   if (!Number.isFinite(v)) return "n/a";
   if (v >= 100) return `${v.toFixed(0)}x`;
   if (v >= 10) return `${v.toFixed(1)}x`;
+  if (v < 0.1) return `${v.toPrecision(2)}x`;
   return `${v.toFixed(2)}x`;
 }
 

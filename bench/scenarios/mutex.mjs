@@ -105,6 +105,7 @@ export async function define() {
     ratios.push({ sabre, baseline: "JS CAS acquire + CAS release" });
   }
   return {
+    unit: "lock+unlock/s",
     tasks,
     ratios,
     timeScale: 0.6,

@@ -1,0 +1,90 @@
+// ring.mjs — scenario "ring": i32 items per second from one worker thread to another.
+//
+// Each iteration moves K items (1..K, checked in order by the consumer) and awaits the
+// consumer's "done" (shared-memory control words, not postMessage), so items/s = K / mean
+// iteration time. Producer and consumer are both workers; the main thread only waits.
+//   sabre RingBuffer push/pop        sabre's MPMC ring, one blocking push and pop per item
+//   sabre RingBuffer pushMany/popMany  the same ring, BATCH items per call
+//   plain-JS SPSC ring (baseline)    hand-written rigtorp-style ring (lib/plain-ring.mjs)
+//   postMessage (baseline)           one MessagePort message per number, worker to worker
+// postMessage moves fewer items per iteration (K_MSG) so an iteration stays ~20-50 ms.
+import { MessageChannel } from "node:worker_threads";
+import { Region } from "sabre";
+import { createPlainRing } from "../lib/plain-ring.mjs";
+import { createRing, ringStatus } from "../lib/sabre-ring.mjs";
+import { WorkerGroup } from "../lib/workers.mjs";
+
+export const title = "items/s from one worker thread to another: RingBuffer vs plain-JS ring vs postMessage";
+export const description =
+  "A producer worker sends K i32 items to a consumer worker; one iteration = all K received and checked.";
+
+const K = 1 << 19;
+const K_MSG = 1 << 14;
+const CAPACITY = 4096;
+const BATCH = 256;
+const ringWorker = new URL("../workers/ring-worker.mjs", import.meta.url);
+const messageWorker = new URL("../workers/message-worker.mjs", import.meta.url);
+
+export async function define({ budget }) {
+  const groups = [];
+  const notes = [];
+  const skipped = [];
+  const tasks = [];
+
+  /** A task whose workers start on first use and whose iteration is one round. */
+  function roundTask(name, role, items, specs) {
+    const group = new WorkerGroup(specs);
+    groups.push(group);
+    tasks.push({
+      name, role, async: true, itemsPerSample: items, sampleIs: `moving ${items} items`,
+      beforeAll: () => group.start(),
+      fn: () => group.run(),
+    });
+  }
+
+  const shared = (transport, ring) => [
+    { file: ringWorker, data: { transport, role: "producer", ring, items: K, batch: BATCH } },
+    { file: ringWorker, data: { transport, role: "consumer", ring, items: K, batch: BATCH } },
+  ];
+
+  if (ringStatus.available) {
+    const region = Region.create({ size: 1 << 20 });
+    roundTask("sabre RingBuffer push/pop", "sabre", K, shared("sabre", createRing(region, CAPACITY).handle));
+    roundTask("sabre RingBuffer pushMany/popMany", "sabre", K, shared("sabre-batch", createRing(region, CAPACITY).handle));
+    if (ringStatus.source !== "sabre") notes.push(`RingBuffer from ${ringStatus.source}`);
+  } else {
+    for (const task of ["sabre RingBuffer push/pop", "sabre RingBuffer pushMany/popMany"]) {
+      skipped.push({ task, reason: ringStatus.reason });
+    }
+  }
+  roundTask("plain-JS SPSC ring", "baseline", K, shared("plain", createPlainRing(CAPACITY)));
+
+  const channel = new MessageChannel();
+  roundTask("postMessage (MessageChannel)", "baseline", K_MSG, [
+    { file: messageWorker, data: { role: "producer", port: channel.port1, items: K_MSG }, transfer: [channel.port1] },
+    { file: messageWorker, data: { role: "consumer", port: channel.port2, items: K_MSG }, transfer: [channel.port2] },
+  ]);
+
+  notes.push(
+    `K = ${K} items per iteration for the shared-memory rings (capacity ${CAPACITY}, batch ${BATCH}), ` +
+      `${K_MSG} messages for postMessage; items/s = K / mean iteration time`,
+  );
+  const ratios = [];
+  for (const sabre of ["sabre RingBuffer push/pop", "sabre RingBuffer pushMany/popMany"]) {
+    if (!ringStatus.available) break;
+    ratios.push({ sabre, baseline: "plain-JS SPSC ring", target: { by: "mean", minSpeedup: 1, text: "ring >= plain-JS ring" } });
+    ratios.push({ sabre, baseline: "postMessage (MessageChannel)", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
+  }
+  // Not a sabre figure, but the context for the targets above: what shared memory buys in JS.
+  ratios.push({ sabre: "plain-JS SPSC ring", baseline: "postMessage (MessageChannel)", context: true });
+
+  return {
+    unit: "items/s",
+    tasks,
+    ratios,
+    notes,
+    skipped,
+    timeScale: 2.5,
+    teardown: () => Promise.all(groups.map((g) => g.stop())),
+  };
+}
