@@ -66,7 +66,7 @@ for (const [i, name] of selected.entries()) {
   result.scenarios.push(entry);
   progress.clear();
   printScenario(entry);
-  if (entry.error) failed = true;
+  if (entry.error || entry.failed.length) failed = true;
 }
 progress.stop();
 result.loadAverage.end = loadAverage();
@@ -90,7 +90,8 @@ async function runScenario(name) {
   const mod = await import(`./scenarios/${name}.mjs`);
   const entry = {
     scenario: name, title: mod.title, description: mod.description,
-    notes: [], skipped: [], figures: [], ratios: [], error: undefined,
+    notes: [], skipped: [], failed: [], figures: [], ratios: [], error: undefined,
+    loadAverage: { start: loadAverage(), end: undefined },
   };
   let def;
   try {
@@ -98,10 +99,14 @@ async function runScenario(name) {
     entry.notes.push(...(def.notes ?? []));
     entry.skipped.push(...(def.skipped ?? []));
     entry.unit = def.unit ?? "items/s";
+    entry.benchOptions = def.benchOptions;
     const scale = def.timeScale ?? 1;
     const samples = new Map(def.tasks.map((t) => [t.name, []]));
-    for (let round = 1; round <= options.budget.rounds; round++) {
-      const tasks = round % 2 === 1 ? def.tasks : [...def.tasks].reverse();
+    // A task that throws (a worker crashed, an API mismatch) is reported and dropped; the
+    // scenario's other tasks keep running.
+    let alive = [...def.tasks];
+    for (let round = 1; round <= options.budget.rounds && alive.length > 0; round++) {
+      const tasks = round % 2 === 1 ? alive : [...alive].reverse();
       const bench = new Bench({
         name,
         time: options.budget.time * scale,
@@ -109,7 +114,7 @@ async function runScenario(name) {
         iterations: options.budget.iterations,
         warmupIterations: options.budget.warmupIterations,
         retainSamples: true,
-        throws: true,
+        throws: false,
         ...def.benchOptions,
       });
       for (const t of tasks) {
@@ -119,14 +124,20 @@ async function runScenario(name) {
         task.addEventListener("start", () => progress.set({ round, phase: "run", task: t.name }));
       }
       await bench.run();
+      if (bench.timerOverhead !== undefined) entry.timerOverheadNs = bench.timerOverhead * 1e6;
       for (const t of tasks) {
         const r = bench.getTask(t.name).result;
-        if (r.state !== "completed") throw new Error(`task "${t.name}" ended ${r.state}: ${r.error?.message ?? ""}`);
-        samples.get(t.name).push({ samples: Array.from(r.latency.samples) });
+        if (r.state === "completed") {
+          samples.get(t.name).push({ samples: Float64Array.from(r.latency.samples) });
+        } else {
+          entry.failed.push({ task: t.name, round, state: r.state, error: String(r.error?.stack ?? r.error?.message ?? "") });
+          alive = alive.filter((a) => a !== t);
+          await t.onFailed?.(); // e.g. stop its workers so they cannot load the machine further
+        }
       }
     }
     const figures = new Map();
-    for (const t of def.tasks) {
+    for (const t of alive) {
       const f = taskFigures(t, samples.get(t.name));
       figures.set(t.name, f);
       entry.figures.push({ scenario: name, ...f });
@@ -139,6 +150,7 @@ async function runScenario(name) {
   } catch (error) {
     entry.error = String(error?.stack ?? error);
   } finally {
+    entry.loadAverage.end = loadAverage();
     try {
       await def?.teardown?.();
     } catch (error) {
@@ -152,6 +164,7 @@ function printScenario(entry) {
   console.log(`\n== ${entry.scenario}: ${entry.title}`);
   for (const n of entry.notes) console.log(`   note: ${n}`);
   for (const s of entry.skipped) console.log(`   SKIPPED ${s.task}: ${s.reason}`);
+  for (const f of entry.failed) console.log(`   FAILED ${f.task} (round ${f.round}, dropped): ${f.error.split("\n")[0]}`);
   if (entry.error) {
     console.log(`   ERROR: ${entry.error}`);
     return;

@@ -21,7 +21,7 @@ export function median(values) {
 
 /** Summary of samples in ms, reported in ns. */
 export function summarize(samplesMs) {
-  const s = Float64Array.from(samplesMs).sort();
+  const s = Float64Array.from(samplesMs).sort(); // a sorted copy: callers keep their order
   const n = s.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += s[i];
@@ -38,12 +38,14 @@ export function summarize(samplesMs) {
   };
 }
 
-/** Figures of one task from its rounds: [{ samples: number[] (ms) }]. */
+/** Figures of one task from its rounds: [{ samples: Float64Array (ms) }]. */
 export function taskFigures(task, rounds) {
-  const pooled = [];
+  const pooled = new Float64Array(rounds.reduce((n, r) => n + r.samples.length, 0));
   const perRound = [];
+  let at = 0;
   for (const r of rounds) {
-    for (const v of r.samples) pooled.push(v);
+    pooled.set(r.samples, at);
+    at += r.samples.length;
     const st = summarize(r.samples);
     perRound.push({ meanNs: st.mean, p50Ns: st.p50, p99Ns: st.p99, samples: st.samples });
   }
