@@ -16,7 +16,7 @@
 const HEAD = 0;
 const TAIL = 16;
 const DATA = 32;
-const SPINS = 4096;
+export const SPINS = 4096;
 
 export function createPlainRing(capacity) {
   if (!Number.isInteger(capacity) || capacity < 2 || (capacity & (capacity - 1)) !== 0) {

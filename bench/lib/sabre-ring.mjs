@@ -36,6 +36,19 @@ export function ringFrom(handle) {
 }
 
 /**
+ * An Int32Array of `n` values for pushMany/popMany. sabre's ring reads and writes an
+ * Int32Array that lies on the region's own memory in place (zero copy) and copies any other
+ * array through a small per-object scratch block, so the fast path wants buffers allocated in
+ * the ring's region; `inRegion = false` gives an ordinary array (the copying path).
+ */
+export function batchBuffer(ring, n, inRegion = true) {
+  const region = ring.region;
+  if (!inRegion || !region || typeof region.alloc !== "function") return new Int32Array(n);
+  const offset = region.alloc(n * 4);
+  return new Int32Array(region.memory.buffer, offset, n);
+}
+
+/**
  * The operations the benchmarks use, as plain functions over one ring (closures over a
  * monomorphic receiver: V8 inlines them). pushMany/popMany may move fewer items than asked
  * (none when full/empty); callers loop.

@@ -7,6 +7,9 @@
 //   Atomics.wait/notify (baseline)   hand-written: park on every wait, notify every send
 //   Atomics spin-then-wait (baseline) the same with SPINS re-reads before parking
 //   postMessage (baseline)           MessageChannel between main and the worker, async
+//   sabre tryPop spin, then pop      diagnostic: the same rings, but both sides spin SPINS tryPop
+//                                    calls in JS before the blocking pop, like the spin baseline:
+//                                    tells the ring's cost from the core's (shorter) spin limit
 // Timer overhead is subtracted from samples (tinybench subtractTimerOverhead).
 import { MessageChannel } from "node:worker_threads";
 import { Region } from "sabre";
@@ -21,6 +24,7 @@ const worker = new URL("../workers/pingpong-worker.mjs", import.meta.url);
 const messageWorker = new URL("../workers/message-worker.mjs", import.meta.url);
 const TIMEOUT = { timeout: 10_000 };
 const SABRE = "sabre RingBuffer (blocking pop)";
+const SABRE_SPIN = "sabre tryPop spin, then pop";
 const WAIT = "Atomics.wait/notify";
 const SPIN = "Atomics spin-then-wait";
 const POST = "postMessage (MessageChannel)";
@@ -36,36 +40,40 @@ export async function define() {
   if (available) {
     try {
       const region = Region.create({ size: 1 << 16 });
-      const a = createRing(region, 64);
-      const b = createRing(region, 64);
-      const out = ringOps(a.ring);
-      const back = ringOps(b.ring);
-      const group = new WorkerGroup([{ file: worker, data: { kind: "sabre", a: a.handle, b: b.handle } }]);
-      let seq = 0;
-      tasks.push({
-        name: SABRE, role: "sabre", sampleIs,
-        beforeAll: () => group.start(),
-        onFailed: () => group.stop(),
-        fn: () => {
-          seq = (seq + 1) & 0x3fffffff;
-          out.push(seq);
-          if (back.pop(TIMEOUT) !== seq) throw new Error("sabre ping-pong: wrong echo");
-        },
-      });
-      cleanups.push(async () => {
-        if (group.started) out.push(-1);
-        await group.stop();
-      });
+      for (const [name, kind, spins, role] of [[SABRE, "sabre", 0, "sabre"], [SABRE_SPIN, "sabre-spin", SPINS, "diagnostic"]]) {
+        const a = createRing(region, 64);
+        const b = createRing(region, 64);
+        const out = ringOps(a.ring);
+        const back = ringOps(b.ring);
+        const group = new WorkerGroup([{ file: worker, data: { kind, a: a.handle, b: b.handle } }]);
+        let seq = 0;
+        tasks.push({
+          name, role, sampleIs,
+          beforeAll: () => group.start(),
+          onFailed: () => group.stop(),
+          fn: () => {
+            seq = (seq + 1) & 0x3fffffff;
+            out.push(seq);
+            let v = spins ? back.tryPop() : undefined;
+            for (let i = 1; v === undefined && i < spins; i++) v = back.tryPop();
+            if (v === undefined) v = back.pop(TIMEOUT);
+            if (v !== seq) throw new Error("sabre ping-pong: wrong echo");
+          },
+        });
+        cleanups.push(async () => {
+          if (group.started) out.push(-1);
+          await group.stop();
+        });
+      }
       if (ringStatus.source !== "sabre") notes.push(`RingBuffer from ${ringStatus.source}`);
     } catch (error) {
       available = false;
-      skipped.push({
-        task: SABRE,
-        reason: `creating a RingBuffer failed (${error?.message ?? error}); adapt bench/lib/sabre-ring.mjs to its API`,
-      });
+      tasks.length = 0;
+      const reason = `creating a RingBuffer failed (${error?.message ?? error}); adapt bench/lib/sabre-ring.mjs to its API`;
+      for (const task of [SABRE, SABRE_SPIN]) skipped.push({ task, reason });
     }
   } else {
-    skipped.push({ task: SABRE, reason: ringStatus.reason });
+    for (const task of [SABRE, SABRE_SPIN]) skipped.push({ task, reason: ringStatus.reason });
   }
 
   for (const [name, kind, spins] of [[WAIT, "wait", 0], [SPIN, "spin", SPINS]]) {
@@ -120,6 +128,8 @@ export async function define() {
     ratios.push({ sabre: SABRE, baseline: WAIT, by: "p50", latencyRatios: true });
     ratios.push({ sabre: SABRE, baseline: SPIN, by: "p50", latencyRatios: true });
     ratios.push({ sabre: SABRE, baseline: POST, by: "p50", latencyRatios: true, target: { minSpeedup: 20, text: ">= 20x postMessage (median)" } });
+    ratios.push({ sabre: SABRE_SPIN, baseline: SPIN, by: "p50", latencyRatios: true });
+    ratios.push({ sabre: SABRE_SPIN, baseline: POST, by: "p50", latencyRatios: true });
   }
   ratios.push({ sabre: SPIN, baseline: POST, by: "p50", latencyRatios: true, context: true });
   notes.push("speedup here = baseline round-trip time ÷ sabre's, by median (p50) per round; pooled p99 in its column");

@@ -4,7 +4,12 @@
 // consumer's "done" (shared-memory control words, not postMessage), so items/s = K / mean
 // iteration time. Producer and consumer are both workers; the main thread only waits.
 //   sabre RingBuffer push/pop        sabre's MPMC ring, one blocking push and pop per item
-//   sabre RingBuffer pushMany/popMany  the same ring, BATCH items per call
+//   sabre RingBuffer pushMany/popMany  the same ring, BATCH items per call, buffers in the region
+//   sabre pushMany/popMany (copied)  diagnostic: the same with ordinary Int32Arrays, which the
+//                                    facade copies through its scratch block
+//   sabre tryPush/tryPop, spin then block  diagnostic: one item per call, but waiting like the
+//                                    plain ring (spin 4096 tries in JS, then one blocking call):
+//                                    tells the ring's per-call cost from its waiting policy
 //   plain-JS SPSC ring (baseline)    hand-written rigtorp-style ring (lib/plain-ring.mjs)
 //   postMessage (baseline)           one MessagePort message per number, worker to worker
 // postMessage moves fewer items per iteration (K_MSG) so an iteration stays ~20-50 ms.
@@ -48,13 +53,18 @@ export async function define({ budget }) {
     { file: ringWorker, data: { transport, role: "consumer", ring, items: K, batch: BATCH } },
   ];
 
-  const SABRE_TASKS = [["sabre RingBuffer push/pop", "sabre"], ["sabre RingBuffer pushMany/popMany", "sabre-batch"]];
+  const SABRE_TASKS = [
+    ["sabre RingBuffer push/pop", "sabre", "sabre"],
+    ["sabre RingBuffer pushMany/popMany", "sabre", "sabre-batch"],
+    ["sabre pushMany/popMany (copied arrays)", "diagnostic", "sabre-batch-copy"],
+    ["sabre tryPush/tryPop, spin then block", "diagnostic", "sabre-spin"],
+  ];
   let available = ringStatus.available;
   if (available) {
     try {
       const region = Region.create({ size: 1 << 20 });
-      for (const [task, transport] of SABRE_TASKS) {
-        roundTask(task, "sabre", K, shared(transport, createRing(region, CAPACITY).handle));
+      for (const [task, role, transport] of SABRE_TASKS) {
+        roundTask(task, role, K, shared(transport, createRing(region, CAPACITY).handle));
       }
       if (ringStatus.source !== "sabre") notes.push(`RingBuffer from ${ringStatus.source}`);
     } catch (error) {
@@ -75,6 +85,9 @@ export async function define({ budget }) {
     { file: messageWorker, data: { role: "consumer", port: channel.port2, items: K_MSG }, transfer: [channel.port2] },
   ]);
 
+  if (available) {
+    notes.push("batched tasks: producer and consumer buffers are Int32Arrays on the region's memory (zero copy), except in the (copied arrays) diagnostic");
+  }
   notes.push(
     `K = ${K} items per iteration for the shared-memory rings (capacity ${CAPACITY}, batch ${BATCH}), ` +
       `${K_MSG} messages for postMessage; items/s = K / mean iteration time`,
@@ -84,6 +97,10 @@ export async function define({ budget }) {
     if (!available) break;
     ratios.push({ sabre, baseline: "plain-JS SPSC ring", target: { by: "mean", minSpeedup: 1, text: "ring >= plain-JS ring" } });
     ratios.push({ sabre, baseline: "postMessage (MessageChannel)", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
+  }
+  if (available) {
+    ratios.push({ sabre: "sabre pushMany/popMany (copied arrays)", baseline: "plain-JS SPSC ring" });
+    ratios.push({ sabre: "sabre tryPush/tryPop, spin then block", baseline: "plain-JS SPSC ring" });
   }
   // Not a sabre figure, but the context for the targets above: what shared memory buys in JS.
   ratios.push({ sabre: "plain-JS SPSC ring", baseline: "postMessage (MessageChannel)", context: true });

@@ -1,10 +1,12 @@
 // ring-worker.mjs — one side (producer or consumer) of the "ring" scenario over shared memory:
 // sabre's RingBuffer one item per call ("sabre"), sabre's RingBuffer batched ("sabre-batch"),
-// or the hand-written plain-JS SPSC ring ("plain"). Each round moves items 1..K; the consumer
+// sabre's RingBuffer through tryPush/tryPop spinning like the plain ring ("sabre-spin"),
+// sabre's RingBuffer batched with ordinary arrays ("sabre-batch-copy": copied through the
+// ring's scratch block), or the hand-written plain-JS SPSC ring ("plain"). Each round moves items 1..K; the consumer
 // checks every item (value and order), then reports the round done (lib/control.mjs).
 import { parentPort, workerData } from "node:worker_threads";
 import { finishRound, STOP, waitRound } from "../lib/control.mjs";
-import { PlainRingConsumer, PlainRingProducer } from "../lib/plain-ring.mjs";
+import { PlainRingConsumer, PlainRingProducer, SPINS } from "../lib/plain-ring.mjs";
 
 const { transport, role, ring, items, batch, control } = workerData;
 const words = new Int32Array(control);
@@ -26,9 +28,38 @@ if (transport === "plain") {
     };
   }
 } else {
-  const { ringFrom, ringOps } = await import("../lib/sabre-ring.mjs");
-  const ops = ringOps(ringFrom(ring));
-  if (transport === "sabre") {
+  const { batchBuffer, ringFrom, ringOps } = await import("../lib/sabre-ring.mjs");
+  const attached = ringFrom(ring);
+  const ops = ringOps(attached);
+  const inRegion = transport === "sabre-batch";
+  if (transport === "sabre-spin") {
+    // diagnostic: the plain ring's waiting policy on sabre's ring: try calls, spinning up to
+    // SPINS fruitless attempts in JS before one blocking call (which may park in the core)
+    if (role === "producer") {
+      produce = (k) => {
+        for (let i = 1; i <= k; i++) {
+          if (ops.tryPush(i)) continue;
+          let spins = 0;
+          while (!ops.tryPush(i)) {
+            if (++spins === SPINS) {
+              ops.push(i);
+              break;
+            }
+          }
+        }
+      };
+    } else {
+      consume = (k) => {
+        let errors = 0;
+        for (let i = 1; i <= k; i++) {
+          let v = ops.tryPop();
+          for (let spins = 0; v === undefined; ) v = ++spins === SPINS ? ops.pop() : ops.tryPop();
+          if (v !== i) errors++;
+        }
+        return errors;
+      };
+    }
+  } else if (transport === "sabre") {
     if (role === "producer") {
       produce = (k) => {
         for (let i = 1; i <= k; i++) ops.push(i);
@@ -43,7 +74,7 @@ if (transport === "plain") {
   } else if (role === "producer") {
     // batched: pushMany as much of a batch as fits; when the ring is full (0 pushed), one
     // blocking push lets the ring's own spin-then-park do the waiting.
-    const buf = new Int32Array(batch);
+    const buf = batchBuffer(attached, batch, inRegion);
     produce = (k) => {
       for (let base = 1; base <= k; base += batch) {
         const n = Math.min(batch, k - base + 1);
@@ -57,7 +88,7 @@ if (transport === "plain") {
       }
     };
   } else {
-    const buf = new Int32Array(batch);
+    const buf = batchBuffer(attached, batch, inRegion);
     consume = (k) => {
       let errors = 0;
       let next = 1;
