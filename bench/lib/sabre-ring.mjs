@@ -49,6 +49,25 @@ export function batchBuffer(ring, n, inRegion = true) {
 }
 
 /**
+ * Diagnostic only: the ring's core exports called directly, without the facade, or
+ * undefined when the build has none by these names (`ring_try_push(ring, value)` and
+ * `ring_try_pop(ring, outAddress)`, status 0 = OK, the popped value at outAddress).
+ */
+export function coreOps(ring) {
+  const region = ring.region;
+  const core = region?.core;
+  if (!core || typeof core.ring_try_push !== "function" || typeof core.ring_try_pop !== "function") return undefined;
+  const offset = ring.offset;
+  const out = region.alloc(64);
+  const words = region.words;
+  const slot = out >> 2;
+  return {
+    tryPush: (v) => core.ring_try_push(offset, v) === 0,
+    tryPop: () => (core.ring_try_pop(offset, out) === 0 ? words[slot] : undefined),
+  };
+}
+
+/**
  * The operations the benchmarks use, as plain functions over one ring (closures over a
  * monomorphic receiver: V8 inlines them). pushMany/popMany may move fewer items than asked
  * (none when full/empty); callers loop.
