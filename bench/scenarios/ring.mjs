@@ -1,0 +1,117 @@
+// ring.mjs — scenario "ring": i32 items per second from one worker thread to another.
+//
+// Each iteration moves K items (1..K, checked in order by the consumer) and awaits the
+// consumer's "done" (shared-memory control words, not postMessage), so items/s = K / mean
+// iteration time. Producer and consumer are both workers; the main thread only waits.
+//   sabre RingBuffer push/pop        sabre's MPMC ring, one blocking push and pop per item
+//   sabre RingBuffer pushMany/popMany  the same ring, BATCH items per call, buffers in the region
+//   sabre pushMany/popMany (copied)  diagnostic: the same with ordinary Int32Arrays, which the
+//                                    facade copies through its scratch block
+//   sabre tryPush/tryPop, spin then block  diagnostic: one item per call, but waiting like the
+//                                    plain ring (spin 4096 tries in JS, then one blocking call):
+//                                    tells the ring's per-call cost from its waiting policy
+//   plain-JS SPSC ring (baseline)    hand-written rigtorp-style ring (lib/plain-ring.mjs)
+//   postMessage (baseline)           one MessagePort message per number, worker to worker
+// postMessage moves fewer items per iteration (K_MSG) so an iteration stays ~20-50 ms.
+import { MessageChannel } from "node:worker_threads";
+import { Region } from "sabre";
+import { createPlainRing } from "../lib/plain-ring.mjs";
+import { createRing, ringStatus } from "../lib/sabre-ring.mjs";
+import { WorkerGroup } from "../lib/workers.mjs";
+
+export const title = "items/s from one worker thread to another: RingBuffer vs plain-JS ring vs postMessage";
+export const description =
+  "A producer worker sends K i32 items to a consumer worker; one iteration = all K received and checked.";
+
+const K = 1 << 19;
+const K_MSG = 1 << 14;
+const CAPACITY = 4096;
+const BATCH = 256;
+const ringWorker = new URL("../workers/ring-worker.mjs", import.meta.url);
+const messageWorker = new URL("../workers/message-worker.mjs", import.meta.url);
+
+export async function define({ budget }) {
+  const groups = [];
+  const notes = [];
+  const skipped = [];
+  const tasks = [];
+
+  /** A task whose workers start on first use and whose iteration is one round. */
+  function roundTask(name, role, items, specs) {
+    const group = new WorkerGroup(specs);
+    groups.push(group);
+    tasks.push({
+      name, role, async: true, itemsPerSample: items, sampleIs: `moving ${items} items`,
+      beforeAll: () => group.start(),
+      fn: () => group.run(),
+      onFailed: () => group.stop(),
+    });
+  }
+
+  const shared = (transport, ring) => [
+    { file: ringWorker, data: { transport, role: "producer", ring, items: K, batch: BATCH } },
+    { file: ringWorker, data: { transport, role: "consumer", ring, items: K, batch: BATCH } },
+  ];
+
+  const SABRE_TASKS = [
+    ["sabre RingBuffer push/pop", "sabre", "sabre"],
+    ["sabre RingBuffer pushMany/popMany", "sabre", "sabre-batch"],
+    ["sabre pushMany/popMany (copied arrays)", "diagnostic", "sabre-batch-copy"],
+    ["sabre tryPush/tryPop, spin then block", "diagnostic", "sabre-spin"],
+  ];
+  let available = ringStatus.available;
+  if (available) {
+    try {
+      const region = Region.create({ size: 1 << 20 });
+      for (const [task, role, transport] of SABRE_TASKS) {
+        roundTask(task, role, K, shared(transport, createRing(region, CAPACITY).handle));
+      }
+      if (ringStatus.source !== "sabre") notes.push(`RingBuffer from ${ringStatus.source}`);
+    } catch (error) {
+      available = false;
+      tasks.length = 0;
+      groups.length = 0;
+      const reason = `creating a RingBuffer failed (${error?.message ?? error}); adapt bench/lib/sabre-ring.mjs to its API`;
+      for (const [task] of SABRE_TASKS) skipped.push({ task, reason });
+    }
+  } else {
+    for (const [task] of SABRE_TASKS) skipped.push({ task, reason: ringStatus.reason });
+  }
+  roundTask("plain-JS SPSC ring", "baseline", K, shared("plain", createPlainRing(CAPACITY)));
+
+  const channel = new MessageChannel();
+  roundTask("postMessage (MessageChannel)", "baseline", K_MSG, [
+    { file: messageWorker, data: { role: "producer", port: channel.port1, items: K_MSG }, transfer: [channel.port1] },
+    { file: messageWorker, data: { role: "consumer", port: channel.port2, items: K_MSG }, transfer: [channel.port2] },
+  ]);
+
+  if (available) {
+    notes.push("batched tasks: producer and consumer buffers are Int32Arrays on the region's memory (zero copy), except in the (copied arrays) diagnostic");
+  }
+  notes.push(
+    `K = ${K} items per iteration for the shared-memory rings (capacity ${CAPACITY}, batch ${BATCH}), ` +
+      `${K_MSG} messages for postMessage; items/s = K / mean iteration time`,
+  );
+  const ratios = [];
+  for (const sabre of ["sabre RingBuffer push/pop", "sabre RingBuffer pushMany/popMany"]) {
+    if (!available) break;
+    ratios.push({ sabre, baseline: "plain-JS SPSC ring", target: { by: "mean", minSpeedup: 1, text: "ring >= plain-JS ring" } });
+    ratios.push({ sabre, baseline: "postMessage (MessageChannel)", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
+  }
+  if (available) {
+    ratios.push({ sabre: "sabre pushMany/popMany (copied arrays)", baseline: "plain-JS SPSC ring" });
+    ratios.push({ sabre: "sabre tryPush/tryPop, spin then block", baseline: "plain-JS SPSC ring" });
+  }
+  // Not a sabre figure, but the context for the targets above: what shared memory buys in JS.
+  ratios.push({ sabre: "plain-JS SPSC ring", baseline: "postMessage (MessageChannel)", context: true });
+
+  return {
+    unit: "items/s",
+    tasks,
+    ratios,
+    notes,
+    skipped,
+    timeScale: 2.5,
+    teardown: () => Promise.all(groups.map((g) => g.stop())),
+  };
+}
