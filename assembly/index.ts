@@ -3,3 +3,4 @@
 export * from "./layout";
 export * from "./alloc";
 export * from "./mutex";
+export * from "./semaphore";

@@ -5,3 +5,4 @@ export { Mutex, MutexGuard, type MutexHandle } from "./mutex";
 export type { PrimitiveHandle } from "./handle";
 export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait";
 export * from "./errors";
+export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "./semaphore";
