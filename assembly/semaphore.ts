@@ -37,8 +37,10 @@
 //   v = load(SEM_COUNT); r = sem_acquire_step(s, n, parked)
 //   OK -> acquired (deregistered);  WOULD_BLOCK -> registered: park while SEM_COUNT == v, then
 //   repeat with parked = 1;  giving up (timeout, abort) -> sem_acquire_cancel(s, n).
-//   Reading v before the step makes the park safe: any release after that read changes the
-//   word, so the park returns at once or is notified.
+//   Reading v before the step makes the park safe: a release after that read changes the
+//   word, so the park returns at once or is notified (the waiter is registered). If the word
+//   came back to v meanwhile (a release, then an acquire by someone else), the released
+//   permits were taken: sleeping on is right, and the next release will notify.
 import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, OVERFLOW, BAD_ARGUMENT, SPIN_LIMIT,

@@ -11,7 +11,7 @@ import { InvalidArgumentError, NotOwnerError, throwStatus } from "./errors";
 import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "./handle";
 import type { Mutex } from "./mutex";
 import type { Region } from "./region";
-import { parkAlive, stepAndPark } from "./step-wait";
+import { parkAlive } from "./step-wait";
 import {
   checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
 } from "./wait";
@@ -23,17 +23,22 @@ function notOwner(what: string): NotOwnerError {
 }
 
 /**
- * Relocks `mutex` for its holder-to-be without timeout or signal, parking with parkAlive (so a
- * worker awaiting waitAsync stays alive) on the mutex word with the core's mutex_lock_step.
+ * Relocks `mutex` without timeout or signal, with the mutex's own async protocol (step, then
+ * park while MUTEX_STATE == MUTEX_CONTENDED, as Mutex.lockAsync), parking with parkAlive so a
+ * worker awaiting waitAsync stays alive. (Not the generic stepAndPark: the mutex word goes
+ * back to a value read before the step — 0 after an unlock — and parking on it could sleep
+ * through the unlock's single notify.)
  */
 async function relock(mutex: Mutex): Promise<void> {
   const { core, words, agent } = mutex.region;
-  const status = await stepAndPark({
-    words, index: (mutex.offset + L.MUTEX_STATE) >> 2, what: "CondVar.waitAsync (relock)", ms: -1, deadline: Infinity,
-    step: (parked) => core.mutex_lock_step(mutex.offset, agent, parked),
-    cancel: () => L.TIMED_OUT, // never called: no timeout, no signal
-  });
-  if (status !== L.OK) throwStatus(status, "CondVar.waitAsync (relock)");
+  const what = "CondVar.waitAsync (relock)";
+  const index = (mutex.offset + L.MUTEX_STATE) >> 2;
+  for (let parked = 0; ; parked = 1) {
+    const status = core.mutex_lock_step(mutex.offset, agent, parked);
+    if (status === L.OK) return;
+    if (status !== L.WOULD_BLOCK) throwStatus(status, what);
+    await parkAlive(words, index, L.MUTEX_CONTENDED, Infinity, what);
+  }
 }
 
 export class CondVar {

@@ -5,7 +5,11 @@
 // or registers the caller as a waiter and returns WOULD_BLOCK. The caller then parks on the
 // primitive's park word while it still holds the value read BEFORE the step: every change
 // the step could have missed comes after that read, so the park returns at once or is
-// notified (the notifier sees the registration). After a wake-up the step runs again with
+// notified (the notifier sees the registration). The word may also come back to the value
+// read (ABA) before the park: the pattern is only for words where that means "nothing for
+// you": monotonic sequences (CondVar, RwLock), the barrier's generation|arrived word, the
+// semaphore count (a permit released and taken again by another agent). Not for the mutex
+// word, whose unlock returns it to 0 with one notify. After a wake-up the step runs again with
 // parked = 1. Giving up (timeout after one last step, or abort) calls the primitive's cancel
 // export, which deregisters; a cancel that finds the operation completed meanwhile (a barrier
 // generation that passed) returns OK and the wait counts as a success.
