@@ -42,6 +42,13 @@ function isCount(n: unknown, min: number): n is number {
   return typeof n === "number" && Number.isInteger(n) && n >= min && n <= MAX_I32;
 }
 
+/** Lets `acquire({ timeout })` mean `acquire(1, { timeout })`. */
+function args(n: number | WaitOptions | undefined, options: WaitOptions | undefined): [unknown, WaitOptions | undefined] {
+  if (n === undefined) return [1, options];
+  if (typeof n === "object" && n !== null) return [1, n];
+  return [n, options];
+}
+
 export class Semaphore {
   readonly handle: SemaphoreHandle;
   /** The maximum number of permits (fixed at creation). */
@@ -88,9 +95,13 @@ export class Semaphore {
   }
 
   /** Takes `n` permits (default 1), blocking this thread until available or the timeout passes. */
-  acquire(n = 1, options?: WaitOptions): void {
-    checkBlocking("Semaphore.acquire", options);
-    this.permits(n, "Semaphore.acquire");
+  acquire(n?: number | WaitOptions, options?: WaitOptions): void {
+    const [count, opts] = args(n, options);
+    checkBlocking("Semaphore.acquire", opts);
+    this.acquireBlocking(this.permits(count, "Semaphore.acquire"), opts);
+  }
+
+  private acquireBlocking(n: number, options: WaitOptions | undefined): void {
     const ms = timeoutMs(options);
     const status = this.region.core.sem_acquire(this.offset, n, ms);
     if (status === L.OK) return;
@@ -108,10 +119,11 @@ export class Semaphore {
   }
 
   /** Takes `n` permits without blocking the thread: parks with Atomics.waitAsync. */
-  async acquireAsync(n = 1, options?: WaitOptions): Promise<void> {
+  async acquireAsync(count?: number | WaitOptions, opts?: WaitOptions): Promise<void> {
     const what = "Semaphore.acquireAsync";
+    const [wanted, options] = args(count, opts);
     throwIfAborted(what, options?.signal);
-    this.permits(n, what);
+    const n = this.permits(wanted, what);
     const ms = timeoutMs(options);
     const { core, words } = this.region;
     const status = await stepAndPark({
@@ -123,15 +135,20 @@ export class Semaphore {
   }
 
   /** `acquire(n)` as a guard: `using permit = sem.hold()` releases the permits at scope exit. */
-  hold(n = 1, options?: WaitOptions): Permit {
-    this.acquire(n, options);
-    return new Permit(this, n);
+  hold(n?: number | WaitOptions, options?: WaitOptions): Permit {
+    const [count, opts] = args(n, options);
+    checkBlocking("Semaphore.hold", opts);
+    const permits = this.permits(count, "Semaphore.hold");
+    this.acquireBlocking(permits, opts);
+    return new Permit(this, permits);
   }
 
   /** `acquireAsync(n)` as a guard. */
-  async holdAsync(n = 1, options?: WaitOptions): Promise<Permit> {
-    await this.acquireAsync(n, options);
-    return new Permit(this, n);
+  async holdAsync(n?: number | WaitOptions, options?: WaitOptions): Promise<Permit> {
+    const [count, opts] = args(n, options);
+    const permits = this.permits(count, "Semaphore.holdAsync");
+    await this.acquireAsync(permits, opts);
+    return new Permit(this, permits);
   }
 
   /** `tryAcquire(n)` as a guard, or undefined. */

@@ -68,9 +68,16 @@ describe("Semaphore", () => {
     expect(() => sem.acquire(1, { timeout: 0 })).toThrow(TimeoutError);
     await expect(sem.acquireAsync(1, { timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
     await expect(sem.acquireAsync(2, { timeout: 0 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(() => sem.acquire({ timeout: 5 })).toThrow(TimeoutError); // options alone: n = 1
+    await expect(sem.holdAsync({ timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
     sem.release();
     expect(sem.count).toBe(1);
     expect(sem.tryAcquire()).toBe(true);
+    sem.release();
+    const permit = await sem.holdAsync({ timeout: 1000 });
+    expect([permit.permits, sem.count]).toEqual([1, 0]);
+    permit.release();
+    expect(sem.count).toBe(1);
   });
 
   it("acquireAsync is granted by a later release on the same thread, n > 1 and n = 1 mixed", async () => {
