@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Barrier, CondVar, Mutex, Region, RwLock, Semaphore } from "sabre";
 import { startWorker } from "sabre/node";
-import { stressLevel } from "../fixtures/stress-level";
+import { stressLevel, stressMultiplier } from "../fixtures/stress-level";
 
 const fixture = new URL("../fixtures/sync-stress-worker.mjs", import.meta.url);
 const SEED = 0x5ab12e;
@@ -22,7 +22,7 @@ async function run(data: Array<Record<string, unknown>>): Promise<void> {
   await Promise.all(data.map((d, i) => startWorker(fixture, { data: { seed: SEED + i, workers, ...d } }).exited));
 }
 
-describe("sync primitives under worker threads", () => {
+describe("sync primitives under worker threads", { timeout: 30_000 * stressMultiplier() }, () => {
   it("a semaphore of P permits never admits more than P (k-permit acquires mixed in)", async () => {
     const region = Region.create();
     const permits = 2;

@@ -7,7 +7,8 @@ import { startWorker } from "sabre/node";
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("Barrier", () => {
+// a lost wake-up hangs a test: fail it in 20 s rather than the default 60 s
+describe("Barrier", { timeout: 20_000 }, () => {
   it("a barrier of one passes at once, as leader, and counts generations", () => {
     const b = Barrier.create(Region.create(), 1);
     expect(b.parties).toBe(1);

@@ -11,7 +11,8 @@ const message = (w: { once(e: "message", f: (m: unknown) => void): unknown }) =>
   new Promise<unknown>((resolve) => w.once("message", resolve));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("CondVar", () => {
+// a lost wake-up hangs a test: fail it in 20 s rather than the default 60 s
+describe("CondVar", { timeout: 20_000 }, () => {
   it("signal and broadcast without waiters are no-ops; waiters is 0", () => {
     const cv = CondVar.create(Region.create());
     cv.signal();

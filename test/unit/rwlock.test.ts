@@ -11,7 +11,8 @@ const message = (w: { once(e: "message", f: (m: unknown) => void): unknown }) =>
   new Promise<unknown>((resolve) => w.once("message", resolve));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("RwLock", () => {
+// a lost wake-up hangs a test: fail it in 20 s rather than the default 60 s
+describe("RwLock", { timeout: 20_000 }, () => {
   it("many readers or one writer; guards release once", () => {
     const lock = RwLock.create(Region.create());
     const r1 = lock.read();

@@ -11,7 +11,8 @@ const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url
 const message = (w: { once(e: "message", f: (m: unknown) => void): unknown }) =>
   new Promise<unknown>((resolve) => w.once("message", resolve));
 
-describe("Semaphore", () => {
+// a lost wake-up hangs a test: fail it in 20 s rather than the default 60 s
+describe("Semaphore", { timeout: 20_000 }, () => {
   it("counts permits: acquire, tryAcquire, release, n > 1", () => {
     const sem = Semaphore.create(Region.create(), { initial: 2, max: 3 });
     expect(sem.count).toBe(2);
