@@ -160,3 +160,8 @@ export function barrier_arrived(b: usize): i32 {
 export function barrier_generation(b: usize): i32 {
   return generationOf(load32(b + BARRIER_STATE));
 }
+
+/** Agents registered as waiting (racy snapshot; tests and diagnostics). */
+export function barrier_waiters(b: usize): i32 {
+  return load32(b + BARRIER_WAITERS);
+}

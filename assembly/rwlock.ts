@@ -236,3 +236,9 @@ export function rw_readers(rw: usize): i32 {
 export function rw_writer(rw: usize): i32 {
   return (load32(rw + RW_STATE) & RW_WRITER) != 0 ? load32(rw + RW_OWNER) : 0;
 }
+
+/** Agents registered as waiting: readers plus writers (racy snapshot; tests and diagnostics). */
+export function rw_waiters(rw: usize): i32 {
+  const writers = (load32(rw + RW_STATE) & RW_WRITERS_WAITING_MASK) / RW_WRITER_WAITING_ONE;
+  return load32(rw + RW_READERS_WAITING) + writers;
+}

@@ -96,6 +96,11 @@ export class Barrier {
     return this.region.core.barrier_generation(this.offset);
   }
 
+  /** Threads registered as waiting (parked or about to park; a racy snapshot). */
+  get waiters(): number {
+    return this.region.core.barrier_waiters(this.offset);
+  }
+
   /** Returns the barrier's memory to the region. Nobody may wait on it. */
   free(): void {
     this.region.release(L.KIND_BARRIER, this.offset, "Barrier.free");

@@ -58,6 +58,7 @@ export interface CoreExports {
   barrier_parties(b: number): number;
   barrier_arrived(b: number): number;
   barrier_generation(b: number): number;
+  barrier_waiters(b: number): number;
   // readers-writer lock (rwlock.ts)
   rw_init(rw: number): void;
   rw_try_read(rw: number, agent: number): number;
@@ -72,6 +73,7 @@ export interface CoreExports {
   rw_write_unlock(rw: number, agent: number): number;
   rw_readers(rw: number): number;
   rw_writer(rw: number): number;
+  rw_waiters(rw: number): number;
   // further primitives add their exports here (see each assembly/*.ts header)
   [name: string]: unknown;
 }

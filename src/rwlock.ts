@@ -151,6 +151,11 @@ export class RwLock {
     return this.region.core.rw_writer(this.offset) !== 0;
   }
 
+  /** Threads registered as waiting, readers and writers (a racy snapshot). */
+  get waiters(): number {
+    return this.region.core.rw_waiters(this.offset);
+  }
+
   /** Returns the lock's memory to the region. It must be unlocked and unused everywhere. */
   free(): void {
     this.region.release(L.KIND_RWLOCK, this.offset, "RwLock.free");

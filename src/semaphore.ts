@@ -170,6 +170,11 @@ export class Semaphore {
     return this.region.core.sem_count(this.offset);
   }
 
+  /** Threads registered as waiting for permits (a racy snapshot). */
+  get waiters(): number {
+    return this.region.core.sem_waiters(this.offset);
+  }
+
   /** Returns the semaphore's memory to the region. Nobody may use it afterwards. */
   free(): void {
     this.region.release(L.KIND_SEMAPHORE, this.offset, "Semaphore.free");

@@ -37,6 +37,7 @@ describe("sync primitives under worker threads", { timeout: 30_000 * stressMulti
     expect(stats.words[MAX_SEEN]).toBeLessThanOrEqual(permits);
     expect(stats.words[INSIDE]).toBe(0);
     expect(sem.count).toBe(permits);
+    expect(sem.waiters).toBe(0);
     if (process.env.SABRE_STRESS_VERBOSE) console.log(`semaphore: ${stats.words[CONTENDED]} contended acquires`);
   });
 
@@ -54,6 +55,7 @@ describe("sync primitives under worker threads", { timeout: 30_000 * stressMulti
     expect(stats.words[LEADERS]).toBe(2 * rounds);
     expect(barrier.generation).toBe((2 * rounds) % 65536);
     expect(barrier.arrived).toBe(0);
+    expect(barrier.waiters).toBe(0);
   });
 
   it("producer/consumer under Mutex + CondVar moves every item exactly once", async () => {
@@ -101,5 +103,6 @@ describe("sync primitives under worker threads", { timeout: 30_000 * stressMulti
     expect(stats.words[WRITERS_IN] + stats.words[READERS_IN]).toBe(0);
     expect(lock.readers).toBe(0);
     expect(lock.writeLocked).toBe(false);
+    expect(lock.waiters).toBe(0);
   });
 });

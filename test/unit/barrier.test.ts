@@ -37,6 +37,7 @@ describe("Barrier", { timeout: 20_000 }, () => {
     await expect(b.waitAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
     expect(b.arrived).toBe(0);
     expect(b.generation).toBe(0);
+    expect(b.waiters).toBe(0);
     const first = b.waitAsync({ timeout: 10_000 });
     await sleep(5);
     expect(b.arrived).toBe(1);
@@ -54,6 +55,7 @@ describe("Barrier", { timeout: 20_000 }, () => {
     ac.abort(new Error("stop"));
     await expect(p).rejects.toBeInstanceOf(AbortError);
     expect(b.arrived).toBe(0);
+    expect(b.waiters).toBe(0);
     const aborted = new AbortController();
     aborted.abort();
     expect(() => b.wait({ signal: aborted.signal })).toThrow(AbortError);

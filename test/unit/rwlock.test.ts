@@ -57,6 +57,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
     expect(() => lock.write({ timeout: 0 })).toThrow(TimeoutError);
     await expect(lock.readAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
     await expect(lock.writeAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(lock.waiters).toBe(0); // every timed-out waiter deregistered
     const r = await lock.readAsync({ timeout: 10_000 }); // granted at the worker's unlock
     expect(lock.readers).toBe(1);
     r.unlock();
@@ -99,6 +100,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
     ac.abort(new Error("stop"));
     await expect(pr).rejects.toBeInstanceOf(AbortError);
     await expect(pw).rejects.toBeInstanceOf(AbortError);
+    expect(lock.waiters).toBe(0);
     await holder.exited;
     lock.read().unlock();
     lock.write().unlock();

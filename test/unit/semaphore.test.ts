@@ -71,6 +71,7 @@ describe("Semaphore", { timeout: 20_000 }, () => {
     await expect(sem.acquireAsync(2, { timeout: 0 })).rejects.toBeInstanceOf(TimeoutError);
     expect(() => sem.acquire({ timeout: 5 })).toThrow(TimeoutError); // options alone: n = 1
     await expect(sem.holdAsync({ timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(sem.waiters).toBe(0); // every timed-out waiter deregistered
     sem.release();
     expect(sem.count).toBe(1);
     expect(sem.tryAcquire()).toBe(true);
@@ -102,6 +103,7 @@ describe("Semaphore", { timeout: 20_000 }, () => {
     const p = sem.acquireAsync(1, { signal: ac.signal });
     setTimeout(() => ac.abort(new Error("stop")), 10);
     await expect(p).rejects.toBeInstanceOf(AbortError);
+    expect(sem.waiters).toBe(0);
     sem.release();
     expect(sem.count).toBe(1);
     const aborted = new AbortController();
