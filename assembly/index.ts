@@ -3,3 +3,7 @@
 export * from "./layout";
 export * from "./alloc";
 export * from "./mutex";
+export * from "./semaphore";
+export * from "./condvar";
+export * from "./barrier";
+export * from "./rwlock";

@@ -91,30 +91,41 @@ export const MUTEX_LOCKED = 1;    // held, nobody parked
 export const MUTEX_CONTENDED = 2; // held, someone may be parked: unlock must notify
 
 // ---- counting semaphore (semaphore.ts) ----------------------------------------------------
-export const SEM_COUNT = 0;       // i32 available permits (>= 0)
-export const SEM_WAITERS = 4;     // i32 agents parked or about to park on SEM_COUNT
-export const SEM_MAX = 8;         // i32 maximum permits (release past it: OVERFLOW)
-export const SEM_SIZE = 12;
+export const SEM_COUNT = 0;       // i32 available permits, 0..SEM_MAX; the park word
+export const SEM_WAITERS = 4;     // i32 agents registered to park on SEM_COUNT (any n)
+export const SEM_MAX = 8;         // i32 maximum permits, >= 1 (read-only after init)
+export const SEM_BULK_WAITERS = 12; // i32 registered agents that want n > 1 permits
+export const SEM_SIZE = 16;
 
 // ---- condition variable (condvar.ts) -----------------------------------------------------
-export const CV_SEQ = 0;          // i32 sequence, bumped by every signal/broadcast
-export const CV_WAITERS = 4;      // i32 agents parked on CV_SEQ
+export const CV_SEQ = 0;          // i32 sequence, bumped by every signal/broadcast; the park word
+export const CV_WAITERS = 4;      // i32 agents registered to park on CV_SEQ
 export const CV_SIZE = 8;
 
 // ---- barrier (barrier.ts) ------------------------------------------------------------------
-export const BARRIER_ARRIVED = 0;    // i32 parties arrived in the current generation
-export const BARRIER_GENERATION = 4; // i32 generation, bumped by the last arrival
-export const BARRIER_PARTIES = 8;    // i32 parties per generation (read-only)
+export const BARRIER_STATE = 0;      // i32 generation (high 16 bits) | arrived (low 16); park word
+export const BARRIER_PARTIES = 4;    // i32 parties per generation, 1..BARRIER_PARTIES_MAX (read-only)
+export const BARRIER_WAITERS = 8;    // i32 agents registered to park on BARRIER_STATE
 export const BARRIER_SIZE = 12;
+export const BARRIER_ARRIVED_MASK = 0xffff;        // BARRIER_STATE bits: arrivals this generation
+export const BARRIER_GENERATION_ONE = 0x10000;     // BARRIER_STATE: +1 generation (wraps at 2^16)
+export const BARRIER_GENERATION_SHIFT = 16;        // BARRIER_STATE >>> this = generation
+export const BARRIER_PARTIES_MAX = 0xffff;
+export const BARRIER_LEADER = 32;    // status of barrier_wait/_step: passed, and this caller arrived last
+export const BARRIER_TICKET_GENERATION = 0xffff;   // barrier_arrive ticket bits: the generation joined
+export const BARRIER_TICKET_LEADER = 0x10000;      // barrier_arrive ticket bit: this arrival was the last
 
 // ---- readers-writer lock (rwlock.ts) -----------------------------------------------------
-export const RW_STATE = 0;        // i32: reader count in low bits | RW_WRITER | RW_WRITER_WAITING
-export const RW_WAKE_SEQ = 4;     // i32 bumped on every release that may admit a waiter
-export const RW_WAITERS = 8;      // i32 agents parked on RW_WAKE_SEQ
-export const RW_SIZE = 12;
-export const RW_WRITER = 0x40000000;
-export const RW_WRITER_WAITING = 0x20000000;
-export const RW_READERS_MASK = 0x1fffffff;
+export const RW_STATE = 0;        // i32: readers (low 16 bits) | waiting writers (14 bits) | RW_WRITER
+export const RW_OWNER = 4;        // i32 agent id of the writer holding the lock, 0 otherwise
+export const RW_READ_SEQ = 8;     // i32 bumped when parked readers may enter; readers park here
+export const RW_WRITE_SEQ = 12;   // i32 bumped when a parked writer may enter; writers park here
+export const RW_READERS_WAITING = 16; // i32 readers registered to park on RW_READ_SEQ
+export const RW_SIZE = 20;
+export const RW_READERS_MASK = 0x0000ffff;          // RW_STATE bits: readers holding the lock
+export const RW_WRITER_WAITING_ONE = 0x00010000;    // RW_STATE: +1 registered (waiting) writer
+export const RW_WRITERS_WAITING_MASK = 0x3fff0000;  // RW_STATE bits: registered writers
+export const RW_WRITER = 0x40000000;                // RW_STATE bit: a writer holds the lock
 
 // ---- bounded MPMC ring of i32 slots (ring.ts; Vyukov, with crossbeam's re-checks) ---------
 export const RING_ENQ = 0;          // i32 enqueue position (free-running), own line

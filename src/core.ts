@@ -31,6 +31,49 @@ export interface CoreExports {
   mutex_lock(m: number, agent: number, timeoutMs: number): number;
   mutex_unlock(m: number, agent: number): number;
   mutex_owner(m: number): number;
+  // counting semaphore (semaphore.ts)
+  sem_init(s: number, initial: number, max: number): number;
+  sem_try_acquire(s: number, n: number): number;
+  sem_acquire_step(s: number, n: number, parked: number): number;
+  sem_acquire_cancel(s: number, n: number): number;
+  sem_acquire(s: number, n: number, timeoutMs: number): number;
+  sem_release(s: number, n: number): number;
+  sem_count(s: number): number;
+  sem_max(s: number): number;
+  sem_waiters(s: number): number;
+  // condition variable (condvar.ts)
+  cv_init(cv: number): void;
+  cv_wait(cv: number, m: number, agent: number, timeoutMs: number): number;
+  cv_wait_begin(cv: number, m: number, agent: number): number;
+  cv_wait_end(cv: number): void;
+  cv_signal(cv: number): void;
+  cv_broadcast(cv: number): void;
+  cv_waiters(cv: number): number;
+  // barrier (barrier.ts)
+  barrier_init(b: number, parties: number): number;
+  barrier_wait(b: number, timeoutMs: number): number;
+  barrier_arrive(b: number): number;
+  barrier_wait_step(b: number, ticket: number, parked: number): number;
+  barrier_cancel(b: number, ticket: number): number;
+  barrier_parties(b: number): number;
+  barrier_arrived(b: number): number;
+  barrier_generation(b: number): number;
+  barrier_waiters(b: number): number;
+  // readers-writer lock (rwlock.ts)
+  rw_init(rw: number): void;
+  rw_try_read(rw: number, agent: number): number;
+  rw_read_step(rw: number, agent: number, parked: number): number;
+  rw_read_cancel(rw: number): number;
+  rw_read(rw: number, agent: number, timeoutMs: number): number;
+  rw_read_unlock(rw: number): number;
+  rw_try_write(rw: number, agent: number): number;
+  rw_write_step(rw: number, agent: number, parked: number): number;
+  rw_write_cancel(rw: number): number;
+  rw_write(rw: number, agent: number, timeoutMs: number): number;
+  rw_write_unlock(rw: number, agent: number): number;
+  rw_readers(rw: number): number;
+  rw_writer(rw: number): number;
+  rw_waiters(rw: number): number;
   // further primitives add their exports here (see each assembly/*.ts header)
   [name: string]: unknown;
 }

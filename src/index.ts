@@ -5,3 +5,7 @@ export { Mutex, MutexGuard, type MutexHandle } from "./mutex";
 export type { PrimitiveHandle } from "./handle";
 export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait";
 export * from "./errors";
+export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "./semaphore";
+export { CondVar, type CondVarHandle } from "./condvar";
+export { Barrier, type BarrierHandle, type BarrierResult } from "./barrier";
+export { RwLock, ReadGuard, WriteGuard, type RwLockHandle } from "./rwlock";

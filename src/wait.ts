@@ -87,27 +87,21 @@ export function parkAsync(
   if (!waitAsync) return pollWhileEqual(words, index, expected, deadline, what, signal);
   const r = waitAsync(words, index, expected, left);
   if (!r.async) return Promise.resolve(r.value === "timed-out" ? "timed-out" : "woken");
-  // A pending waitAsync does not keep Node's event loop alive (Node 24: a worker whose only
-  // pending work is this wait exits with code 13, "unsettled top-level await"). A ref'd
-  // timer does, until the wait settles.
-  const keepAlive = setInterval(noop, 0x3fffffff);
-  if (!signal) {
-    return r.value.then((v) => {
-      clearInterval(keepAlive);
-      return v === "ok" ? "woken" : "timed-out";
-    });
-  }
+  // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
+  // only it exits with code 13); hold a timer until the wait settles or is aborted.
+  const keepAlive = setTimeout(() => {}, 0x7fffffff);
+  const value = r.value.finally(() => clearTimeout(keepAlive));
+  if (!signal) return value.then((v) => (v === "ok" ? "woken" : "timed-out"));
   return new Promise((resolve, reject) => {
     let settled = false;
     const onAbort = () => {
       if (settled) return;
       settled = true;
-      clearInterval(keepAlive);
+      clearTimeout(keepAlive);
       reject(abortError(what, signal));
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    r.value.then((v) => {
-      clearInterval(keepAlive);
+    value.then((v) => {
       signal.removeEventListener("abort", onAbort);
       if (settled) {
         if (v === "ok") Atomics.notify(words, index, 1); // pass on the wake-up we no longer need
@@ -118,8 +112,6 @@ export function parkAsync(
     });
   });
 }
-
-function noop(): void {}
 
 /** Fallback without Atomics.waitAsync: re-check with exponential backoff (0.05 ms .. 20 ms). */
 async function pollWhileEqual(

@@ -1,0 +1,182 @@
+// semaphore.ts — Semaphore: a counting semaphore in shared memory (facade over
+// assembly/semaphore.ts).
+//
+// `acquire(n)` takes n permits at once (all or none), blocking inside the core; `acquireAsync`
+// runs the core's step and parks with Atomics.waitAsync on SEM_COUNT; `tryAcquire` never
+// blocks and never throws for "no permits". `release(n)` past the maximum throws
+// SemaphoreOverflowError and changes nothing. Permits have no owner: any thread may release.
+// Not FIFO: a waiter may be overtaken by a thread that arrives while permits are available.
+import * as L from "../assembly/layout";
+import { InvalidArgumentError, throwStatus } from "./errors";
+import { attach, makeHandle, type PrimitiveHandle } from "./handle";
+import type { Region } from "./region";
+import { stepAndPark } from "./step-wait";
+import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
+
+export type SemaphoreHandle = PrimitiveHandle<"semaphore">;
+
+export interface SemaphoreOptions {
+  /** Permits available at creation (default: `max`). */
+  initial?: number;
+  /** Most permits the semaphore may hold (default 1: a binary semaphore); at most 2^31 - 1. */
+  max?: number;
+}
+
+/** `n` permits held; released once, when disposed (`using permit = sem.hold()`) or released. */
+export class Permit implements Disposable {
+  #released = false;
+  constructor(private readonly semaphore: Semaphore, readonly permits: number) {}
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.semaphore.release(this.permits);
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+const MAX_I32 = 0x7fffffff;
+
+function isCount(n: unknown, min: number): n is number {
+  return typeof n === "number" && Number.isInteger(n) && n >= min && n <= MAX_I32;
+}
+
+/** Lets `acquire({ timeout })` mean `acquire(1, { timeout })`. */
+function args(n: number | WaitOptions | undefined, options: WaitOptions | undefined): [unknown, WaitOptions | undefined] {
+  if (n === undefined) return [1, options];
+  if (typeof n === "object" && n !== null) return [1, n];
+  return [n, options];
+}
+
+export class Semaphore {
+  readonly handle: SemaphoreHandle;
+  /** The maximum number of permits (fixed at creation). */
+  readonly max: number;
+  private constructor(readonly region: Region, readonly offset: number) {
+    this.handle = makeHandle("semaphore", region, offset);
+    this.max = region.core.sem_max(offset);
+  }
+
+  /** Allocates a semaphore with `initial` permits (default `max`) of at most `max` (default 1). */
+  static create(region: Region, options: SemaphoreOptions = {}): Semaphore {
+    const max = options.max ?? Math.max(1, options.initial ?? 1);
+    const initial = options.initial ?? max;
+    if (!isCount(max, 1)) {
+      throw new InvalidArgumentError(`Semaphore.create: max must be an integer from 1 to ${MAX_I32}, got ${String(max)}`);
+    }
+    if (!isCount(initial, 0) || initial > max) {
+      throw new InvalidArgumentError(
+        `Semaphore.create: initial must be an integer from 0 to max (${max}), got ${String(initial)}`,
+      );
+    }
+    const offset = region.allocate(L.KIND_SEMAPHORE, L.SEM_SIZE, "Semaphore.create");
+    const status = region.core.sem_init(offset, initial, max);
+    if (status !== L.OK) {
+      region.release(L.KIND_SEMAPHORE, offset, "Semaphore.create");
+      throwStatus(status, "Semaphore.create");
+    }
+    return new Semaphore(region, offset);
+  }
+
+  /** Attaches to a semaphore from its handle (from another thread, or this one). */
+  static from(handle: SemaphoreHandle): Semaphore {
+    const { region, offset } = attach(handle, "semaphore", L.KIND_SEMAPHORE);
+    return new Semaphore(region, offset);
+  }
+
+  private permits(n: unknown, what: string): number {
+    if (!isCount(n, 1) || n > this.max) {
+      throw new InvalidArgumentError(
+        `${what}: the number of permits must be an integer from 1 to the maximum (${this.max}), got ${String(n)}`,
+      );
+    }
+    return n;
+  }
+
+  /** Takes `n` permits (default 1), blocking this thread until available or the timeout passes. */
+  acquire(n?: number | WaitOptions, options?: WaitOptions): void {
+    const [count, opts] = args(n, options);
+    checkBlocking("Semaphore.acquire", opts);
+    this.acquireBlocking(this.permits(count, "Semaphore.acquire"), opts);
+  }
+
+  private acquireBlocking(n: number, options: WaitOptions | undefined): void {
+    const ms = timeoutMs(options);
+    const status = this.region.core.sem_acquire(this.offset, n, ms);
+    if (status === L.OK) return;
+    if (status === L.TIMED_OUT) throw timeoutError("Semaphore.acquire", ms);
+    throwStatus(status, "Semaphore.acquire");
+  }
+
+  /** Takes `n` permits if available now; false (nothing taken) otherwise. */
+  tryAcquire(n = 1): boolean {
+    this.permits(n, "Semaphore.tryAcquire");
+    const status = this.region.core.sem_try_acquire(this.offset, n);
+    if (status === L.OK) return true;
+    if (status === L.WOULD_BLOCK) return false;
+    throwStatus(status, "Semaphore.tryAcquire");
+  }
+
+  /** Takes `n` permits without blocking the thread: parks with Atomics.waitAsync. */
+  async acquireAsync(count?: number | WaitOptions, opts?: WaitOptions): Promise<void> {
+    const what = "Semaphore.acquireAsync";
+    const [wanted, options] = args(count, opts);
+    throwIfAborted(what, options?.signal);
+    const n = this.permits(wanted, what);
+    const ms = timeoutMs(options);
+    const { core, words } = this.region;
+    const status = await stepAndPark({
+      words, index: (this.offset + L.SEM_COUNT) >> 2, what, ms, deadline: deadlineFrom(ms), signal: options?.signal,
+      step: (parked) => core.sem_acquire_step(this.offset, n, parked),
+      cancel: () => core.sem_acquire_cancel(this.offset, n),
+    });
+    if (status !== L.OK) throwStatus(status, what);
+  }
+
+  /** `acquire(n)` as a guard: `using permit = sem.hold()` releases the permits at scope exit. */
+  hold(n?: number | WaitOptions, options?: WaitOptions): Permit {
+    const [count, opts] = args(n, options);
+    checkBlocking("Semaphore.hold", opts);
+    const permits = this.permits(count, "Semaphore.hold");
+    this.acquireBlocking(permits, opts);
+    return new Permit(this, permits);
+  }
+
+  /** `acquireAsync(n)` as a guard. */
+  async holdAsync(n?: number | WaitOptions, options?: WaitOptions): Promise<Permit> {
+    const [count, opts] = args(n, options);
+    const permits = this.permits(count, "Semaphore.holdAsync");
+    await this.acquireAsync(permits, opts);
+    return new Permit(this, permits);
+  }
+
+  /** `tryAcquire(n)` as a guard, or undefined. */
+  tryHold(n = 1): Permit | undefined {
+    return this.tryAcquire(n) ? new Permit(this, n) : undefined;
+  }
+
+  /** Returns `n` permits (default 1); past the maximum throws SemaphoreOverflowError, nothing changed. */
+  release(n = 1): void {
+    if (!isCount(n, 1)) {
+      throw new InvalidArgumentError(`Semaphore.release: the number of permits must be a positive integer, got ${String(n)}`);
+    }
+    const status = this.region.core.sem_release(this.offset, n);
+    if (status !== L.OK) throwStatus(status, "Semaphore.release");
+  }
+
+  /** Permits available now (a racy snapshot). */
+  get count(): number {
+    return this.region.core.sem_count(this.offset);
+  }
+
+  /** Threads registered as waiting for permits (a racy snapshot). */
+  get waiters(): number {
+    return this.region.core.sem_waiters(this.offset);
+  }
+
+  /** Returns the semaphore's memory to the region. Nobody may use it afterwards. */
+  free(): void {
+    this.region.release(L.KIND_SEMAPHORE, this.offset, "Semaphore.free");
+  }
+}
