@@ -11,9 +11,8 @@ import { InvalidArgumentError, NotOwnerError, throwStatus } from "./errors";
 import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "./handle";
 import type { Mutex } from "./mutex";
 import type { Region } from "./region";
-import { parkAlive } from "./step-wait";
 import {
-  checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
+  checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
 } from "./wait";
 
 export type CondVarHandle = PrimitiveHandle<"condvar">;
@@ -22,23 +21,9 @@ function notOwner(what: string): NotOwnerError {
   return new NotOwnerError(`${what}: the calling thread must hold the mutex it passes (lock it first)`);
 }
 
-/**
- * Relocks `mutex` without timeout or signal, with the mutex's own async protocol (step, then
- * park while MUTEX_STATE == MUTEX_CONTENDED, as Mutex.lockAsync), parking with parkAlive so a
- * worker awaiting waitAsync stays alive. (Not the generic stepAndPark: the mutex word goes
- * back to a value read before the step — 0 after an unlock — and parking on it could sleep
- * through the unlock's single notify.)
- */
+/** Relocks `mutex` after a wait, with no timeout or signal: the caller must get it back. */
 async function relock(mutex: Mutex): Promise<void> {
-  const { core, words, agent } = mutex.region;
-  const what = "CondVar.waitAsync (relock)";
-  const index = (mutex.offset + L.MUTEX_STATE) >> 2;
-  for (let parked = 0; ; parked = 1) {
-    const status = core.mutex_lock_step(mutex.offset, agent, parked);
-    if (status === L.OK) return;
-    if (status !== L.WOULD_BLOCK) throwStatus(status, what);
-    await parkAlive(words, index, L.MUTEX_CONTENDED, Infinity, what);
-  }
+  await mutex.lockAsync();
 }
 
 export class CondVar {
@@ -99,7 +84,7 @@ export class CondVar {
     let failure: unknown;
     let woke: "woken" | "timed-out" = "woken";
     try {
-      woke = await parkAlive(words, index, seen, deadline, what, options?.signal);
+      woke = await parkAsync(words, index, seen, deadline, what, options?.signal);
     } catch (error) {
       failure = error;
     }

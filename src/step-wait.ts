@@ -14,9 +14,7 @@
 // export, which deregisters; a cancel that finds the operation completed meanwhile (a barrier
 // generation that passed) returns OK and the wait counts as a success.
 //
-// Keep-alive: in Node, a pending Atomics.waitAsync does not keep the event loop alive, so a
-// worker whose only pending work is an awaited acquireAsync would exit (code 13, unsettled
-// top-level await) instead of waiting. `parkAlive` holds a timer for the duration of a park.
+// Keep-alive while parked (Node does not count a pending Atomics.waitAsync) is parkAsync's job.
 import * as L from "../assembly/layout";
 import { parkAsync, timeoutError } from "./wait";
 
@@ -34,20 +32,6 @@ export interface StepWait {
   readonly signal?: AbortSignal;
 }
 
-const KEEP_ALIVE_MS = 0x7fffffff;
-
-/** parkAsync that keeps the event loop alive while parked (see the header). */
-export async function parkAlive(
-  words: Int32Array, index: number, expected: number, deadline: number, what: string, signal?: AbortSignal,
-): Promise<"woken" | "timed-out"> {
-  const timer = setTimeout(() => {}, KEEP_ALIVE_MS);
-  try {
-    return await parkAsync(words, index, expected, deadline, what, signal);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Runs step/park until the step returns something other than WOULD_BLOCK; returns that. */
 export async function stepAndPark(w: StepWait): Promise<number> {
   let parked = 0;
@@ -58,7 +42,7 @@ export async function stepAndPark(w: StepWait): Promise<number> {
     parked = 1;
     let woke: "woken" | "timed-out";
     try {
-      woke = await parkAlive(w.words, w.index, seen, w.deadline, w.what, w.signal);
+      woke = await parkAsync(w.words, w.index, seen, w.deadline, w.what, w.signal);
     } catch (error) {
       if (w.cancel() === L.OK) return L.OK;
       throw error;
