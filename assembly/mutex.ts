@@ -92,7 +92,11 @@ export function mutex_unlock(m: usize, agent: i32): i32 {
   // publish: the holder's writes happen-before the next acquirer's cas/xchg that sees 0
   if (sub32(m + MUTEX_STATE, 1) != MUTEX_LOCKED) {
     store32(m + MUTEX_STATE, MUTEX_UNLOCKED);
-    notify(m + MUTEX_STATE, 1);
+    // Seeded bug, model bug build only (test/model/mutex.test.ts must find it): an unlock
+    // that forgets to wake the parked waiter. Never defined by the release target.
+    if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_NO_WAKE))) {
+      notify(m + MUTEX_STATE, 1);
+    }
   }
   return OK;
 }
