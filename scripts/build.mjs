@@ -9,7 +9,7 @@
 // `node scripts/build.mjs wasm` stops after step 2; `node scripts/build.mjs model` does only
 // step 5. Run by `npm install` (prepare) and tests.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
@@ -36,10 +36,19 @@ mkdirSync(join(root, "build"), { recursive: true });
 // The model builds: every atomic of assembly/atom.ts calls the imports model.yield /
 // model.wait, which asyncify lets unwind (suspend) and rewind (resume) the instance.
 const MODEL_FEATURES = ["threads", "bulk-memory", "sign-ext", "mutable-globals", "nontrapping-float-to-int"];
+// A model build is skipped while it is newer than every input (assembly/, asconfig, this file).
+function inputsTime() {
+  const files = readdirSync(join(root, "assembly")).map((f) => join(root, "assembly", f));
+  files.push(join(root, "asconfig.json"), fileURLToPath(import.meta.url));
+  return Math.max(...files.map((f) => statSync(f).mtimeMs));
+}
 function buildModels() {
   const targets = Object.keys(JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8")).targets)
     .filter((t) => t === "model" || t.startsWith("model-bug-"));
+  const newest = inputsTime();
   for (const target of targets) {
+    const out = join(root, "build", `sabre.${target}.wasm`);
+    if (existsSync(out) && statSync(out).mtimeMs > newest) continue;
     const pre = join("build", `sabre.${target}.pre.wasm`);
     step(`asc ${target} + asyncify`, () => {
       run(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", target, "--outFile", pre]);

@@ -12,7 +12,8 @@
 //   - no lost wake-up / no deadlock: the scheduler reports threads blocked forever;
 //   - linearizability of every lock / try_lock / unlock against mutexSpec;
 //   - at the end: counter == critical sections entered; both mutexes free, no owner.
-// Seeded bug: build model-bug-mutex-no-wake (unlock forgets notify) must be found.
+// Seeded bugs that must be found: model-bug-mutex-no-wake (unlock forgets notify) and
+// model-bug-mutex-relock-cas (a woken waiter re-acquires with cas(0, 1) instead of xchg(2)).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
 import { modelExecutions, modelSuite, mutexSpec, seededBug, type ModelTest, type VThread } from "./harness";
@@ -88,10 +89,17 @@ function mutexTest(build: string): ModelTest<Ctx, State> {
 }
 
 describe("model: mutex", () => {
-  modelSuite(mutexTest("model"), { executions: modelExecutions(6000), file: import.meta.url });
+  modelSuite(mutexTest("model"), { executions: modelExecutions(30_000), file: import.meta.url });
   seededBug(mutexTest("model-bug-mutex-no-wake"), {
     executions: modelExecutions(6000),
     expect: ["deadlock"],
+    file: import.meta.url,
+  });
+  seededBug(mutexTest("model-bug-mutex-relock-cas"), {
+    executions: modelExecutions(6000),
+    // the waiter whose wake-up was lost sleeps forever (deadlock), or, when the lock is
+    // held uncontended, spins on wait(2) returning not-equal (livelock)
+    expect: ["deadlock", "livelock"],
     file: import.meta.url,
   });
 });

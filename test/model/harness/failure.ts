@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeTrace, encodeTrace } from "./strategies";
-import type { Failure, Violation } from "./scheduler";
+import type { Failure, LogEntry, Violation } from "./scheduler";
 import { describeOp } from "./linearizability";
 import { OP_NAMES } from "./vthread";
 
@@ -28,27 +28,31 @@ export function failureDir(): string {
 }
 
 export function writeFailure(failure: Failure, testFile: string): string {
-  const path = join(failureDir(), `${failure.test.replace(/[^A-Za-z0-9_.-]+/g, "-")}.json`);
+  const path = join(failureDir(), `${failure.test.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^-|-$/g, "")}.json`);
   const rel = isAbsolute(testFile) ? testFile.replace(root, "") : testFile;
   const file: FailureFile = {
     format: "sabre-model-failure/1",
     ...failure,
     trace: encodeTrace(failure.trace),
-    log: failure.log.map((e) =>
-      [
-        `#${e.step}`.padEnd(6),
-        `t${e.thread}`,
-        e.op.padEnd(7),
-        e.ptr !== undefined ? `@${e.ptr}` : "",
-        e.before !== undefined ? `(was ${e.before})` : "",
-        e.note ?? "",
-      ].filter(Boolean).join(" "),
-    ),
+    log: failure.log.map(formatLogEntry),
     replay: `SABRE_MODEL_REPLAY=${path} npx vitest run ${rel}`,
   };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(file, null, 1) + "\n");
   return path;
+}
+
+/** One step of the log: `#12   t1 cas     @4288 (was 1)` = step 12, thread 1 did a cas on
+ * the word at byte 4288, which held 1 before. */
+export function formatLogEntry(e: LogEntry): string {
+  return [
+    `#${e.step}`.padEnd(6),
+    `t${e.thread}`,
+    e.op.padEnd(7),
+    e.ptr !== undefined ? `@${e.ptr}` : "",
+    e.before !== undefined ? `(was ${e.before})` : "",
+    e.note ?? "",
+  ].filter(Boolean).join(" ");
 }
 
 export function readFailure(path: string): FailureFile & { traceSteps: number[] } {

@@ -44,7 +44,7 @@ export function modelModule(build: string): WebAssembly.Module {
     } catch {
       throw new Error(`${url.pathname} is missing: run \`node scripts/build.mjs model\` (or npm test) first`);
     }
-    m = new WebAssembly.Module(bytes);
+    m = new WebAssembly.Module(bytes as BufferSource);
     modules.set(build, m);
   }
   return m;
@@ -132,6 +132,8 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
   /** totals over all executions of this model */
   totalSteps = 0;
   executions = 0;
+  /** what the executions covered: "op -> result" counts, waits that blocked, wakes, timeouts */
+  readonly coverage = new Map<string, number>();
 
   constructor(readonly test: ModelTest<C, S>) {
     if (test.threads < 1 || test.threads > MAX_THREADS) throw new Error(`threads must be 1..${MAX_THREADS}`);
@@ -163,6 +165,7 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
       if (w.pendingPtr === ptr) {
         this.waiters.splice(i, 1);
         w.state = "ready";
+        this.count("futex: woken");
         w.pendingOp = OP.RESUME;
         w.resumeValue = L.WAIT_WOKEN;
         woken++;
@@ -241,6 +244,7 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
         if (t.pendingOp === OP.WAIT) {
           if (this.i32[t.pendingPtr >> 2] === t.waitExpected) {
             t.state = "blocked";
+            this.count("futex: blocked");
             t.deadline = t.waitTimeoutNs < 0 ? Infinity : this.now + (t.waitTimeoutNs + 1) / 1e6;
             this.waiters.push(t);
             continue;
@@ -255,6 +259,7 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
         } catch (e) {
           if (e instanceof ModelViolation) violation = { kind: e.kind, message: e.message };
           else violation = { kind: "trap", message: `thread ${id}: ${(e as Error)?.message ?? String(e)}` };
+          for (const x of threads) x.reset();
           break;
         }
         if (r.done) t.state = "done";
@@ -266,12 +271,17 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
     this.totalSteps += this.step;
     this.executions++;
     const history = this.history;
+    for (const op of history) this.count(`${op.name} -> ${outcomeOf(op.result)}`);
     if (!violation && test.check) violation = this.runCheck(state, history);
     if (!violation && test.spec) {
       const lin = checkLinearizable(history, test.spec);
       if (!lin.ok) violation = { kind: "linearizability", message: lin.explanation };
     }
     return { violation, steps: this.step, trace, history, log: this.log };
+  }
+
+  private count(key: string): void {
+    this.coverage.set(key, (this.coverage.get(key) ?? 0) + 1);
   }
 
   private runCheck(state: S, history: HistoryOp[]): Violation | undefined {
@@ -299,6 +309,7 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
     this.waiters.splice(this.waiters.indexOf(first), 1);
     this.now = Math.max(this.now, first.deadline);
     first.state = "ready";
+    this.count("futex: timed out");
     first.pendingOp = OP.RESUME;
     first.resumeValue = L.WAIT_TIMED_OUT;
     this.log?.push({ step: this.step, thread: first.id, op: "timeout", ptr: first.pendingPtr, note: `virtual time ${this.now} ms` });
@@ -311,6 +322,17 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
       .map((t) => `thread ${t.id} waits on ${t.pendingPtr} (value ${this.i32[t.pendingPtr >> 2]})`);
     return { kind: "deadlock", message: `every live thread is blocked with no timeout pending: ${blocked.join("; ")}` };
   }
+}
+
+/** A result as a coverage bucket: a status code, or a record's status / success. */
+function outcomeOf(result: unknown): string {
+  if (typeof result === "number") return String(result);
+  if (result && typeof result === "object") {
+    const r = result as Record<string, unknown>;
+    if ("status" in r) return `status ${r.status}`;
+    if ("payload" in r) return r.payload ? "block" : "0";
+  }
+  return result === undefined ? "pending" : "other";
 }
 
 export interface ExploreOptions {
@@ -342,6 +364,7 @@ export interface ExploreResult {
   ms: number;
   stackHighWater: number;
   exhausted: string[];
+  coverage: Record<string, number>;
   failure?: Failure;
 }
 
@@ -378,6 +401,7 @@ export function explore<C, S>(test: ModelTest<C, S>, options: ExploreOptions): E
     ms: performance.now() - t0,
     stackHighWater: model.stackHighWater(),
     exhausted: strategies.filter((s) => s.exhausted).map((s) => s.name),
+    coverage: Object.fromEntries([...model.coverage].sort()),
     failure,
   };
 }

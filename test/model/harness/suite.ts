@@ -2,7 +2,7 @@
 // seeded bug declares that the harness must find it. Both obey SABRE_MODEL_REPLAY.
 import { expect, it } from "vitest";
 import { explore, replay, type ExploreOptions, type ModelTest } from "./scheduler";
-import { formatFailure, readFailure, replayRequest, writeFailure } from "./failure";
+import { formatFailure, formatLogEntry, readFailure, replayRequest, writeFailure } from "./failure";
 
 export interface SuiteOptions extends Omit<ExploreOptions, "executions"> {
   /** executions with SABRE_STRESS=light (heavy: >= 100 000); see budget.ts */
@@ -23,7 +23,7 @@ function replayIfRequested(test: ModelTest<any, any>): boolean | "skip" {
   if (req.test !== test.name) return "skip";
   if (req.build !== (test.build ?? "model")) throw new Error(`failure file is for build ${req.build}, test ${test.name} runs ${test.build ?? "model"}`);
   const r = replay(test, req.traceSteps, req.seed);
-  for (const line of r.log ?? []) console.log(line);
+  console.log((r.log ?? []).map(formatLogEntry).join("\n"));
   if (!r.violation) throw new Error(`replay of ${req.path} ran ${r.steps} steps without a violation (fixed?)`);
   throw new Error(formatFailure(r.violation, { ...req, steps: r.steps, history: r.history }, req.path));
 }
@@ -36,6 +36,7 @@ export function modelSuite(test: ModelTest<any, any>, options: SuiteOptions): vo
     const r = explore(test, { ...options, executions });
     const rate = `${Math.round(r.steps / (r.ms / 1000))} steps/s, ${Math.round(r.executions / (r.ms / 1000))} executions/s`;
     console.log(`model ${test.name}: ${r.executions} executions, ${r.steps} steps in ${Math.round(r.ms)} ms (${rate}); asyncify stack <= ${r.stackHighWater} B${r.exhausted.length ? `; exhausted ${r.exhausted.join(", ")}` : ""}`);
+    console.log(`  covered: ${Object.entries(r.coverage).map(([k, n]) => `${k}: ${n}`).join(", ")}`);
     if (r.failure) {
       const path = writeFailure(r.failure, relFile(options.file));
       const file = readFailure(path);

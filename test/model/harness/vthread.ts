@@ -126,6 +126,15 @@ export class VThread {
     this.core = new WebAssembly.Instance(module, imports).exports as unknown as ModelCore;
   }
 
+  /** After a trap: leave asyncify's normal state, whatever the instance was doing. */
+  reset(): void {
+    const state = this.core.asyncify_get_state();
+    if (state === 1) this.core.asyncify_stop_unwind();
+    if (state === 2) this.core.asyncify_stop_rewind();
+    this.unwinding = false;
+    this.rewinding = false;
+  }
+
   private unwind(): void {
     this.i32[this.dataPtr >> 2] = this.dataPtr + 8;
     this.i32[(this.dataPtr + 4) >> 2] = this.dataEnd;
