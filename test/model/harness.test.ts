@@ -155,6 +155,36 @@ describe("futex model", () => {
     expect(replay(test, r.failure!.trace).violation).toEqual(r.failure!.violation);
   });
 
+  it("runs the linearizability check on real executions (a wrong spec is caught)", () => {
+    const wrong = { ...mutexSpec(1), name: "mutex that never times out" };
+    wrong.apply = (st, op) => (op.result === L.TIMED_OUT ? undefined : mutexSpec(1).apply(st, op));
+    const r = explore({ ...heldMutex(3), spec: wrong }, { executions: 5 });
+    expect(r.failure?.violation.kind).toBe("linearizability");
+    expect(r.failure?.violation.message).toMatch(/t0 lock\(0, 3\) -> 1/);
+  });
+
+  it("models JS-side waits and notifies (t.wait / t.notify) like the core's", () => {
+    const test: ModelTest<{ w: number }, null> = {
+      name: "js futex",
+      threads: 2,
+      setup: ({ core }) => ({ w: core.region_alloc(4, L.KIND_RAW, 1) }),
+      *body(t, { w }) {
+        if (t.id === 0) {
+          const r = yield* t.wait(w, 0);
+          t.check(t.i32[w >> 2] === 1 || r === L.WAIT_NOT_EQUAL, `woken (${r}) before the store`);
+        } else {
+          yield* t.pause();
+          t.i32[w >> 2] = 1;
+          t.notify(w, 1);
+        }
+      },
+    };
+    const r = explore(test, { executions: 50, strategies: ["dfs:9"] });
+    expect(r.failure).toBeUndefined();
+    expect(r.coverage["futex: woken"]).toBeGreaterThan(0);
+    expect(r.exhausted).toEqual(["dfs:9"]);
+  });
+
   it("reports a livelock at the step limit", () => {
     const test: ModelTest<null, null> = {
       name: "spinner",

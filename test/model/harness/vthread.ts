@@ -182,6 +182,26 @@ export class VThread {
     return r;
   }
 
+  /**
+   * A futex wait from JS on the shared word at byte `ptr` (as the TypeScript runtime parks
+   * with Atomics.wait / waitAsync after a core export said WOULD_BLOCK), modelled like the
+   * core's: blocks while the word equals `expected`; returns WAIT_WOKEN, WAIT_NOT_EQUAL or
+   * WAIT_TIMED_OUT. `timeoutMs` < 0: forever.
+   */
+  *wait(ptr: number, expected: number, timeoutMs = -1): Generator<unknown, number, unknown> {
+    this.pendingOp = OP.WAIT;
+    this.pendingPtr = ptr;
+    this.waitExpected = expected;
+    this.waitTimeoutNs = timeoutMs < 0 ? -1 : Math.round(timeoutMs * 1e6);
+    yield;
+    return this.resumeValue;
+  }
+
+  /** A futex notify from JS: wakes up to `count` threads waiting on `ptr`. Not a pause. */
+  notify(ptr: number, count: number): number {
+    return this.host.notify(ptr, count);
+  }
+
   /** A scheduling point in JS (between plain reads and writes of a test). */
   *pause(label = "js"): Generator<unknown, void, unknown> {
     this.label = label;
