@@ -93,7 +93,7 @@ function allocTest(build: string): ModelTest<null, State> {
 }
 
 describe("model: region allocator", () => {
-  modelSuite(allocTest("model"), { executions: modelExecutions(30_000), file: import.meta.url });
+  modelSuite(allocTest("model"), { executions: modelExecutions(50_000), file: import.meta.url });
   seededBug(allocTest("model-bug-alloc-unlocked-search"), {
     executions: modelExecutions(6000),
     // a trap counts: the corrupted free list sends the allocator out of bounds

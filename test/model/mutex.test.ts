@@ -59,6 +59,7 @@ function mutexTest(build: string): ModelTest<Ctx, State> {
     name: build === "model" ? "mutex" : `mutex (${build})`,
     build,
     threads: 3,
+    regionBytes: L.HEAP_START + 1024, // a small heap: less memory to restore per execution
     setup({ core }) {
       const mutex = [0, 1].map(() => {
         const m = core.region_alloc(L.MUTEX_SIZE, L.KIND_MUTEX, 1);
@@ -104,7 +105,7 @@ function mutexTest(build: string): ModelTest<Ctx, State> {
 }
 
 describe("model: mutex", () => {
-  modelSuite(mutexTest("model"), { executions: modelExecutions(30_000), file: import.meta.url });
+  modelSuite(mutexTest("model"), { executions: modelExecutions(50_000), file: import.meta.url });
   seededBug(mutexTest("model-bug-mutex-no-wake"), {
     executions: modelExecutions(6000),
     expect: ["deadlock"],

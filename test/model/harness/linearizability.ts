@@ -34,8 +34,12 @@ export function checkLinearizable<S>(history: readonly HistoryOp[], spec: Spec<S
   const seen = new Set<string>();
   const order: HistoryOp[] = [];
   let best: HistoryOp[] = [];
-  const bit = (i: number) => 2 ** i;
-  const has = (mask: number, i: number) => Math.floor(mask / bit(i)) % 2 === 1;
+  // the set of linearized ops as a bit mask: 32-bit integer ops while they suffice
+  const small = n <= 30;
+  const bits = ops.map((_, i) => 2 ** i);
+  const has = small
+    ? (mask: number, i: number) => (mask & bits[i]) !== 0
+    : (mask: number, i: number) => Math.floor(mask / bits[i]) % 2 === 1;
 
   const search = (mask: number, state: S): boolean => {
     if (mask === full) return true;
@@ -48,7 +52,7 @@ export function checkLinearizable<S>(history: readonly HistoryOp[], spec: Spec<S
       if (ops[i].call > minRet) break; // sorted by call
       const next = spec.apply(state, ops[i]);
       if (next === undefined) continue;
-      const m = mask + bit(i);
+      const m = mask + bits[i];
       const key = `${m}|${spec.key(next)}`;
       if (seen.has(key)) continue;
       seen.add(key);

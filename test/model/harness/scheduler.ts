@@ -271,13 +271,23 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
     this.totalSteps += this.step;
     this.executions++;
     const history = this.history;
-    for (const op of history) this.count(`${op.name} -> ${outcomeOf(op.result)}`);
+    for (const op of history) this.countOutcome(op);
     if (!violation && test.check) violation = this.runCheck(state, history);
     if (!violation && test.spec) {
       const lin = checkLinearizable(history, test.spec);
       if (!lin.ok) violation = { kind: "linearizability", message: lin.explanation };
     }
     return { violation, steps: this.step, trace, history, log: this.log };
+  }
+
+  private outcomeKeys = new Map<string, Map<string, string>>();
+  private countOutcome(op: HistoryOp): void {
+    let byResult = this.outcomeKeys.get(op.name);
+    if (!byResult) this.outcomeKeys.set(op.name, (byResult = new Map()));
+    const outcome = outcomeOf(op.result);
+    let key = byResult.get(outcome);
+    if (!key) byResult.set(outcome, (key = `${op.name} -> ${outcome}`));
+    this.count(key);
   }
 
   private count(key: string): void {

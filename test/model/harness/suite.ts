@@ -17,13 +17,13 @@ function relFile(file: string): string {
 }
 
 /** Replays the requested failure if it belongs to this test: returns true if it did. */
-function replayIfRequested(test: ModelTest<any, any>): boolean | "skip" {
+function replayIfRequested(test: ModelTest<any, any>, quiet = false): boolean | "skip" {
   const req = replayRequest();
   if (!req) return false;
   if (req.test !== test.name) return "skip";
   if (req.build !== (test.build ?? "model")) throw new Error(`failure file is for build ${req.build}, test ${test.name} runs ${test.build ?? "model"}`);
   const r = replay(test, req.traceSteps, req.seed);
-  console.log((r.log ?? []).map(formatLogEntry).join("\n"));
+  if (!quiet) console.log((r.log ?? []).map(formatLogEntry).join("\n"));
   if (!r.violation) throw new Error(`replay of ${req.path} ran ${r.steps} steps without a violation (fixed?)`);
   throw new Error(formatFailure(r.violation, { ...req, steps: r.steps, history: r.history }, req.path));
 }
@@ -65,5 +65,14 @@ export function seededBug(test: ModelTest<any, any>, options: SeededBugOptions):
     const file = readFailure(path);
     const again = replay(test, file.traceSteps, file.seed);
     expect(again.violation).toEqual(f.violation);
+    // and through the environment variable, as a user replays it
+    const saved = process.env.SABRE_MODEL_REPLAY;
+    process.env.SABRE_MODEL_REPLAY = path;
+    try {
+      expect(() => replayIfRequested(test, true)).toThrow(`${f.violation.kind}: ${f.violation.message}`);
+    } finally {
+      if (saved === undefined) delete process.env.SABRE_MODEL_REPLAY;
+      else process.env.SABRE_MODEL_REPLAY = saved;
+    }
   });
 }
