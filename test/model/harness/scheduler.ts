@@ -53,6 +53,8 @@ export function modelModule(build: string): WebAssembly.Module {
 /** What `setup` gets: the core (free-running, no pauses) and the threads (to set agents). */
 export interface SetupEnv {
   core: ModelCore;
+  /** Call a core export by name (no pauses outside a schedule). */
+  call(name: string, ...args: number[]): number;
   i32: Int32Array;
   threads: readonly VThread[];
   regionBytes: number;
@@ -61,6 +63,8 @@ export interface SetupEnv {
 /** What `check` gets at the end of an execution in which every thread returned. */
 export interface CheckEnv<C, S> {
   core: ModelCore;
+  /** Call a core export by name (no pauses outside a schedule). */
+  call(name: string, ...args: number[]): number;
   i32: Int32Array;
   ctx: C;
   state: S;
@@ -150,7 +154,7 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
     const status = core.region_init(this.regionBytes, 0x51a7e);
     if (status !== L.OK) throw new Error(`region_init failed with status ${status}`);
     for (const t of this.threads) t.agent = core.region_new_agent();
-    this.ctx = test.setup({ core, i32: this.i32, threads: this.threads, regionBytes: this.regionBytes });
+    this.ctx = test.setup({ core, call: callOf(core), i32: this.i32, threads: this.threads, regionBytes: this.regionBytes });
     this.snapshot = this.u8.slice(0, this.regionBytes);
   }
 
@@ -258,7 +262,8 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
           r = t.gen!.next();
         } catch (e) {
           if (e instanceof ModelViolation) violation = { kind: e.kind, message: e.message };
-          else violation = { kind: "trap", message: `thread ${id}: ${(e as Error)?.message ?? String(e)}` };
+          else if (e instanceof WebAssembly.RuntimeError) violation = { kind: "trap", message: `thread ${id}: ${e.message}` };
+          else violation = { kind: "test error", message: `thread ${id}: ${(e as Error)?.stack ?? String(e)}` };
           for (const x of threads) x.reset();
           break;
         }
@@ -298,6 +303,7 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
     try {
       this.test.check!({
         core: this.threads[0].core,
+        call: callOf(this.threads[0].core),
         i32: this.i32,
         ctx: this.ctx,
         state,
@@ -334,6 +340,14 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
   }
 }
 
+function callOf(core: ModelCore): (name: string, ...args: number[]) => number {
+  return (name, ...args) => {
+    const f = (core as unknown as Record<string, (...a: number[]) => number>)[name];
+    if (typeof f !== "function") throw new Error(`the core has no export ${name}`);
+    return f(...args);
+  };
+}
+
 /** A result as a coverage bucket: a status code, or a record's status / success. */
 function outcomeOf(result: unknown): string {
   if (typeof result === "number") return String(result);
@@ -345,9 +359,11 @@ function outcomeOf(result: unknown): string {
   return result === undefined ? "pending" : "other";
 }
 
+export const DEFAULT_STRATEGIES = ["pct:3", "random", "pct:2", "dfs:2"];
+
 export interface ExploreOptions {
   executions: number;
-  /** Used round-robin (default: pct:3, random, pct:2, dfs:2). */
+  /** Used round-robin (default DEFAULT_STRATEGIES; SABRE_MODEL_STRATEGIES=a,b overrides). */
   strategies?: string[];
   /** Base seed (default: a hash of the test name; SABRE_MODEL_SEED overrides). */
   seed?: number;
@@ -388,7 +404,8 @@ export function baseSeed(test: ModelTest<any, any>, seed?: number): number {
 /** Explore up to `executions` schedules; stop at the first violation. */
 export function explore<C, S>(test: ModelTest<C, S>, options: ExploreOptions): ExploreResult {
   const model = new Model(test);
-  const strategies = (options.strategies ?? ["pct:3", "random", "pct:2", "dfs:2"]).map(strategyFrom);
+  const fromEnv = process.env.SABRE_MODEL_STRATEGIES?.split(",").map((x) => x.trim()).filter(Boolean);
+  const strategies = (fromEnv?.length ? fromEnv : options.strategies ?? DEFAULT_STRATEGIES).map(strategyFrom);
   const base = baseSeed(test, options.seed);
   const t0 = performance.now();
   let failure: Failure | undefined;
