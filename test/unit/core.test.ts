@@ -85,6 +85,18 @@ describe("compiled core", () => {
     expect(read("build/sabre.wat")).not.toMatch(/asyncify|"model"/);
   });
 
+  it("routes every atomic of atom.ts through a model yield point", () => {
+    // a wrapper added to atom.ts without `if (isDefined(SABRE_MODEL)) modelYield(...)` (or
+    // model.wait / model.notify) would be invisible to the schedule exploration of test/model
+    const bodies = read("assembly/atom.ts").split(/\n(?=\/\/ @ts-ignore: decorator\n@inline export function )/).slice(1);
+    expect(bodies.length).toBeGreaterThan(9);
+    for (const body of bodies) {
+      if (!/\batomic\./.test(body)) continue;
+      const name = /function (\w+)/.exec(body)![1];
+      expect(body, `atom.ts ${name}`).toMatch(/isDefined\(SABRE_MODEL\)[\s\S]*(modelYield|modelWait|modelNotify)\(/);
+    }
+  });
+
   it("gives the model build its yield points and asyncify controls", () => {
     const module = new WebAssembly.Module(readFileSync(new URL("build/sabre.model.wasm", root)));
     const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
