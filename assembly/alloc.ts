@@ -137,6 +137,18 @@ function pushFree(b: u32): void {
   store<u32>(REGION_BASE + RH_FREE_HEAD, b);
 }
 
+/** The first free block of at least `need` bytes, 0 if none. Under the heap lock. */
+// @ts-ignore: decorator
+@inline function firstFit(need: u32): u32 {
+  let b = load<u32>(REGION_BASE + RH_FREE_HEAD);
+  while (b) {
+    const size = load<u32>(b) & <u32>BLOCK_SIZE_MASK;
+    if (size >= need) break;
+    b = load<u32>(b + FREE_NEXT);
+  }
+  return b;
+}
+
 /**
  * Allocate a zeroed block of at least `bytes` payload bytes tagged with `kind`.
  * Returns the payload address (ALLOC_ALIGN aligned), or 0 when no free block is large enough.
@@ -146,12 +158,15 @@ export function region_alloc(bytes: u32, kind: i32, mayBlock: i32): usize {
   if (bytes > 0x7fff0000) return 0;
   let need = (bytes + BLOCK_OVERHEAD + ALLOC_ALIGN - 1) & <u32>BLOCK_SIZE_MASK;
   if (need < <u32>BLOCK_MIN) need = BLOCK_MIN;
-  lockHeap(mayBlock);
-  let b = load<u32>(REGION_BASE + RH_FREE_HEAD);
-  while (b) {
-    const size = load<u32>(b) & <u32>BLOCK_SIZE_MASK;
-    if (size >= need) break;
-    b = load<u32>(b + FREE_NEXT);
+  let b: u32;
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_ALLOC_UNLOCKED_SEARCH)) {
+    // Seeded bug, model bug build only (test/model/alloc.test.ts must find it): the free
+    // list is searched before the lock is taken, so two agents can pick the same block.
+    b = firstFit(need);
+    lockHeap(mayBlock);
+  } else {
+    lockHeap(mayBlock);
+    b = firstFit(need);
   }
   if (!b) { unlockHeap(); return 0; }
   const size = load<u32>(b) & <u32>BLOCK_SIZE_MASK;

@@ -16,34 +16,96 @@
 //     run there use the non-blocking entry points instead;
 //   - `notify` wakes at most `count` agents parked on `ptr` and returns how many it woke.
 //   - `now` is the host's monotonic clock in milliseconds (imported, it only reads time).
+//
+// Model build (asconfig target `model`, `--use SABRE_MODEL=1`; test/model): every operation
+// first calls the imported yield point `model.yield(op, ptr)` (op = one of the MODEL_OP_*
+// codes below), so that a scheduler decides which virtual thread performs the next atomic
+// step; `wait32` becomes the imported `model.wait` (compare-and-block in the scheduler) and
+// `notify` the imported `model.notify`. Binaryen's asyncify makes `model.yield` and
+// `model.wait` able to suspend and resume an instance. `isDefined(SABRE_MODEL)` is decided
+// at compile time: the release build contains no model import and no extra instruction
+// (test/unit/core.test.ts checks its import list).
 
-// Host clock, imported: `performance.now()` on threads. Only read on slow (parking) paths.
+// Host clock, imported: `performance.now()` on threads, virtual time in the model build.
+// Only read on slow (parking) paths.
 @external("env", "now")
 export declare function now(): f64;
 
+// ---- model build only: the yield points (never imported by the release build) ---------
+export const MODEL_OP_LOAD = 1;
+export const MODEL_OP_STORE = 2;
+export const MODEL_OP_ADD = 3;
+export const MODEL_OP_SUB = 4;
+export const MODEL_OP_OR = 5;
+export const MODEL_OP_AND = 6;
+export const MODEL_OP_XCHG = 7;
+export const MODEL_OP_CAS = 8;
+export const MODEL_OP_NOTIFY = 9;
+
 // @ts-ignore: decorator
-@inline export function load32(ptr: usize): i32 { return atomic.load<i32>(ptr); }
+@external("model", "yield") declare function modelYield(op: i32, ptr: usize): void;
 // @ts-ignore: decorator
-@inline export function store32(ptr: usize, value: i32): void { atomic.store<i32>(ptr, value); }
+@external("model", "wait") declare function modelWait(ptr: usize, expected: i32, timeoutNs: i64): i32;
 // @ts-ignore: decorator
-@inline export function add32(ptr: usize, delta: i32): i32 { return atomic.add<i32>(ptr, delta); }
+@external("model", "notify") declare function modelNotify(ptr: usize, count: i32): i32;
+
 // @ts-ignore: decorator
-@inline export function sub32(ptr: usize, delta: i32): i32 { return atomic.sub<i32>(ptr, delta); }
+@inline export function load32(ptr: usize): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_LOAD, ptr);
+  return atomic.load<i32>(ptr);
+}
 // @ts-ignore: decorator
-@inline export function or32(ptr: usize, bits: i32): i32 { return atomic.or<i32>(ptr, bits); }
+@inline export function store32(ptr: usize, value: i32): void {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_STORE, ptr);
+  atomic.store<i32>(ptr, value);
+}
 // @ts-ignore: decorator
-@inline export function and32(ptr: usize, bits: i32): i32 { return atomic.and<i32>(ptr, bits); }
+@inline export function add32(ptr: usize, delta: i32): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_ADD, ptr);
+  return atomic.add<i32>(ptr, delta);
+}
 // @ts-ignore: decorator
-@inline export function xchg32(ptr: usize, value: i32): i32 { return atomic.xchg<i32>(ptr, value); }
+@inline export function sub32(ptr: usize, delta: i32): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_SUB, ptr);
+  return atomic.sub<i32>(ptr, delta);
+}
+// @ts-ignore: decorator
+@inline export function or32(ptr: usize, bits: i32): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_OR, ptr);
+  return atomic.or<i32>(ptr, bits);
+}
+// @ts-ignore: decorator
+@inline export function and32(ptr: usize, bits: i32): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_AND, ptr);
+  return atomic.and<i32>(ptr, bits);
+}
+// @ts-ignore: decorator
+@inline export function xchg32(ptr: usize, value: i32): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_XCHG, ptr);
+  return atomic.xchg<i32>(ptr, value);
+}
 /** Compare-and-swap: returns the value seen; success iff it equals `expected`. */
 // @ts-ignore: decorator
 @inline export function cas32(ptr: usize, expected: i32, replacement: i32): i32 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_CAS, ptr);
   return atomic.cmpxchg<i32>(ptr, expected, replacement);
 }
 
 // @ts-ignore: decorator
 @inline export function wait32(ptr: usize, expected: i32, timeoutNs: i64): i32 {
-  return <i32>atomic.wait<i32>(ptr, expected, timeoutNs);
+  if (isDefined(SABRE_MODEL)) {
+    // the scheduler compares and blocks (a yield point of its own)
+    return modelWait(ptr, expected, timeoutNs);
+  } else {
+    return <i32>atomic.wait<i32>(ptr, expected, timeoutNs);
+  }
 }
 // @ts-ignore: decorator
-@inline export function notify(ptr: usize, count: i32): i32 { return atomic.notify(ptr, count); }
+@inline export function notify(ptr: usize, count: i32): i32 {
+  if (isDefined(SABRE_MODEL)) {
+    modelYield(MODEL_OP_NOTIFY, ptr);
+    return modelNotify(ptr, count);
+  } else {
+    return atomic.notify(ptr, count);
+  }
+}

@@ -57,7 +57,14 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
     if (load32(m + MUTEX_OWNER) == agent) return WOULD_DEADLOCK;
     if (seen == MUTEX_CONTENDED) return WOULD_BLOCK;
   }
-  seen = xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_RELOCK_CAS)) {
+    // Seeded bug, model bug build only (test/model/mutex.test.ts must find it): a woken
+    // waiter re-acquires with cas(0, 1), so the state forgets the other parked waiters and
+    // their wake-up is lost (Drepper, "Futexes Are Tricky", the bug of mutex #2).
+    seen = parked ? cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED) : xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
+  } else {
+    seen = xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
+  }
   if (seen == MUTEX_UNLOCKED) {
     store32(m + MUTEX_OWNER, agent);
     return OK;
@@ -92,7 +99,11 @@ export function mutex_unlock(m: usize, agent: i32): i32 {
   // publish: the holder's writes happen-before the next acquirer's cas/xchg that sees 0
   if (sub32(m + MUTEX_STATE, 1) != MUTEX_LOCKED) {
     store32(m + MUTEX_STATE, MUTEX_UNLOCKED);
-    notify(m + MUTEX_STATE, 1);
+    // Seeded bug, model bug build only (test/model/mutex.test.ts must find it): an unlock
+    // that forgets to wake the parked waiter. Never defined by the release target.
+    if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_NO_WAKE))) {
+      notify(m + MUTEX_STATE, 1);
+    }
   }
   return OK;
 }

@@ -3,9 +3,13 @@
 //   2. the release wasm inlined as base64 into src/core-wasm.generated.ts
 //   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks)
 //   4. tsc: .d.ts types -> dist/types/
-// `node scripts/build.mjs wasm` stops after step 2. Run by `npm install` (prepare) and tests.
+//   5. the model (schedule-exploration) builds for test/model: asc target `model` and one
+//      target per seeded bug (`model-bug-*`, asconfig.json), each made resumable with
+//      Binaryen's asyncify -> build/sabre.<target>.wasm. Never part of the package.
+// `node scripts/build.mjs wasm` stops after step 2; `node scripts/build.mjs model` does only
+// step 5. Run by `npm install` (prepare) and tests.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
@@ -26,7 +30,41 @@ function run(bin, args) {
 }
 
 const asc = join(dirname(require.resolve("assemblyscript/package.json")), "bin", "asc.js");
+const wasmOpt = join(dirname(require.resolve("binaryen/package.json")), "bin", "wasm-opt");
 mkdirSync(join(root, "build"), { recursive: true });
+
+// The model builds: every atomic of assembly/atom.ts calls the imports model.yield /
+// model.wait, which asyncify lets unwind (suspend) and rewind (resume) the instance.
+const MODEL_FEATURES = ["threads", "bulk-memory", "sign-ext", "mutable-globals", "nontrapping-float-to-int"];
+// A model build is skipped while it is newer than every input (assembly/, asconfig, this file).
+function inputsTime() {
+  const files = readdirSync(join(root, "assembly")).map((f) => join(root, "assembly", f));
+  files.push(join(root, "asconfig.json"), fileURLToPath(import.meta.url));
+  return Math.max(...files.map((f) => statSync(f).mtimeMs));
+}
+function buildModels() {
+  const targets = Object.keys(JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8")).targets)
+    .filter((t) => t === "model" || t.startsWith("model-bug-"));
+  const newest = inputsTime();
+  for (const target of targets) {
+    const out = join(root, "build", `sabre.${target}.wasm`);
+    if (existsSync(out) && statSync(out).mtimeMs > newest) continue;
+    const pre = join("build", `sabre.${target}.pre.wasm`);
+    step(`asc ${target} + asyncify`, () => {
+      run(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", target, "--outFile", pre]);
+      run(wasmOpt, [
+        pre, ...MODEL_FEATURES.map((f) => `--enable-${f}`),
+        "--asyncify", "--pass-arg=asyncify-imports@model.yield,model.wait", "-O3",
+        "-o", join("build", `sabre.${target}.wasm`),
+      ]);
+      rmSync(join(root, pre), { force: true });
+    });
+  }
+}
+if (only === "model") {
+  buildModels();
+  process.exit(0);
+}
 step("asc release", () => run(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", "release"]));
 step("asc debug", () => run(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", "debug"]));
 step("inline wasm", () => {
@@ -56,4 +94,5 @@ if (only !== "wasm") {
     });
   });
   step("tsc types", () => run(require.resolve("typescript/bin/tsc"), ["-p", "tsconfig.json"]));
+  buildModels();
 }

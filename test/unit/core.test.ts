@@ -3,7 +3,9 @@
 //   - `atomic.` appears in assembly/ only in atom.ts (so a test build can instrument atomics);
 //   - the release module has no mutable globals, no allocator, no memory.grow, and its hot
 //     paths compile to atomic instructions;
-//   - no `node:` import is reachable from the platform-neutral entry's bundle.
+//   - no `node:` import is reachable from the platform-neutral entry's bundle;
+//   - the release module imports only env.memory and env.now (no model yield points), and
+//     the model build (test/model) imports the yield points and exports asyncify's controls.
 // These read build outputs (build/, dist/), which `npm test` makes first.
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -74,6 +76,40 @@ describe("compiled core", () => {
   it("keeps the core's static data below the region header", () => {
     const exports = releaseExports() as { core_static_end(): number };
     expect(exports.core_static_end()).toBeLessThanOrEqual(layout.STATIC_LIMIT);
+  });
+
+  it("imports only env.memory and env.now in the release build", () => {
+    const module = new WebAssembly.Module(readFileSync(new URL("build/sabre.wasm", root)));
+    const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`);
+    expect(imports.sort()).toEqual(["env.memory:memory", "env.now:function"]);
+    expect(read("build/sabre.wat")).not.toMatch(/asyncify|"model"/);
+  });
+
+  it("routes every atomic of atom.ts through a model yield point", () => {
+    // a wrapper added to atom.ts without `if (isDefined(SABRE_MODEL)) modelYield(...)` (or
+    // model.wait / model.notify) would be invisible to the schedule exploration of test/model
+    const bodies = read("assembly/atom.ts").split(/\n(?=\/\/ @ts-ignore: decorator\n@inline export function )/).slice(1);
+    expect(bodies.length).toBeGreaterThan(9);
+    for (const body of bodies) {
+      if (!/\batomic\./.test(body)) continue;
+      const name = /function (\w+)/.exec(body)![1];
+      expect(body, `atom.ts ${name}`).toMatch(/isDefined\(SABRE_MODEL\)[\s\S]*(modelYield|modelWait|modelNotify)\(/);
+    }
+  });
+
+  it("gives the model build its yield points and asyncify controls", () => {
+    const module = new WebAssembly.Module(readFileSync(new URL("build/sabre.model.wasm", root)));
+    const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
+    expect(imports.sort()).toEqual(["env.memory", "env.now", "model.notify", "model.wait", "model.yield"]);
+    const exports = WebAssembly.Module.exports(module).map((e) => e.name);
+    for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind"]) {
+      expect(exports).toContain(name);
+    }
+    // the harness's operation codes (test/model/harness/vthread.ts) match atom.ts
+    const codes = Object.fromEntries([...read("assembly/atom.ts").matchAll(/export const MODEL_OP_(\w+) = (\d+);/g)].map((m) => [m[1], Number(m[2])]));
+    const harness = read("test/model/harness/vthread.ts");
+    expect(Object.keys(codes).length).toBeGreaterThan(8);
+    for (const [name, code] of Object.entries(codes)) expect(harness, `OP.${name}`).toMatch(new RegExp(`\\b${name}: ${code},`));
   });
 
   it("reaches no node: module from the platform-neutral bundle", () => {
