@@ -3,3 +3,5 @@
 export * from "./layout";
 export * from "./alloc";
 export * from "./mutex";
+export * from "./ring";
+export * from "./bytering";
