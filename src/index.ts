@@ -5,3 +5,5 @@ export { Mutex, MutexGuard, type MutexHandle } from "./mutex";
 export type { PrimitiveHandle } from "./handle";
 export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait";
 export * from "./errors";
+export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./ring";
+export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";
