@@ -51,6 +51,56 @@ describe("RingBuffer stress", () => {
   }
 });
 
+describe("RingBuffer linearizability", () => {
+  it("tryPop never reports empty while a push that completed before it is unread", async () => {
+    const region = Region.create();
+    const ring = RingBuffer.create(region, { capacity: 8 });
+    const counterOffset = region.alloc(4);
+    const completed = new Int32Array(region.memory.buffer, counterOffset, 1);
+    const count = stressLevel(20_000);
+    const pushers = [0, 1].map(() =>
+      startWorker(fixture("ring-linear-worker.mjs"), {
+        data: { ring: ring.handle, region: region.handle, counterOffset, role: "push", count },
+      }),
+    );
+    let popped = 0;
+    let violations = 0;
+    while (popped < 2 * count) {
+      const done = Atomics.load(completed, 0); // pushes that returned before this tryPop
+      const v = ring.tryPop();
+      if (v !== undefined) popped++;
+      else if (done > popped) violations++; // only this thread pops: something completed is unread
+    }
+    await Promise.all(pushers.map((p) => p.exited));
+    expect(violations).toBe(0);
+    ring.free();
+  });
+
+  it("tryPush never reports full while a pop that completed before it left room", async () => {
+    const region = Region.create();
+    const capacity = 8;
+    const ring = RingBuffer.create(region, { capacity });
+    const counterOffset = region.alloc(4);
+    const completed = new Int32Array(region.memory.buffer, counterOffset, 1);
+    const count = stressLevel(20_000);
+    const poppers = [0, 1].map(() =>
+      startWorker(fixture("ring-linear-worker.mjs"), {
+        data: { ring: ring.handle, region: region.handle, counterOffset, role: "pop", count },
+      }),
+    );
+    let pushed = 0;
+    let violations = 0;
+    while (pushed < 2 * count) {
+      const done = Atomics.load(completed, 0); // pops that returned before this tryPush
+      if (ring.tryPush(pushed)) pushed++;
+      else if (pushed - done < capacity) violations++; // only this thread pushes
+    }
+    await Promise.all(poppers.map((p) => p.exited));
+    expect(violations).toBe(0);
+    ring.free();
+  });
+});
+
 describe("ByteRing stress", () => {
   for (const capacity of [1024, 4096]) {
     it(`SPSC frames of random sizes, capacity ${capacity}: every frame in order and intact`, async () => {
