@@ -40,6 +40,11 @@
 //   - try-ops report WOULD_BLOCK ("empty"/"full") only when, at the instant they re-read the
 //     other index, ENQ.pos == DEQ.pos (empty) or ENQ.pos == DEQ.pos + capacity (full);
 //     otherwise an operation on the slot is in progress and they spin until it finishes.
+//     The spin lasts as long as the other agent takes from its claim (CAS) to its publish
+//     (seq store): a few instructions, unless that agent is descheduled in between.
+//   - not robust to an agent that dies between its claim and its publish (a worker
+//     terminated inside a call): its slot is never published and operations that reach it
+//     spin. Terminate workers only after they leave the ring.
 //
 // Waking (no lost wake-ups; every atomic is SC):
 //   waiter (e.g. pop):  s = load(POP_SEQ); add(POP_WAITERS, 1); re-try pop; if still empty:

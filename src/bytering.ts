@@ -46,8 +46,9 @@ export class ByteRing {
   /** Allocates an empty byte ring of `capacity` data bytes in `region`. */
   static create(region: Region, options: ByteRingOptions): ByteRing {
     const capacity = (options as ByteRingOptions | undefined)?.capacity;
-    const bytes = typeof capacity === "number" ? region.core.br_size_of(capacity) : 0;
-    if (!Number.isInteger(capacity) || bytes === 0) {
+    const valid = Number.isInteger(capacity) && (capacity as number) >= L.BR_MIN_CAPACITY && (capacity as number) <= L.BR_MAX_CAPACITY;
+    const bytes = valid ? region.core.br_size_of(capacity as number) : 0;
+    if (bytes === 0) {
       throw new InvalidArgumentError(
         `ByteRing.create: capacity must be a power of two from ${L.BR_MIN_CAPACITY} to ${L.BR_MAX_CAPACITY} bytes, got ${String(capacity)}`,
       );
@@ -83,14 +84,14 @@ export class ByteRing {
 
   /** Writes `bytes` as one frame, blocking while there is no space. */
   write(bytes: Uint8Array, options?: WaitOptions): void {
-    const view = this.reserve(bytes.length, options, "ByteRing.write");
+    const view = this.#reserve(bytes.length, options, "ByteRing.write");
     view.set(bytes);
     this.commit();
   }
 
   /** One attempt: true if written (and published), false if there is no space now. */
   tryWrite(bytes: Uint8Array): boolean {
-    const view = this.tryReserve(bytes.length, "ByteRing.tryWrite");
+    const view = this.#tryReserve(bytes.length, "ByteRing.tryWrite");
     if (!view) return false;
     view.set(bytes);
     this.commit();
@@ -99,7 +100,7 @@ export class ByteRing {
 
   /** Writes without blocking the thread: parks with Atomics.waitAsync while there is no space. */
   async writeAsync(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
-    const view = await this.reserveAsync(bytes.length, options, "ByteRing.writeAsync");
+    const view = await this.#reserveAsync(bytes.length, options, "ByteRing.writeAsync");
     view.set(bytes);
     this.commit();
   }
@@ -108,7 +109,21 @@ export class ByteRing {
    * Reserves a frame of `len` bytes, blocking while there is no space (pending frames are
    * committed first), and returns a writable view of it. Fill it, then `commit()`.
    */
-  reserve(len: number, options?: WaitOptions, what = "ByteRing.reserve"): Uint8Array {
+  reserve(len: number, options?: WaitOptions): Uint8Array {
+    return this.#reserve(len, options, "ByteRing.reserve");
+  }
+
+  /** One attempt at `reserve`: a view, or undefined if there is no space now. */
+  tryReserve(len: number): Uint8Array | undefined {
+    return this.#tryReserve(len, "ByteRing.tryReserve");
+  }
+
+  /** `reserve` without blocking the thread. */
+  reserveAsync(len: number, options?: WaitOptions): Promise<Uint8Array> {
+    return this.#reserveAsync(len, options, "ByteRing.reserveAsync");
+  }
+
+  #reserve(len: number, options: WaitOptions | undefined, what: string): Uint8Array {
     this.#checkLength(len, what);
     checkBlocking(what, options);
     const ms = timeoutMs(options);
@@ -117,8 +132,7 @@ export class ByteRing {
     return this.#bytes.subarray(addr, addr + len);
   }
 
-  /** One attempt at `reserve`: a view, or undefined if there is no space now. */
-  tryReserve(len: number, what = "ByteRing.tryReserve"): Uint8Array | undefined {
+  #tryReserve(len: number, what: string): Uint8Array | undefined {
     this.#checkLength(len, what);
     const addr = this.region.core.br_reserve(this.offset, len);
     if (addr < 0) {
@@ -128,8 +142,7 @@ export class ByteRing {
     return this.#bytes.subarray(addr, addr + len);
   }
 
-  /** `reserve` without blocking the thread. */
-  async reserveAsync(len: number, options?: WaitOptions, what = "ByteRing.reserveAsync"): Promise<Uint8Array> {
+  async #reserveAsync(len: number, options: WaitOptions | undefined, what: string): Promise<Uint8Array> {
     this.#checkLength(len, what);
     throwIfAborted(what, options?.signal);
     const ms = timeoutMs(options);

@@ -65,8 +65,9 @@ export class RingBuffer {
   /** Allocates an empty ring of `capacity` slots in `region`. */
   static create(region: Region, options: RingBufferOptions): RingBuffer {
     const capacity = (options as RingBufferOptions | undefined)?.capacity;
-    const bytes = typeof capacity === "number" ? region.core.ring_size_of(capacity) : 0;
-    if (!Number.isInteger(capacity) || bytes === 0) {
+    const valid = Number.isInteger(capacity) && (capacity as number) >= L.RING_MIN_CAPACITY && (capacity as number) <= L.RING_MAX_CAPACITY;
+    const bytes = valid ? region.core.ring_size_of(capacity as number) : 0;
+    if (bytes === 0) {
       throw new InvalidArgumentError(
         `RingBuffer.create: capacity must be a power of two from ${L.RING_MIN_CAPACITY} to ${L.RING_MAX_CAPACITY}, got ${String(capacity)}`,
       );

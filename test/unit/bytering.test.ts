@@ -175,7 +175,7 @@ describe("ByteRing", () => {
   it("rejects bad capacities and frame sizes with exact messages", () => {
     const region = Region.create();
     const start = region.freeBytes;
-    for (const capacity of [0, 8, 15, 24, 1000, -16, 16.5, Number.NaN, 2 ** 30]) {
+    for (const capacity of [0, 8, 15, 24, 1000, -16, 16.5, Number.NaN, 2 ** 30, 2 ** 32 + 16]) {
       expect(() => ByteRing.create(region, { capacity })).toThrow(
         new InvalidArgumentError(`ByteRing.create: capacity must be a power of two from 16 to 536870912 bytes, got ${capacity}`),
       );

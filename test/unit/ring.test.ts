@@ -154,7 +154,7 @@ describe("RingBuffer", () => {
   it("rejects bad capacities and values with exact messages", () => {
     const region = Region.create();
     const start = region.freeBytes;
-    for (const capacity of [0, 1, 3, 6, 100, -4, 2.5, Number.NaN, 1 << 27]) {
+    for (const capacity of [0, 1, 3, 6, 100, -4, 2.5, Number.NaN, 1 << 27, 2 ** 32 + 4]) {
       expect(() => RingBuffer.create(region, { capacity })).toThrow(
         new InvalidArgumentError(`RingBuffer.create: capacity must be a power of two from 2 to 67108864, got ${capacity}`),
       );
