@@ -58,7 +58,14 @@
 //   sees the item. Close sets the mark bit and then does the same on both sides, so blocked
 //   pushers and poppers all wake and see CLOSED. A waiter that leaves (timeout, abort) only
 //   costs a later notifier one unneeded notify. Notifiers that find no waiter touch no
-//   park word and make no notify call.
+//   park word and make no notify call. Counts: a push (pop) of one value wakes one waiter, a
+//   batch of k wakes k, close wakes all. A woken waiter always re-tries before it gives up
+//   (even past its deadline), so a wake-up is never spent by an agent that then leaves
+//   without looking; async waiters that abort pass theirs on (src/wait.ts).
+//
+// Batches (ring_push_many / ring_pop_many) count the run of consecutive ready slots from
+// their index and claim the whole run with one CAS, then fill (drain) and publish the slots
+// in order; they never wait, and return the count moved.
 import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, SPIN_LIMIT,
