@@ -155,11 +155,17 @@ export function sem_acquire(s: usize, n: i32, timeoutMs: f64): i32 {
 export function sem_release(s: usize, n: i32): i32 {
   if (n < 1) return BAD_ARGUMENT;
   const max = load32(s + SEM_MAX);
+  let c: i32;
   while (true) {
-    const c = load32(s + SEM_COUNT);
+    c = load32(s + SEM_COUNT);
     if (n > max - c) return OVERFLOW;
     // publish: the releaser's writes happen-before the acquire that takes these permits
     if (cas32(s + SEM_COUNT, c, c + n) == c) break;
+  }
+  // Seeded bug, model bug build only (test/model/semaphore.test.ts must find it): notify
+  // only on the 0 -> n transition (the lost wake-up the Invariants warn about).
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_SEM_NOTIFY_ON_ZERO)) {
+    if (c != 0) return OK;
   }
   // the count changed BEFORE this read of the waiter count (see Invariants)
   if (load32(s + SEM_WAITERS) > 0) {
