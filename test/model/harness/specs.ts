@@ -41,9 +41,10 @@ export function mutexSpec(count = 1): Spec<readonly number[]> {
 
 /**
  * A counting semaphore with `initial` permits and at most `max`.
- *   acquire(timeoutMs) -> OK | TIMED_OUT (TIMED_OUT only with no permit available)
- *   try_acquire()      -> OK | WOULD_BLOCK
- *   release(n)         -> OK | OVERFLOW (nothing changed)
+ *   acquire(timeoutMs, n = 1) -> OK | TIMED_OUT (TIMED_OUT only with fewer than n permits)
+ *   try_acquire(n = 1)        -> OK | WOULD_BLOCK (only with fewer than n permits)
+ *   release(n)                -> OK | OVERFLOW (nothing changed)
+ * (acquire takes its n permits all at once or none.)
  */
 export function semaphoreSpec(initial: number, max: number): Spec<number> {
   return {
@@ -53,10 +54,12 @@ export function semaphoreSpec(initial: number, max: number): Spec<number> {
     apply(s, op) {
       switch (op.name) {
         case "acquire":
-        case "try_acquire":
-          if (op.result === L.OK) return s > 0 ? s - 1 : undefined;
-          if (op.result === (op.name === "acquire" ? L.TIMED_OUT : L.WOULD_BLOCK)) return s === 0 ? s : undefined;
+        case "try_acquire": {
+          const n = (op.args[op.name === "acquire" ? 1 : 0] as number | undefined) ?? 1;
+          if (op.result === L.OK) return s >= n ? s - n : undefined;
+          if (op.result === (op.name === "acquire" ? L.TIMED_OUT : L.WOULD_BLOCK)) return s < n ? s : undefined;
           return undefined;
+        }
         case "release": {
           const n = (op.args[0] as number | undefined) ?? 1;
           if (op.result === L.OK) return s + n <= max ? s + n : undefined;
