@@ -73,6 +73,47 @@ export function semaphoreSpec(initial: number, max: number): Spec<number> {
 }
 
 /**
+ * A readers-writer lock; the writer is the thread id + 1 (0: none), readers are counted.
+ *   read(timeoutMs)  -> OK (no writer) | TIMED_OUT (only while the lock is held: by a writer,
+ *                       or by readers while a writer waits, which the state does not model)
+ *   write(timeoutMs) -> OK (free) | TIMED_OUT (only while held)
+ *   read_unlock()    -> OK (a reader holds it) | NOT_OWNER (none does)
+ *   write_unlock()   -> OK (the caller holds it) | NOT_OWNER
+ * Writer preference is not expressed here (it depends on who waits): tests check it apart.
+ */
+export interface RwState { writer: number; readers: number }
+export function rwlockSpec(): Spec<RwState> {
+  return {
+    name: "rwlock",
+    init: () => ({ writer: 0, readers: 0 }),
+    key: (s) => `${s.writer}:${s.readers}`,
+    apply(s, op) {
+      const me = op.thread + 1;
+      const free = s.writer === 0 && s.readers === 0;
+      switch (op.name) {
+        case "read":
+          if (op.result === L.OK) return s.writer === 0 ? { ...s, readers: s.readers + 1 } : undefined;
+          if (op.result === L.TIMED_OUT) return free ? undefined : s;
+          return undefined;
+        case "write":
+          if (op.result === L.OK) return free ? { ...s, writer: me } : undefined;
+          if (op.result === L.TIMED_OUT) return free ? undefined : s;
+          return undefined;
+        case "read_unlock":
+          if (op.result === L.OK) return s.readers > 0 ? { ...s, readers: s.readers - 1 } : undefined;
+          if (op.result === L.NOT_OWNER) return s.readers === 0 ? s : undefined;
+          return undefined;
+        case "write_unlock":
+          if (op.result === L.OK) return s.writer === me ? { ...s, writer: 0 } : undefined;
+          if (op.result === L.NOT_OWNER) return s.writer !== me ? s : undefined;
+          return undefined;
+      }
+      throw new Error(`rwlock spec: unknown operation ${op.name}`);
+    },
+  };
+}
+
+/**
  * A bounded FIFO queue of `capacity` values, closable.
  *   push(v)  -> OK | WOULD_BLOCK (full) | CLOSED
  *   pop()    -> { status: OK, value } | { status: WOULD_BLOCK } (empty) | { status: CLOSED } (closed and empty)
