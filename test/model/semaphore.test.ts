@@ -26,15 +26,14 @@ import * as L from "../../assembly/layout";
 import { modelExecutions, modelSuite, seededBug, semaphoreSpec, type ModelTest, type VThread } from "./harness";
 import { stepAndPark } from "./step-park";
 
-const INITIAL = 0;
 const MAX = 2;
 
-interface Ctx { sem: number; staleParkBug: boolean }
+interface Ctx { sem: number; initial: number; staleParkBug: boolean }
 interface State { acquired: number; releasing: number; released: number }
 
 function* took(t: VThread, c: Ctx, s: State, n: number) {
   s.acquired += n;
-  t.check(s.acquired <= INITIAL + s.releasing, `acquired ${s.acquired} permits, only ${INITIAL + s.releasing} ever existed`, "over-acquire");
+  t.check(s.acquired <= c.initial + s.releasing, `acquired ${s.acquired} permits, only ${c.initial + s.releasing} ever existed`, "over-acquire");
   const count = t.i32[(c.sem + L.SEM_COUNT) >> 2];
   t.check(count >= 0 && count <= MAX, `SEM_COUNT ${count} outside [0, ${MAX}]`, "over-acquire");
   yield* t.pause("holding");
@@ -74,20 +73,37 @@ function* release(t: VThread, c: Ctx, s: State, n: number) {
   s.released += n;
 }
 
-/** `staleParkBug`: acquireAsync parks on any count read before the step (the protocol before the fix). */
-function semaphoreTest(build: string, staleParkBug = false): ModelTest<Ctx, State> {
+/**
+ * `staleParkBug`: acquireAsync parks on any count read before the step (the protocol before
+ * the fix). `small`: the smaller test below (a blocking victim) instead of the one above.
+ */
+function semaphoreTest(build: string, { staleParkBug = false, small = false } = {}): ModelTest<Ctx, State> {
+  const initial = 0;
+  const base = small ? "semaphore small" : "semaphore";
   return {
-    name: staleParkBug ? "semaphore (async park on a stale count >= n)" : build === "model" ? "semaphore" : `semaphore (${build})`,
+    name: staleParkBug ? `${base} (async park on a stale count >= n)` : build === "model" ? base : `${base} (${build})`,
     build,
     threads: 3,
     regionBytes: L.HEAP_START + 1024,
     setup({ core }) {
       const sem = core.region_alloc(L.SEM_SIZE, L.KIND_SEMAPHORE, 1);
-      if (core.sem_init(sem, INITIAL, MAX) !== L.OK) throw new Error("sem_init failed");
-      return { sem, staleParkBug };
+      if (core.sem_init(sem, initial, MAX) !== L.OK) throw new Error("sem_init failed");
+      return { sem, initial, staleParkBug };
     },
     fresh: () => ({ acquired: 0, releasing: 0, released: 0 }),
     *body(t, c, s) {
+      if (small) {
+        // thread 0: acquire(1) ; release(1)   thread 1: release(1)   thread 2: try_acquire(1) [; release(1)]
+        if (t.id === 0) {
+          yield* acquire(t, c, s, 1, -1);
+          yield* release(t, c, s, 1);
+        } else if (t.id === 1) {
+          yield* release(t, c, s, 1);
+        } else {
+          if ((yield* tryAcquire(t, c, s, 1)) === L.OK) yield* release(t, c, s, 1);
+        }
+        return;
+      }
       if (t.id === 0) {
         yield* acquireAsync(t, c, s, 1, -1);
         yield* release(t, c, s, 1);
@@ -105,13 +121,13 @@ function semaphoreTest(build: string, staleParkBug = false): ModelTest<Ctx, Stat
     },
     check({ i32, ctx, state, fail }) {
       const count = i32[(ctx.sem + L.SEM_COUNT) >> 2];
-      const expected = INITIAL + state.released - state.acquired;
-      if (count !== expected) fail(`SEM_COUNT ${count}, expected ${INITIAL} + ${state.released} released - ${state.acquired} acquired = ${expected}`, "conservation");
+      const expected = ctx.initial + state.released - state.acquired;
+      if (count !== expected) fail(`SEM_COUNT ${count}, expected ${ctx.initial} + ${state.released} released - ${state.acquired} acquired = ${expected}`, "conservation");
       const waiters = i32[(ctx.sem + L.SEM_WAITERS) >> 2];
       const bulk = i32[(ctx.sem + L.SEM_BULK_WAITERS) >> 2];
       if (waiters !== 0 || bulk !== 0) fail(`waiters left registered: SEM_WAITERS ${waiters}, SEM_BULK_WAITERS ${bulk}`, "conservation");
     },
-    spec: semaphoreSpec(INITIAL, MAX),
+    spec: semaphoreSpec(initial, MAX),
   };
 }
 
@@ -126,8 +142,21 @@ describe("model: semaphore", () => {
   // core's own sem_acquire loop) parked on the count read before the step even when it was
   // >= n. Read 1; others take it 1 -> 2 -> 1 -> 0; the step registers and sees 0; a release
   // 0 -> 1 notifies before the park; the park on 1 sleeps with a permit available.
-  seededBug(semaphoreTest("model", true), {
+  seededBug(semaphoreTest("model", { staleParkBug: true }), {
     executions: modelExecutions(30_000),
+    expect: ["deadlock"],
+    file: import.meta.url,
+  });
+  // A smaller test for the blocking loop: thread 0's sem_acquire spins on 0, reads 1 (thread
+  // 1's release), thread 2's try_acquire takes it, the step registers and sees 0, thread 2's
+  // release 0 -> 1 notifies before the park: the core's own sem_acquire had the same bug (fixed).
+  // It takes 4 preemptions (past the spin, between the read and the step, after the take, before
+  // the park): beyond dfs:2 and PCT's 2 change points, so this test runs depth-first with 4.
+  const deep = ["dfs:4", "pct:3"];
+  modelSuite(semaphoreTest("model", { small: true }), { executions: modelExecutions(20_000), strategies: deep, file: import.meta.url });
+  seededBug(semaphoreTest("model-bug-sem-stale-park", { small: true }), {
+    executions: modelExecutions(6000),
+    strategies: deep,
     expect: ["deadlock"],
     file: import.meta.url,
   });
