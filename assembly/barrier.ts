@@ -76,6 +76,14 @@ export function barrier_arrive(b: usize): i32 {
       // publish: every party's writes before its arrival happen-before this cas, and this cas
       // happens-before every waiter's read of the new generation
       const next = (s & ~BARRIER_ARRIVED_MASK) + BARRIER_GENERATION_ONE;
+      if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_BARRIER_WAKE_BEFORE_BUMP)) {
+        // Seeded bug, model bug build only (test/model/barrier.test.ts must find it): the
+        // leader wakes the waiters before it bumps the generation; a waiter that re-parks
+        // on the old state in between sleeps forever.
+        if (load32(b + BARRIER_WAITERS) > 0) notify(b + BARRIER_STATE, WAKE_ALL);
+        if (cas32(b + BARRIER_STATE, s, next) != s) continue;
+        return generation | BARRIER_TICKET_LEADER;
+      }
       if (cas32(b + BARRIER_STATE, s, next) != s) continue;
       if (load32(b + BARRIER_WAITERS) > 0) notify(b + BARRIER_STATE, WAKE_ALL);
       return generation | BARRIER_TICKET_LEADER;

@@ -88,8 +88,13 @@ export function cv_wait_end(cv: usize): void {
 
 /** Wakes one waiter (or, spuriously, more); no syscall when nobody waits. */
 export function cv_signal(cv: usize): void {
-  // publish: the bump comes after the signaller's state change (made under the mutex)
-  add32(cv + CV_SEQ, 1);
+  // Seeded bug, model bug build only (test/model/condvar.test.ts must find it): a signal
+  // that notifies without bumping CV_SEQ is lost by a waiter that has read CV_SEQ and
+  // unlocked the mutex but not parked yet.
+  if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CV_SIGNAL_NO_SEQ))) {
+    // publish: the bump comes after the signaller's state change (made under the mutex)
+    add32(cv + CV_SEQ, 1);
+  }
   if (load32(cv + CV_WAITERS) > 0) notify(cv + CV_SEQ, 1);
 }
 

@@ -223,7 +223,9 @@ export function rw_write_unlock(rw: usize, agent: i32): i32 {
   // publish: the writer's writes happen-before the next reader's or writer's cas
   const s = sub32(rw + RW_STATE, RW_WRITER);
   if ((s & RW_WRITERS_WAITING_MASK) != 0) wakeWriter(rw); // writer preference
-  else wakeReaders(rw);
+  // Seeded bug, model bug build only (test/model/rwlock.test.ts must find it): a
+  // write-unlock that forgets the parked readers.
+  else if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RW_UNLOCK_NO_WAKE_READERS))) wakeReaders(rw);
   return OK;
 }
 

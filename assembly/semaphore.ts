@@ -37,10 +37,14 @@
 //   v = load(SEM_COUNT); r = sem_acquire_step(s, n, parked)
 //   OK -> acquired (deregistered);  WOULD_BLOCK -> registered: park while SEM_COUNT == v, then
 //   repeat with parked = 1;  giving up (timeout, abort) -> sem_acquire_cancel(s, n).
-//   Reading v before the step makes the park safe: a release after that read changes the
-//   word, so the park returns at once or is notified (the waiter is registered). If the word
-//   came back to v meanwhile (a release, then an acquire by someone else), the released
-//   permits were taken: sleeping on is right, and the next release will notify.
+//   Park only if v < n; if v >= n (the count moved between the read and the step, which saw
+//   fewer than n), read again and step again instead. Reading v before the step makes the
+//   park safe: a release after that read changes the word, so the park returns at once or is
+//   notified (the waiter is registered). If the word came back to v meanwhile (a release,
+//   then an acquire by someone else), v < n permits are there: sleeping on is right, and the
+//   next release will notify. (Parking on a v >= n is NOT safe: 1 read, then 1 -> 2 -> 1 -> 0
+//   by others, the step registers and sees 0, a release 0 -> 1 notifies before the park,
+//   and the park on 1 sleeps with a permit available — found by test/model/semaphore.test.ts.)
 import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, OVERFLOW, BAD_ARGUMENT, SPIN_LIMIT,
@@ -135,6 +139,11 @@ export function sem_acquire(s: usize, n: i32, timeoutMs: f64): i32 {
     const r = sem_acquire_step(s, n, parked);
     if (r != WOULD_BLOCK) return r;
     parked = 1;
+    // Park only on a value < n (see "Async protocol"): the count moved between that read
+    // and the step (it saw < n); re-read before parking. Found by test/model/semaphore.test.ts.
+    // (SABRE_BUG_SEM_STALE_PARK, model bug build only: the loop before the fix, which the
+    // semaphore model test must find.)
+    if (seen >= n && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_SEM_STALE_PARK))) continue;
     const ns = remainingNs(deadline);
     if (ns == 0) return sem_acquire_cancel(s, n);
     wait32(s + SEM_COUNT, seen, ns);
@@ -148,11 +157,17 @@ export function sem_acquire(s: usize, n: i32, timeoutMs: f64): i32 {
 export function sem_release(s: usize, n: i32): i32 {
   if (n < 1) return BAD_ARGUMENT;
   const max = load32(s + SEM_MAX);
+  let c: i32;
   while (true) {
-    const c = load32(s + SEM_COUNT);
+    c = load32(s + SEM_COUNT);
     if (n > max - c) return OVERFLOW;
     // publish: the releaser's writes happen-before the acquire that takes these permits
     if (cas32(s + SEM_COUNT, c, c + n) == c) break;
+  }
+  // Seeded bug, model bug build only (test/model/semaphore.test.ts must find it): notify
+  // only on the 0 -> n transition (the lost wake-up the Invariants warn about).
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_SEM_NOTIFY_ON_ZERO)) {
+    if (c != 0) return OK;
   }
   // the count changed BEFORE this read of the waiter count (see Invariants)
   if (load32(s + SEM_WAITERS) > 0) {

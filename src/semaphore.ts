@@ -130,6 +130,7 @@ export class Semaphore {
       words, index: (this.offset + L.SEM_COUNT) >> 2, what, ms, deadline: deadlineFrom(ms), signal: options?.signal,
       step: (parked) => core.sem_acquire_step(this.offset, n, parked),
       cancel: () => core.sem_acquire_cancel(this.offset, n),
+      mayPark: (seen) => seen < n, // see "Async protocol" in assembly/semaphore.ts
     });
     if (status !== L.OK) throwStatus(status, what);
   }

@@ -8,8 +8,8 @@
 // notified (the notifier sees the registration). The word may also come back to the value
 // read (ABA) before the park: the pattern is only for words where that means "nothing for
 // you": monotonic sequences (CondVar, RwLock), the barrier's generation|arrived word, the
-// semaphore count (a permit released and taken again by another agent). Not for the mutex
-// word, whose unlock returns it to 0 with one notify. After a wake-up the step runs again with
+// semaphore count (a permit released and taken again by another agent; it parks only on a
+// count < n, see mayPark). Not for the mutex word, whose unlock returns it to 0 with one notify. After a wake-up the step runs again with
 // parked = 1. Giving up (timeout after one last step, or abort) calls the primitive's cancel
 // export, which deregisters; a cancel that finds the operation completed meanwhile (a barrier
 // generation that passed) returns OK and the wait counts as a success.
@@ -26,6 +26,12 @@ export interface StepWait {
   step(parked: number): number;
   /** Deregisters a waiter that gives up; returns OK if the operation completed meanwhile. */
   cancel(): number;
+  /**
+   * Whether parking on the value read before the step is safe (default: always). The
+   * semaphore parks only on a count < n: a count >= n means it moved between the read and
+   * the step, and could come back to that value with permits available (ABA) — read again.
+   */
+  mayPark?(seen: number): boolean;
   readonly what: string;
   readonly ms: number;
   readonly deadline: number;
@@ -40,6 +46,7 @@ export async function stepAndPark(w: StepWait): Promise<number> {
     const status = w.step(parked);
     if (status !== L.WOULD_BLOCK) return status;
     parked = 1;
+    if (w.mayPark && !w.mayPark(seen)) continue;
     let woke: "woken" | "timed-out";
     try {
       woke = await parkAsync(w.words, w.index, seen, w.deadline, w.what, w.signal);

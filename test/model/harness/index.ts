@@ -3,7 +3,7 @@
 export { explore, replay, Model, type ModelTest, type SetupEnv, type CheckEnv, type ExploreResult, type Failure } from "./scheduler";
 export { VThread, ModelViolation, OP, type HistoryOp } from "./vthread";
 export { checkLinearizable, describeOp, type Spec } from "./linearizability";
-export { mutexSpec, semaphoreSpec, boundedQueueSpec, allocatorSpec } from "./specs";
+export { mutexSpec, semaphoreSpec, rwlockSpec, boundedQueueSpec, allocatorSpec } from "./specs";
 export { modelSuite, seededBug } from "./suite";
 export { modelExecutions } from "./budget";
 export { readFailure, writeFailure } from "./failure";

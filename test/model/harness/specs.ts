@@ -41,9 +41,10 @@ export function mutexSpec(count = 1): Spec<readonly number[]> {
 
 /**
  * A counting semaphore with `initial` permits and at most `max`.
- *   acquire(timeoutMs) -> OK | TIMED_OUT (TIMED_OUT only with no permit available)
- *   try_acquire()      -> OK | WOULD_BLOCK
- *   release(n)         -> OK | OVERFLOW (nothing changed)
+ *   acquire(timeoutMs, n = 1) -> OK | TIMED_OUT (TIMED_OUT only with fewer than n permits)
+ *   try_acquire(n = 1)        -> OK | WOULD_BLOCK (only with fewer than n permits)
+ *   release(n)                -> OK | OVERFLOW (nothing changed)
+ * (acquire takes its n permits all at once or none.)
  */
 export function semaphoreSpec(initial: number, max: number): Spec<number> {
   return {
@@ -53,10 +54,12 @@ export function semaphoreSpec(initial: number, max: number): Spec<number> {
     apply(s, op) {
       switch (op.name) {
         case "acquire":
-        case "try_acquire":
-          if (op.result === L.OK) return s > 0 ? s - 1 : undefined;
-          if (op.result === (op.name === "acquire" ? L.TIMED_OUT : L.WOULD_BLOCK)) return s === 0 ? s : undefined;
+        case "try_acquire": {
+          const n = (op.args[op.name === "acquire" ? 1 : 0] as number | undefined) ?? 1;
+          if (op.result === L.OK) return s >= n ? s - n : undefined;
+          if (op.result === (op.name === "acquire" ? L.TIMED_OUT : L.WOULD_BLOCK)) return s < n ? s : undefined;
           return undefined;
+        }
         case "release": {
           const n = (op.args[0] as number | undefined) ?? 1;
           if (op.result === L.OK) return s + n <= max ? s + n : undefined;
@@ -65,6 +68,47 @@ export function semaphoreSpec(initial: number, max: number): Spec<number> {
         }
       }
       throw new Error(`semaphore spec: unknown operation ${op.name}`);
+    },
+  };
+}
+
+/**
+ * A readers-writer lock; the writer is the thread id + 1 (0: none), readers are counted.
+ *   read(timeoutMs)  -> OK (no writer) | TIMED_OUT (only while the lock is held: by a writer,
+ *                       or by readers while a writer waits, which the state does not model)
+ *   write(timeoutMs) -> OK (free) | TIMED_OUT (only while held)
+ *   read_unlock()    -> OK (a reader holds it) | NOT_OWNER (none does)
+ *   write_unlock()   -> OK (the caller holds it) | NOT_OWNER
+ * Writer preference is not expressed here (it depends on who waits): tests check it apart.
+ */
+export interface RwState { writer: number; readers: number }
+export function rwlockSpec(): Spec<RwState> {
+  return {
+    name: "rwlock",
+    init: () => ({ writer: 0, readers: 0 }),
+    key: (s) => `${s.writer}:${s.readers}`,
+    apply(s, op) {
+      const me = op.thread + 1;
+      const free = s.writer === 0 && s.readers === 0;
+      switch (op.name) {
+        case "read":
+          if (op.result === L.OK) return s.writer === 0 ? { ...s, readers: s.readers + 1 } : undefined;
+          if (op.result === L.TIMED_OUT) return free ? undefined : s;
+          return undefined;
+        case "write":
+          if (op.result === L.OK) return free ? { ...s, writer: me } : undefined;
+          if (op.result === L.TIMED_OUT) return free ? undefined : s;
+          return undefined;
+        case "read_unlock":
+          if (op.result === L.OK) return s.readers > 0 ? { ...s, readers: s.readers - 1 } : undefined;
+          if (op.result === L.NOT_OWNER) return s.readers === 0 ? s : undefined;
+          return undefined;
+        case "write_unlock":
+          if (op.result === L.OK) return s.writer === me ? { ...s, writer: 0 } : undefined;
+          if (op.result === L.NOT_OWNER) return s.writer !== me ? s : undefined;
+          return undefined;
+      }
+      throw new Error(`rwlock spec: unknown operation ${op.name}`);
     },
   };
 }
