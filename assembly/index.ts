@@ -7,3 +7,5 @@ export * from "./semaphore";
 export * from "./condvar";
 export * from "./barrier";
 export * from "./rwlock";
+export * from "./ring";
+export * from "./bytering";

@@ -128,26 +128,42 @@ export const RW_WRITERS_WAITING_MASK = 0x3fff0000;  // RW_STATE bits: registered
 export const RW_WRITER = 0x40000000;                // RW_STATE bit: a writer holds the lock
 
 // ---- bounded MPMC ring of i32 slots (ring.ts; Vyukov, with crossbeam's re-checks) ---------
-export const RING_ENQ = 0;          // i32 enqueue position (free-running), own line
-export const RING_DEQ = 64;         // i32 dequeue position (free-running), own line
-export const RING_CAPACITY = 128;   // i32 slots, power of two (read-only)
-export const RING_CLOSED = 132;     // i32 0 open / 1 closed
-export const RING_PUSH_WAITERS = 136; // i32 agents parked until a slot frees
-export const RING_POP_WAITERS = 140;  // i32 agents parked until an item arrives
-export const RING_PUSH_SEQ = 144;   // i32 bumped by pops when push waiters exist (park word)
-export const RING_POP_SEQ = 148;    // i32 bumped by pushes when pop waiters exist (park word)
+// Positions are 31-bit free-running counters (wrap at 2^31); bit 31 of RING_ENQ is the
+// closed mark, so "closed" and "the last claimed push" are read in one atomic snapshot.
+export const RING_ENQ = 0;          // i32 enqueue position | RING_CLOSED_BIT; own line
+export const RING_DEQ = 64;         // i32 dequeue position; own line
+export const RING_CAPACITY = 128;   // i32 slots, power of two (read-only after init)
+export const RING_PUSH_WAITERS = 136; // i32 agents parked (or about to park) until a slot frees
+export const RING_POP_WAITERS = 140;  // i32 agents parked (or about to park) until an item arrives
+export const RING_PUSH_SEQ = 144;   // i32 park word of pushers: bumped by pops/close when PUSH_WAITERS > 0
+export const RING_POP_SEQ = 148;    // i32 park word of poppers: bumped by pushes/close when POP_WAITERS > 0
 export const RING_SLOTS = 192;      // slot i at RING_SLOTS + i*RING_SLOT_SIZE: [seq i32][value i32]
 export const RING_SLOT_SIZE = 8;
 export const RING_SLOT_SEQ = 0;
 export const RING_SLOT_VALUE = 4;
+export const RING_CLOSED_BIT = 1 << 31;   // in RING_ENQ: set once by ring_close, never cleared
+export const RING_POS_MASK = 0x7fffffff;  // position bits of RING_ENQ / RING_DEQ / slot seqs
+export const RING_MIN_CAPACITY = 2;
+export const RING_MAX_CAPACITY = 1 << 26; // 512 MiB of slots; keeps sizes far inside i32
 
 // ---- SPSC byte ring of length-prefixed frames (bytering.ts; rigtorp, ringbuf.js) ----------
-export const BR_WRITE = 0;          // u32 producer's published write index (free-running)
-export const BR_READ_CACHE = 4;     // u32 producer-private cache of BR_READ
-export const BR_READ = 64;          // u32 consumer's published read index (free-running)
-export const BR_WRITE_CACHE = 68;   // u32 consumer-private cache of BR_WRITE
-export const BR_CAPACITY = 128;     // u32 data bytes, power of two (read-only)
-export const BR_CLOSED = 132;       // i32 0 open / 1 closed
-export const BR_WAITERS = 136;      // i32 agents parked on BR_WRITE or BR_READ
+// Indices are 31-bit free-running byte counters (wrap at 2^31); bit 31 of BR_WRITE is the
+// closed mark. Producer line: BR_WRITE..BR_RESERVE; consumer line: BR_READ..BR_WRITE_CACHE.
+export const BR_WRITE = 0;          // i32 published write index | BR_CLOSED_BIT (producer cas; close or)
+export const BR_READ_CACHE = 4;     // i32 producer-private cache of BR_READ
+export const BR_RESERVE = 8;        // i32 producer-private end of reserved, unpublished frames
+export const BR_READ = 64;          // i32 consumer's published read index (free-running)
+export const BR_WRITE_CACHE = 68;   // i32 consumer-private cache of BR_WRITE (position bits)
+export const BR_CAPACITY = 128;     // i32 data bytes, power of two (read-only after init)
+export const BR_DATA_WAITERS = 132; // i32 consumers parked (or about to park) on BR_DATA_SEQ
+export const BR_SPACE_WAITERS = 136; // i32 producers parked (or about to park) on BR_SPACE_SEQ
+export const BR_DATA_SEQ = 140;     // i32 park word for data: bumped by commit/close when waited on
+export const BR_SPACE_SEQ = 144;    // i32 park word for space: bumped by release/close when waited on
 export const BR_DATA = 192;         // capacity bytes of data
-export const BR_FRAME_HEADER = 4;   // u32 frame length, frames padded to 4 bytes
+export const BR_FRAME_HEADER = 4;   // i32 frame length before each frame; frames padded to 4 bytes
+export const BR_FRAME_ALIGN = 4;
+export const BR_WRAP = -1;          // header value of a wrap marker: the frame continues at offset 0
+export const BR_CLOSED_BIT = 1 << 31;
+export const BR_POS_MASK = 0x7fffffff;
+export const BR_MIN_CAPACITY = 16;
+export const BR_MAX_CAPACITY = 1 << 29;

@@ -75,6 +75,45 @@ export interface CoreExports {
   rw_writer(rw: number): number;
   rw_waiters(rw: number): number;
   // further primitives add their exports here (see each assembly/*.ts header)
+  // bounded MPMC ring of i32 (ring.ts); negative counts are -status
+  ring_size_of(capacity: number): number;
+  ring_init(r: number, capacity: number): number;
+  ring_try_push(r: number, value: number): number;
+  ring_try_pop(r: number, out: number): number;
+  ring_push_step(r: number, value: number): number;
+  ring_push_unwait(r: number): void;
+  ring_pop_step(r: number, out: number): number;
+  ring_pop_unwait(r: number): void;
+  ring_push(r: number, value: number, timeoutMs: number): number;
+  ring_pop(r: number, out: number, timeoutMs: number): number;
+  ring_push_many(r: number, src: number, n: number): number;
+  ring_pop_many(r: number, dst: number, max: number): number;
+  ring_close(r: number): number;
+  ring_closed(r: number): number;
+  ring_len(r: number): number;
+  ring_capacity(r: number): number;
+  // SPSC byte ring of frames (bytering.ts); addresses > 0 or -status
+  br_size_of(capacity: number): number;
+  br_init(b: number, capacity: number): number;
+  br_commit(b: number): number;
+  br_reserve(b: number, len: number): number;
+  br_reserve_step(b: number, len: number): number;
+  br_space_unwait(b: number): void;
+  br_reserve_wait(b: number, len: number, timeoutMs: number): number;
+  br_try_write(b: number, src: number, len: number): number;
+  br_write(b: number, src: number, len: number, timeoutMs: number): number;
+  br_peek(b: number): number;
+  br_frame_addr(b: number): number;
+  br_release(b: number): number;
+  br_read(b: number, dst: number, max: number): number;
+  br_peek_step(b: number): number;
+  br_data_unwait(b: number): void;
+  br_peek_wait(b: number, timeoutMs: number): number;
+  br_close(b: number): number;
+  br_closed(b: number): number;
+  br_used(b: number): number;
+  br_capacity(b: number): number;
+  br_max_frame(b: number): number;
   [name: string]: unknown;
 }
 

@@ -10,3 +10,5 @@ export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "
 export { CondVar, type CondVarHandle } from "./condvar";
 export { Barrier, type BarrierHandle, type BarrierResult } from "./barrier";
 export { RwLock, ReadGuard, WriteGuard, type RwLockHandle } from "./rwlock";
+export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./ring";
+export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";

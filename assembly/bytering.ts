@@ -1,0 +1,379 @@
+// bytering.ts — SPSC byte ring of variable-length, length-prefixed frames.
+//
+// Sources: Erik Rigtorp's SPSCQueue (each side caches the other's index, indices on their
+// own cache lines) and Paul Adenot's ringbuf.js (free-running indices over a power-of-two
+// buffer); frames, batched publish and wrap markers are ours.
+//
+// Roles: ONE producer (reserve/commit/write) and ONE consumer (peek/read/release) at a time;
+// either side, or a third agent, may close and read the sizes. `br_init` runs once, before the
+// ring's address is published (handle).
+//
+//   offset                 word             written by                   meaning
+//   +0   BR_WRITE          index|CLOSED     producer (cas), close (or)   published end of frames
+//   +4   BR_READ_CACHE     index            producer only (plain)        last BR_READ it saw
+//   +8   BR_RESERVE        index            producer only (plain)        end of reserved frames
+//   +64  BR_READ           index            consumer (store); producer   start of unread frames
+//                                           (cas, only when empty)
+//   +68  BR_WRITE_CACHE    index            consumer only (plain)        last BR_WRITE pos it saw
+//   +128 BR_CAPACITY       bytes            init only                    power of two, >= 16
+//   +132 BR_DATA_WAITERS                    consumer about to park       count
+//   +136 BR_SPACE_WAITERS                   producer about to park       count
+//   +140 BR_DATA_SEQ       park word        commit/close if DATA_WAITERS > 0     bumped
+//   +144 BR_SPACE_SEQ      park word        release/close if SPACE_WAITERS > 0   bumped
+//   +192 BR_DATA           capacity bytes of frames
+//
+// Frames: at a 4-aligned index i, a header word (i32 length L >= 0) then L payload bytes,
+// padded to 4: the next frame starts at i + BR_FRAME_HEADER + pad4(L). Indices are 31-bit
+// free-running byte counters (BR_POS_MASK); the byte of index i is BR_DATA + (i & (cap - 1)).
+//
+// Wrap handling: frames are ALWAYS contiguous, so every frame can be read in place (readView).
+// A frame that does not fit before the end of the buffer is preceded by a wrap marker (header
+// BR_WRAP) that fills the rest of the buffer; the frame starts at offset 0 of the next lap.
+// The largest frame is capacity - BR_FRAME_HEADER bytes (BAD_ARGUMENT above that). A frame
+// that would overlap its own wrap marker (marker bytes + frame > capacity) fits only once the
+// ring is empty: then the producer publishes the marker and moves READ over it itself (the one
+// store to READ not made by the consumer: with READ == WRITE the consumer has nothing to
+// release, and a consumer that already saw the marker stores the same value). So every frame
+// up to the maximum can be written, and a single thread may write then read any frame.
+//
+// Batched publish: br_reserve hands out frames in producer-private space (BR_RESERVE moves,
+// BR_WRITE does not); br_commit publishes all of them with one CAS on BR_WRITE. A waiting
+// reserve (br_reserve_wait / br_reserve_step) commits pending frames before it parks, so
+// that the consumer can always make progress.
+//
+// Invariants:
+//   - READ <= WRITE.pos <= RESERVE and RESERVE - READ <= capacity (31-bit arithmetic);
+//   - bytes in [READ, WRITE.pos) hold complete, published frames and markers; the consumer
+//     never reads past WRITE.pos; the producer never writes before READ + capacity;
+//   - every frame is contiguous in the buffer; markers only fill up to the end of a lap;
+//   - once BR_CLOSED_BIT is set it stays set and WRITE.pos never changes: reserve/commit/write
+//     return CLOSED (reserved, uncommitted frames are dropped); the consumer drains every frame
+//     committed before close, then gets CLOSED (one atomic load gives "empty and closed").
+//   - the cache words are hints: a stale cache only makes its owner re-read the other index
+//     (BR_WRITE_CACHE may even lag READ, after the producer moved READ over a marker).
+//
+// Waking: as in ring.ts (register in *_WAITERS, re-check, park on *_SEQ with the value read
+// before registering; the other side publishes its index, then bumps and notifies only when
+// the waiter count is non-zero). The SC total order gives: either the re-check sees the
+// publish, or the notifier sees the waiter and changes the park word after it was read.
+import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
+import {
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, SPIN_LIMIT,
+  BR_WRITE, BR_READ_CACHE, BR_RESERVE, BR_READ, BR_WRITE_CACHE, BR_CAPACITY, BR_DATA_WAITERS,
+  BR_SPACE_WAITERS, BR_DATA_SEQ, BR_SPACE_SEQ, BR_DATA, BR_FRAME_HEADER, BR_FRAME_ALIGN, BR_WRAP,
+  BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
+} from "./layout";
+import { deadlineOf, remainingNs } from "./time";
+
+const NOTIFY_ALL: i32 = -1;
+
+// @ts-ignore: decorator
+@inline function advance(pos: i32, n: i32): i32 { return (pos + n) & BR_POS_MASK; }
+/** Signed distance a - b of two 31-bit indices. */
+// @ts-ignore: decorator
+@inline function dist(a: i32, b: i32): i32 { return ((a - b) << 1) >> 1; }
+/** Bytes from `from` to `to` (31-bit indices, to >= from). */
+// @ts-ignore: decorator
+@inline function span(to: i32, from: i32): i32 { return (to - from) & BR_POS_MASK; }
+/** Bytes a frame of `len` payload bytes takes, header included. */
+// @ts-ignore: decorator
+@inline function frameBytes(len: i32): i32 {
+  return BR_FRAME_HEADER + ((len + BR_FRAME_ALIGN - 1) & ~(BR_FRAME_ALIGN - 1));
+}
+// @ts-ignore: decorator
+@inline function capacityOf(b: usize): i32 { return load<i32>(b + BR_CAPACITY); }
+// @ts-ignore: decorator
+@inline function at(b: usize, index: i32, cap: i32): usize {
+  return b + BR_DATA + <usize>(index & (cap - 1));
+}
+
+function validCapacity(capacity: i32): bool {
+  return capacity >= BR_MIN_CAPACITY && capacity <= BR_MAX_CAPACITY && (capacity & (capacity - 1)) == 0;
+}
+
+/** Bytes a byte ring of `capacity` data bytes needs, or 0 if the capacity is not valid. */
+export function br_size_of(capacity: i32): i32 {
+  return validCapacity(capacity) ? BR_DATA + capacity : 0;
+}
+
+/** Initialises the byte ring at `b` (br_size_of(capacity) bytes). OK or BAD_ARGUMENT. */
+export function br_init(b: usize, capacity: i32): i32 {
+  if (!validCapacity(capacity)) return BAD_ARGUMENT;
+  store<i32>(b + BR_CAPACITY, capacity);
+  store<i32>(b + BR_READ_CACHE, 0);
+  store<i32>(b + BR_RESERVE, 0);
+  store<i32>(b + BR_WRITE_CACHE, 0);
+  store32(b + BR_DATA_WAITERS, 0);
+  store32(b + BR_SPACE_WAITERS, 0);
+  store32(b + BR_DATA_SEQ, 0);
+  store32(b + BR_SPACE_SEQ, 0);
+  store32(b + BR_READ, 0);
+  store32(b + BR_WRITE, 0);
+  return OK;
+}
+
+// ---- wake-ups -------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function wakeConsumer(b: usize): void {
+  if (load32(b + BR_DATA_WAITERS) > 0) {
+    add32(b + BR_DATA_SEQ, 1);
+    notify(b + BR_DATA_SEQ, NOTIFY_ALL);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function wakeProducer(b: usize): void {
+  if (load32(b + BR_SPACE_WAITERS) > 0) {
+    add32(b + BR_SPACE_SEQ, 1);
+    notify(b + BR_SPACE_SEQ, NOTIFY_ALL);
+  }
+}
+
+// ---- producer -----------------------------------------------------------------------------------
+
+/** Whether `need` more bytes fit after producer index `end` (refreshes the READ cache). */
+// @ts-ignore: decorator
+@inline function fits(b: usize, end: i32, need: i32, cap: i32): bool {
+  let r = load<i32>(b + BR_READ_CACHE);
+  if (span(end, r) + need <= cap) return true;
+  r = load32(b + BR_READ);
+  store<i32>(b + BR_READ_CACHE, r);
+  return span(end, r) + need <= cap;
+}
+
+/** Publishes the reserved frames: OK, or CLOSED (they are dropped). Producer only. */
+export function br_commit(b: usize): i32 {
+  const end = load<i32>(b + BR_RESERVE);
+  const w = load32(b + BR_WRITE);
+  if (w & BR_CLOSED_BIT) return CLOSED;
+  if (w == end) return OK;
+  // publish: headers and payloads of every reserved frame (only close races this cas)
+  if (cas32(b + BR_WRITE, w, end) != w) return CLOSED;
+  wakeConsumer(b);
+  return OK;
+}
+
+/**
+ * Reserves a frame of `len` bytes (producer only). Returns the address of its payload (> 0),
+ * to be filled before br_commit, or a negated status: -WOULD_BLOCK (no space now; nothing
+ * reserved), -CLOSED, -BAD_ARGUMENT (len < 0 or len > capacity - BR_FRAME_HEADER).
+ */
+export function br_reserve(b: usize, len: i32): i32 {
+  const cap = capacityOf(b);
+  if (len < 0 || len > cap - BR_FRAME_HEADER) return -BAD_ARGUMENT;
+  const w = load32(b + BR_WRITE);
+  if (w & BR_CLOSED_BIT) return -CLOSED;
+  const size = frameBytes(len);
+  let end = load<i32>(b + BR_RESERVE);
+  const off = end & (cap - 1);
+  if (off + size <= cap) {
+    if (!fits(b, end, size, cap)) return -WOULD_BLOCK;
+  } else {
+    const waste = cap - off; // a wrap marker fills the rest of this lap
+    if (fits(b, end, waste + size, cap)) {
+      store<i32>(at(b, end, cap), BR_WRAP);
+      end = advance(end, waste);
+    } else {
+      // marker and frame do not fit together (the frame would overlap the marker). Only an
+      // empty ring with nothing pending can take it now: publish the marker and move READ
+      // over it ourselves. Otherwise nothing changes: WOULD_BLOCK until the consumer drains.
+      if (end != w || load32(b + BR_READ) != end) return -WOULD_BLOCK;
+      store<i32>(at(b, end, cap), BR_WRAP);
+      const lap = advance(end, waste);
+      // publish: the marker (a consumer holding a stale READ skips it to the same `lap`)
+      if (cas32(b + BR_WRITE, w, lap) != w) return -CLOSED;
+      // READ == old WRITE: the consumer has nothing to consume, so it stores no READ now
+      // except, after reading the marker above, the same value `lap`
+      cas32(b + BR_READ, end, lap);
+      store<i32>(b + BR_READ_CACHE, lap);
+      end = lap;
+      store<i32>(b + BR_RESERVE, end);
+    }
+  }
+  const header = at(b, end, cap);
+  store<i32>(header, len);
+  store<i32>(b + BR_RESERVE, advance(end, size));
+  return <i32>(header + BR_FRAME_HEADER);
+}
+
+/**
+ * One step of a parking reserve, for callers that park elsewhere. The caller reads
+ * BR_SPACE_SEQ first. Returns an address (> 0) or a negated status; on -WOULD_BLOCK pending
+ * frames have been committed, the caller is registered in BR_SPACE_WAITERS, must park on
+ * BR_SPACE_SEQ while it equals the value it read, then call br_space_unwait once.
+ */
+export function br_reserve_step(b: usize, len: i32): i32 {
+  let a = br_reserve(b, len);
+  if (a != -WOULD_BLOCK) return a;
+  const s = br_commit(b); // never park with unpublished frames: the consumer needs them
+  if (s != OK) return -s;
+  add32(b + BR_SPACE_WAITERS, 1);
+  a = br_reserve(b, len); // re-check after registering
+  if (a != -WOULD_BLOCK) sub32(b + BR_SPACE_WAITERS, 1);
+  return a;
+}
+
+export function br_space_unwait(b: usize): void {
+  sub32(b + BR_SPACE_WAITERS, 1);
+}
+
+/** Blocking reserve: spin, then park. An address, or -TIMED_OUT / -CLOSED / -BAD_ARGUMENT. */
+export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const a = br_reserve(b, len);
+    if (a != -WOULD_BLOCK) return a;
+    if (i == 0 && br_commit(b) == CLOSED) return -CLOSED;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(b + BR_SPACE_SEQ);
+    const a = br_reserve_step(b, len);
+    if (a != -WOULD_BLOCK) return a;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      br_space_unwait(b);
+      return -TIMED_OUT;
+    }
+    wait32(b + BR_SPACE_SEQ, seq, ns);
+    br_space_unwait(b);
+  }
+}
+
+/** Non-blocking write of `len` bytes from `src` as one frame, published at once (with any
+ *  pending reserved frames). OK, WOULD_BLOCK, CLOSED or BAD_ARGUMENT. */
+export function br_try_write(b: usize, src: usize, len: i32): i32 {
+  const a = br_reserve(b, len);
+  if (a < 0) return -a;
+  memory.copy(<usize>a, src, <usize>len);
+  return br_commit(b);
+}
+
+/** Blocking write of one frame: OK, TIMED_OUT, CLOSED or BAD_ARGUMENT. */
+export function br_write(b: usize, src: usize, len: i32, timeoutMs: f64): i32 {
+  const a = br_reserve_wait(b, len, timeoutMs);
+  if (a < 0) return -a;
+  memory.copy(<usize>a, src, <usize>len);
+  return br_commit(b);
+}
+
+// ---- consumer -------------------------------------------------------------------------------------
+
+/**
+ * Length of the next frame (>= 0), skipping wrap markers, or -WOULD_BLOCK (empty) or -CLOSED
+ * (closed and drained). Consumer only. Does not consume the frame.
+ */
+export function br_peek(b: usize): i32 {
+  const cap = capacityOf(b);
+  let r = load32(b + BR_READ);
+  while (true) {
+    let w = load<i32>(b + BR_WRITE_CACHE);
+    // the cache may lag READ itself (the producer moves READ over a marker when empty)
+    if (dist(w, r) <= 0) {
+      const word = load32(b + BR_WRITE);
+      w = word & BR_POS_MASK;
+      store<i32>(b + BR_WRITE_CACHE, w);
+      if (r == w) return (word & BR_CLOSED_BIT) ? -CLOSED : -WOULD_BLOCK;
+    }
+    const len = load<i32>(at(b, r, cap));
+    if (len != BR_WRAP) return len;
+    r = advance(r, cap - (r & (cap - 1)));
+    // publish: the marker's bytes are free again
+    store32(b + BR_READ, r);
+    wakeProducer(b);
+  }
+}
+
+/** Payload address of the frame the last successful br_peek reported. Consumer only. */
+export function br_frame_addr(b: usize): i32 {
+  return <i32>(at(b, load32(b + BR_READ), capacityOf(b)) + BR_FRAME_HEADER);
+}
+
+/** Consumes the next frame (after a peek): OK, WOULD_BLOCK or CLOSED when there is none. */
+export function br_release(b: usize): i32 {
+  const len = br_peek(b);
+  if (len < 0) return -len;
+  // publish: the frame's bytes are free for the producer
+  store32(b + BR_READ, advance(load32(b + BR_READ), frameBytes(len)));
+  wakeProducer(b);
+  return OK;
+}
+
+/** Copies the next frame to `dst` (at most `max` bytes) and consumes it. The length (>= 0),
+ *  or -WOULD_BLOCK, -CLOSED, or -BAD_ARGUMENT if the frame is longer than max (kept). */
+export function br_read(b: usize, dst: usize, max: i32): i32 {
+  const len = br_peek(b);
+  if (len < 0) return len;
+  if (len > max) return -BAD_ARGUMENT;
+  memory.copy(dst, <usize>br_frame_addr(b), <usize>len);
+  br_release(b);
+  return len;
+}
+
+/** As br_reserve_step, for the consumer: the caller reads BR_DATA_SEQ first; on -WOULD_BLOCK
+ *  it parks on BR_DATA_SEQ and then calls br_data_unwait once. Else as br_peek. */
+export function br_peek_step(b: usize): i32 {
+  let len = br_peek(b);
+  if (len != -WOULD_BLOCK) return len;
+  add32(b + BR_DATA_WAITERS, 1);
+  len = br_peek(b);
+  if (len != -WOULD_BLOCK) sub32(b + BR_DATA_WAITERS, 1);
+  return len;
+}
+
+export function br_data_unwait(b: usize): void {
+  sub32(b + BR_DATA_WAITERS, 1);
+}
+
+/** Blocking peek: waits for a frame; its length, or -TIMED_OUT / -CLOSED. */
+export function br_peek_wait(b: usize, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const len = br_peek(b);
+    if (len != -WOULD_BLOCK) return len;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(b + BR_DATA_SEQ);
+    const len = br_peek_step(b);
+    if (len != -WOULD_BLOCK) return len;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      br_data_unwait(b);
+      return -TIMED_OUT;
+    }
+    wait32(b + BR_DATA_SEQ, seq, ns);
+    br_data_unwait(b);
+  }
+}
+
+// ---- close and observers ------------------------------------------------------------------------
+
+/** Closes the ring (idempotent) and wakes both sides. OK. */
+export function br_close(b: usize): i32 {
+  or32(b + BR_WRITE, BR_CLOSED_BIT);
+  wakeProducer(b);
+  wakeConsumer(b);
+  return OK;
+}
+
+export function br_closed(b: usize): i32 {
+  return (load32(b + BR_WRITE) & BR_CLOSED_BIT) != 0 ? 1 : 0;
+}
+
+/** Published bytes not yet released (frames, headers, padding, markers; a racy snapshot). */
+export function br_used(b: usize): i32 {
+  const r = load32(b + BR_READ);
+  const w = load32(b + BR_WRITE) & BR_POS_MASK;
+  const n = span(w, r);
+  const cap = capacityOf(b);
+  return n > cap ? cap : n;
+}
+
+export function br_capacity(b: usize): i32 {
+  return capacityOf(b);
+}
+
+/** The largest frame payload the ring accepts. */
+export function br_max_frame(b: usize): i32 {
+  return capacityOf(b) - BR_FRAME_HEADER;
+}

@@ -1,0 +1,430 @@
+// ring.ts — bounded MPMC ring of i32 values.
+//
+// Source: Dmitry Vyukov, "Bounded MPMC queue" (1024cores.net): a sequence word per slot tells
+// which lap the slot is ready for; pushers and poppers claim positions with a CAS on their own
+// free-running index. Two changes, both after crossbeam's ArrayQueue / array channel:
+//   - linearizable try-ops: when a slot is "not ready", the other index is re-read; if it says
+//     the ring is not empty (not full), a push (pop) on that slot is in progress and we spin on
+//     it instead of reporting empty (full) — Vyukov's original reports "empty" while an earlier,
+//     stalled producer holds the slot even though later pushes have completed;
+//   - the closed mark is bit 31 of the enqueue word (crossbeam's mark bit), so a push can never
+//     claim a position after close, and a pop reads "empty and closed" in one atomic load.
+//
+// Roles: any number of agents may push, pop, close and read the length concurrently.
+// `ring_init` runs once, before the ring's address is published (handle).
+//
+//   offset              word               written by                      meaning
+//   +0   RING_ENQ       enqueue pos|CLOSED push (cas), close (or)          next position to push
+//   +64  RING_DEQ       dequeue pos        pop (cas)                       next position to pop
+//   +128 RING_CAPACITY  slots              init only                       power of two, >= 2
+//   +136 RING_PUSH_WAITERS                 pushers about to park (add/sub) count
+//   +140 RING_POP_WAITERS                  poppers about to park (add/sub) count
+//   +144 RING_PUSH_SEQ  park word          pop/close, only if PUSH_WAITERS > 0   bumped
+//   +148 RING_POP_SEQ   park word          push/close, only if POP_WAITERS > 0   bumped
+//   +192 RING_SLOTS     [seq i32][value i32] x capacity
+//          seq: pusher of position p stores p+1 (publishes value); popper of p stores p+cap
+//          value: plain i32, written by the pusher that claimed it, read by the claiming popper
+//
+// Positions are 31-bit (RING_POS_MASK) and compared with a sign-extended 31-bit difference
+// (`dist`), so they may wrap. For position p and its slot s = p & (cap-1):
+//   seq(s) == p        slot free for the push of p
+//   seq(s) == p + 1    item of p published, ready for the pop of p
+//   seq(s) == p + cap  popped; free for the push of p + cap
+//
+// Invariants:
+//   - 0 <= ENQ.pos - DEQ.pos <= capacity at every instant (a pop claims p only once seq says
+//     the push of p published; a push claims p only once seq says the pop of p - cap finished);
+//   - each position is claimed by exactly one CAS, so each value is popped exactly once;
+//   - once RING_CLOSED_BIT is set it stays set, and ENQ.pos never changes again: no push
+//     succeeds after close; pops drain the items claimed before close, then return CLOSED;
+//   - try-ops report WOULD_BLOCK ("empty"/"full") only when, at the instant they re-read the
+//     other index, ENQ.pos == DEQ.pos (empty) or ENQ.pos == DEQ.pos + capacity (full);
+//     otherwise an operation on the slot is in progress and they spin until it finishes.
+//     The spin lasts as long as the other agent takes from its claim (CAS) to its publish
+//     (seq store): a few instructions, unless that agent is descheduled in between.
+//   - not robust to an agent that dies between its claim and its publish (a worker
+//     terminated inside a call): its slot is never published and operations that reach it
+//     spin. Terminate workers only after they leave the ring.
+//
+// Waking (no lost wake-ups; every atomic is SC):
+//   waiter (e.g. pop):  s = load(POP_SEQ); add(POP_WAITERS, 1); re-try pop; if still empty:
+//                       wait32(POP_SEQ, s); sub(POP_WAITERS, 1); loop
+//   notifier (push):    publish the slot's seq; if load(POP_WAITERS) > 0: add(POP_SEQ, 1);
+//                       notify(POP_SEQ, n)
+//   In the single total order of SC operations, either the waiter's add to POP_WAITERS comes
+//   before the pusher's load of it (then the pusher bumps POP_SEQ after the waiter read s, so
+//   wait32 returns at once or is woken by the notify that follows the bump), or the pusher's
+//   load comes first — then its publish does too, and the waiter's re-try, after its add,
+//   sees the item. Close sets the mark bit and then does the same on both sides, so blocked
+//   pushers and poppers all wake and see CLOSED. A waiter that leaves (timeout, abort) only
+//   costs a later notifier one unneeded notify. Notifiers that find no waiter touch no
+//   park word and make no notify call. Counts: a push (pop) of one value wakes one waiter, a
+//   batch of k wakes k, close wakes all. A woken waiter always re-tries before it gives up
+//   (even past its deadline), so a wake-up is never spent by an agent that then leaves
+//   without looking; async waiters that abort pass theirs on (src/wait.ts).
+//
+// Batches (ring_push_many / ring_pop_many) count the run of consecutive ready slots from
+// their index and claim the whole run with one CAS, then fill (drain) and publish the slots
+// in order; they never wait, and return the count moved.
+import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
+import {
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, SPIN_LIMIT,
+  RING_ENQ, RING_DEQ, RING_CAPACITY, RING_PUSH_WAITERS, RING_POP_WAITERS, RING_PUSH_SEQ,
+  RING_POP_SEQ, RING_SLOTS, RING_SLOT_SIZE, RING_SLOT_SEQ, RING_SLOT_VALUE, RING_CLOSED_BIT,
+  RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
+} from "./layout";
+import { deadlineOf, remainingNs } from "./time";
+
+// notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
+const NOTIFY_ALL: i32 = -1;
+
+/** Signed distance a - b of two 31-bit positions (sign-extends bit 30 of the difference). */
+// @ts-ignore: decorator
+@inline function dist(a: i32, b: i32): i32 { return ((a - b) << 1) >> 1; }
+
+/** Position `pos` moved on by `n` (31-bit wrap). */
+// @ts-ignore: decorator
+@inline function advance(pos: i32, n: i32): i32 { return (pos + n) & RING_POS_MASK; }
+
+/** Address of the slot of position `pos`. */
+// @ts-ignore: decorator
+@inline function slotOf(r: usize, pos: i32, mask: i32): usize {
+  return r + RING_SLOTS + <usize>((pos & mask) * RING_SLOT_SIZE);
+}
+
+// capacity is written once by init, before the ring's address is published: plain reads.
+// @ts-ignore: decorator
+@inline function capacityOf(r: usize): i32 { return load<i32>(r + RING_CAPACITY); }
+
+function validCapacity(capacity: i32): bool {
+  return capacity >= RING_MIN_CAPACITY && capacity <= RING_MAX_CAPACITY && (capacity & (capacity - 1)) == 0;
+}
+
+/** Bytes a ring of `capacity` slots needs, or 0 if the capacity is not valid. */
+export function ring_size_of(capacity: i32): i32 {
+  return validCapacity(capacity) ? RING_SLOTS + capacity * RING_SLOT_SIZE : 0;
+}
+
+/** Initialises the ring at `r` (ring_size_of(capacity) bytes). OK or BAD_ARGUMENT. */
+export function ring_init(r: usize, capacity: i32): i32 {
+  if (!validCapacity(capacity)) return BAD_ARGUMENT;
+  store<i32>(r + RING_CAPACITY, capacity);
+  for (let i = 0; i < capacity; i++) {
+    const slot = r + RING_SLOTS + <usize>(i * RING_SLOT_SIZE);
+    store<i32>(slot + RING_SLOT_VALUE, 0);
+    store32(slot + RING_SLOT_SEQ, i);
+  }
+  store32(r + RING_PUSH_WAITERS, 0);
+  store32(r + RING_POP_WAITERS, 0);
+  store32(r + RING_PUSH_SEQ, 0);
+  store32(r + RING_POP_SEQ, 0);
+  store32(r + RING_DEQ, 0);
+  store32(r + RING_ENQ, 0);
+  return OK;
+}
+
+// ---- wake-ups ---------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function wakePoppers(r: usize, n: i32): void {
+  if (load32(r + RING_POP_WAITERS) > 0) {
+    add32(r + RING_POP_SEQ, 1);
+    notify(r + RING_POP_SEQ, n);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function wakePushers(r: usize, n: i32): void {
+  if (load32(r + RING_PUSH_WAITERS) > 0) {
+    add32(r + RING_PUSH_SEQ, 1);
+    notify(r + RING_PUSH_SEQ, n);
+  }
+}
+
+// ---- one attempt (no wake-ups) ------------------------------------------------------------
+
+/** Claims up to `n` (>= 1) consecutive free positions with one CAS. Returns
+ *  (first position << 32) | count when it claimed (count >= 1), 0 if full, -CLOSED if closed. */
+// @ts-ignore: decorator
+@inline function pushClaim(r: usize, n: i32, cap: i32): i64 {
+  const mask = cap - 1;
+  let e = load32(r + RING_ENQ);
+  while (true) {
+    if (e & RING_CLOSED_BIT) return -CLOSED;
+    // count the consecutive slots free for positions e, e+1, ...
+    let k = 0;
+    const limit = n < cap ? n : cap;
+    while (k < limit && load32(slotOf(r, advance(e, k), mask) + RING_SLOT_SEQ) == advance(e, k)) k++;
+    if (k > 0) {
+      const seen = cas32(r + RING_ENQ, e, advance(e, k));
+      if (seen == e) return (<i64>e << 32) | <i64>k;
+      e = seen;
+      continue;
+    }
+    const seq = load32(slotOf(r, e, mask) + RING_SLOT_SEQ);
+    if (dist(seq, e) < 0) {
+      // the slot still holds the item of position e - cap, or its pop is in progress
+      const d = load32(r + RING_DEQ);
+      if (advance(d, cap) == e) return 0; // full at this instant: DEQ.pos + cap == ENQ.pos
+      // not full: a pop of this slot has claimed it and not yet released it; spin on it
+    }
+    e = load32(r + RING_ENQ);
+  }
+}
+
+/** Claims up to `n` (>= 1) consecutive published items with one CAS. Returns
+ *  (first position << 32) | count (count >= 1), 0 if empty, -CLOSED if empty and closed. */
+// @ts-ignore: decorator
+@inline function popClaim(r: usize, n: i32, cap: i32): i64 {
+  const mask = cap - 1;
+  let p = load32(r + RING_DEQ);
+  while (true) {
+    let k = 0;
+    const limit = n < cap ? n : cap;
+    while (k < limit && load32(slotOf(r, advance(p, k), mask) + RING_SLOT_SEQ) == advance(p, k + 1)) k++;
+    if (k > 0) {
+      const seen = cas32(r + RING_DEQ, p, advance(p, k));
+      if (seen == p) return (<i64>p << 32) | <i64>k;
+      p = seen;
+      continue;
+    }
+    const seq = load32(slotOf(r, p, mask) + RING_SLOT_SEQ);
+    if (dist(seq, advance(p, 1)) < 0) {
+      // the push of p has not published (or the pop of p - cap is still in progress)
+      const e = load32(r + RING_ENQ);
+      if ((e & RING_POS_MASK) == p) return (e & RING_CLOSED_BIT) ? -CLOSED : 0; // empty now
+      // not empty: a push has claimed p and not yet published it; spin on it
+    }
+    p = load32(r + RING_DEQ);
+  }
+}
+
+// ---- single values --------------------------------------------------------------------------
+
+/** One push attempt, no wake-ups: OK, WOULD_BLOCK (full) or CLOSED. */
+function pushOnce(r: usize, value: i32): i32 {
+  const cap = capacityOf(r);
+  const mask = cap - 1;
+  let e = load32(r + RING_ENQ);
+  while (true) {
+    if (e & RING_CLOSED_BIT) return CLOSED;
+    const slot = slotOf(r, e, mask);
+    const d = dist(load32(slot + RING_SLOT_SEQ), e);
+    if (d == 0) {
+      const seen = cas32(r + RING_ENQ, e, advance(e, 1));
+      if (seen == e) {
+        store<i32>(slot + RING_SLOT_VALUE, value);
+        // publish: the value, to the popper that sees seq == e + 1
+        store32(slot + RING_SLOT_SEQ, advance(e, 1));
+        return OK;
+      }
+      e = seen;
+      continue;
+    }
+    if (d < 0) {
+      const dq = load32(r + RING_DEQ);
+      if (advance(dq, cap) == e) return WOULD_BLOCK; // full
+      // a pop of this slot is in progress: spin
+    }
+    e = load32(r + RING_ENQ);
+  }
+}
+
+/** One pop attempt, no wake-ups: OK (value stored at `out`), WOULD_BLOCK (empty), CLOSED. */
+function popOnce(r: usize, out: usize): i32 {
+  const cap = capacityOf(r);
+  const mask = cap - 1;
+  let p = load32(r + RING_DEQ);
+  while (true) {
+    const slot = slotOf(r, p, mask);
+    const d = dist(load32(slot + RING_SLOT_SEQ), advance(p, 1));
+    if (d == 0) {
+      const seen = cas32(r + RING_DEQ, p, advance(p, 1));
+      if (seen == p) {
+        const value = load<i32>(slot + RING_SLOT_VALUE);
+        // publish: the slot is free for the push of p + cap (value read before this store)
+        store32(slot + RING_SLOT_SEQ, advance(p, cap));
+        store<i32>(out, value);
+        return OK;
+      }
+      p = seen;
+      continue;
+    }
+    if (d < 0) {
+      const e = load32(r + RING_ENQ);
+      if ((e & RING_POS_MASK) == p) return (e & RING_CLOSED_BIT) ? CLOSED : WOULD_BLOCK;
+      // a push of this slot is in progress (claimed, not yet published): spin
+    }
+    p = load32(r + RING_DEQ);
+  }
+}
+
+/** Non-blocking push: OK, WOULD_BLOCK (full, nothing changed) or CLOSED. */
+export function ring_try_push(r: usize, value: i32): i32 {
+  const s = pushOnce(r, value);
+  if (s == OK) wakePoppers(r, 1);
+  return s;
+}
+
+/** Non-blocking pop: OK (the value is stored at `out`, an i32 in memory), WOULD_BLOCK
+ *  (empty) or CLOSED (closed and drained). */
+export function ring_try_pop(r: usize, out: usize): i32 {
+  const s = popOnce(r, out);
+  if (s == OK) wakePushers(r, 1);
+  return s;
+}
+
+/**
+ * One step of a parking push, for callers that park elsewhere (async waits in TypeScript).
+ * The caller reads RING_PUSH_SEQ first, then calls this. OK / CLOSED: done. WOULD_BLOCK: the
+ * caller is now registered in RING_PUSH_WAITERS, must park on RING_PUSH_SEQ while it equals
+ * the value it read, and then call ring_push_unwait once (woken, timed out or aborted).
+ */
+export function ring_push_step(r: usize, value: i32): i32 {
+  let s = ring_try_push(r, value);
+  if (s != WOULD_BLOCK) return s;
+  add32(r + RING_PUSH_WAITERS, 1);
+  s = ring_try_push(r, value); // re-check after registering: see "Waking" above
+  if (s != WOULD_BLOCK) sub32(r + RING_PUSH_WAITERS, 1);
+  return s;
+}
+
+/** Ends the registration left by a ring_push_step that returned WOULD_BLOCK. */
+export function ring_push_unwait(r: usize): void {
+  sub32(r + RING_PUSH_WAITERS, 1);
+}
+
+/** As ring_push_step, for pops (park word RING_POP_SEQ; end with ring_pop_unwait). */
+export function ring_pop_step(r: usize, out: usize): i32 {
+  let s = ring_try_pop(r, out);
+  if (s != WOULD_BLOCK) return s;
+  add32(r + RING_POP_WAITERS, 1);
+  s = ring_try_pop(r, out);
+  if (s != WOULD_BLOCK) sub32(r + RING_POP_WAITERS, 1);
+  return s;
+}
+
+/** Ends the registration left by a ring_pop_step that returned WOULD_BLOCK. */
+export function ring_pop_unwait(r: usize): void {
+  sub32(r + RING_POP_WAITERS, 1);
+}
+
+/** Blocking push: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / CLOSED. */
+export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const s = ring_try_push(r, value);
+    if (s != WOULD_BLOCK) return s;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(r + RING_PUSH_SEQ);
+    const s = ring_push_step(r, value);
+    if (s != WOULD_BLOCK) return s;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      ring_push_unwait(r);
+      return TIMED_OUT;
+    }
+    wait32(r + RING_PUSH_SEQ, seq, ns);
+    ring_push_unwait(r);
+  }
+}
+
+/** Blocking pop into `out`: spin, then park. OK / TIMED_OUT / CLOSED (closed and drained). */
+export function ring_pop(r: usize, out: usize, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const s = ring_try_pop(r, out);
+    if (s != WOULD_BLOCK) return s;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(r + RING_POP_SEQ);
+    const s = ring_pop_step(r, out);
+    if (s != WOULD_BLOCK) return s;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      ring_pop_unwait(r);
+      return TIMED_OUT;
+    }
+    wait32(r + RING_POP_SEQ, seq, ns);
+    ring_pop_unwait(r);
+  }
+}
+
+// ---- batches ----------------------------------------------------------------------------------
+
+/**
+ * Non-blocking batch push of up to `n` i32 values from `src` (4-byte aligned, in memory):
+ * claims as many consecutive free slots as it finds (one CAS), fills and publishes them in
+ * order. Returns the count pushed (0 when full or n <= 0), or -CLOSED when closed.
+ */
+export function ring_push_many(r: usize, src: usize, n: i32): i32 {
+  if (n <= 0) return 0;
+  const cap = capacityOf(r);
+  const mask = cap - 1;
+  const claim = pushClaim(r, n, cap);
+  if (claim <= 0) return <i32>claim;
+  const e = <i32>(claim >> 32);
+  const k = <i32>(claim & 0xffffffff);
+  for (let i = 0; i < k; i++) {
+    const pos = advance(e, i);
+    const slot = slotOf(r, pos, mask);
+    store<i32>(slot + RING_SLOT_VALUE, load<i32>(src + <usize>(i << 2)));
+    // publish: item i of the batch
+    store32(slot + RING_SLOT_SEQ, advance(pos, 1));
+  }
+  wakePoppers(r, k);
+  return k;
+}
+
+/**
+ * Non-blocking batch pop of up to `max` values into `dst` (4-byte aligned, in memory).
+ * Returns the count popped (0 when empty or max <= 0), or -CLOSED when closed and drained.
+ */
+export function ring_pop_many(r: usize, dst: usize, max: i32): i32 {
+  if (max <= 0) return 0;
+  const cap = capacityOf(r);
+  const mask = cap - 1;
+  const claim = popClaim(r, max, cap);
+  if (claim <= 0) return <i32>claim;
+  const p = <i32>(claim >> 32);
+  const k = <i32>(claim & 0xffffffff);
+  for (let i = 0; i < k; i++) {
+    const pos = advance(p, i);
+    const slot = slotOf(r, pos, mask);
+    store<i32>(dst + <usize>(i << 2), load<i32>(slot + RING_SLOT_VALUE));
+    // publish: slot free for the push of pos + cap (value read before)
+    store32(slot + RING_SLOT_SEQ, advance(pos, cap));
+  }
+  wakePushers(r, k);
+  return k;
+}
+
+// ---- close and observers ------------------------------------------------------------------------
+
+/** Closes the ring (idempotent) and wakes every parked pusher and popper. OK. */
+export function ring_close(r: usize): i32 {
+  or32(r + RING_ENQ, RING_CLOSED_BIT);
+  wakePushers(r, NOTIFY_ALL);
+  wakePoppers(r, NOTIFY_ALL);
+  return OK;
+}
+
+/** 1 if closed, else 0. */
+export function ring_closed(r: usize): i32 {
+  return (load32(r + RING_ENQ) & RING_CLOSED_BIT) != 0 ? 1 : 0;
+}
+
+/** Items in the ring (a racy snapshot, clamped to 0 .. capacity). */
+export function ring_len(r: usize): i32 {
+  const d = load32(r + RING_DEQ);
+  const e = load32(r + RING_ENQ) & RING_POS_MASK;
+  const n = dist(e, d);
+  const cap = capacityOf(r);
+  return n < 0 ? 0 : n > cap ? cap : n;
+}
+
+/** Slots in the ring. */
+export function ring_capacity(r: usize): i32 {
+  return capacityOf(r);
+}

@@ -1,0 +1,305 @@
+// bytering.ts — ByteRing: a single-producer single-consumer ring of byte frames in shared
+// memory (facade over assembly/bytering.ts).
+//
+// One thread writes, one thread reads (at a time). Each frame is delivered whole, in order,
+// with its length. Frames are always contiguous in the buffer (the core writes a wrap marker
+// instead of splitting a frame), so the zero-copy forms work for every frame:
+//   producer: `reserve(len)` gives a writable view into the ring; fill it, reserve more if you
+//             like, then `commit()` publishes every reserved frame at once;
+//   consumer: `readView()` gives a view of the next frame, valid until `release()`.
+// The copying forms (`write`, `read`) are reserve+copy+commit and peek+copy+release.
+// A waiting reserve/write commits frames still pending before it parks. The largest frame is
+// `maxFrame` = capacity - 4 bytes; larger frames throw InvalidArgumentError.
+//
+// Close: after `close()` writes throw ClosedError (reserved, uncommitted frames are dropped);
+// reads drain every committed frame, then throw ClosedError. Either side may close.
+import * as L from "../assembly/layout";
+import { ClosedError, InvalidArgumentError, throwStatus } from "./errors";
+import { attach, makeHandle, type PrimitiveHandle } from "./handle";
+import type { Region } from "./region";
+import {
+  checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
+} from "./wait";
+
+export type ByteRingHandle = PrimitiveHandle<"bytering">;
+
+export interface ByteRingOptions {
+  /** Data bytes: a power of two from 16 to 2^29. Frames take 4 header bytes plus their length rounded up to 4. */
+  capacity: number;
+}
+
+function closedError(what: string): ClosedError {
+  return new ClosedError(`${what}: the byte ring is closed; no frame can be written, and reading ends once it is drained`);
+}
+
+export class ByteRing {
+  readonly handle: ByteRingHandle;
+  readonly #bytes: Uint8Array;
+  readonly #words: Int32Array;
+
+  private constructor(readonly region: Region, readonly offset: number) {
+    this.handle = makeHandle("bytering", region, offset);
+    this.#bytes = new Uint8Array(region.memory.buffer);
+    this.#words = region.words;
+  }
+
+  /** Allocates an empty byte ring of `capacity` data bytes in `region`. */
+  static create(region: Region, options: ByteRingOptions): ByteRing {
+    const capacity = (options as ByteRingOptions | undefined)?.capacity;
+    const valid = Number.isInteger(capacity) && (capacity as number) >= L.BR_MIN_CAPACITY && (capacity as number) <= L.BR_MAX_CAPACITY;
+    const bytes = valid ? region.core.br_size_of(capacity as number) : 0;
+    if (bytes === 0) {
+      throw new InvalidArgumentError(
+        `ByteRing.create: capacity must be a power of two from ${L.BR_MIN_CAPACITY} to ${L.BR_MAX_CAPACITY} bytes, got ${String(capacity)}`,
+      );
+    }
+    const offset = region.allocate(L.KIND_BYTERING, bytes, "ByteRing.create");
+    region.core.br_init(offset, capacity as number);
+    return new ByteRing(region, offset);
+  }
+
+  /** Attaches to a byte ring from its handle. */
+  static from(handle: ByteRingHandle): ByteRing {
+    const { region, offset } = attach(handle, "bytering", L.KIND_BYTERING);
+    return new ByteRing(region, offset);
+  }
+
+  #checkLength(len: number, what: string): void {
+    const max = this.maxFrame;
+    if (!Number.isInteger(len) || len < 0 || len > max) {
+      throw new InvalidArgumentError(`${what}: a frame is 0 to ${max} bytes in this ring (capacity - 4), got ${String(len)}`);
+    }
+  }
+
+  /** Maps a negated core status to the error of `what`; returns for -WOULD_BLOCK. */
+  #fail(result: number, what: string, ms = -1): void {
+    const status = -result;
+    if (status === L.WOULD_BLOCK) return;
+    if (status === L.CLOSED) throw closedError(what);
+    if (status === L.TIMED_OUT) throw timeoutError(what, ms);
+    throwStatus(status, what);
+  }
+
+  // ---- producer ------------------------------------------------------------------------
+
+  /** Writes `bytes` as one frame, blocking while there is no space. */
+  write(bytes: Uint8Array, options?: WaitOptions): void {
+    const view = this.#reserve(bytes.length, options, "ByteRing.write");
+    view.set(bytes);
+    this.commit();
+  }
+
+  /** One attempt: true if written (and published), false if there is no space now. */
+  tryWrite(bytes: Uint8Array): boolean {
+    const view = this.#tryReserve(bytes.length, "ByteRing.tryWrite");
+    if (!view) return false;
+    view.set(bytes);
+    this.commit();
+    return true;
+  }
+
+  /** Writes without blocking the thread: parks with Atomics.waitAsync while there is no space. */
+  async writeAsync(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
+    const view = await this.#reserveAsync(bytes.length, options, "ByteRing.writeAsync");
+    view.set(bytes);
+    this.commit();
+  }
+
+  /**
+   * Reserves a frame of `len` bytes, blocking while there is no space (pending frames are
+   * committed first), and returns a writable view of it. Fill it, then `commit()`.
+   */
+  reserve(len: number, options?: WaitOptions): Uint8Array {
+    return this.#reserve(len, options, "ByteRing.reserve");
+  }
+
+  /** One attempt at `reserve`: a view, or undefined if there is no space now. */
+  tryReserve(len: number): Uint8Array | undefined {
+    return this.#tryReserve(len, "ByteRing.tryReserve");
+  }
+
+  /** `reserve` without blocking the thread. */
+  reserveAsync(len: number, options?: WaitOptions): Promise<Uint8Array> {
+    return this.#reserveAsync(len, options, "ByteRing.reserveAsync");
+  }
+
+  #reserve(len: number, options: WaitOptions | undefined, what: string): Uint8Array {
+    this.#checkLength(len, what);
+    checkBlocking(what, options);
+    const ms = timeoutMs(options);
+    const addr = this.region.core.br_reserve_wait(this.offset, len, ms);
+    if (addr < 0) this.#fail(addr, what, ms);
+    return this.#bytes.subarray(addr, addr + len);
+  }
+
+  #tryReserve(len: number, what: string): Uint8Array | undefined {
+    this.#checkLength(len, what);
+    const addr = this.region.core.br_reserve(this.offset, len);
+    if (addr < 0) {
+      this.#fail(addr, what);
+      return undefined;
+    }
+    return this.#bytes.subarray(addr, addr + len);
+  }
+
+  async #reserveAsync(len: number, options: WaitOptions | undefined, what: string): Promise<Uint8Array> {
+    this.#checkLength(len, what);
+    throwIfAborted(what, options?.signal);
+    const ms = timeoutMs(options);
+    const deadline = deadlineFrom(ms);
+    const { core } = this.region;
+    const seqIndex = (this.offset + L.BR_SPACE_SEQ) >> 2;
+    for (;;) {
+      const seq = Atomics.load(this.#words, seqIndex); // read before the step registers
+      const addr = core.br_reserve_step(this.offset, len);
+      if (addr > 0) return this.#bytes.subarray(addr, addr + len);
+      this.#fail(addr, what, ms);
+      let woke: "woken" | "timed-out";
+      try {
+        woke = await parkAsync(this.#words, seqIndex, seq, deadline, what, options?.signal);
+      } finally {
+        core.br_space_unwait(this.offset);
+      }
+      if (woke === "timed-out") {
+        const last = core.br_reserve(this.offset, len);
+        if (last > 0) return this.#bytes.subarray(last, last + len);
+        this.#fail(last, what, ms);
+        throw timeoutError(what, ms);
+      }
+    }
+  }
+
+  /** Publishes every reserved frame at once. Throws ClosedError (frames dropped) if closed. */
+  commit(): void {
+    const status = this.region.core.br_commit(this.offset);
+    if (status === L.CLOSED) throw closedError("ByteRing.commit");
+    if (status !== L.OK) throwStatus(status, "ByteRing.commit");
+  }
+
+  // ---- consumer ---------------------------------------------------------------------------
+
+  #copyAndRelease(len: number): Uint8Array {
+    const addr = this.region.core.br_frame_addr(this.offset);
+    const copy = this.#bytes.slice(addr, addr + len);
+    this.region.core.br_release(this.offset);
+    return copy;
+  }
+
+  /** Reads the next frame (a copy), blocking while there is none. */
+  read(options?: WaitOptions): Uint8Array {
+    return this.#copyAndRelease(this.#peekWait(options, "ByteRing.read"));
+  }
+
+  /** One attempt: the next frame (a copy), or undefined if there is none now. */
+  tryRead(): Uint8Array | undefined {
+    const len = this.region.core.br_peek(this.offset);
+    if (len < 0) {
+      this.#fail(len, "ByteRing.tryRead");
+      return undefined;
+    }
+    return this.#copyAndRelease(len);
+  }
+
+  /** Reads without blocking the thread: parks with Atomics.waitAsync while there is no frame. */
+  async readAsync(options?: WaitOptions): Promise<Uint8Array> {
+    return this.#copyAndRelease(await this.#peekAsync(options, "ByteRing.readAsync"));
+  }
+
+  /** A view of the next frame in the ring, blocking while there is none; valid until `release()`. */
+  readView(options?: WaitOptions): Uint8Array {
+    const len = this.#peekWait(options, "ByteRing.readView");
+    const addr = this.region.core.br_frame_addr(this.offset);
+    return this.#bytes.subarray(addr, addr + len);
+  }
+
+  /** One attempt at `readView`: a view, or undefined if there is no frame now. */
+  tryReadView(): Uint8Array | undefined {
+    const len = this.region.core.br_peek(this.offset);
+    if (len < 0) {
+      this.#fail(len, "ByteRing.tryReadView");
+      return undefined;
+    }
+    const addr = this.region.core.br_frame_addr(this.offset);
+    return this.#bytes.subarray(addr, addr + len);
+  }
+
+  /** `readView` without blocking the thread. */
+  async readViewAsync(options?: WaitOptions): Promise<Uint8Array> {
+    const len = await this.#peekAsync(options, "ByteRing.readViewAsync");
+    const addr = this.region.core.br_frame_addr(this.offset);
+    return this.#bytes.subarray(addr, addr + len);
+  }
+
+  /** Consumes the frame the last view showed; its bytes may be overwritten from now on. */
+  release(): void {
+    const status = this.region.core.br_release(this.offset);
+    if (status === L.WOULD_BLOCK) throw new InvalidArgumentError("ByteRing.release: there is no frame to release");
+    if (status === L.CLOSED) throw closedError("ByteRing.release");
+    if (status !== L.OK) throwStatus(status, "ByteRing.release");
+  }
+
+  #peekWait(options: WaitOptions | undefined, what: string): number {
+    checkBlocking(what, options);
+    const ms = timeoutMs(options);
+    const len = this.region.core.br_peek_wait(this.offset, ms);
+    if (len < 0) this.#fail(len, what, ms);
+    return len;
+  }
+
+  async #peekAsync(options: WaitOptions | undefined, what: string): Promise<number> {
+    throwIfAborted(what, options?.signal);
+    const ms = timeoutMs(options);
+    const deadline = deadlineFrom(ms);
+    const { core } = this.region;
+    const seqIndex = (this.offset + L.BR_DATA_SEQ) >> 2;
+    for (;;) {
+      const seq = Atomics.load(this.#words, seqIndex); // read before the step registers
+      const len = core.br_peek_step(this.offset);
+      if (len >= 0) return len;
+      this.#fail(len, what, ms);
+      let woke: "woken" | "timed-out";
+      try {
+        woke = await parkAsync(this.#words, seqIndex, seq, deadline, what, options?.signal);
+      } finally {
+        core.br_data_unwait(this.offset);
+      }
+      if (woke === "timed-out") {
+        const last = core.br_peek(this.offset);
+        if (last >= 0) return last;
+        this.#fail(last, what, ms);
+        throw timeoutError(what, ms);
+      }
+    }
+  }
+
+  // ---- both sides --------------------------------------------------------------------------
+
+  /** Closes the ring and wakes both sides (idempotent). */
+  close(): void {
+    this.region.core.br_close(this.offset);
+  }
+
+  get closed(): boolean {
+    return this.region.core.br_closed(this.offset) !== 0;
+  }
+
+  /** Bytes of published, unread frames including headers and padding (a racy snapshot). */
+  get usedBytes(): number {
+    return this.region.core.br_used(this.offset);
+  }
+
+  /** Data bytes of the ring. */
+  get capacity(): number {
+    return this.region.core.br_capacity(this.offset);
+  }
+
+  /** The largest frame this ring accepts (capacity - 4). */
+  get maxFrame(): number {
+    return this.region.core.br_max_frame(this.offset);
+  }
+
+  /** Returns the ring's memory to the region. It must be unused everywhere. */
+  free(): void {
+    this.region.release(L.KIND_BYTERING, this.offset, "ByteRing.free");
+  }
+}

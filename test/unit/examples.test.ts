@@ -1,0 +1,17 @@
+// examples.test.ts — the README's examples run as written: each examples/*.mjs is executed with
+// the current Node and its printed result checked, so the docs cannot drift from the API.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const run = (name: string) =>
+  execFileSync(process.execPath, [fileURLToPath(new URL(`../../examples/${name}`, import.meta.url))], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+
+describe("examples", () => {
+  it("two-threads.mjs: a mutex and a ring between two threads", () => {
+    expect(run("two-threads.mjs").trim()).toBe("sum=500500 counter=2000");
+  });
+});

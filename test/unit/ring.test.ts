@@ -1,0 +1,214 @@
+// ring.test.ts — RingBuffer through the public entry: smoke, capacity, empty/full, try and
+// timeouts, async waits, batches, close (including a worker blocked in pop), bad arguments,
+// handles across threads, and leaks.
+import { describe, expect, it } from "vitest";
+import {
+  AbortError, ClosedError, ForeignHandleError, InvalidArgumentError, Region, RegionFullError, RingBuffer,
+  TimeoutError,
+} from "sabre";
+import { startWorker } from "sabre/node";
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
+
+function blockedWorker(data: Record<string, unknown>) {
+  const started = startWorker(fixture("ring-block-worker.mjs"), { data });
+  const messages: unknown[] = [];
+  const result = new Promise<{ ok?: unknown; error?: string }>((resolve) => {
+    started.worker.on("message", (m) => (m === "ready" ? messages.push(m) : resolve(m)));
+  });
+  const ready = new Promise((resolve) => started.worker.once("message", resolve));
+  return { ...started, ready, result };
+}
+
+describe("RingBuffer", () => {
+  it("pushes and pops in FIFO order and reports length and capacity", () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 8 });
+    expect(r.capacity).toBe(8);
+    expect(r.length).toBe(0);
+    for (const v of [1, -1, 0, 2147483647, -2147483648]) r.push(v);
+    expect(r.length).toBe(5);
+    expect([r.pop(), r.pop(), r.pop(), r.pop(), r.pop()]).toEqual([1, -1, 0, 2147483647, -2147483648]);
+    expect(r.length).toBe(0);
+  });
+
+  it("holds exactly capacity values: tryPush false when full, tryPop undefined when empty", () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 4 });
+    expect(r.tryPop()).toBeUndefined();
+    for (let lap = 0; lap < 5; lap++) {
+      for (let i = 0; i < 4; i++) expect(r.tryPush(lap * 10 + i)).toBe(true);
+      expect(r.tryPush(99)).toBe(false);
+      expect(r.length).toBe(4);
+      for (let i = 0; i < 4; i++) expect(r.tryPop()).toBe(lap * 10 + i);
+      expect(r.tryPop()).toBeUndefined();
+    }
+  });
+
+  it("times out blocking and async waits on a full or empty ring", async () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 2 });
+    expect(() => r.pop({ timeout: 10 })).toThrow(TimeoutError);
+    expect(() => r.pop({ timeout: 0 })).toThrow(TimeoutError);
+    await expect(r.popAsync({ timeout: 10 })).rejects.toBeInstanceOf(TimeoutError);
+    r.push(1);
+    r.push(2);
+    expect(() => r.push(3, { timeout: 10 })).toThrow(TimeoutError);
+    await expect(r.pushAsync(3, { timeout: 10 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(r.length).toBe(2);
+  });
+
+  it("popAsync is woken by a later push, pushAsync by a later pop", async () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 2 });
+    const popped = r.popAsync({ timeout: 10_000 });
+    setTimeout(() => r.push(42), 10);
+    expect(await popped).toBe(42);
+    r.push(1);
+    r.push(2);
+    const pushed = r.pushAsync(3, { timeout: 10_000 });
+    setTimeout(() => r.pop(), 10);
+    await pushed;
+    expect([r.pop(), r.pop()]).toEqual([2, 3]);
+  });
+
+  it("an aborted popAsync rejects with AbortError and leaves the ring usable", async () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 2 });
+    const ac = new AbortController();
+    const p = r.popAsync({ signal: ac.signal });
+    setTimeout(() => ac.abort(), 10);
+    await expect(p).rejects.toBeInstanceOf(AbortError);
+    r.push(7);
+    expect(await r.popAsync({ timeout: 1000 })).toBe(7);
+  });
+
+  it("pushMany / popMany move batches, with arrays inside and outside the region", () => {
+    const region = Region.create();
+    const r = RingBuffer.create(region, { capacity: 8 });
+    expect(r.pushMany(Int32Array.of(1, 2, 3))).toBe(3);
+    expect(r.pushMany(new Int32Array(0))).toBe(0);
+    const inRegion = new Int32Array(region.memory.buffer, region.alloc(64), 16);
+    inRegion.set([4, 5, 6, 7, 8, 9, 10]);
+    expect(r.pushMany(inRegion.subarray(0, 7))).toBe(5); // only 5 slots left
+    expect(r.length).toBe(8);
+    const out = new Int32Array(3);
+    expect(r.popMany(out)).toBe(3);
+    expect([...out]).toEqual([1, 2, 3]);
+    expect(r.popMany(inRegion)).toBe(5);
+    expect([...inRegion.subarray(0, 5)]).toEqual([4, 5, 6, 7, 8]);
+    expect(r.popMany(out)).toBe(0);
+    const big = Int32Array.from({ length: 1000 }, (_, i) => i);
+    const r2 = RingBuffer.create(region, { capacity: 1024 });
+    expect(r2.pushMany(big)).toBe(1000); // more than one scratch chunk
+    const back = new Int32Array(1000);
+    expect(r2.popMany(back)).toBe(1000);
+    expect(back).toEqual(big);
+  });
+
+  it("close: pushes fail, pops drain then fail, closed is reported", async () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 4 });
+    r.push(1);
+    r.pushMany(Int32Array.of(2, 3));
+    expect(r.closed).toBe(false);
+    r.close();
+    r.close(); // idempotent
+    expect(r.closed).toBe(true);
+    expect(() => r.push(4)).toThrow(ClosedError);
+    expect(() => r.tryPush(4)).toThrow(ClosedError);
+    expect(() => r.pushMany(Int32Array.of(4))).toThrow(ClosedError);
+    await expect(r.pushAsync(4)).rejects.toBeInstanceOf(ClosedError);
+    expect(r.pop()).toBe(1);
+    expect(r.tryPop()).toBe(2);
+    expect(await r.popAsync()).toBe(3);
+    expect(() => r.pop()).toThrow(ClosedError);
+    expect(() => r.tryPop()).toThrow(ClosedError);
+    expect(() => r.popMany(new Int32Array(4))).toThrow(ClosedError);
+    await expect(r.popAsync()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it("close wakes a worker blocked in pop, and one blocked in push on a full ring", async () => {
+    const region = Region.create();
+    const empty = RingBuffer.create(region, { capacity: 2 });
+    const popper = blockedWorker({ ring: empty.handle, op: "pop" });
+    const full = RingBuffer.create(region, { capacity: 2 });
+    full.push(1);
+    full.push(2);
+    const pusher = blockedWorker({ ring: full.handle, op: "push" });
+    const asyncPopper = blockedWorker({ ring: empty.handle, op: "popAsync" });
+    await Promise.all([popper.ready, pusher.ready, asyncPopper.ready]);
+    await new Promise((r) => setTimeout(r, 50)); // let them park
+    empty.close();
+    full.close();
+    expect(await popper.result).toEqual({ error: "ClosedError" });
+    expect(await pusher.result).toEqual({ error: "ClosedError" });
+    expect(await asyncPopper.result).toEqual({ error: "ClosedError" });
+    await Promise.all([popper.exited, pusher.exited, asyncPopper.exited]);
+  });
+
+  it("a worker blocked in pop receives a value pushed here", async () => {
+    const r = RingBuffer.create(Region.create(), { capacity: 2 });
+    const w = blockedWorker({ ring: r.handle, op: "pop" });
+    await w.ready;
+    await new Promise((res) => setTimeout(res, 30));
+    r.push(1234);
+    expect(await w.result).toEqual({ ok: 1234 });
+    await w.exited;
+  });
+
+  it("rejects bad capacities and values with exact messages", () => {
+    const region = Region.create();
+    const start = region.freeBytes;
+    for (const capacity of [0, 1, 3, 6, 100, -4, 2.5, Number.NaN, 1 << 27, 2 ** 32 + 4]) {
+      expect(() => RingBuffer.create(region, { capacity })).toThrow(
+        new InvalidArgumentError(`RingBuffer.create: capacity must be a power of two from 2 to 67108864, got ${capacity}`),
+      );
+    }
+    expect(() => RingBuffer.create(region, {} as never)).toThrow(InvalidArgumentError);
+    const r = RingBuffer.create(region, { capacity: 2 });
+    for (const v of [1.5, 2 ** 31, -(2 ** 31) - 1, Number.NaN, "1" as never]) {
+      expect(() => r.push(v)).toThrow(InvalidArgumentError);
+      expect(() => r.tryPush(v)).toThrow(InvalidArgumentError);
+    }
+    expect(r.length).toBe(0);
+    expect(() => r.pop({ timeout: -1 })).toThrow(/timeout/);
+    r.free();
+    expect(region.freeBytes).toBe(start);
+  });
+
+  it("a capacity too large for the region throws RegionFullError and leaks nothing", () => {
+    const region = Region.create({ size: 64 * 1024 });
+    const start = region.freeBytes;
+    expect(() => RingBuffer.create(region, { capacity: 1 << 14 })).toThrow(RegionFullError);
+    expect(region.freeBytes).toBe(start);
+    // the ring fits but its scratch block does not: the ring is returned too
+    const fill = region.alloc(start - 8 * 1024 - 512);
+    const capacity = 1 << 10; // 8 KiB + header
+    const left = region.freeBytes;
+    expect(() => RingBuffer.create(region, { capacity })).toThrow(RegionFullError);
+    expect(region.freeBytes).toBe(left);
+    region.free(fill);
+    expect(region.freeBytes).toBe(start);
+  });
+
+  it("from() attaches to the same ring and rejects foreign or freed handles", () => {
+    const region = Region.create();
+    const r = RingBuffer.create(region, { capacity: 4 });
+    const again = RingBuffer.from(r.handle);
+    r.push(5);
+    expect(again.pop()).toBe(5);
+    again.detach();
+    expect(() => again.pop()).toThrow(InvalidArgumentError);
+    r.free();
+    expect(() => RingBuffer.from(r.handle)).toThrow(ForeignHandleError);
+    expect(() => RingBuffer.from({ __sabre: "mutex" } as never)).toThrow(ForeignHandleError);
+  });
+
+  it("create/free of many rings returns every byte to the region", () => {
+    const region = Region.create();
+    const start = region.freeBytes;
+    const blocks = region.usedBlocks;
+    for (let i = 0; i < 200; i++) {
+      const rings = [2, 16, 256].map((capacity) => RingBuffer.create(region, { capacity }));
+      rings[0].push(i);
+      for (const r of rings) r.free();
+    }
+    expect(region.freeBytes).toBe(start);
+    expect(region.usedBlocks).toBe(blocks);
+  });
+});
