@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
+import { stressLevel, stressMultiplier } from "../fixtures/stress-level";
 // @ts-expect-error: plain .mjs helpers without type declarations
 import { startServer } from "../../scripts/serve.mjs";
 // @ts-expect-error: plain .mjs helpers without type declarations
@@ -99,6 +100,26 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       expect(r.lockedAfter).toBe(false);
     });
 
+    it("RingBuffer stress, 3 producers x 3 consumers (page + 4 workers): no loss, no duplicate, per-producer order, checksums", async () => {
+      const n = stressLevel(20_000);
+      const r = await run<any>(page, "ringStress", { n, seed: 0x5ab1e + (variant === "polling fallback" ? 1 : 0) });
+      expect(r.count).toBe(3 * n);
+      expect(r.missing).toBe(0);
+      expect(r.dups).toBe(0);
+      expect(r.order).toBe(0);
+      expect(r.bad).toBe(0);
+      expect(r.checksumOk).toBe(true);
+      expect(r.lengthAfter).toBe(0);
+      expect(r.perConsumer.every((c: number) => c > 0)).toBe(true); // the page consumed too
+    }, 30_000 * stressMultiplier());
+
+    it("ByteRing frames both ways between the page (async) and workers (blocking): order and every byte", async () => {
+      const n = stressLevel(3000);
+      const r = await run<any>(page, "byteRing", { n });
+      expect(r.pageRead).toEqual({ count: n, bad: 0 });
+      expect(r.workerRead).toEqual({ count: n, bad: 0 });
+    }, 30_000 * stressMultiplier());
+
     it("a semaphore between the page (acquireAsync) and three workers (acquire): never over its permits", async () => {
       const r = await run<any>(page, "semaphore");
       expect(r.blockingAcquire).toBe("BlockingNotAllowedError");
@@ -111,6 +132,36 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
     });
   });
 }
+
+describe("in Chromium, the demo page", () => {
+  it("streams work through a RingBuffer to a pool of Web Workers with live throughput (screenshot: test/browser/output/demo.png)", async () => {
+    const { page, errors } = await open("/demo/?workers=3", "window.demoState?.rate > 0 && window.demoState.received > 50000");
+    await page.setViewportSize({ width: 900, height: 720 });
+    await page.waitForTimeout(1200); // a few refreshes of the live figures
+    const state = await page.evaluate(() => (window as any).demoState);
+    expect(state).toMatchObject({ isolated: true, running: true, workers: 3 });
+    expect(await page.textContent("#wait")).toBe("Atomics.waitAsync");
+    await page.screenshot({ path: join(output, "demo.png") });
+    await page.click("#toggle"); // stop: the pool drains and the page verifies every item
+    await page.waitForFunction("window.demoState.verified", null, { timeout: 15_000 });
+    const verified = await page.evaluate(() => (window as any).demoState.verified);
+    expect(verified.ok).toBe(true);
+    expect(verified.received).toBe(verified.sent);
+    expect(await page.textContent("#check")).toMatch(/verified: all .* items came back exactly once/);
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
+  it("served without COOP/COEP, it names the missing headers instead of failing cryptically", async () => {
+    const { page } = await open("/unisolated/demo/", "window.demoState?.error");
+    const text = await page.innerText("#error");
+    await page.screenshot({ path: join(output, "demo-unisolated.png") });
+    await page.close();
+    expect(text).toMatch(/not cross-origin isolated/);
+    expect(text).toMatch(/Cross-Origin-Opener-Policy: same-origin — missing/);
+    expect(text).toMatch(/Cross-Origin-Embedder-Policy: require-corp — missing/);
+  });
+});
 
 describe("in Chromium, packaging and isolation", () => {
   it("the '.' entry bundled by esbuild (platform browser) runs in a page and its worker", async () => {

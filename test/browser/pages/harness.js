@@ -5,7 +5,7 @@
 // thread only ever uses try and async forms: it may never block.
 import * as sabre from "/dist/browser/sabre.js";
 
-const { Region, Mutex, Semaphore } = sabre;
+const { Region, Mutex, Semaphore, RingBuffer, ByteRing, ClosedError } = sabre;
 const workerUrl = new URL("./worker.js", import.meta.url);
 
 /** A Web Worker running worker.js, with call(op, args) -> Promise of its result. */
@@ -220,5 +220,140 @@ window.sabreTests = {
     });
   },
 };
+
+/** Seeded PRNG (mulberry32), as in worker.js. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const mix = (v) => Math.imul(v, 0x9e3779b1) >>> 0;
+
+Object.assign(window.sabreTests, {
+  /**
+   * RingBuffer stress with the sequence/checksum verifier: 3 producers (two workers and the
+   * page) and 3 consumers (two workers and the page) on one small MPMC ring, seeded mixes of
+   * blocking/try/batch calls in workers and async/try calls on the page. Every item arrives
+   * exactly once (shared bitmap), each producer's items in order at each consumer, and the
+   * checksums of what was pushed and popped agree. 4 workers in all.
+   */
+  async ringStress({ n = 20_000, seed = 0x5ab1e, capacity = 64 } = {}) {
+    const region = Region.create({ size: 1 << 20 });
+    const ring = RingBuffer.create(region, { capacity });
+    const bitmap = region.alloc(Math.ceil((4 * n) / 32) * 4);
+    const bits = new Int32Array(region.memory.buffer, bitmap, Math.ceil((4 * n) / 32));
+    const rand = prng(seed);
+    return withWorkers(4, async ([p1, p2, c1, c2]) => {
+      const consumers = [
+        c1.call("ringConsume", { ring: ring.handle, bitmap, n, seed: seed + 11 }),
+        c2.call("ringConsume", { ring: ring.handle, bitmap, n, seed: seed + 12 }),
+      ];
+      const producers = [
+        p1.call("ringProduce", { ring: ring.handle, id: 1, n, seed: seed + 1 }),
+        p2.call("ringProduce", { ring: ring.handle, id: 2, n, seed: seed + 2 }),
+      ];
+      // the page consumes (async) while it produces (async): two tasks on one thread
+      const page = { count: 0, checksum: 0, order: 0, dups: 0, bad: 0, asyncWaits: 0 };
+      const last = [0, 0, 0, 0];
+      const take = (v) => {
+        const id = v >>> 24;
+        const seq = v & 0xffffff;
+        if (id > 3 || seq < 1 || seq > n) return void page.bad++;
+        if (seq <= last[id]) page.order++;
+        last[id] = seq;
+        const bit = id * n + seq - 1;
+        if (Atomics.or(bits, bit >> 5, 1 << (bit & 31)) & (1 << (bit & 31))) page.dups++;
+        page.count++;
+        page.checksum += mix(v);
+      };
+      const pageConsumer = (async () => {
+        try {
+          for (;;) {
+            const v = ring.tryPop();
+            if (v !== undefined) take(v);
+            else {
+              page.asyncWaits++;
+              take(await ring.popAsync({ timeout: 20_000 }));
+            }
+          }
+        } catch (error) {
+          if (!(error instanceof ClosedError)) throw error;
+        }
+      })();
+      for (let seq = 1; seq <= n; seq++) {
+        const v = (3 << 24) | seq;
+        if (rand() < 0.5 && ring.tryPush(v)) continue;
+        await ring.pushAsync(v, { timeout: 20_000 });
+      }
+      await Promise.all(producers);
+      ring.close(); // consumers drain what is left, then see ClosedError
+      const results = [...(await Promise.all(consumers)), page];
+      await pageConsumer;
+      let expected = 0;
+      for (let id = 1; id <= 3; id++) for (let seq = 1; seq <= n; seq++) expected += mix((id << 24) | seq);
+      let missing = 0;
+      for (let bit = n; bit < 4 * n; bit++) if (!(bits[bit >> 5] & (1 << (bit & 31)))) missing++;
+      const sum = (k) => results.reduce((s, r) => s + r[k], 0);
+      return {
+        items: 3 * n,
+        count: sum("count"),
+        perConsumer: results.map((r) => r.count),
+        missing,
+        dups: sum("dups"),
+        order: sum("order"),
+        bad: sum("bad"),
+        checksumOk: sum("checksum") === expected,
+        pageAsyncWaits: page.asyncWaits,
+        lengthAfter: ring.length,
+      };
+    });
+  },
+
+  /**
+   * ByteRing (SPSC frames) both ways between the page and a worker: a worker writes frames
+   * (blocking) that the page reads (readAsync), and the page writes (writeAsync) frames that
+   * a worker reads (blocking); order, lengths and every byte checked.
+   */
+  async byteRing({ n = 3000, maxLen = 300, seed = 0xb17e } = {}) {
+    const region = Region.create({ size: 1 << 20 });
+    const toPage = ByteRing.create(region, { capacity: 4096 });
+    const fromPage = ByteRing.create(region, { capacity: 4096 });
+    const rand = prng(seed);
+    return withWorkers(2, async ([producer, consumer]) => {
+      const produced = producer.call("byteProduce", { ring: toPage.handle, n, maxLen, seed });
+      const consumed = consumer.call("byteConsume", { ring: fromPage.handle });
+      const writer = (async () => {
+        for (let i = 1; i <= n; i++) {
+          const len = 4 + Math.floor(rand() * (maxLen - 4));
+          const frame = new Uint8Array(len);
+          new DataView(frame.buffer).setUint32(0, i, true);
+          for (let j = 4; j < len; j++) frame[j] = (i * 31 + j) & 255;
+          if (!fromPage.tryWrite(frame)) await fromPage.writeAsync(frame, { timeout: 20_000 });
+        }
+        fromPage.close();
+      })();
+      const page = { count: 0, bad: 0 };
+      try {
+        for (;;) {
+          const f = await toPage.readAsync({ timeout: 20_000 });
+          const i = new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(0, true);
+          let ok = i === page.count + 1;
+          for (let j = 4; j < f.length && ok; j++) ok = f[j] === ((i * 31 + j) & 255);
+          if (!ok) page.bad++;
+          page.count++;
+        }
+      } catch (error) {
+        if (!(error instanceof ClosedError)) throw error;
+      }
+      await Promise.all([produced, writer]);
+      const worker = await consumed;
+      return { n, pageRead: page, workerRead: { count: worker.count, bad: worker.bad } };
+    });
+  },
+});
 
 window.sabreReady = true;

@@ -4,7 +4,7 @@
 // ops here use the blocking forms (lock, acquire, push, pop) that the main thread may not.
 import * as sabre from "/dist/browser/sabre.js";
 
-const { Region, Mutex, Semaphore } = sabre;
+const { Region, Mutex, Semaphore, RingBuffer, ByteRing, ClosedError } = sabre;
 
 /** Busy-free sleep: a blocking wait on a private word (allowed in a worker). */
 const sleepWord = new Int32Array(new SharedArrayBuffer(4));
@@ -98,6 +98,131 @@ const ops = {
     return {};
   },
 };
+
+/** Seeded PRNG (mulberry32): the same choices on every run of a seed. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Item of the ring stress: producer id in the top byte, sequence number 1..n below. */
+const mix = (v) => Math.imul(v, 0x9e3779b1) >>> 0;
+
+Object.assign(ops, {
+  /**
+   * Ring stress producer: pushes (id << 24 | seq) for seq = 1..n, choosing per item (seeded)
+   * between a blocking push, a tryPush loop that falls back to push, and pushMany of a few.
+   */
+  ringProduce({ ring, id, n, seed }) {
+    const r = RingBuffer.from(ring);
+    const rand = prng(seed);
+    const batch = new Int32Array(8);
+    for (let seq = 1; seq <= n; ) {
+      const choice = rand();
+      if (choice < 0.4) {
+        r.push((id << 24) | seq++, { timeout: 20_000 });
+      } else if (choice < 0.7) {
+        let spins = 0;
+        while (!r.tryPush((id << 24) | seq)) if (++spins === 64) { r.push((id << 24) | seq, { timeout: 20_000 }); break; }
+        seq++;
+      } else {
+        const k = Math.min(batch.length, n - seq + 1);
+        for (let i = 0; i < k; i++) batch[i] = (id << 24) | (seq + i);
+        const pushed = r.pushMany(batch.subarray(0, k)); // may push fewer (full), never waits
+        seq += pushed;
+        if (pushed === 0) r.push((id << 24) | seq++, { timeout: 20_000 });
+      }
+    }
+    r.detach();
+    return {};
+  },
+
+  /**
+   * Ring stress consumer: pops until the ring is closed and drained (pop, tryPop, popMany,
+   * seeded); marks each item in a shared bitmap (a second mark is a duplicate), checks that
+   * each producer's items arrive in increasing order, sums a checksum.
+   */
+  ringConsume({ ring, bitmap, n, seed }) {
+    const r = RingBuffer.from(ring);
+    const bits = new Int32Array(r.region.memory.buffer, bitmap, Math.ceil((4 * n) / 32));
+    const rand = prng(seed);
+    const last = [0, 0, 0, 0];
+    const out = { count: 0, checksum: 0, order: 0, dups: 0, bad: 0 };
+    const into = new Int32Array(8);
+    const take = (v) => {
+      const id = v >>> 24;
+      const seq = v & 0xffffff;
+      if (id > 3 || seq < 1 || seq > n) { out.bad++; return; }
+      if (seq <= last[id]) out.order++;
+      last[id] = seq;
+      const bit = id * n + seq - 1;
+      if (Atomics.or(bits, bit >> 5, 1 << (bit & 31)) & (1 << (bit & 31))) out.dups++;
+      out.count++;
+      out.checksum += mix(v);
+    };
+    try {
+      for (;;) {
+        const choice = rand();
+        if (choice < 0.4) take(r.pop({ timeout: 20_000 }));
+        else if (choice < 0.7) {
+          const v = r.tryPop();
+          take(v === undefined ? r.pop({ timeout: 20_000 }) : v);
+        } else {
+          const k = r.popMany(into);
+          if (k === 0) take(r.pop({ timeout: 20_000 }));
+          for (let i = 0; i < k; i++) take(into[i]);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ClosedError)) throw error;
+    }
+    r.detach();
+    return out;
+  },
+
+  /**
+   * ByteRing producer (SPSC): n frames of 1..maxLen bytes; frame i carries i in its first 4
+   * bytes (little-endian) and bytes (i * 31 + j) & 255 after; then closes the ring.
+   */
+  byteProduce({ ring, n, maxLen, seed }) {
+    const r = ByteRing.from(ring);
+    const rand = prng(seed);
+    for (let i = 1; i <= n; i++) {
+      const len = 4 + Math.floor(rand() * (maxLen - 4));
+      const frame = new Uint8Array(len);
+      new DataView(frame.buffer).setUint32(0, i, true);
+      for (let j = 4; j < len; j++) frame[j] = (i * 31 + j) & 255;
+      if (rand() < 0.5 || !r.tryWrite(frame)) r.write(frame, { timeout: 20_000 });
+    }
+    r.close();
+    return {};
+  },
+
+  /** ByteRing consumer: reads until closed and drained; checks order, length and bytes. */
+  byteConsume({ ring }) {
+    const r = ByteRing.from(ring);
+    const out = { count: 0, bad: 0, bytes: 0 };
+    try {
+      for (;;) {
+        const f = r.read({ timeout: 20_000 });
+        const i = new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(0, true);
+        let ok = i === out.count + 1;
+        for (let j = 4; j < f.length && ok; j++) ok = f[j] === ((i * 31 + j) & 255);
+        if (!ok) out.bad++;
+        out.count++;
+        out.bytes += f.length;
+      }
+    } catch (error) {
+      if (!(error instanceof ClosedError)) throw error;
+    }
+    return out;
+  },
+});
 
 self.onmessage = async ({ data: { id, op, args } }) => {
   try {
