@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** URL path prefixes that map to repo folders; everything else is 404. */
-const PUBLIC = ["/demo/", "/dist/", "/test/browser/", "/bench/browser/"];
+const PUBLIC = ["/demo/", "/dist/", "/test/browser/", "/bench/browser/", "/bench/lib/"];
 const UNISOLATED = "/unisolated";
 
 export const ISOLATION_HEADERS = Object.freeze({
