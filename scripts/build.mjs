@@ -1,7 +1,9 @@
 // build.mjs — builds everything a user needs from the repo's own sources:
 //   1. asc: assembly/ -> build/sabre.wasm (release, -O3) and build/sabre.debug.wasm
 //   2. the release wasm inlined as base64 into src/core-wasm.generated.ts
-//   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks)
+//   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks), and
+//      src/index.ts -> dist/browser/sabre.js: one self-contained ESM file (platform browser,
+//      the wasm inlined) for a plain <script type="module"> or a Web Worker, no bundler needed
 //   4. tsc: .d.ts types -> dist/types/
 //   5. the model (schedule-exploration) builds for test/model: asc target `model` and one
 //      target per seeded bug (`model-bug-*`, asconfig.json), each made resumable with
@@ -89,6 +91,19 @@ if (only !== "wasm") {
       platform: "neutral",
       target: "es2022",
       external: ["node:*"],
+      sourcemap: true,
+      logLevel: "warning",
+    });
+  });
+  step("esbuild browser", () => {
+    esbuild.buildSync({
+      absWorkingDir: root,
+      entryPoints: { sabre: "src/index.ts" },
+      outdir: "dist/browser",
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
       sourcemap: true,
       logLevel: "warning",
     });

@@ -48,6 +48,12 @@ export class SemaphoreOverflowError extends SabreError {}
 /** A blocking call where the platform forbids blocking (a browser's main thread). */
 export class BlockingNotAllowedError extends SabreError {}
 
+/**
+ * Shared memory is unavailable because the browser page (or worker) is not cross-origin
+ * isolated: the server must send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy.
+ */
+export class CrossOriginIsolationError extends SabreError {}
+
 /** The holder of a lock died while holding it (file-backed regions shared by processes). */
 export class OwnerDeadError extends SabreError {}
 

@@ -5,6 +5,7 @@ export { Mutex, MutexGuard, type MutexHandle } from "./mutex";
 export type { PrimitiveHandle } from "./handle";
 export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait";
 export * from "./errors";
+export { crossOriginIsolationProblem, CROSS_ORIGIN_ISOLATION_HEADERS } from "./browser/isolation";
 export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "./semaphore";
 export { CondVar, type CondVarHandle } from "./condvar";
 export { Barrier, type BarrierHandle, type BarrierResult } from "./barrier";

@@ -11,6 +11,7 @@ import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "./errors";
 import { blockingAllowed } from "./wait";
+import { requireCrossOriginIsolation } from "./browser/isolation";
 
 const PAGE = 65536;
 /** Largest region: 1 GiB keeps every address a positive i32 on both sides of the boundary. */
@@ -57,8 +58,12 @@ export class Region {
     this.handle = Object.freeze({ __sabre: "region" as const, memory, id });
   }
 
-  /** Creates a new region with at least `size` bytes of heap. */
+  /**
+   * Creates a new region with at least `size` bytes of heap. In a browser page that is not
+   * cross-origin isolated, throws CrossOriginIsolationError naming the headers to send.
+   */
   static create(options: RegionOptions = {}): Region {
+    requireCrossOriginIsolation("Region.create");
     const size = options.size ?? DEFAULT_REGION_BYTES;
     if (!Number.isInteger(size) || size < L.BLOCK_MIN || size > MAX_REGION_BYTES - L.HEAP_START) {
       throw new InvalidArgumentError(
@@ -83,6 +88,7 @@ export class Region {
     if (!(memory instanceof WebAssembly.Memory)) {
       throw new ForeignHandleError("Region.from expects a region handle ({ memory, id }) as made by region.handle");
     }
+    requireCrossOriginIsolation("Region.from");
     const known = attached.get(memory);
     if (known) {
       if (known.handle.id !== handle.id) throw foreignId(handle.id, known.handle.id);

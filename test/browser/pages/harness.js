@@ -1,0 +1,359 @@
+// harness.js — the main-thread side of the browser tests (loaded by harness.html as a module
+// from the prebuilt dist/browser/sabre.js). Each entry of `window.sabreTests` is one scenario
+// run in the page's main thread together with Web Workers (worker.js); it resolves to a plain
+// result object that test/browser/browser.test.ts checks through page.evaluate. The main
+// thread only ever uses try and async forms: it may never block.
+import * as sabre from "/dist/browser/sabre.js";
+
+const { Region, Mutex, Semaphore, RingBuffer, ByteRing, ClosedError } = sabre;
+const workerUrl = new URL("./worker.js", import.meta.url);
+
+/** A Web Worker running worker.js, with call(op, args) -> Promise of its result. */
+class TestWorker {
+  static async start() {
+    const w = new TestWorker();
+    await w.ready;
+    return w;
+  }
+  constructor() {
+    this.worker = new Worker(workerUrl, { type: "module" });
+    this.pending = new Map();
+    this.next = 1;
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.onerror = (e) => reject(new Error(`worker.js failed to start: ${e.message}`));
+      this.worker.onmessage = ({ data }) => {
+        if (data.ready) {
+          this.worker.onmessage = ({ data: reply }) => this.settle(reply);
+          resolve();
+        }
+      };
+    });
+  }
+  settle({ id, result, error }) {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (!p) return;
+    if (error) p.reject(Object.assign(new Error(`${error.name}: ${error.message}`), { name: error.name }));
+    else p.resolve(result);
+  }
+  call(op, args = {}) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, args });
+    });
+  }
+  terminate() {
+    this.worker.terminate();
+  }
+}
+
+async function withWorkers(n, fn) {
+  const workers = await Promise.all(Array.from({ length: n }, () => TestWorker.start()));
+  try {
+    return await fn(workers);
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs fn and returns the name of what it threw (or "no error"). */
+async function thrown(fn) {
+  try {
+    await fn();
+    return "no error";
+  } catch (error) {
+    return error?.name ?? String(error);
+  }
+}
+
+window.sabreTests = {
+  /** What the page and a worker see: isolation, blocking rules, native waitAsync. */
+  async environment() {
+    return withWorkers(1, async ([w]) => ({
+      page: {
+        crossOriginIsolated: globalThis.crossOriginIsolated,
+        blockingAllowed: sabre.blockingAllowed,
+        nativeWaitAsync: sabre.nativeWaitAsync,
+        atomicsWaitAsync: typeof Atomics.waitAsync,
+        userAgent: navigator.userAgent,
+      },
+      worker: await w.call("env"),
+    }));
+  },
+
+  /** Region.create on this page; the error's name and message when it fails. */
+  async createRegion() {
+    try {
+      const region = Region.create();
+      return { ok: true, bytes: region.byteLength };
+    } catch (error) {
+      return { ok: false, name: error?.name, message: String(error?.message ?? error) };
+    }
+  },
+
+  /**
+   * One region shared by the page and three workers: each attaches (distinct agents), all
+   * churn the allocator at once (the page's allocations spin on the allocator lock instead
+   * of parking), nothing overlaps, and every block comes back.
+   */
+  async region({ n = 3000 } = {}) {
+    const region = Region.create({ size: 1 << 18 });
+    const freeAtStart = region.freeBytes;
+    const counter = region.alloc(4);
+    const words = new Int32Array(region.memory.buffer);
+    return withWorkers(3, async (workers) => {
+      const agents = [region.agent, ...(await Promise.all(workers.map((w) => w.call("attach", { region: region.handle })))).map((r) => r.agent)];
+      const running = workers.map((w) => w.call("allocLoop", { region: region.handle, n, counter }));
+      let mainBad = 0;
+      let mainAllocs = 0;
+      for (let i = 0; i < n / 3; i++) {
+        const offset = region.alloc(48);
+        const view = new Int32Array(region.memory.buffer, offset, 12);
+        view.fill(i);
+        if (i % 50 === 0) await sleep(0); // let the page breathe; workers keep churning
+        if (view.some((x) => x !== i)) mainBad++;
+        region.free(offset);
+        Atomics.add(words, counter >> 2, 1);
+        mainAllocs++;
+      }
+      const results = await Promise.all(running);
+      const total = Atomics.load(words, counter >> 2);
+      region.free(counter);
+      return {
+        agents,
+        distinctAgents: new Set(agents).size,
+        bad: mainBad + results.reduce((s, r) => s + r.bad, 0),
+        counted: total,
+        expected: 3 * n + mainAllocs,
+        usedBlocksAfter: region.usedBlocks,
+        freeBytesRestored: region.freeBytes === freeAtStart,
+      };
+    });
+  },
+
+  /**
+   * Mutual exclusion between three workers (blocking lock) and the page (lockAsync only):
+   * a plain shared counter ends at exactly the number of increments. On the page, lock()
+   * throws BlockingNotAllowedError; lockAsync times out and aborts while a worker holds it.
+   */
+  async mutex({ perWorker = 2000, onPage = 1500 } = {}) {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    const counter = region.alloc(4);
+    const view = new Int32Array(region.memory.buffer, counter, 1);
+    return withWorkers(3, async (workers) => {
+      const blockingLock = await thrown(() => m.lock());
+      const tryWhileFree = m.tryLock() !== undefined;
+      if (m.locked) m.unlock();
+
+      // a worker holds the lock: try fails, a short lockAsync times out, an aborted one aborts
+      const held = workers[0].call("hold", { mutex: m.handle, ms: 300 });
+      while (!m.locked) await sleep(1);
+      const tryWhileHeld = m.tryLock() === undefined ? "undefined" : "acquired";
+      const timedOut = await thrown(() => m.lockAsync({ timeout: 30 }));
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new Error("stop")), 20);
+      const aborted = await thrown(() => m.lockAsync({ signal: ac.signal }));
+      const t0 = performance.now();
+      const g = await m.lockAsync({ timeout: 10_000 }); // granted when the worker releases
+      const waitedMs = performance.now() - t0;
+      g.unlock();
+      await held;
+
+      const running = workers.map((w) => w.call("mutexLoop", { mutex: m.handle, counter, n: perWorker }));
+      for (let i = 0; i < onPage; i++) {
+        const guard = await m.lockAsync({ timeout: 20_000 });
+        const v = view[0];
+        view[0] = v + 1;
+        guard.unlock();
+        if (i % 100 === 0) await sleep(0);
+      }
+      await Promise.all(running);
+      return {
+        nativeWaitAsync: sabre.nativeWaitAsync,
+        blockingLock, tryWhileFree, tryWhileHeld, timedOut, aborted,
+        waitedMs: Math.round(waitedMs),
+        counter: view[0],
+        expected: 3 * perWorker + onPage,
+        lockedAfter: m.locked,
+      };
+    });
+  },
+
+  /**
+   * A semaphore of 2 permits shared by three workers (blocking acquire) and the page
+   * (acquireAsync): never more than 2 inside at once; acquire() on the page throws.
+   */
+  async semaphore({ perWorker = 1500, onPage = 600 } = {}) {
+    const region = Region.create();
+    const permits = 2;
+    const sem = Semaphore.create(region, { initial: permits, max: permits });
+    const stats = region.alloc(16);
+    const w = new Int32Array(region.memory.buffer, stats, 4);
+    return withWorkers(3, async (workers) => {
+      const blockingAcquire = await thrown(() => sem.acquire());
+      const running = workers.map((wk) => wk.call("semLoop", { sem: sem.handle, stats, n: perWorker }));
+      for (let i = 0; i < onPage; i++) {
+        await sem.acquireAsync({ timeout: 20_000 });
+        const inside = Atomics.add(w, 0, 1) + 1;
+        if (inside > permits) Atomics.add(w, 2, 1);
+        for (let seen = Atomics.load(w, 1); inside > seen; seen = Atomics.load(w, 1)) {
+          if (Atomics.compareExchange(w, 1, seen, inside) === seen) break;
+        }
+        if (i % 4 === 0) await sleep(0); // hold a permit across a task now and then
+        Atomics.sub(w, 0, 1);
+        sem.release();
+      }
+      await Promise.all(running);
+      return {
+        blockingAcquire,
+        violations: Atomics.load(w, 2),
+        maxSeen: Atomics.load(w, 1),
+        insideAfter: Atomics.load(w, 0),
+        count: sem.count,
+        waiters: sem.waiters,
+        permits,
+      };
+    });
+  },
+};
+
+/** Seeded PRNG (mulberry32), as in worker.js. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const mix = (v) => Math.imul(v, 0x9e3779b1) >>> 0;
+
+Object.assign(window.sabreTests, {
+  /**
+   * RingBuffer stress with the sequence/checksum verifier: 3 producers (two workers and the
+   * page) and 3 consumers (two workers and the page) on one small MPMC ring, seeded mixes of
+   * blocking/try/batch calls in workers and async/try calls on the page. Every item arrives
+   * exactly once (shared bitmap), each producer's items in order at each consumer, and the
+   * checksums of what was pushed and popped agree. 4 workers in all.
+   */
+  async ringStress({ n = 20_000, seed = 0x5ab1e, capacity = 64 } = {}) {
+    const region = Region.create({ size: 1 << 20 });
+    const ring = RingBuffer.create(region, { capacity });
+    const bitmap = region.alloc(Math.ceil((4 * n) / 32) * 4);
+    const bits = new Int32Array(region.memory.buffer, bitmap, Math.ceil((4 * n) / 32));
+    const rand = prng(seed);
+    return withWorkers(4, async ([p1, p2, c1, c2]) => {
+      const consumers = [
+        c1.call("ringConsume", { ring: ring.handle, bitmap, n, seed: seed + 11 }),
+        c2.call("ringConsume", { ring: ring.handle, bitmap, n, seed: seed + 12 }),
+      ];
+      const producers = [
+        p1.call("ringProduce", { ring: ring.handle, id: 1, n, seed: seed + 1 }),
+        p2.call("ringProduce", { ring: ring.handle, id: 2, n, seed: seed + 2 }),
+      ];
+      // the page consumes (async) while it produces (async): two tasks on one thread
+      const page = { count: 0, checksum: 0, order: 0, dups: 0, bad: 0, asyncWaits: 0 };
+      const last = [0, 0, 0, 0];
+      const take = (v) => {
+        const id = v >>> 24;
+        const seq = v & 0xffffff;
+        if (id > 3 || seq < 1 || seq > n) return void page.bad++;
+        if (seq <= last[id]) page.order++;
+        last[id] = seq;
+        const bit = id * n + seq - 1;
+        if (Atomics.or(bits, bit >> 5, 1 << (bit & 31)) & (1 << (bit & 31))) page.dups++;
+        page.count++;
+        page.checksum += mix(v);
+      };
+      const pageConsumer = (async () => {
+        try {
+          for (;;) {
+            const v = ring.tryPop();
+            if (v !== undefined) take(v);
+            else {
+              page.asyncWaits++;
+              take(await ring.popAsync({ timeout: 20_000 }));
+            }
+          }
+        } catch (error) {
+          if (!(error instanceof ClosedError)) throw error;
+        }
+      })();
+      for (let seq = 1; seq <= n; seq++) {
+        const v = (3 << 24) | seq;
+        if (rand() < 0.5 && ring.tryPush(v)) continue;
+        await ring.pushAsync(v, { timeout: 20_000 });
+      }
+      await Promise.all(producers);
+      ring.close(); // consumers drain what is left, then see ClosedError
+      const results = [...(await Promise.all(consumers)), page];
+      await pageConsumer;
+      let expected = 0;
+      for (let id = 1; id <= 3; id++) for (let seq = 1; seq <= n; seq++) expected += mix((id << 24) | seq);
+      let missing = 0;
+      for (let bit = n; bit < 4 * n; bit++) if (!(bits[bit >> 5] & (1 << (bit & 31)))) missing++;
+      const sum = (k) => results.reduce((s, r) => s + r[k], 0);
+      return {
+        items: 3 * n,
+        count: sum("count"),
+        perConsumer: results.map((r) => r.count),
+        missing,
+        dups: sum("dups"),
+        order: sum("order"),
+        bad: sum("bad"),
+        checksumOk: sum("checksum") === expected,
+        pageAsyncWaits: page.asyncWaits,
+        lengthAfter: ring.length,
+      };
+    });
+  },
+
+  /**
+   * ByteRing (SPSC frames) both ways between the page and a worker: a worker writes frames
+   * (blocking) that the page reads (readAsync), and the page writes (writeAsync) frames that
+   * a worker reads (blocking); order, lengths and every byte checked.
+   */
+  async byteRing({ n = 3000, maxLen = 300, seed = 0xb17e } = {}) {
+    const region = Region.create({ size: 1 << 20 });
+    const toPage = ByteRing.create(region, { capacity: 4096 });
+    const fromPage = ByteRing.create(region, { capacity: 4096 });
+    const rand = prng(seed);
+    return withWorkers(2, async ([producer, consumer]) => {
+      const produced = producer.call("byteProduce", { ring: toPage.handle, n, maxLen, seed });
+      const consumed = consumer.call("byteConsume", { ring: fromPage.handle });
+      const writer = (async () => {
+        for (let i = 1; i <= n; i++) {
+          const len = 4 + Math.floor(rand() * (maxLen - 4));
+          const frame = new Uint8Array(len);
+          new DataView(frame.buffer).setUint32(0, i, true);
+          for (let j = 4; j < len; j++) frame[j] = (i * 31 + j) & 255;
+          if (!fromPage.tryWrite(frame)) await fromPage.writeAsync(frame, { timeout: 20_000 });
+        }
+        fromPage.close();
+      })();
+      const page = { count: 0, bad: 0 };
+      try {
+        for (;;) {
+          const f = await toPage.readAsync({ timeout: 20_000 });
+          const i = new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(0, true);
+          let ok = i === page.count + 1;
+          for (let j = 4; j < f.length && ok; j++) ok = f[j] === ((i * 31 + j) & 255);
+          if (!ok) page.bad++;
+          page.count++;
+        }
+      } catch (error) {
+        if (!(error instanceof ClosedError)) throw error;
+      }
+      await Promise.all([produced, writer]);
+      const worker = await consumed;
+      return { n, pageRead: page, workerRead: { count: worker.count, bad: worker.bad } };
+    });
+  },
+});
+
+window.sabreReady = true;
