@@ -29,23 +29,21 @@
 //     imitate one: this detects mistakes, it is not a defence against forged memory.
 // Bad input (an address outside the heap, not a used block, or a different kind) returns
 // CORRUPT / BAD_ARGUMENT and changes nothing.
-import { load32, store32, add32, wait32 } from "./atom";
+import { load32, store32, add32 } from "./atom";
 import {
-  OK, CORRUPT, BAD_ARGUMENT, WOULD_BLOCK, SPIN_LIMIT, MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_CONTENDED,
+  OK, CORRUPT, BAD_ARGUMENT, ANONYMOUS_AGENT,
   REGION_BASE, REGION_MAGIC, LAYOUT_VERSION, STATIC_LIMIT,
   RH_MAGIC, RH_VERSION, RH_SIZE, RH_ID, RH_HEAP_START, RH_HEAP_END, RH_NEXT_AGENT,
   RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS,
   ALLOC_ALIGN, BLOCK_HEADER, BLOCK_OVERHEAD, BLOCK_MIN, BLOCK_USED, BLOCK_SIZE_MASK,
   BLOCK_TAG, FREE_NEXT, FREE_PREV, HEAP_START, TAG_MAGIC, BLOCK_FOOTER,
 } from "./layout";
-import { mutex_init, mutex_try_lock, mutex_lock_step, mutex_unlock } from "./mutex";
+import { mutex_init, mutex_try_lock, mutex_lock, mutex_unlock } from "./mutex";
 
-// The allocator lock is held by the pseudo-agent -1 (never a real agent id), so any agent may
-// take it and the owner checks still hold. Because EVERY agent takes it as -1, the mutex's
-// "the caller already holds it" answer (WOULD_DEADLOCK from mutex_try_lock, and from
-// mutex_lock_step / mutex_lock on first contention) means "another agent holds it" here:
-// lockHeap must never take that answer for success (see lockHeap).
-const ALLOC_AGENT: i32 = -1;
+// The allocator lock is held by ANONYMOUS_AGENT (never a real agent id), so any agent may take
+// and release it; the mutex skips its relock (WOULD_DEADLOCK) check for that id. (Before it
+// did, contention looked like "you already hold it" and let two agents in at once: found by
+// the browser tests, where the main thread always spins.)
 
 /** End of the core's static data; must be <= STATIC_LIMIT (checked by the runtime). */
 export function core_static_end(): usize {
@@ -100,30 +98,16 @@ export function region_id(): u32 { return <u32>load32(REGION_BASE + RH_ID); }
 export function region_free_bytes(): u32 { return <u32>load32(REGION_BASE + RH_FREE_BYTES); }
 export function region_used_blocks(): u32 { return <u32>load32(REGION_BASE + RH_USED_BLOCKS); }
 
-/**
- * Takes the heap lock; returns only once it is held. Loops until mutex_try_lock / the parked
- * step say OK: their other answers (WOULD_BLOCK, and WOULD_DEADLOCK, which here means another
- * agent holds it: see ALLOC_AGENT) all mean "retry". Spinning on `!= WOULD_BLOCK` instead let
- * a thread enter the critical section beside the holder (found by the browser tests, where
- * the main thread always spins).
- */
+/** Takes the heap lock; returns only once it is held. */
 function lockHeap(mayBlock: i32): void {
   const lock = <usize>(REGION_BASE + RH_ALLOC_LOCK);
-  for (let i = 0; i < SPIN_LIMIT; i++) {
-    if (load32(lock + MUTEX_STATE) == MUTEX_UNLOCKED && mutex_try_lock(lock, ALLOC_AGENT) == OK) return;
-  }
-  if (!mayBlock) {
-    // may not block (a browser main thread): the critical section is short, spin on it
-    while (mutex_try_lock(lock, ALLOC_AGENT) != OK) {}
-    return;
-  }
-  // Park (Drepper's mutex): the step with parked = 1 swaps in CONTENDED and never compares
-  // owners; it returns OK when the swap found the lock free.
-  while (mutex_lock_step(lock, ALLOC_AGENT, 1) != OK) wait32(lock + MUTEX_STATE, MUTEX_CONTENDED, -1);
+  if (mayBlock) { mutex_lock(lock, ANONYMOUS_AGENT, -1); return; }
+  // may not block (a browser main thread): the critical section is short, spin on it
+  while (mutex_try_lock(lock, ANONYMOUS_AGENT) != OK) {}
 }
 
 function unlockHeap(): void {
-  mutex_unlock(REGION_BASE + RH_ALLOC_LOCK, ALLOC_AGENT);
+  mutex_unlock(REGION_BASE + RH_ALLOC_LOCK, ANONYMOUS_AGENT);
 }
 
 // @ts-ignore: decorator

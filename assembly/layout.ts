@@ -89,6 +89,7 @@ export const MUTEX_SIZE = 8;
 export const MUTEX_UNLOCKED = 0;
 export const MUTEX_LOCKED = 1;    // held, nobody parked
 export const MUTEX_CONTENDED = 2; // held, someone may be parked: unlock must notify
+export const ANONYMOUS_AGENT = -1; // owner id any agent may use (no relock check): the allocator's
 
 // ---- counting semaphore (semaphore.ts) ----------------------------------------------------
 export const SEM_COUNT = 0;       // i32 available permits, 0..SEM_MAX; the park word

@@ -5,7 +5,9 @@
 // processes (a dead owner's id can be recognised).
 //
 // Roles: any agent may lock; only the agent whose id is in MUTEX_OWNER may unlock. Agent ids
-// are non-zero and unique per region (Region hands them out from RH_NEXT_AGENT).
+// are non-zero and unique per region (Region hands them out from RH_NEXT_AGENT), except
+// ANONYMOUS_AGENT (-1), which every agent may use for a lock taken and released inside one
+// core call (the allocator's): for it the relock check (WOULD_DEADLOCK) is skipped.
 //
 //   offset  word          written by                    meaning
 //   +0      MUTEX_STATE   lock (cas/xchg), unlock (sub)  0 unlocked, 1 locked, 2 contended
@@ -22,10 +24,16 @@
 //     next unlock one spurious notify.
 import { cas32, xchg32, load32, store32, sub32, wait32, notify, now } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, SPIN_LIMIT, ANONYMOUS_AGENT,
   MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED,
 } from "./layout";
 import { deadlineOf, remainingNs } from "./time";
+
+/** Whether `agent` (a real agent id) already holds the lock: relocking would never return. */
+// @ts-ignore: decorator
+@inline function heldBy(m: usize, agent: i32): bool {
+  return agent != ANONYMOUS_AGENT && load32(m + MUTEX_OWNER) == agent;
+}
 
 export function mutex_init(m: usize): void {
   store32(m + MUTEX_OWNER, 0);
@@ -38,7 +46,7 @@ export function mutex_try_lock(m: usize, agent: i32): i32 {
     store32(m + MUTEX_OWNER, agent);
     return OK;
   }
-  return load32(m + MUTEX_OWNER) == agent ? WOULD_DEADLOCK : WOULD_BLOCK;
+  return heldBy(m, agent) ? WOULD_DEADLOCK : WOULD_BLOCK;
 }
 
 /**
@@ -54,7 +62,7 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
       store32(m + MUTEX_OWNER, agent);
       return OK;
     }
-    if (load32(m + MUTEX_OWNER) == agent) return WOULD_DEADLOCK;
+    if (heldBy(m, agent)) return WOULD_DEADLOCK;
     if (seen == MUTEX_CONTENDED) return WOULD_BLOCK;
   }
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_RELOCK_CAS)) {
