@@ -108,14 +108,16 @@ describe("ByteRing", () => {
   });
 
   it("readAsync is woken by a write, writeAsync by a read; abort leaves it usable", async () => {
-    const b = ByteRing.create(Region.create(), { capacity: 64 });
-    const r = b.readAsync({ timeout: 10_000 });
-    setTimeout(() => b.write(bytes(9)), 10);
+    const region = Region.create();
+    const a = ByteRing.create(region, { capacity: 64 });
+    const r = a.readAsync({ timeout: 10_000 });
+    setTimeout(() => a.write(bytes(9), { timeout: 1000 }), 10);
     expect(await r).toEqual(bytes(9));
-    b.write(bytes(28)); // 12 + 32 bytes written, 32 in use
-    b.write(bytes(24)); // 60 in use
-    const w = b.writeAsync(bytes(20), { timeout: 10_000 });
-    setTimeout(() => b.read(), 10);
+    const b = ByteRing.create(region, { capacity: 64 });
+    b.write(bytes(28), { timeout: 0 }); // [0, 32)
+    b.write(bytes(24), { timeout: 0 }); // [32, 60)
+    const w = b.writeAsync(bytes(20), { timeout: 10_000 }); // needs a 4-byte marker + 24
+    setTimeout(() => b.read({ timeout: 1000 }), 10);
     await w;
     expect(b.read()).toEqual(bytes(24));
     expect(b.read()).toEqual(bytes(20));
@@ -123,7 +125,7 @@ describe("ByteRing", () => {
     const aborted = b.readAsync({ signal: ac.signal });
     setTimeout(() => ac.abort(), 10);
     await expect(aborted).rejects.toBeInstanceOf(AbortError);
-    b.write(bytes(2));
+    b.write(bytes(2), { timeout: 1000 });
     expect(await b.readViewAsync({ timeout: 1000 })).toEqual(bytes(2));
     b.release();
   });
@@ -221,7 +223,7 @@ describe("ByteRing", () => {
     const start = region.freeBytes;
     for (let i = 0; i < 200; i++) {
       const rings = [16, 256, 4096].map((capacity) => ByteRing.create(region, { capacity }));
-      rings[1].write(bytes(i % 200));
+      rings[1].write(bytes(i % 100), { timeout: 0 });
       for (const r of rings) r.free();
     }
     expect(region.freeBytes).toBe(start);

@@ -136,7 +136,7 @@ type ByteOp =
   | { op: "batch"; lens: number[] };
 
 const byteOp = (max: number): fc.Arbitrary<ByteOp> => {
-  const len = fc.oneof(fc.nat(max), fc.integer({ min: Math.max(0, max - 8), max }), fc.nat(12));
+  const len = fc.oneof(fc.nat(max), fc.integer({ min: Math.max(0, max - 8), max }), fc.nat(Math.min(12, max)));
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("write" as const, "tryWrite" as const), len }) },
     { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("read" as const, "tryRead" as const, "view" as const) }) },
