@@ -12,8 +12,7 @@
 //   +0   BR_WRITE          index|CLOSED     producer (cas), close (or)   published end of frames
 //   +4   BR_READ_CACHE     index            producer only (plain)        last BR_READ it saw
 //   +8   BR_RESERVE        index            producer only (plain)        end of reserved frames
-//   +64  BR_READ           index            consumer (store); producer   start of unread frames
-//                                           (cas, only when empty)
+//   +64  BR_READ           index            consumer (store)             start of unread frames
 //   +68  BR_WRITE_CACHE    index            consumer only (plain)        last BR_WRITE pos it saw
 //   +128 BR_CAPACITY       bytes            init only                    power of two, >= 16
 //   +132 BR_DATA_WAITERS                    consumer about to park       count
@@ -29,12 +28,14 @@
 // Wrap handling: frames are ALWAYS contiguous, so every frame can be read in place (readView).
 // A frame that does not fit before the end of the buffer is preceded by a wrap marker (header
 // BR_WRAP) that fills the rest of the buffer; the frame starts at offset 0 of the next lap.
-// The largest frame is capacity - BR_FRAME_HEADER bytes (BAD_ARGUMENT above that). A frame
-// that would overlap its own wrap marker (marker bytes + frame > capacity) fits only once the
-// ring is empty: then the producer publishes the marker and moves READ over it itself (the one
-// store to READ not made by the consumer: with READ == WRITE the consumer has nothing to
-// release, and a consumer that already saw the marker stores the same value). So every frame
-// up to the maximum can be written, and a single thread may write then read any frame.
+// The largest frame is capacity/2 - BR_FRAME_HEADER bytes (BAD_ARGUMENT above that), so that
+// any frame fits in an empty ring wherever the indices stand: a frame of S <= capacity/2 bytes
+// that does not fit before the end (S > capacity - offset) needs capacity - offset + S < 2S
+// <= capacity bytes with its marker. (With larger frames, a frame could overlap its own
+// marker in an empty ring and would have to wait for the consumer to skip the marker: a
+// single thread could not write then read it, and letting the producer move READ over the
+// marker races with a consumer that read READ before the move. Aeron limits its ring buffer
+// messages to capacity/8 for the same family of reasons.)
 //
 // Batched publish: br_reserve hands out frames in producer-private space (BR_RESERVE moves,
 // BR_WRITE does not); br_commit publishes all of them with one CAS on BR_WRITE. A waiting
@@ -49,8 +50,7 @@
 //   - once BR_CLOSED_BIT is set it stays set and WRITE.pos never changes: reserve/commit/write
 //     return CLOSED (reserved, uncommitted frames are dropped); the consumer drains every frame
 //     committed before close, then gets CLOSED (one atomic load gives "empty and closed").
-//   - the cache words are hints: a stale cache only makes its owner re-read the other index
-//     (BR_WRITE_CACHE may even lag READ, after the producer moved READ over a marker).
+//   - the cache words are hints: a stale cache only makes its owner re-read the other index.
 //
 // Waking: as in ring.ts (register in *_WAITERS, re-check, park on *_SEQ with the value read
 // before registering; the other side publishes its index, then bumps and notifies only when
@@ -69,9 +69,6 @@ const NOTIFY_ALL: i32 = -1;
 
 // @ts-ignore: decorator
 @inline function advance(pos: i32, n: i32): i32 { return (pos + n) & BR_POS_MASK; }
-/** Signed distance a - b of two 31-bit indices. */
-// @ts-ignore: decorator
-@inline function dist(a: i32, b: i32): i32 { return ((a - b) << 1) >> 1; }
 /** Bytes from `from` to `to` (31-bit indices, to >= from). */
 // @ts-ignore: decorator
 @inline function span(to: i32, from: i32): i32 { return (to - from) & BR_POS_MASK; }
@@ -157,11 +154,11 @@ export function br_commit(b: usize): i32 {
 /**
  * Reserves a frame of `len` bytes (producer only). Returns the address of its payload (> 0),
  * to be filled before br_commit, or a negated status: -WOULD_BLOCK (no space now; nothing
- * reserved), -CLOSED, -BAD_ARGUMENT (len < 0 or len > capacity - BR_FRAME_HEADER).
+ * reserved), -CLOSED, -BAD_ARGUMENT (len < 0 or len > capacity/2 - BR_FRAME_HEADER).
  */
 export function br_reserve(b: usize, len: i32): i32 {
   const cap = capacityOf(b);
-  if (len < 0 || len > cap - BR_FRAME_HEADER) return -BAD_ARGUMENT;
+  if (len < 0 || len > (cap >> 1) - BR_FRAME_HEADER) return -BAD_ARGUMENT;
   const w = load32(b + BR_WRITE);
   if (w & BR_CLOSED_BIT) return -CLOSED;
   const size = frameBytes(len);
@@ -170,26 +167,10 @@ export function br_reserve(b: usize, len: i32): i32 {
   if (off + size <= cap) {
     if (!fits(b, end, size, cap)) return -WOULD_BLOCK;
   } else {
-    const waste = cap - off; // a wrap marker fills the rest of this lap
-    if (fits(b, end, waste + size, cap)) {
-      store<i32>(at(b, end, cap), BR_WRAP);
-      end = advance(end, waste);
-    } else {
-      // marker and frame do not fit together (the frame would overlap the marker). Only an
-      // empty ring with nothing pending can take it now: publish the marker and move READ
-      // over it ourselves. Otherwise nothing changes: WOULD_BLOCK until the consumer drains.
-      if (end != w || load32(b + BR_READ) != end) return -WOULD_BLOCK;
-      store<i32>(at(b, end, cap), BR_WRAP);
-      const lap = advance(end, waste);
-      // publish: the marker (a consumer holding a stale READ skips it to the same `lap`)
-      if (cas32(b + BR_WRITE, w, lap) != w) return -CLOSED;
-      // READ == old WRITE: the consumer has nothing to consume, so it stores no READ now
-      // except, after reading the marker above, the same value `lap`
-      cas32(b + BR_READ, end, lap);
-      store<i32>(b + BR_READ_CACHE, lap);
-      end = lap;
-      store<i32>(b + BR_RESERVE, end);
-    }
+    const waste = cap - off; // a wrap marker fills the rest of this lap (waste < size)
+    if (!fits(b, end, waste + size, cap)) return -WOULD_BLOCK;
+    store<i32>(at(b, end, cap), BR_WRAP);
+    end = advance(end, waste);
   }
   const header = at(b, end, cap);
   store<i32>(header, len);
@@ -268,8 +249,7 @@ export function br_peek(b: usize): i32 {
   let r = load32(b + BR_READ);
   while (true) {
     let w = load<i32>(b + BR_WRITE_CACHE);
-    // the cache may lag READ itself (the producer moves READ over a marker when empty)
-    if (dist(w, r) <= 0) {
+    if (r == w) {
       const word = load32(b + BR_WRITE);
       w = word & BR_POS_MASK;
       store<i32>(b + BR_WRITE_CACHE, w);
@@ -375,5 +355,5 @@ export function br_capacity(b: usize): i32 {
 
 /** The largest frame payload the ring accepts. */
 export function br_max_frame(b: usize): i32 {
-  return capacityOf(b) - BR_FRAME_HEADER;
+  return (capacityOf(b) >> 1) - BR_FRAME_HEADER;
 }

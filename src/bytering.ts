@@ -9,7 +9,8 @@
 //   consumer: `readView()` gives a view of the next frame, valid until `release()`.
 // The copying forms (`write`, `read`) are reserve+copy+commit and peek+copy+release.
 // A waiting reserve/write commits frames still pending before it parks. The largest frame is
-// `maxFrame` = capacity - 4 bytes; larger frames throw InvalidArgumentError.
+// `maxFrame` = capacity/2 - 4 bytes (so that any frame fits in an empty ring: see the header of
+// assembly/bytering.ts); larger frames throw InvalidArgumentError.
 //
 // Close: after `close()` writes throw ClosedError (reserved, uncommitted frames are dropped);
 // reads drain every committed frame, then throw ClosedError. Either side may close.
@@ -24,7 +25,7 @@ import {
 export type ByteRingHandle = PrimitiveHandle<"bytering">;
 
 export interface ByteRingOptions {
-  /** Data bytes: a power of two from 16 to 2^29. Frames take 4 header bytes plus their length rounded up to 4. */
+  /** Data bytes: a power of two from 16 to 2^29. A frame takes 4 header bytes plus its length rounded up to 4, and is at most capacity/2 - 4 bytes long. */
   capacity: number;
 }
 
@@ -67,7 +68,7 @@ export class ByteRing {
   #checkLength(len: number, what: string): void {
     const max = this.maxFrame;
     if (!Number.isInteger(len) || len < 0 || len > max) {
-      throw new InvalidArgumentError(`${what}: a frame is 0 to ${max} bytes in this ring (capacity - 4), got ${String(len)}`);
+      throw new InvalidArgumentError(`${what}: a frame is 0 to ${max} bytes in this ring (capacity/2 - 4), got ${String(len)}`);
     }
   }
 
@@ -293,7 +294,7 @@ export class ByteRing {
     return this.region.core.br_capacity(this.offset);
   }
 
-  /** The largest frame this ring accepts (capacity - 4). */
+  /** The largest frame this ring accepts (capacity/2 - 4). */
   get maxFrame(): number {
     return this.region.core.br_max_frame(this.offset);
   }

@@ -15,8 +15,14 @@ import { stressLevel } from "../fixtures/stress-level";
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const SEED = Number(process.env.SABRE_SEED ?? 0x5eed);
 
-function message<T>(worker: { once(event: "message", fn: (m: T) => void): unknown }): Promise<T> {
-  return new Promise((resolve) => worker.once("message", resolve));
+/** The worker's first message; rejects if it exits (or fails) without sending one. */
+function message<T>(started: { worker: { once(event: "message", fn: (m: T) => void): unknown }; exited: Promise<void> }): Promise<T> {
+  return Promise.race([
+    new Promise<T>((resolve) => started.worker.once("message", resolve)),
+    started.exited.then(() => {
+      throw new Error("the worker exited without reporting");
+    }),
+  ]);
 }
 
 describe("RingBuffer stress", () => {
@@ -28,7 +34,7 @@ describe("RingBuffer stress", () => {
       const count = stressLevel(100_000);
       const consumers = [0, 1].map((i) => {
         const w = startWorker(fixture("ring-consumer.mjs"), { data: { ring: ring.handle, producers, seed: SEED + 100 + i } });
-        return { ...w, result: message<{ error?: string; seen: number[][] }>(w.worker) };
+        return { ...w, result: message<{ error?: string; seen: number[][] }>(w) };
       });
       const makers = Array.from({ length: producers }, (_, id) =>
         startWorker(fixture("ring-producer.mjs"), { data: { ring: ring.handle, id, count, seed: SEED + id } }),
@@ -108,12 +114,11 @@ describe("ByteRing stress", () => {
       const ring = ByteRing.create(region, { capacity });
       const count = stressLevel(30_000);
       const consumer = startWorker(fixture("bytering-consumer.mjs"), { data: { bytering: ring.handle, seed: SEED + 7 } });
-      const result = message<{ frames: number; error?: string }>(consumer.worker);
+      const result = message<{ frames: number; error?: string }>(consumer);
       const producer = startWorker(fixture("bytering-producer.mjs"), { data: { bytering: ring.handle, count, seed: SEED + 3 } });
-      await producer.exited;
-      const r = await result;
+      const [made, r] = await Promise.all([producer.exited.then(() => "ok", (e: Error) => `${e.name}: ${e.message}`), result]);
       await consumer.exited;
-      expect(r.error).toBeUndefined();
+      expect({ producer: made, consumer: r.error }).toEqual({ producer: "ok", consumer: undefined });
       expect(r.frames).toBe(count);
       expect(ring.usedBytes).toBe(0);
       ring.free();

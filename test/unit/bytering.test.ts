@@ -28,7 +28,7 @@ describe("ByteRing", () => {
   it("writes and reads frames in order, empty frames included", () => {
     const b = ByteRing.create(Region.create(), { capacity: 256 });
     expect(b.capacity).toBe(256);
-    expect(b.maxFrame).toBe(252);
+    expect(b.maxFrame).toBe(124);
     b.write(bytes(5));
     b.write(new Uint8Array(0));
     b.write(bytes(17, 3));
@@ -42,15 +42,17 @@ describe("ByteRing", () => {
 
   it("wraps frames of every size around the buffer, the largest included, in one thread", () => {
     const b = ByteRing.create(Region.create(), { capacity: 64 });
+    expect(b.maxFrame).toBe(28);
     for (let i = 0; i < 300; i++) {
-      const len = (i * 7) % 61;
+      const len = (i * 7) % 29;
       const frame = bytes(len, i);
       b.write(frame, { timeout: 0 });
       expect(b.read({ timeout: 0 })).toEqual(frame);
     }
     for (let i = 0; i < 50; i++) {
-      b.write(bytes(i % 3 === 0 ? 60 : 9 + i, i), { timeout: 0 });
-      expect(b.read({ timeout: 0 })).toEqual(bytes(i % 3 === 0 ? 60 : 9 + i, i));
+      const len = i % 3 === 0 ? 28 : (9 + i) % 29;
+      b.write(bytes(len, i), { timeout: 0 }); // any frame up to maxFrame fits an empty ring
+      expect(b.read({ timeout: 0 })).toEqual(bytes(len, i));
     }
   });
 
@@ -94,30 +96,36 @@ describe("ByteRing", () => {
 
   it("a waiting reserve commits pending frames so the reader can make room", async () => {
     const b = ByteRing.create(Region.create(), { capacity: 64 });
-    b.reserve(28).fill(1); // pending, not committed
-    const second = b.reserveAsync(40, { timeout: 5000 }); // does not fit: commits, then waits
-    expect(b.usedBytes).toBe(32);
-    expect(b.read()).toEqual(new Uint8Array(28).fill(1));
-    (await second).fill(2);
+    b.write(new Uint8Array(20).fill(1)); // 24 bytes
+    b.reserve(20).fill(2); // 24 bytes, pending, not committed
+    const third = b.reserveAsync(28, { timeout: 5000 }); // does not fit: commits, then waits
+    expect(b.usedBytes).toBe(48);
+    expect(b.read()).toEqual(new Uint8Array(20).fill(1));
+    expect(b.read()).toEqual(new Uint8Array(20).fill(2)); // now it fits (after a wrap marker)
+    (await third).fill(3);
     b.commit();
-    expect(b.read()).toEqual(new Uint8Array(40).fill(2));
+    expect(b.read()).toEqual(new Uint8Array(28).fill(3));
   });
 
   it("readAsync is woken by a write, writeAsync by a read; abort leaves it usable", async () => {
-    const b = ByteRing.create(Region.create(), { capacity: 32 });
-    const r = b.readAsync({ timeout: 10_000 });
-    setTimeout(() => b.write(bytes(9)), 10);
+    const region = Region.create();
+    const a = ByteRing.create(region, { capacity: 64 });
+    const r = a.readAsync({ timeout: 10_000 });
+    setTimeout(() => a.write(bytes(9), { timeout: 1000 }), 10);
     expect(await r).toEqual(bytes(9));
-    b.write(bytes(24));
-    const w = b.writeAsync(bytes(20), { timeout: 10_000 });
-    setTimeout(() => b.read(), 10);
+    const b = ByteRing.create(region, { capacity: 64 });
+    b.write(bytes(28), { timeout: 0 }); // [0, 32)
+    b.write(bytes(24), { timeout: 0 }); // [32, 60)
+    const w = b.writeAsync(bytes(20), { timeout: 10_000 }); // needs a 4-byte marker + 24
+    setTimeout(() => b.read({ timeout: 1000 }), 10);
     await w;
+    expect(b.read()).toEqual(bytes(24));
     expect(b.read()).toEqual(bytes(20));
     const ac = new AbortController();
     const aborted = b.readAsync({ signal: ac.signal });
     setTimeout(() => ac.abort(), 10);
     await expect(aborted).rejects.toBeInstanceOf(AbortError);
-    b.write(bytes(2));
+    b.write(bytes(2), { timeout: 1000 });
     expect(await b.readViewAsync({ timeout: 1000 })).toEqual(bytes(2));
     b.release();
   });
@@ -147,7 +155,8 @@ describe("ByteRing", () => {
     const empty = ByteRing.create(region, { capacity: 64 });
     const empty2 = ByteRing.create(region, { capacity: 64 });
     const full = ByteRing.create(region, { capacity: 64 });
-    full.write(bytes(10));
+    full.write(bytes(28));
+    full.write(bytes(28));
     const reader = blockedWorker({ bytering: empty.handle, op: "read" });
     const asyncReader = blockedWorker({ bytering: empty2.handle, op: "readAsync" });
     const writer = blockedWorker({ bytering: full.handle, op: "write" });
@@ -167,8 +176,8 @@ describe("ByteRing", () => {
     const w = blockedWorker({ bytering: b.handle, op: "read" });
     await w.ready;
     await new Promise((r) => setTimeout(r, 30));
-    b.write(bytes(33));
-    expect(await w.result).toEqual({ ok: 33 });
+    b.write(bytes(21));
+    expect(await w.result).toEqual({ ok: 21 });
     await w.exited;
   });
 
@@ -182,12 +191,12 @@ describe("ByteRing", () => {
     }
     expect(region.freeBytes).toBe(start);
     const b = ByteRing.create(region, { capacity: 32 });
-    const tooBig = new InvalidArgumentError("ByteRing.write: a frame is 0 to 28 bytes in this ring (capacity - 4), got 29");
-    expect(() => b.write(new Uint8Array(29))).toThrow(tooBig);
-    expect(() => b.tryWrite(new Uint8Array(29))).toThrow(InvalidArgumentError);
+    const tooBig = new InvalidArgumentError("ByteRing.write: a frame is 0 to 12 bytes in this ring (capacity/2 - 4), got 13");
+    expect(() => b.write(new Uint8Array(13))).toThrow(tooBig);
+    expect(() => b.tryWrite(new Uint8Array(13))).toThrow(InvalidArgumentError);
     expect(() => b.reserve(-1)).toThrow(InvalidArgumentError);
-    b.write(new Uint8Array(28));
-    expect(b.read().length).toBe(28);
+    b.write(new Uint8Array(12));
+    expect(b.read().length).toBe(12);
     b.free();
     expect(region.freeBytes).toBe(start);
   });
@@ -214,7 +223,7 @@ describe("ByteRing", () => {
     const start = region.freeBytes;
     for (let i = 0; i < 200; i++) {
       const rings = [16, 256, 4096].map((capacity) => ByteRing.create(region, { capacity }));
-      rings[1].write(bytes(i % 200));
+      rings[1].write(bytes(i % 100), { timeout: 0 });
       for (const r of rings) r.free();
     }
     expect(region.freeBytes).toBe(start);
