@@ -40,12 +40,12 @@
 // (& BARRIER_TICKET_GENERATION), | BARRIER_TICKET_LEADER if this arrival completed it.
 import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, BAD_ARGUMENT, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, BAD_ARGUMENT,
   BARRIER_STATE, BARRIER_PARTIES, BARRIER_WAITERS, BARRIER_ARRIVED_MASK, BARRIER_GENERATION_ONE,
   BARRIER_GENERATION_SHIFT, BARRIER_PARTIES_MAX, BARRIER_LEADER, BARRIER_TICKET_GENERATION,
   BARRIER_TICKET_LEADER,
 } from "./layout";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -139,7 +139,7 @@ export function barrier_wait(b: usize, timeoutMs: f64): i32 {
   const ticket = barrier_arrive(b);
   if (ticket & BARRIER_TICKET_LEADER) return BARRIER_LEADER;
   const generation = ticket & BARRIER_TICKET_GENERATION;
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     if (generationOf(load32(b + BARRIER_STATE)) != generation) return OK;
   }
   const deadline = deadlineOf(timeoutMs);

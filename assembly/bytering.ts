@@ -58,12 +58,12 @@
 // publish, or the notifier sees the waiter and changes the park word after it was read.
 import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
   BR_WRITE, BR_READ_CACHE, BR_RESERVE, BR_READ, BR_WRITE_CACHE, BR_CAPACITY, BR_DATA_WAITERS,
   BR_SPACE_WAITERS, BR_DATA_SEQ, BR_SPACE_SEQ, BR_DATA, BR_FRAME_HEADER, BR_FRAME_ALIGN, BR_WRAP,
   BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
 } from "./layout";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -201,7 +201,7 @@ export function br_space_unwait(b: usize): void {
 
 /** Blocking reserve: spin, then park. An address, or -TIMED_OUT / -CLOSED / -BAD_ARGUMENT. */
 export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const a = br_reserve(b, len);
     if (a != -WOULD_BLOCK) return a;
     if (i == 0 && br_commit(b) == CLOSED) return -CLOSED;
@@ -307,7 +307,7 @@ export function br_data_unwait(b: usize): void {
 
 /** Blocking peek: waits for a frame; its length, or -TIMED_OUT / -CLOSED. */
 export function br_peek_wait(b: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const len = br_peek(b);
     if (len != -WOULD_BLOCK) return len;
   }

@@ -33,7 +33,8 @@ export const WAIT_TIMED_OUT = 2;
 
 // ---- tuning -----------------------------------------------------------------------------
 export const CACHE_LINE = 64;
-export const SPIN_LIMIT = 100;   // re-checks before a blocking op parks
+export const SPIN_LIMIT = 1000;      // re-checks before a blocking op parks (a few microseconds)
+export const MODEL_SPIN_LIMIT = 4;  // the same in the model build (test/model), see time.ts
 
 // ---- region header ----------------------------------------------------------------------
 export const STATIC_LIMIT = 3072;            // the core's static data must end below this

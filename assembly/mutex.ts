@@ -24,10 +24,10 @@
 //     next unlock one spurious notify.
 import { cas32, xchg32, load32, store32, sub32, wait32, notify, now } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, SPIN_LIMIT, ANONYMOUS_AGENT,
+  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, ANONYMOUS_AGENT,
   MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED,
 } from "./layout";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 /** Whether `agent` (a real agent id) already holds the lock: relocking would never return. */
 // @ts-ignore: decorator
@@ -82,7 +82,7 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
 
 /** Blocking lock: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / WOULD_DEADLOCK. */
 export function mutex_lock(m: usize, agent: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     if (load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) {
       const r = mutex_try_lock(m, agent);
       if (r == OK) return OK;

@@ -68,12 +68,12 @@
 // in order; they never wait, and return the count moved.
 import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
   RING_ENQ, RING_DEQ, RING_CAPACITY, RING_PUSH_WAITERS, RING_POP_WAITERS, RING_PUSH_SEQ,
   RING_POP_SEQ, RING_SLOTS, RING_SLOT_SIZE, RING_SLOT_SEQ, RING_SLOT_VALUE, RING_CLOSED_BIT,
   RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
 } from "./layout";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -311,7 +311,7 @@ export function ring_pop_unwait(r: usize): void {
 
 /** Blocking push: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / CLOSED. */
 export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const s = ring_try_push(r, value);
     if (s != WOULD_BLOCK) return s;
   }
@@ -332,7 +332,7 @@ export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
 
 /** Blocking pop into `out`: spin, then park. OK / TIMED_OUT / CLOSED (closed and drained). */
 export function ring_pop(r: usize, out: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const s = ring_try_pop(r, out);
     if (s != WOULD_BLOCK) return s;
   }

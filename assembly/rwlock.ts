@@ -40,11 +40,11 @@
 //   - capacity: 65535 concurrent readers (more wait), 16383 registered writers (more spin).
 import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK,
   RW_STATE, RW_OWNER, RW_READ_SEQ, RW_WRITE_SEQ, RW_READERS_WAITING,
   RW_READERS_MASK, RW_WRITER_WAITING_ONE, RW_WRITERS_WAITING_MASK, RW_WRITER,
 } from "./layout";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -119,7 +119,7 @@ export function rw_read_cancel(rw: usize): i32 {
 
 /** Blocking read lock: spin, then park. OK / TIMED_OUT / WOULD_DEADLOCK. */
 export function rw_read(rw: usize, agent: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     if (readerMayEnter(load32(rw + RW_STATE)) && rw_try_read(rw, agent) == OK) return OK;
   }
   const deadline = deadlineOf(timeoutMs);
@@ -200,7 +200,7 @@ export function rw_write_cancel(rw: usize): i32 {
 
 /** Blocking write lock: spin, then park. OK / TIMED_OUT / WOULD_DEADLOCK. */
 export function rw_write(rw: usize, agent: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     if ((load32(rw + RW_STATE) & (RW_WRITER | RW_READERS_MASK)) == 0 && rw_try_write(rw, agent) == OK) return OK;
   }
   const deadline = deadlineOf(timeoutMs);

@@ -47,10 +47,10 @@
 //   and the park on 1 sleeps with a permit available — found by test/model/semaphore.test.ts.)
 import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, OVERFLOW, BAD_ARGUMENT, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, OVERFLOW, BAD_ARGUMENT,
   SEM_COUNT, SEM_WAITERS, SEM_MAX, SEM_BULK_WAITERS,
 } from "./layout";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -129,7 +129,7 @@ export function sem_acquire_cancel(s: usize, n: i32): i32 {
 /** Blocking acquire: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / BAD_ARGUMENT. */
 export function sem_acquire(s: usize, n: i32, timeoutMs: f64): i32 {
   if (badCount(s, n)) return BAD_ARGUMENT;
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     if (load32(s + SEM_COUNT) >= n && sem_try_acquire(s, n) == OK) return OK;
   }
   const deadline = deadlineOf(timeoutMs);

@@ -1,9 +1,10 @@
-// time.ts — deadlines for the core's blocking loops.
+// time.ts — deadlines and spin budgets for the core's blocking loops.
 //
 // A deadline is an absolute time in milliseconds on the host's monotonic clock (`now`, imported
 // through atom.ts), or +Infinity for "no timeout". The clock is read only on slow paths (about
 // to park), never on an uncontended operation. No shared memory is touched here.
 import { now } from "./atom";
+import { SPIN_LIMIT, MODEL_SPIN_LIMIT } from "./layout";
 
 /** `timeoutMs` < 0 or non-finite means forever. */
 export function deadlineOf(timeoutMs: f64): f64 {
@@ -18,4 +19,15 @@ export function remainingNs(deadline: f64): i64 {
   if (left <= 0) return 0;
   const ns = <i64>(left * 1e6);
   return ns > 0 ? ns : 1;
+}
+
+/**
+ * Re-checks a blocking operation makes before it parks. The model build (test/model) spins only
+ * MODEL_SPIN_LIMIT times: each re-check is a scheduling point there, and a spin only repeats the
+ * same check, so a short one explores the same protocol in far fewer steps.
+ */
+// @ts-ignore: decorator
+@inline export function spinLimit(): i32 {
+  if (isDefined(SABRE_MODEL)) return MODEL_SPIN_LIMIT;
+  return SPIN_LIMIT;
 }
