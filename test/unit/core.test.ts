@@ -65,11 +65,26 @@ describe("compiled core", () => {
       mutex_try_lock: [/i32\.atomic\.rmw\.cmpxchg/],
       mutex_lock: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.wait32/],
       mutex_unlock: [/i32\.atomic\.rmw\.sub/, /memory\.atomic\.notify/],
+      sem_try_acquire: [/i32\.atomic\.rmw\.cmpxchg/],
+      sem_release: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.notify/],
+      sem_acquire: [/memory\.atomic\.wait32/],
+      rw_try_read: [/i32\.atomic\.rmw\.cmpxchg/],
+      cv_signal: [/i32\.atomic/],
+      barrier_wait: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.wait32/],
+      ring_try_push: [/i32\.atomic\.rmw\.cmpxchg/, /i32\.atomic\.store/],
+      ring_try_pop: [/i32\.atomic\.rmw\.cmpxchg/, /i32\.atomic\.load/],
+      ring_push: [/memory\.atomic\.wait32/],
+      ring_pop: [/memory\.atomic\.wait32/],
+      br_commit: [/i32\.atomic\.rmw\.cmpxchg/],
+      br_release: [/i32\.atomic\.store/],
     };
     for (const [name, patterns] of Object.entries(hot)) {
       const body = funcs.get(name);
       expect(body, `function ${name} in build/sabre.wat`).toBeDefined();
       for (const p of patterns) expect(body, `${name} uses ${p}`).toMatch(p);
+      // calls stay inside the core's own functions (no ~lib runtime, no allocator)
+      const calls = [...body!.matchAll(/\bcall \$(\S+)/g)].map((m) => m[1]);
+      for (const callee of calls) expect(callee, `${name} calls ${callee}`).toMatch(/^assembly\//);
     }
   });
 
