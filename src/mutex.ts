@@ -7,6 +7,7 @@
 // holder may unlock (NotOwnerError otherwise).
 import * as L from "../assembly/layout";
 import { throwStatus } from "./errors";
+import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "./handle";
 import type { Region } from "./region";
 import {
@@ -16,16 +17,15 @@ import {
 export type MutexHandle = PrimitiveHandle<"mutex">;
 
 /** Releases the lock once, when disposed (`using guard = mutex.lock()`) or unlocked. */
-export class MutexGuard implements Disposable {
-  #released = false;
-  constructor(private readonly mutex: Mutex) {}
-  unlock(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.mutex.unlock();
+export class MutexGuard extends OnceGuard {
+  constructor(private readonly mutex: Mutex) {
+    super();
   }
-  [Symbol.dispose](): void {
-    this.unlock();
+  unlock(): void {
+    this.releaseOnce();
+  }
+  protected releaseNow(): void {
+    this.mutex.unlock();
   }
 }
 

@@ -9,6 +9,7 @@
 // not re-entrant: read-locking twice on one thread can deadlock once a writer waits.
 import * as L from "../assembly/layout";
 import { throwStatus } from "./errors";
+import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "./handle";
 import type { Region } from "./region";
 import { stepAndPark } from "./step-wait";
@@ -17,30 +18,28 @@ import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, t
 export type RwLockHandle = PrimitiveHandle<"rwlock">;
 
 /** A held read lock; released once, when disposed or unlocked. */
-export class ReadGuard implements Disposable {
-  #released = false;
-  constructor(private readonly lock: RwLock) {}
-  unlock(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.lock.readUnlock();
+export class ReadGuard extends OnceGuard {
+  constructor(private readonly lock: RwLock) {
+    super();
   }
-  [Symbol.dispose](): void {
-    this.unlock();
+  unlock(): void {
+    this.releaseOnce();
+  }
+  protected releaseNow(): void {
+    this.lock.readUnlock();
   }
 }
 
 /** The held write lock; released once, when disposed or unlocked. */
-export class WriteGuard implements Disposable {
-  #released = false;
-  constructor(private readonly lock: RwLock) {}
-  unlock(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.lock.writeUnlock();
+export class WriteGuard extends OnceGuard {
+  constructor(private readonly lock: RwLock) {
+    super();
   }
-  [Symbol.dispose](): void {
-    this.unlock();
+  unlock(): void {
+    this.releaseOnce();
+  }
+  protected releaseNow(): void {
+    this.lock.writeUnlock();
   }
 }
 

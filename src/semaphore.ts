@@ -8,6 +8,7 @@
 // Not FIFO: a waiter may be overtaken by a thread that arrives while permits are available.
 import * as L from "../assembly/layout";
 import { InvalidArgumentError, throwStatus } from "./errors";
+import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "./handle";
 import type { Region } from "./region";
 import { stepAndPark } from "./step-wait";
@@ -23,16 +24,15 @@ export interface SemaphoreOptions {
 }
 
 /** `n` permits held; released once, when disposed (`using permit = sem.hold()`) or released. */
-export class Permit implements Disposable {
-  #released = false;
-  constructor(private readonly semaphore: Semaphore, readonly permits: number) {}
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.semaphore.release(this.permits);
+export class Permit extends OnceGuard {
+  constructor(private readonly semaphore: Semaphore, readonly permits: number) {
+    super();
   }
-  [Symbol.dispose](): void {
-    this.release();
+  release(): void {
+    this.releaseOnce();
+  }
+  protected releaseNow(): void {
+    this.semaphore.release(this.permits);
   }
 }
 
