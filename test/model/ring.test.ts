@@ -223,6 +223,10 @@ describe("model: MPMC ring", () => {
     expect: ["stale value", "linearizability", "conservation"],
     file: import.meta.url,
   });
+  // Found as a linearizability violation (try_pop "empty" after a completed push_many while
+  // an earlier push is claimed but unpublished), or, in other seeds, as a deadlock: two
+  // blocking pops park on a wrong "empty" with an item behind the unpublished slot, and its
+  // publish (one value) wakes only one of them.
   seededBug(ringTest("ring", "model-bug-ring-vyukov-empty"), {
     executions: modelExecutions(6000),
     expect: ["linearizability", "deadlock"],
