@@ -18,6 +18,10 @@
 //     a consumer of timed forms (peek_wait 5 ms, read), and a third thread that closes the
 //     ring at any point.
 //
+// Byte positions do not depend on the schedule: f2 always follows a wrap marker (it starts at
+// 28, and 28 + 16 > 32), which the consumer's peek skips (waking the producer). The ops are
+// recorded (t.op) for the coverage line only; there is no sequential spec here.
+//
 // Checked: every frame the consumer gets is the next one in order, with its length and content
 // (a frame read before its bytes were written is caught here); the frames received are
 // exactly those published: at least every frame whose commit returned OK, none that was not
@@ -50,7 +54,7 @@ type Gen<R> = Generator<unknown, R, unknown>;
 
 function* write(t: VThread, c: Ctx, s: State, ms: number): Gen<number> {
   const k = s.attempted++;
-  const r = yield* t.call("br_write", c.br, c.src[k], FRAMES[k], ms);
+  const r = yield* t.op("write", [k, ms], t.call("br_write", c.br, c.src[k], FRAMES[k], ms));
   if (r === L.OK) s.confirmed = k + 1;
   else t.check(r === L.CLOSED || (r === L.TIMED_OUT && ms >= 0), `write(f${k}) returned ${r}`);
   return r;
@@ -58,7 +62,7 @@ function* write(t: VThread, c: Ctx, s: State, ms: number): Gen<number> {
 
 function* tryWrite(t: VThread, c: Ctx, s: State): Gen<number> {
   const k = s.attempted++; // before the call: the consumer may get it before it returns
-  const r = yield* t.call("br_try_write", c.br, c.src[k], FRAMES[k]);
+  const r = yield* t.op("try_write", [k], t.call("br_try_write", c.br, c.src[k], FRAMES[k]));
   if (r === L.WOULD_BLOCK) {
     s.attempted--; // nothing reserved
     return r;
@@ -77,7 +81,7 @@ function* fill(t: VThread, k: number, addr: number) {
 }
 
 function* commit(t: VThread, c: Ctx, s: State): Gen<number> {
-  const r = yield* t.call("br_commit", c.br);
+  const r = yield* t.op("commit", [], t.call("br_commit", c.br));
   if (r === L.OK) s.confirmed = s.attempted;
   else t.check(r === L.CLOSED, `commit returned ${r}`);
   return r;
@@ -101,7 +105,7 @@ function* producer(t: VThread, c: Ctx, s: State, closeAtEnd: boolean) {
   // reserve: a waiting reserve commits the frames pending before it parks)
   for (let i = 0; i < 2; i++) {
     const k = s.attempted;
-    const a = yield* t.call("br_reserve_wait", c.br, FRAMES[k], -1);
+    const a = yield* t.op("reserve_wait", [k], t.call("br_reserve_wait", c.br, FRAMES[k], -1));
     if (a < 0) {
       t.check(a === -L.CLOSED, `reserve_wait(f${k}) returned ${a}`);
       return;
@@ -113,7 +117,7 @@ function* producer(t: VThread, c: Ctx, s: State, closeAtEnd: boolean) {
   // f3 through the async protocol
   {
     const k = s.attempted;
-    const a = yield* reserveAsync(t, c, FRAMES[k]);
+    const a = yield* t.op("reserveAsync", [k], reserveAsync(t, c, FRAMES[k]));
     if (a < 0) {
       t.check(a === -L.CLOSED, `reserveAsync(f${k}) returned ${a}`);
       return;
@@ -127,7 +131,7 @@ function* producer(t: VThread, c: Ctx, s: State, closeAtEnd: boolean) {
   if (r === L.CLOSED) return;
   if (r === L.WOULD_BLOCK && (!closeAtEnd || (yield* write(t, c, s, -1)) !== L.OK)) return;
   if ((yield* write(t, c, s, -1)) !== L.OK) return; // f5
-  if (closeAtEnd) yield* t.call("br_close", c.br);
+  if (closeAtEnd) yield* t.op("close", [], t.call("br_close", c.br));
 }
 
 // ---- consumer --------------------------------------------------------------------------------
@@ -160,7 +164,7 @@ function* consumer(t: VThread, c: Ctx, s: State, timed: boolean) {
   for (let turn = 0; ; turn++) {
     if (turn % 2 === 0) {
       // peek (blocking) + check in place + release
-      len = yield* t.call("br_peek_wait", c.br, timed ? 5 : -1);
+      len = yield* t.op("peek_wait", [], t.call("br_peek_wait", c.br, timed ? 5 : -1));
       if (len === -L.TIMED_OUT && timed) continue;
       if (len < 0) break;
       checkFrame(t, c, s, len, yield* t.call("br_frame_addr", c.br));
@@ -168,9 +172,9 @@ function* consumer(t: VThread, c: Ctx, s: State, timed: boolean) {
       t.check((yield* t.call("br_release", c.br)) === L.OK, "release failed");
     } else {
       // read (try, copies), else wait (async, or blocking when timed) and read
-      len = yield* t.call("br_read", c.br, c.dst, 16);
+      len = yield* t.op("read", [], t.call("br_read", c.br, c.dst, 16));
       if (len === -L.WOULD_BLOCK) {
-        const w = timed ? yield* t.call("br_peek_wait", c.br, 5) : yield* peekAsync(t, c);
+        const w = timed ? yield* t.op("peek_wait", [], t.call("br_peek_wait", c.br, 5)) : yield* t.op("peekAsync", [], peekAsync(t, c));
         if (w === -L.TIMED_OUT) continue;
         if (w < 0) { len = w; break; }
         len = yield* t.call("br_read", c.br, c.dst, 16);
@@ -210,7 +214,7 @@ function byteringTest(variant: Variant, build: string): ModelTest<Ctx, State> {
     *body(t, c, s) {
       if (t.id === 0) yield* producer(t, c, s, variant === "bytering");
       else if (t.id === 1) yield* consumer(t, c, s, variant === "bytering close");
-      else yield* t.call("br_close", c.br);
+      else yield* t.op("close", [], t.call("br_close", c.br));
     },
     check({ i32, ctx, state, fail }) {
       if (variant === "bytering" && state.received !== FRAMES.length) fail(`received ${state.received} of ${FRAMES.length} frames`, "frames");
