@@ -226,6 +226,7 @@ export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
 export function br_try_write(b: usize, src: usize, len: i32): i32 {
   const a = br_reserve(b, len);
   if (a < 0) return -a;
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_BR_COMMIT_BEFORE_WRITE)) return commitThenCopy(b, a, src, len);
   memory.copy(<usize>a, src, <usize>len);
   return br_commit(b);
 }
@@ -234,8 +235,17 @@ export function br_try_write(b: usize, src: usize, len: i32): i32 {
 export function br_write(b: usize, src: usize, len: i32, timeoutMs: f64): i32 {
   const a = br_reserve_wait(b, len, timeoutMs);
   if (a < 0) return -a;
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_BR_COMMIT_BEFORE_WRITE)) return commitThenCopy(b, a, src, len);
   memory.copy(<usize>a, src, <usize>len);
   return br_commit(b);
+}
+
+// Seeded bug, model bug build only (test/model/bytering.test.ts must find it): the write
+// publishes BR_WRITE (commit) before it copies the payload into the frame.
+function commitThenCopy(b: usize, a: i32, src: usize, len: i32): i32 {
+  const s = br_commit(b);
+  memory.copy(<usize>a, src, <usize>len);
+  return s;
 }
 
 // ---- consumer -------------------------------------------------------------------------------------
@@ -275,6 +285,9 @@ export function br_release(b: usize): i32 {
   if (len < 0) return -len;
   // publish: the frame's bytes are free for the producer
   store32(b + BR_READ, advance(load32(b + BR_READ), frameBytes(len)));
+  // Seeded bug, model bug build only (test/model/bytering.test.ts): release without waking
+  // a producer parked for space.
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_BR_RELEASE_NO_WAKE)) return OK;
   wakeProducer(b);
   return OK;
 }

@@ -213,6 +213,13 @@ function pushOnce(r: usize, value: i32): i32 {
     if (d == 0) {
       const seen = cas32(r + RING_ENQ, e, advance(e, 1));
       if (seen == e) {
+        if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_PUBLISH_BEFORE_VALUE)) {
+          // Seeded bug, model bug build only (test/model/ring.test.ts must find it): publish
+          // the seq, then write the value (atomically here, so the model can pause between).
+          store32(slot + RING_SLOT_SEQ, advance(e, 1));
+          store32(slot + RING_SLOT_VALUE, value);
+          return OK;
+        }
         store<i32>(slot + RING_SLOT_VALUE, value);
         // publish: the value, to the popper that sees seq == e + 1
         store32(slot + RING_SLOT_SEQ, advance(e, 1));
@@ -253,6 +260,11 @@ function popOnce(r: usize, out: usize): i32 {
     if (d < 0) {
       const e = load32(r + RING_ENQ);
       if ((e & RING_POS_MASK) == p) return (e & RING_CLOSED_BIT) ? CLOSED : WOULD_BLOCK;
+      // Seeded bug, model bug build only (test/model/ring.test.ts must find it): Vyukov's
+      // original try-pop, "empty" whenever the slot is not published, although ENQ != DEQ.
+      if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_VYUKOV_EMPTY)) {
+        if (!(e & RING_CLOSED_BIT)) return WOULD_BLOCK;
+      }
       // a push of this slot is in progress (claimed, not yet published): spin
     }
     p = load32(r + RING_DEQ);
@@ -270,6 +282,9 @@ export function ring_try_push(r: usize, value: i32): i32 {
  *  (empty) or CLOSED (closed and drained). */
 export function ring_try_pop(r: usize, out: usize): i32 {
   const s = popOnce(r, out);
+  // Seeded bug, model bug build only (test/model/ring.test.ts): a pop that frees a slot
+  // without waking a parked pusher.
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_POP_NO_WAKE)) return s;
   if (s == OK) wakePushers(r, 1);
   return s;
 }

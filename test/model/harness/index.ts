@@ -7,3 +7,4 @@ export { mutexSpec, semaphoreSpec, rwlockSpec, boundedQueueSpec, allocatorSpec }
 export { modelSuite, seededBug } from "./suite";
 export { modelExecutions } from "./budget";
 export { readFailure, writeFailure } from "./failure";
+export { quiescentWindows, linearizationEnds, checkWindows, type WindowsResult } from "./windows";

@@ -93,6 +93,16 @@ export interface ModelTest<C = unknown, S = unknown> {
   spec?: Spec<any>;
   /** Livelock bound (default 20 000 steps). */
   stepLimit?: number;
+  /**
+   * Fair spinning (off by default): a thread that has performed this many atomic loads in a
+   * row (no other kind of step in between) is left out of the runnable set for one step
+   * while another thread can run (the step goes to the runnable thread that ran least
+   * recently), and its count restarts. For protocols whose loops only
+   * spin while another agent finishes a short claimed section (the MPMC ring's try-ops): an
+   * OS scheduler eventually runs that agent, PCT's priorities and a preemption-bounded DFS
+   * need not. Deterministic, so traces still replay.
+   */
+  fairSpin?: number;
 }
 
 export interface Violation { kind: string; message: string }
@@ -203,6 +213,9 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
       t.gen = test.body(t, this.ctx, state);
     }
     const limit = test.stepLimit ?? 20_000;
+    const fairSpin = test.fairSpin ?? Infinity;
+    const loadsInRow = threads.map(() => 0);
+    const lastRun = threads.map(() => -1);
     const trace: number[] = [];
     const ready: number[] = [];
     let last = -1;
@@ -230,7 +243,20 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
           violation = { kind: "livelock", message: `no end after ${limit} steps (livelock, or raise stepLimit)` };
           break;
         }
+        if (ready.length > 1 && fairSpin !== Infinity) {
+          const spinner = ready.find((i) => loadsInRow[i] >= fairSpin);
+          if (spinner !== undefined) {
+            // the step goes to the runnable thread that has waited longest
+            loadsInRow[spinner] = 0;
+            let oldest = -1;
+            for (const i of ready) if (i !== spinner && (oldest < 0 || lastRun[i] < lastRun[oldest])) oldest = i;
+            ready.length = 0;
+            ready.push(oldest);
+          }
+        }
         const id = strategy.choose(ready, this.step, last);
+        loadsInRow[id] = threads[id].pendingOp === OP.LOAD ? loadsInRow[id] + 1 : 0;
+        lastRun[id] = this.step;
         trace.push(id);
         last = id;
         const t = threads[id];

@@ -118,7 +118,13 @@ export function rwlockSpec(): Spec<RwState> {
  *   push(v)  -> OK | WOULD_BLOCK (full) | CLOSED
  *   pop()    -> { status: OK, value } | { status: WOULD_BLOCK } (empty) | { status: CLOSED } (closed and empty)
  *   close()  -> OK
- * Blocking variants (push_wait / pop_wait) never return WOULD_BLOCK.
+ * Blocking variants (push_wait / pop_wait) never return WOULD_BLOCK; with a timeout they may
+ * return TIMED_OUT (push_wait only while full and open, pop_wait only while empty and open).
+ *   push_many(values)  -> k >= 1 (the first k values, 1 <= k <= free slots) | 0 (full) | -CLOSED
+ *   pop_many(max)      -> { count: k >= 1, values } (the first k items, k <= max) | { count: 0 }
+ *                         (empty) | { count: -CLOSED } (closed and empty)
+ * Every "empty" / "full" / TIMED_OUT is strict: it must hold at the linearization point, so a
+ * try-pop that reports empty while a completed push is unread is a violation.
  */
 export interface QueueState { items: readonly number[]; closed: boolean }
 export function boundedQueueSpec(capacity: number): Spec<QueueState> {
@@ -134,6 +140,7 @@ export function boundedQueueSpec(capacity: number): Spec<QueueState> {
           if (op.result === L.OK) return !s.closed && s.items.length < capacity ? { ...s, items: [...s.items, op.args[0] as number] } : undefined;
           if (op.result === L.CLOSED) return s.closed ? s : undefined;
           if (op.result === L.WOULD_BLOCK && !blocking) return !s.closed && s.items.length === capacity ? s : undefined;
+          if (op.result === L.TIMED_OUT && blocking) return !s.closed && s.items.length === capacity ? s : undefined;
           return undefined;
         case "pop":
         case "pop_wait": {
@@ -141,7 +148,26 @@ export function boundedQueueSpec(capacity: number): Spec<QueueState> {
           if (r.status === L.OK) return s.items.length > 0 && s.items[0] === r.value ? { ...s, items: s.items.slice(1) } : undefined;
           if (r.status === L.CLOSED) return s.closed && s.items.length === 0 ? s : undefined;
           if (r.status === L.WOULD_BLOCK && !blocking) return !s.closed && s.items.length === 0 ? s : undefined;
+          if (r.status === L.TIMED_OUT && blocking) return !s.closed && s.items.length === 0 ? s : undefined;
           return undefined;
+        }
+        case "push_many": {
+          const values = op.args[0] as number[];
+          const k = op.result as number;
+          if (k === -L.CLOSED) return s.closed ? s : undefined;
+          if (s.closed) return undefined;
+          if (k === 0) return s.items.length === capacity ? s : undefined;
+          if (k < 1 || k > values.length || k > capacity - s.items.length) return undefined;
+          return { ...s, items: [...s.items, ...values.slice(0, k)] };
+        }
+        case "pop_many": {
+          const max = op.args[0] as number;
+          const r = op.result as { count: number; values?: number[] };
+          if (r.count === -L.CLOSED) return s.closed && s.items.length === 0 ? s : undefined;
+          if (r.count === 0) return !s.closed && s.items.length === 0 ? s : undefined;
+          if (r.count < 1 || r.count > max || r.count > s.items.length) return undefined;
+          for (let i = 0; i < r.count; i++) if (s.items[i] !== r.values![i]) return undefined;
+          return { ...s, items: s.items.slice(r.count) };
         }
         case "close":
           return { ...s, closed: true };
