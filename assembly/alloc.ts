@@ -29,12 +29,12 @@
 //     imitate one: this detects mistakes, it is not a defence against forged memory.
 // Bad input (an address outside the heap, not a used block, or a different kind) returns
 // CORRUPT / BAD_ARGUMENT and changes nothing.
-import { load32, store32, add32 } from "./atom";
+import { load32, store32, add32, sub32 } from "./atom";
 import {
   OK, CORRUPT, BAD_ARGUMENT, ANONYMOUS_AGENT,
   REGION_BASE, REGION_MAGIC, LAYOUT_VERSION, STATIC_LIMIT,
   RH_MAGIC, RH_VERSION, RH_SIZE, RH_ID, RH_HEAP_START, RH_HEAP_END, RH_NEXT_AGENT,
-  RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS,
+  RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS, RH_MODEL_HEAP_HOLDERS,
   ALLOC_ALIGN, BLOCK_HEADER, BLOCK_OVERHEAD, BLOCK_MIN, BLOCK_USED, BLOCK_SIZE_MASK,
   BLOCK_TAG, FREE_NEXT, FREE_PREV, HEAP_START, TAG_MAGIC, BLOCK_FOOTER,
 } from "./layout";
@@ -101,12 +101,19 @@ export function region_used_blocks(): u32 { return <u32>load32(REGION_BASE + RH_
 /** Takes the heap lock; returns only once it is held. */
 function lockHeap(mayBlock: i32): void {
   const lock = <usize>(REGION_BASE + RH_ALLOC_LOCK);
-  if (mayBlock) { mutex_lock(lock, ANONYMOUS_AGENT, -1); return; }
+  if (mayBlock) mutex_lock(lock, ANONYMOUS_AGENT, -1);
   // may not block (a browser main thread): the critical section is short, spin on it
-  while (mutex_try_lock(lock, ANONYMOUS_AGENT) != OK) {}
+  else while (mutex_try_lock(lock, ANONYMOUS_AGENT) != OK) {}
+  // Model build only: count the holders with atomics (scheduling points), so that two agents
+  // inside at once trap even though the section's plain loads and stores are not
+  // scheduling points and would otherwise run as one step.
+  if (isDefined(SABRE_MODEL)) {
+    if (add32(REGION_BASE + RH_MODEL_HEAP_HOLDERS, 1) != 0) unreachable();
+  }
 }
 
 function unlockHeap(): void {
+  if (isDefined(SABRE_MODEL)) sub32(REGION_BASE + RH_MODEL_HEAP_HOLDERS, 1);
   mutex_unlock(REGION_BASE + RH_ALLOC_LOCK, ANONYMOUS_AGENT);
 }
 

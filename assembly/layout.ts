@@ -53,6 +53,7 @@ export const RH_ALLOC_LOCK = 64;  // mutex (MUTEX_SIZE bytes) guarding the free 
 export const RH_FREE_HEAD = 72;   // u32 address of the first free block, 0 = none; under lock
 export const RH_FREE_BYTES = 76;  // u32 bytes in free blocks (block sizes); under lock, read racy
 export const RH_USED_BLOCKS = 80; // u32 number of allocated blocks; under lock, read racy
+export const RH_MODEL_HEAP_HOLDERS = 124; // i32 model build only: agents inside the heap lock (must stay <= 1)
 export const REGION_HEADER_SIZE = 128;
 
 // ---- allocator blocks (alloc.ts) ----------------------------------------------------------

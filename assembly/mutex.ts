@@ -32,6 +32,9 @@ import { deadlineOf, remainingNs, spinLimit } from "./time";
 /** Whether `agent` (a real agent id) already holds the lock: relocking would never return. */
 // @ts-ignore: decorator
 @inline function heldBy(m: usize, agent: i32): bool {
+  // seeded bug (model-bug-alloc-anonymous-relock only): the relock check also for the
+  // anonymous agent, so contention on the heap lock reads as "you hold it" (a real bug once)
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_ALLOC_ANONYMOUS_RELOCK)) return load32(m + MUTEX_OWNER) == agent;
   return agent != ANONYMOUS_AGENT && load32(m + MUTEX_OWNER) == agent;
 }
 

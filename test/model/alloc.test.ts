@@ -100,4 +100,11 @@ describe("model: region allocator", () => {
     expect: ["overlap", "linearizability", "conservation", "trap"],
     file: import.meta.url,
   });
+  // The heap lock once let two agents in: every agent takes it as ANONYMOUS_AGENT, and the
+  // mutex's relock check read contention as "you already hold it" (found by the browser tests).
+  seededBug(allocTest("model-bug-alloc-anonymous-relock"), {
+    executions: modelExecutions(6000),
+    expect: ["overlap", "linearizability", "conservation", "trap"],
+    file: import.meta.url,
+  });
 });
