@@ -35,6 +35,7 @@ export const WAIT_TIMED_OUT = 2;
 export const CACHE_LINE = 64;
 export const SPIN_LIMIT = 1000;      // re-checks before a blocking op parks (a few microseconds)
 export const MODEL_SPIN_LIMIT = 4;  // the same in the model build (test/model), see time.ts
+export const SLOT_SPINS_PER_RECHECK = 8; // ring.ts: slot-seq loads per re-check of the spin budget (release)
 
 // ---- region header ----------------------------------------------------------------------
 export const STATIC_LIMIT = 3072;            // the core's static data must end below this

@@ -63,8 +63,8 @@
 //   (even past its deadline), so a wake-up is never spent by an agent that then leaves
 //   without looking; async waiters that abort pass theirs on (src/wait.ts).
 //
-// Spinning: before they park, blocking push (pop) re-try SPIN_LIMIT times, but after the first
-// attempt a re-try is made only when a plain load of the slot of ENQ (DEQ) says it is free
+// Spinning: before they park, blocking push (pop) spin slotSpinLimit() steps (time.ts); after
+// the first attempt, a step re-tries only when a plain load of the slot of ENQ (DEQ) says it is free
 // (published): the spin reads two words (its own index and that slot) and neither CASes nor
 // reads the other side's index, which the other side writes on every operation. A spin
 // iteration that skips the re-try decides nothing: the last word on the matter is always a
@@ -82,7 +82,7 @@ import {
   RING_POP_SEQ, RING_SLOTS, RING_SLOT_SIZE, RING_SLOT_SEQ, RING_SLOT_VALUE, RING_CLOSED_BIT,
   RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY, RING_SPREAD,
 } from "./layout";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
+import { deadlineOf, remainingNs, slotSpinLimit } from "./time";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -348,7 +348,7 @@ export function ring_pop_unwait(r: usize): void {
 /** Blocking push: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / CLOSED. */
 export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
   const mask = capacityOf(r) - 1;
-  for (let i = 0; i < spinLimit(); i++) {
+  for (let i = 0; i < slotSpinLimit(); i++) {
     if (i > 0) {
       // spin cheaply: re-try only once the slot of ENQ is free (see "Spinning" above)
       const e = load32(r + RING_ENQ);
@@ -375,7 +375,7 @@ export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
 /** Blocking pop into `out`: spin, then park. OK / TIMED_OUT / CLOSED (closed and drained). */
 export function ring_pop(r: usize, out: usize, timeoutMs: f64): i32 {
   const mask = capacityOf(r) - 1;
-  for (let i = 0; i < spinLimit(); i++) {
+  for (let i = 0; i < slotSpinLimit(); i++) {
     if (i > 0) {
       // spin cheaply: re-try only once the slot of DEQ is published (see "Spinning" above)
       const p = load32(r + RING_DEQ);
