@@ -35,6 +35,7 @@ export const WAIT_TIMED_OUT = 2;
 export const CACHE_LINE = 64;
 export const SPIN_LIMIT = 1000;      // re-checks before a blocking op parks (a few microseconds)
 export const MODEL_SPIN_LIMIT = 4;  // the same in the model build (test/model), see time.ts
+export const SLOT_SPINS_PER_RECHECK = 8; // ring.ts: slot-seq loads per re-check of the spin budget (release)
 
 // ---- region header ----------------------------------------------------------------------
 export const STATIC_LIMIT = 3072;            // the core's static data must end below this
@@ -140,10 +141,11 @@ export const RING_PUSH_WAITERS = 136; // i32 agents parked (or about to park) un
 export const RING_POP_WAITERS = 140;  // i32 agents parked (or about to park) until an item arrives
 export const RING_PUSH_SEQ = 144;   // i32 park word of pushers: bumped by pops/close when PUSH_WAITERS > 0
 export const RING_POP_SEQ = 148;    // i32 park word of poppers: bumped by pushes/close when POP_WAITERS > 0
-export const RING_SLOTS = 192;      // slot i at RING_SLOTS + i*RING_SLOT_SIZE: [seq i32][value i32]
+export const RING_SLOTS = 192;      // slot i at RING_SLOTS + i*RING_SLOT_SIZE: [seq i32][value i32]; position -> slot: ring.ts slotOf
 export const RING_SLOT_SIZE = 8;
 export const RING_SLOT_SEQ = 0;
 export const RING_SLOT_VALUE = 4;
+export const RING_SPREAD = 16;            // consecutive positions sit 16 slots (128 bytes) apart (ring.ts slotOf)
 export const RING_CLOSED_BIT = 1 << 31;   // in RING_ENQ: set once by ring_close, never cleared
 export const RING_POS_MASK = 0x7fffffff;  // position bits of RING_ENQ / RING_DEQ / slot seqs
 export const RING_MIN_CAPACITY = 2;

@@ -21,7 +21,7 @@
 //   +140 RING_POP_WAITERS                  poppers about to park (add/sub) count
 //   +144 RING_PUSH_SEQ  park word          pop/close, only if PUSH_WAITERS > 0   bumped
 //   +148 RING_POP_SEQ   park word          push/close, only if POP_WAITERS > 0   bumped
-//   +192 RING_SLOTS     [seq i32][value i32] x capacity
+//   +192 RING_SLOTS     [seq i32][value i32] x capacity, position order spread (slotOf)
 //          seq: pusher of position p stores p+1 (publishes value); popper of p stores p+cap
 //          value: plain i32, written by the pusher that claimed it, read by the claiming popper
 //
@@ -63,6 +63,15 @@
 //   (even past its deadline), so a wake-up is never spent by an agent that then leaves
 //   without looking; async waiters that abort pass theirs on (src/wait.ts).
 //
+// Spinning: before they park, blocking push (pop) spin slotSpinLimit() steps (time.ts); after
+// the first attempt, a step re-tries only when a plain load of the slot of ENQ (DEQ) says it is free
+// (published): the spin reads two words (its own index and that slot) and neither CASes nor
+// reads the other side's index, which the other side writes on every operation. A spin
+// iteration that skips the re-try decides nothing: the last word on the matter is always a
+// full try-op (the registered re-check before parking), so no false empty/full is reported.
+// A push spin stops skipping once it sees the closed bit; a pop spin on a closed, drained
+// ring runs out and its pre-park re-check returns CLOSED.
+//
 // Batches (ring_push_many / ring_pop_many) count the run of consecutive ready slots from
 // their index and claim the whole run with one CAS, then fill (drain) and publish the slots
 // in order; they never wait, and return the count moved.
@@ -71,9 +80,9 @@ import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
   RING_ENQ, RING_DEQ, RING_CAPACITY, RING_PUSH_WAITERS, RING_POP_WAITERS, RING_PUSH_SEQ,
   RING_POP_SEQ, RING_SLOTS, RING_SLOT_SIZE, RING_SLOT_SEQ, RING_SLOT_VALUE, RING_CLOSED_BIT,
-  RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
+  RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY, RING_SPREAD,
 } from "./layout";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
+import { deadlineOf, remainingNs, slotSpinLimit } from "./time";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -86,10 +95,22 @@ const NOTIFY_ALL: i32 = -1;
 // @ts-ignore: decorator
 @inline function advance(pos: i32, n: i32): i32 { return (pos + n) & RING_POS_MASK; }
 
-/** Address of the slot of position `pos`. */
+/**
+ * Address of the slot of position `pos`. Consecutive positions are spread RING_SPREAD slots
+ * (128 bytes, two cache lines) apart: index i lives at ((i * RING_SPREAD) mod cap) + i / (cap /
+ * RING_SPREAD), a transpose of the cap / RING_SPREAD rows of RING_SPREAD slots (a bijection
+ * of 0 .. cap-1). So a pusher filling position p and a popper freeing p - 1 (or p + 1 - cap)
+ * write different lines, and a spinning agent's reads of its own slot do not steal the line
+ * of the neighbouring slot the other side is writing. Rings smaller than 2 * RING_SPREAD are
+ * laid out in order (they hardly span two lines).
+ */
 // @ts-ignore: decorator
 @inline function slotOf(r: usize, pos: i32, mask: i32): usize {
-  return r + RING_SLOTS + <usize>((pos & mask) * RING_SLOT_SIZE);
+  let i = pos & mask;
+  if (mask >= 2 * RING_SPREAD - 1) {
+    i = ((i * RING_SPREAD) & mask) | (i >>> (<i32>ctz(mask + 1) - <i32>ctz(RING_SPREAD)));
+  }
+  return r + RING_SLOTS + <usize>(i * RING_SLOT_SIZE);
 }
 
 // capacity is written once by init, before the ring's address is published: plain reads.
@@ -110,7 +131,7 @@ export function ring_init(r: usize, capacity: i32): i32 {
   if (!validCapacity(capacity)) return BAD_ARGUMENT;
   store<i32>(r + RING_CAPACITY, capacity);
   for (let i = 0; i < capacity; i++) {
-    const slot = r + RING_SLOTS + <usize>(i * RING_SLOT_SIZE);
+    const slot = slotOf(r, i, capacity - 1);
     store<i32>(slot + RING_SLOT_VALUE, 0);
     store32(slot + RING_SLOT_SEQ, i);
   }
@@ -326,7 +347,13 @@ export function ring_pop_unwait(r: usize): void {
 
 /** Blocking push: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / CLOSED. */
 export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
+  const mask = capacityOf(r) - 1;
+  for (let i = 0; i < slotSpinLimit(); i++) {
+    if (i > 0) {
+      // spin cheaply: re-try only once the slot of ENQ is free (see "Spinning" above)
+      const e = load32(r + RING_ENQ);
+      if ((e & RING_CLOSED_BIT) == 0 && load32(slotOf(r, e, mask) + RING_SLOT_SEQ) != e) continue;
+    }
     const s = ring_try_push(r, value);
     if (s != WOULD_BLOCK) return s;
   }
@@ -347,7 +374,13 @@ export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
 
 /** Blocking pop into `out`: spin, then park. OK / TIMED_OUT / CLOSED (closed and drained). */
 export function ring_pop(r: usize, out: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
+  const mask = capacityOf(r) - 1;
+  for (let i = 0; i < slotSpinLimit(); i++) {
+    if (i > 0) {
+      // spin cheaply: re-try only once the slot of DEQ is published (see "Spinning" above)
+      const p = load32(r + RING_DEQ);
+      if (load32(slotOf(r, p, mask) + RING_SLOT_SEQ) != advance(p, 1)) continue;
+    }
     const s = ring_try_pop(r, out);
     if (s != WOULD_BLOCK) return s;
   }

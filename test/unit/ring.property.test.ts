@@ -70,7 +70,7 @@ describe("RingBuffer against an array model", () => {
     const scratch = region.alloc(4 * 20);
     const inRegion = new Int32Array(region.memory.buffer, scratch, 20);
     fc.assert(
-      fc.property(fc.constantFrom(2, 4, 8, 16), fc.array(ringOp, { maxLength: 120 }), (capacity, ops) => {
+      fc.property(fc.constantFrom(2, 4, 8, 16, 32, 64), fc.array(ringOp, { maxLength: 120 }), (capacity, ops) => {
         const ring = RingBuffer.create(region, { capacity });
         const model = new RingModel(capacity);
         try {

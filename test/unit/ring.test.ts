@@ -101,6 +101,37 @@ describe("RingBuffer", () => {
     expect(back).toEqual(big);
   });
 
+  it("spread slot layout (capacity >= 32): every slot holds one position over several full laps", () => {
+    // Rings of 32 slots and more place consecutive positions 128 bytes apart (assembly/ring.ts
+    // slotOf); a mapping that sent two positions of one lap to the same slot would lose values
+    // when the ring is filled.
+    const region = Region.create({ size: 1 << 20 });
+    for (const capacity of [32, 64, 4096]) {
+      const r = RingBuffer.create(region, { capacity });
+      let next = 1;
+      let expected = 1;
+      for (let lap = 0; lap < 3; lap++) {
+        // fill: singles, then a batch (a run of slots claimed with one CAS)
+        const half = capacity >> 1;
+        for (let i = 0; i < half; i++) expect(r.tryPush(next++)).toBe(true);
+        const rest = Int32Array.from({ length: capacity - half }, () => next++);
+        expect(r.pushMany(rest)).toBe(capacity - half);
+        expect(r.tryPush(-1)).toBe(false);
+        expect(r.length).toBe(capacity);
+        // drain: a batch, then singles (blocking pop on a non-empty ring)
+        const got = new Int32Array(half + 3);
+        expect(r.popMany(got)).toBe(half + 3);
+        for (const v of got) expect(v).toBe(expected++);
+        while (r.length > 0) expect(r.pop()).toBe(expected++);
+        expect(r.tryPop()).toBeUndefined();
+        // shift the start by a position that is not a multiple of the spread
+        expect(r.tryPush(next++)).toBe(true);
+        expect(r.tryPop()).toBe(expected++);
+      }
+      r.free();
+    }
+  });
+
   it("close: pushes fail, pops drain then fail, closed is reported", async () => {
     const r = RingBuffer.create(Region.create(), { capacity: 4 });
     r.push(1);
