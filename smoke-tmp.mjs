@@ -1,0 +1,14 @@
+import { Region, Channel } from "./dist/index.js";
+const bytes = (n, seed = 0) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 255);
+const region = Region.create({ size: 4 << 20 });
+const ch = Channel.create(region, { capacity: 2, bufferBytes: 256, codec: "raw" });
+const big = bytes(10_000, 3);
+const got = ch.recvAsync();
+await ch.sendAsync(big);
+console.log("sent");
+console.log((await got).length);
+ch.send(bytes(100, 1), {timeout: 1000});
+console.log("sent2");
+console.log(ch.recv().length);
+ch.send(new Uint8Array(0));
+console.log(ch.recv());
