@@ -72,7 +72,7 @@ import {
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS,
 } from "./layout";
 import { mutex_init } from "./mutex";
 import {
@@ -304,6 +304,17 @@ export function ch_cancel(c: usize, first: usize): i32 {
   }
   const p = ch_publish(c, 0);
   return p < 0 ? -p : CANCELLED;
+}
+
+/** As ch_cancel; on WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
+ *  first; park while it holds that value; then br_space_unwait on the ring once). */
+export function ch_cancel_step(c: usize, first: usize): i32 {
+  let s = ch_cancel(c, first);
+  if (s != WOULD_BLOCK) return s;
+  add32(ring(c) + BR_SPACE_WAITERS, 1);
+  s = ch_cancel(c, first);
+  if (s != WOULD_BLOCK) sub32(ring(c) + BR_SPACE_WAITERS, 1);
+  return s;
 }
 
 /** Blocking ch_cancel (waits for ring space as long as it takes: a receiver is reading). */

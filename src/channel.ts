@@ -435,9 +435,12 @@ export class Channel<T = unknown> {
     const spaceSeq = (this.#ring + L.BR_SPACE_SEQ) >> 2;
     for (;;) {
       const seen = Atomics.load(this.#words, spaceSeq);
-      const s = core.ch_cancel(this.offset, first);
-      if (s !== L.WOULD_BLOCK) return;
-      await parkAsync(this.#words, spaceSeq, seen, Infinity, "Channel.cancel");
+      if (core.ch_cancel_step(this.offset, first) !== L.WOULD_BLOCK) return;
+      try {
+        await parkAsync(this.#words, spaceSeq, seen, Infinity, "Channel.cancel");
+      } finally {
+        core.br_space_unwait(this.#ring);
+      }
     }
   }
 

@@ -131,6 +131,7 @@ export interface CoreExports {
   ch_delivered_wait(c: number, ticket: number, timeoutMs: number): number;
   ch_withdraw(c: number, first: number): number;
   ch_cancel(c: number, first: number): number;
+  ch_cancel_step(c: number, first: number): number;
   ch_cancel_wait(c: number, first: number): number;
   ch_claim(c: number): number;
   ch_claim_step(c: number): number;
