@@ -4,7 +4,7 @@
 // plus fragmentation, zero-copy, cancel mid-message, options and leaks.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, Channel, ClosedError, InvalidArgumentError, MessageTooLargeError, Region, TimeoutError,
+  AbortError, Channel, ClosedError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, Region, TimeoutError,
 } from "sabre";
 import { startWorker } from "sabre/node";
 
@@ -235,6 +235,23 @@ describe("Channel messages", () => {
     await expect(ch.sendAsync(2, { timeout: 10 })).rejects.toThrow(TimeoutError);
     expect(await ch.recvAsync()).toBe(1);
     expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
+  });
+
+  it("markPeerGone wakes a blocked receiver and a blocked sender with PeerGoneError", async () => {
+    const region = Region.create();
+    const a = Channel.create<number>(region, { capacity: 1 });
+    const b = Channel.create<number>(region, { capacity: 0 });
+    const r = worker({ channel: a.handle, op: "recvAsync" });
+    const s = worker({ channel: b.handle, op: "send", value: 1 });
+    await Promise.all([r.ready, s.ready]);
+    await sleep(30);
+    a.markPeerGone();
+    b.markPeerGone();
+    expect(await r.result).toMatchObject({ error: "PeerGoneError" });
+    expect(await s.result).toMatchObject({ error: "PeerGoneError" });
+    await Promise.all([r.exited, s.exited]);
+    expect(() => a.recv()).toThrow(PeerGoneError);
+    expect(() => a.send(1)).toThrow(PeerGoneError);
   });
 
   it("leaks: creating, using, closing and freeing many channels returns every byte", () => {
