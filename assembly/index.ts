@@ -9,3 +9,4 @@ export * from "./barrier";
 export * from "./rwlock";
 export * from "./ring";
 export * from "./bytering";
+export * from "./channel";

@@ -25,6 +25,8 @@ export const NO_MEMORY = 6;      // the region has no free block large enough
 export const BAD_ARGUMENT = 7;   // a size, capacity or offset that cannot be right
 export const CORRUPT = 8;        // a header or block tag that does not match
 export const WOULD_DEADLOCK = 9; // lock requested by the agent that already holds it
+export const CANCELLED = 10;     // channel: the message being read was withdrawn by its sender
+export const PEER_GONE = 11;     // channel: a peer thread died; marked by whoever watched it
 
 // ---- results of wait32 (memory.atomic.wait32) -------------------------------------------
 export const WAIT_WOKEN = 0;
@@ -54,6 +56,8 @@ export const RH_ALLOC_LOCK = 64;  // mutex (MUTEX_SIZE bytes) guarding the free 
 export const RH_FREE_HEAD = 72;   // u32 address of the first free block, 0 = none; under lock
 export const RH_FREE_BYTES = 76;  // u32 bytes in free blocks (block sizes); under lock, read racy
 export const RH_USED_BLOCKS = 80; // u32 number of allocated blocks; under lock, read racy
+export const RH_EVENT_SEQ = 84;   // i32 region-wide event word: bumped by channel state changes when RH_EVENT_WAITERS > 0 (select parks here)
+export const RH_EVENT_WAITERS = 88; // i32 agents registered to park on RH_EVENT_SEQ
 export const RH_MODEL_HEAP_HOLDERS = 124; // i32 model build only: agents inside the heap lock (must stay <= 1)
 export const REGION_HEADER_SIZE = 128;
 
@@ -84,6 +88,7 @@ export const KIND_BARRIER = 5;
 export const KIND_RWLOCK = 6;
 export const KIND_RING = 7;
 export const KIND_BYTERING = 8;
+export const KIND_CHANNEL = 9;
 
 // ---- mutex (mutex.ts) ---------------------------------------------------------------------
 export const MUTEX_STATE = 0;     // i32 MUTEX_UNLOCKED / MUTEX_LOCKED / MUTEX_CONTENDED
@@ -172,3 +177,28 @@ export const BR_CLOSED_BIT = 1 << 31;
 export const BR_POS_MASK = 0x7fffffff;
 export const BR_MIN_CAPACITY = 16;
 export const BR_MAX_CAPACITY = 1 << 29;
+
+// ---- MPMC channel of messages over a byte ring (channel.ts) --------------------------------
+export const CH_SEND_LOCK = 0;      // mutex (MUTEX_SIZE) serialising senders, held for a whole message
+export const CH_RECV_LOCK = 8;      // mutex (MUTEX_SIZE) serialising receivers, held for a whole message
+export const CH_STATE = 16;         // i32 CH_CLOSED | CH_PEER_GONE bits; set once, never cleared
+export const CH_CAPACITY = 20;      // i32 messages that may be buffered, 0 = rendezvous (read-only)
+export const CH_COUNT = 24;         // i32 messages begun (first fragment published) and not yet claimed
+export const CH_SENT = 28;          // i32 free-running count of messages begun (sender's ticket); send lock
+export const CH_TAKEN = 32;         // i32 free-running count of claims; recv lock
+export const CH_SEND_WAITERS = 36;  // i32 senders registered to park on CH_SEND_SEQ
+export const CH_RECV_WAITERS = 40;  // i32 receivers registered to park on CH_RECV_SEQ
+export const CH_SEND_SEQ = 44;      // i32 park word of senders: bumped by claims and close
+export const CH_RECV_SEQ = 48;      // i32 park word of receivers: bumped by message starts and close
+export const CH_RING = 128;         // the byte ring (bytering.ts) of fragments
+export const CH_CLOSED = 1;         // CH_STATE bit
+export const CH_PEER_GONE = 2;      // CH_STATE bit
+export const CH_MAX_CAPACITY = 0x3fffffff;
+// every fragment (ring frame) starts with an 8-byte header
+export const CH_FRAG_HEADER = 8;
+export const CH_FRAG_KIND = 0;      // i32 CH_FIRST (| CH_WITHDRAWN) / CH_CONT / CH_CANCEL
+export const CH_FRAG_TOTAL = 4;     // i32 FIRST: the message's total length in bytes
+export const CH_FIRST = 1;          // first fragment of a message (carries the total)
+export const CH_CONT = 2;           // a following fragment
+export const CH_CANCEL = 3;         // the sender gave up after a receiver claimed: drop the partial
+export const CH_WITHDRAWN = 0x100;  // FIRST | this: the sender withdrew the message before any claim

@@ -19,7 +19,7 @@ import { fmtNs, fmtRate, fmtX, table } from "./lib/format.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Scenario files in bench/scenarios/, in run order. */
-const SCENARIOS = ["mutex", "ringcalls", "ring", "pingpong"];
+const SCENARIOS = ["mutex", "ringcalls", "ring", "pingpong", "channel", "channelrtt"];
 
 const options = parseOptions();
 if (options.list) {

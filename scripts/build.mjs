@@ -90,7 +90,7 @@ if (only !== "wasm") {
       format: "esm",
       platform: "neutral",
       target: "es2022",
-      external: ["node:*"],
+      external: ["node:*", "msgpackr"], // msgpackr: a dependency, resolved by Node or the bundler
       sourcemap: true,
       logLevel: "warning",
     });

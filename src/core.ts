@@ -114,6 +114,38 @@ export interface CoreExports {
   br_used(b: number): number;
   br_capacity(b: number): number;
   br_max_frame(b: number): number;
+  // MPMC channel of messages (channel.ts); addresses > 0 or -status
+  ch_size_of(ringBytes: number): number;
+  ch_init(c: number, capacity: number, ringBytes: number): number;
+  ch_wake_events(): void;
+  ch_send_ready(c: number): number;
+  ch_send_ready_step(c: number): number;
+  ch_send_unwait(c: number): void;
+  ch_send_ready_wait(c: number, timeoutMs: number): number;
+  ch_reserve(c: number, kind: number, total: number, len: number): number;
+  ch_reserve_step(c: number, kind: number, total: number, len: number): number;
+  ch_reserve_wait(c: number, kind: number, total: number, len: number, timeoutMs: number): number;
+  ch_publish(c: number, first: number): number;
+  ch_delivered(c: number, ticket: number): number;
+  ch_delivered_step(c: number, ticket: number): number;
+  ch_delivered_wait(c: number, ticket: number, timeoutMs: number): number;
+  ch_withdraw(c: number, first: number): number;
+  ch_cancel(c: number, first: number): number;
+  ch_cancel_step(c: number, first: number): number;
+  ch_cancel_wait(c: number, first: number): number;
+  ch_claim(c: number): number;
+  ch_claim_step(c: number): number;
+  ch_recv_unwait(c: number): void;
+  ch_claim_wait(c: number, timeoutMs: number): number;
+  ch_fragment(c: number, inMessage: number): number;
+  ch_close(c: number): number;
+  ch_mark_peer_gone(c: number): number;
+  ch_state(c: number): number;
+  ch_len(c: number): number;
+  ch_capacity(c: number): number;
+  ch_recv_ready(c: number): number;
+  ch_event_wait_begin(): void;
+  ch_event_wait_end(): void;
   [name: string]: unknown;
 }
 

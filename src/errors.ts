@@ -83,3 +83,11 @@ export function throwStatus(status: number, what: string): never {
       throw new SabreError(`${what}: unexpected core status ${status}`);
   }
 }
+
+/** A value the channel's codec cannot encode (a function, a symbol, ...), or a message it
+ *  cannot decode (a corrupt frame). The channel stays usable; nothing was sent or consumed
+ *  beyond the one bad message. */
+export class CodecError extends SabreError {}
+
+/** A message larger than the channel's maxMessageBytes; nothing was written. */
+export class MessageTooLargeError extends SabreError {}

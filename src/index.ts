@@ -12,3 +12,5 @@ export { Barrier, type BarrierHandle, type BarrierResult } from "./barrier";
 export { RwLock, ReadGuard, WriteGuard, type RwLockHandle } from "./rwlock";
 export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./ring";
 export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";
+export { Channel, type ChannelHandle, type ChannelOptions, type TryRecvResult } from "./channel";
+export { msgpackCodec, rawCodec, jsonCodec, type Codec, type CodecName } from "./codec";

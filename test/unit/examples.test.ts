@@ -14,4 +14,7 @@ describe("examples", () => {
   it("two-threads.mjs: a mutex and a ring between two threads", () => {
     expect(run("two-threads.mjs").trim()).toBe("sum=500500 counter=2000");
   });
+  it("channel.mjs: structured values and a fragmented blob through a Channel", () => {
+    expect(run("channel.mjs").trim()).toBe("total=5050000000000000 blobBytes=100000");
+  });
 });

@@ -1,0 +1,482 @@
+// channel.ts — a multi-producer multi-consumer channel of variable-size messages: the SPSC byte
+// ring (bytering.ts) made MPMC by a send-side and a recv-side mutex, plus a message count for
+// a capacity in MESSAGES (Go semantics: capacity = messages, len = messages buffered).
+//
+// Source: Go's runtime/chan.go (one lock serialises a channel; an unbuffered send completes
+// when a receiver has taken the value); the ring is rigtorp/ringbuf.js style (bytering.ts).
+//
+// Roles: any agent may send (holding CH_SEND_LOCK for a whole message) and receive (holding
+// CH_RECV_LOCK for a whole message). Under its lock each side is the ring's single producer /
+// single consumer; the mutexes' release/acquire carry the ring's plain cache words between
+// agents. Anyone may close.
+//
+//   offset  word              written by                          meaning
+//   +0      CH_SEND_LOCK      senders (mutex.ts)                  serialises senders
+//   +8      CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
+//   +16     CH_STATE          close / peer-gone (or)              CH_CLOSED | CH_PEER_GONE
+//   +20     CH_CAPACITY       init                                messages; 0 = rendezvous
+//   +24     CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
+//                             -1 on withdraw); receiver (-1 claim)
+//   +28     CH_SENT           sender under the send lock          tickets handed out
+//   +32     CH_TAKEN          receiver under the recv lock        claims made
+//   +36     CH_SEND_WAITERS   senders about to park               count
+//   +40     CH_RECV_WAITERS   receivers about to park             count
+//   +44     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
+//   +48     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
+//   +128    CH_RING           the byte ring of fragments (bytering.ts layout)
+//
+// Messages: a message of L bytes is one or more ring frames ("fragments"), each starting with
+// an 8-byte header [kind i32][total i32]. The first is CH_FIRST with total = L; the others are
+// CH_CONT. The sender holds the send lock for all fragments and the receiver holds the recv
+// lock while reading them, so fragments of two messages never interleave. A message larger
+// than the ring streams through it: the receiver reads fragments while the sender writes more.
+//
+// Sending: lock; wait for a slot (COUNT < max(CAPACITY, 1)); write the first fragment and
+// publish it, then COUNT += 1 and SENT += 1 (the ticket); write the other fragments; with
+// CAPACITY 0 wait until TAKEN reaches the ticket (a receiver claimed it); unlock.
+// Receiving: lock; claim (COUNT -= 1 by cas, TAKEN += 1); read frames from the first live
+// FIRST to the end of the message; unlock.
+//
+// A sender that gives up after its first fragment is published (timeout while waiting for
+// ring space mid-message, or for a rendezvous receiver) calls ch_cancel, which either
+//   - withdraws: COUNT > 0 means no receiver claimed this message (claims are FIFO and this
+//     message is the last one begun), so COUNT -= 1, SENT -= 1 and the first fragment's kind
+//     gets CH_WITHDRAWN: receivers skip it and every frame up to the next live FIRST; or
+//   - (COUNT == 0: a receiver claimed it and is reading it) writes a CH_CANCEL frame; the
+//     receiver drops the partial message and claims again. That frame needs 8 bytes of ring
+//     space, which the claiming receiver is freeing, so the wait for it is short.
+// A sender that withdrew a rendezvous message reports the timeout; one that finds the message
+// already claimed reports success (it was delivered). Receivers never give up mid-message: a
+// claim is only made once the first fragment is published, and the rest follows from a sender
+// that holds the send lock and waits only for this receiver (or closes, or is marked gone).
+//
+// Close: sets CH_CLOSED and closes the ring: sends fail; receivers drain every complete
+// message, drop a partial one, then get CLOSED. Peer gone additionally sets CH_PEER_GONE:
+// every blocked or later operation gets PEER_GONE.
+//
+// Withdrawn frames keep their ring bytes until a receiver passes them: every claim attempt
+// first trims dead frames at the front of the ring (trimDead), and a withdraw wakes parked
+// receivers to do so, so a sender waiting for ring space is never stuck behind them.
+//
+// Invariants:
+//   - SENT - TAKEN == COUNT whenever no agent is between the two updates;
+//   - COUNT <= max(CAPACITY, 1);
+//   - the ring holds, in order: frames of claimed messages being read, of withdrawn or
+//     cancelled messages (skipped), then of the COUNT unclaimed messages;
+//   - every state change a parked agent may wait for bumps its park word when waiters are
+//     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
+import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
+import {
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE, SPIN_LIMIT,
+  REGION_BASE, RH_EVENT_SEQ, RH_EVENT_WAITERS,
+  CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
+  CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
+  CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS,
+} from "./layout";
+import { mutex_init } from "./mutex";
+import {
+  br_size_of, br_init, br_reserve, br_reserve_wait, br_reserve_step, br_commit, br_peek,
+  br_frame_addr, br_release, br_close,
+} from "./bytering";
+import { deadlineOf, remainingNs } from "./time";
+
+const NOTIFY_ALL: i32 = -1;
+
+// @ts-ignore: decorator
+@inline function ring(c: usize): usize { return c + CH_RING; }
+
+/** Bytes a channel with a ring of `ringBytes` needs, or 0 if that is not a valid ring size. */
+export function ch_size_of(ringBytes: i32): i32 {
+  const r = br_size_of(ringBytes);
+  return r == 0 ? 0 : CH_RING + r;
+}
+
+/** Initialises the channel at `c` (ch_size_of bytes). OK or BAD_ARGUMENT. */
+export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
+  if (capacity < 0 || capacity > CH_MAX_CAPACITY) return BAD_ARGUMENT;
+  const s = br_init(ring(c), ringBytes);
+  if (s != OK) return s;
+  mutex_init(c + CH_SEND_LOCK);
+  mutex_init(c + CH_RECV_LOCK);
+  store<i32>(c + CH_CAPACITY, capacity);
+  store32(c + CH_COUNT, 0);
+  store32(c + CH_SENT, 0);
+  store32(c + CH_TAKEN, 0);
+  store32(c + CH_SEND_WAITERS, 0);
+  store32(c + CH_RECV_WAITERS, 0);
+  store32(c + CH_SEND_SEQ, 0);
+  store32(c + CH_RECV_SEQ, 0);
+  store32(c + CH_STATE, 0);
+  return OK;
+}
+
+// ---- wake-ups -------------------------------------------------------------------------------
+
+/** Bumps the region's event word if someone (select) waits on it. */
+export function ch_wake_events(): void {
+  if (load32(REGION_BASE + RH_EVENT_WAITERS) > 0) {
+    add32(REGION_BASE + RH_EVENT_SEQ, 1);
+    notify(REGION_BASE + RH_EVENT_SEQ, NOTIFY_ALL);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function wakeSenders(c: usize): void {
+  if (load32(c + CH_SEND_WAITERS) > 0) {
+    add32(c + CH_SEND_SEQ, 1);
+    notify(c + CH_SEND_SEQ, NOTIFY_ALL);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function wakeReceivers(c: usize): void {
+  if (load32(c + CH_RECV_WAITERS) > 0) {
+    add32(c + CH_RECV_SEQ, 1);
+    notify(c + CH_RECV_SEQ, NOTIFY_ALL);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function stateStatus(st: i32): i32 {
+  return (st & CH_PEER_GONE) ? PEER_GONE : CLOSED;
+}
+
+// ---- sender (holding the send lock) ------------------------------------------------------------
+
+/** Whether a new message may begin: OK, WOULD_BLOCK (COUNT at capacity), CLOSED, PEER_GONE. */
+export function ch_send_ready(c: usize): i32 {
+  const st = load32(c + CH_STATE);
+  if (st != 0) return stateStatus(st);
+  const cap = load<i32>(c + CH_CAPACITY);
+  return load32(c + CH_COUNT) < (cap > 0 ? cap : 1) ? OK : WOULD_BLOCK;
+}
+
+/** As ch_send_ready; on WOULD_BLOCK the caller is registered in CH_SEND_WAITERS (read
+ *  CH_SEND_SEQ before calling; park while it holds that value; then ch_send_unwait once). */
+export function ch_send_ready_step(c: usize): i32 {
+  let s = ch_send_ready(c);
+  if (s != WOULD_BLOCK) return s;
+  add32(c + CH_SEND_WAITERS, 1);
+  s = ch_send_ready(c);
+  if (s != WOULD_BLOCK) sub32(c + CH_SEND_WAITERS, 1);
+  return s;
+}
+
+export function ch_send_unwait(c: usize): void {
+  sub32(c + CH_SEND_WAITERS, 1);
+}
+
+/** Blocking ch_send_ready: OK, TIMED_OUT, CLOSED, PEER_GONE. */
+export function ch_send_ready_wait(c: usize, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const s = ch_send_ready(c);
+    if (s != WOULD_BLOCK) return s;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(c + CH_SEND_SEQ);
+    const s = ch_send_ready_step(c);
+    if (s != WOULD_BLOCK) return s;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      ch_send_unwait(c);
+      return TIMED_OUT;
+    }
+    wait32(c + CH_SEND_SEQ, seq, ns);
+    ch_send_unwait(c);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function fillHeader(a: i32, kind: i32, total: i32): i32 {
+  if (a < 0) return a;
+  store<i32>(<usize>a + CH_FRAG_KIND, kind);
+  store<i32>(<usize>a + CH_FRAG_TOTAL, total);
+  return a + CH_FRAG_HEADER;
+}
+
+/** Reserves a fragment of `len` payload bytes with header (kind, total). Its payload address,
+ *  or -WOULD_BLOCK (no ring space now), -CLOSED, -BAD_ARGUMENT. Publish with ch_publish. */
+export function ch_reserve(c: usize, kind: i32, total: i32, len: i32): i32 {
+  return fillHeader(br_reserve(ring(c), len + CH_FRAG_HEADER), kind, total);
+}
+
+/** As ch_reserve; on -WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
+ *  first; park; then br_space_unwait on the ring once). */
+export function ch_reserve_step(c: usize, kind: i32, total: i32, len: i32): i32 {
+  return fillHeader(br_reserve_step(ring(c), len + CH_FRAG_HEADER), kind, total);
+}
+
+/** Blocking ch_reserve: a payload address, or -TIMED_OUT, -CLOSED, -BAD_ARGUMENT. */
+export function ch_reserve_wait(c: usize, kind: i32, total: i32, len: i32, timeoutMs: f64): i32 {
+  return fillHeader(br_reserve_wait(ring(c), len + CH_FRAG_HEADER, timeoutMs), kind, total);
+}
+
+/**
+ * Publishes the reserved fragment. For a first fragment (`first` = 1) the message begins:
+ * COUNT += 1, SENT += 1 and receivers are woken; returns the ticket (SENT after the increment,
+ * 31 bits). Otherwise returns 0. -CLOSED if the ring was closed (nothing published).
+ */
+export function ch_publish(c: usize, first: i32): i32 {
+  const s = br_commit(ring(c));
+  if (s != OK) return -s;
+  if (!first) return 0;
+  const ticket = (add32(c + CH_SENT, 1) + 1) & BR_POS_MASK;
+  // publish: the first fragment is in the ring before COUNT says a message is there
+  add32(c + CH_COUNT, 1);
+  wakeReceivers(c);
+  ch_wake_events();
+  return ticket;
+}
+
+/** Rendezvous: OK once a receiver claimed the message with `ticket`; else WOULD_BLOCK, or
+ *  CLOSED / PEER_GONE when the channel was closed meanwhile (then ch_cancel decides). */
+export function ch_delivered(c: usize, ticket: i32): i32 {
+  if ((((load32(c + CH_TAKEN) - ticket) << 1) >> 1) >= 0) return OK;
+  const st = load32(c + CH_STATE);
+  return st != 0 ? stateStatus(st) : WOULD_BLOCK;
+}
+
+/** As ch_delivered, registering in CH_SEND_WAITERS on WOULD_BLOCK (see ch_send_ready_step). */
+export function ch_delivered_step(c: usize, ticket: i32): i32 {
+  let s = ch_delivered(c, ticket);
+  if (s != WOULD_BLOCK) return s;
+  add32(c + CH_SEND_WAITERS, 1);
+  s = ch_delivered(c, ticket);
+  if (s != WOULD_BLOCK) sub32(c + CH_SEND_WAITERS, 1);
+  return s;
+}
+
+/** Blocking ch_delivered: OK, TIMED_OUT, CLOSED, PEER_GONE. */
+export function ch_delivered_wait(c: usize, ticket: i32, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const s = ch_delivered(c, ticket);
+    if (s != WOULD_BLOCK) return s;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(c + CH_SEND_SEQ);
+    const s = ch_delivered_step(c, ticket);
+    if (s != WOULD_BLOCK) return s;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      ch_send_unwait(c);
+      return TIMED_OUT;
+    }
+    wait32(c + CH_SEND_SEQ, seq, ns);
+    ch_send_unwait(c);
+  }
+}
+
+/** Withdraws the message the sender began (first fragment payload at `first`) if no receiver
+ *  claimed it: OK; else WOULD_BLOCK (claimed: a rendezvous send was delivered). Send lock held. */
+export function ch_withdraw(c: usize, first: usize): i32 {
+  while (true) {
+    const n = load32(c + CH_COUNT);
+    if (n <= 0) return WOULD_BLOCK;
+    if (cas32(c + CH_COUNT, n, n - 1) == n) {
+      sub32(c + CH_SENT, 1);
+      // unclaimed, so no receiver reads this frame before the send lock is released
+      store<i32>(first - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
+      // its frames still hold ring bytes: a parked receiver trims them (ch_claim) so that
+      // a sender waiting for space is not stuck behind them
+      wakeReceivers(c);
+      return OK;
+    }
+  }
+}
+
+/**
+ * The sender gives up on the message it began (first fragment payload at `first`): withdraws
+ * it if no receiver claimed it (returns OK), else writes a CH_CANCEL frame (returns CANCELLED
+ * once written, or WOULD_BLOCK when the ring has no 8 bytes free now: call again, after
+ * parking on the ring's space word for async callers), or CLOSED / PEER_GONE when the ring is
+ * closed (receivers drop the partial message on their own). Holding the send lock.
+ */
+export function ch_cancel(c: usize, first: usize): i32 {
+  if (ch_withdraw(c, first) == OK) return OK;
+  const a = ch_reserve(c, CH_CANCEL, 0, 0);
+  if (a == -WOULD_BLOCK) return WOULD_BLOCK;
+  if (a < 0) {
+    const st = load32(c + CH_STATE);
+    return st != 0 ? stateStatus(st) : -a;
+  }
+  const p = ch_publish(c, 0);
+  return p < 0 ? -p : CANCELLED;
+}
+
+/** As ch_cancel; on WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
+ *  first; park while it holds that value; then br_space_unwait on the ring once). */
+export function ch_cancel_step(c: usize, first: usize): i32 {
+  let s = ch_cancel(c, first);
+  if (s != WOULD_BLOCK) return s;
+  add32(ring(c) + BR_SPACE_WAITERS, 1);
+  s = ch_cancel(c, first);
+  if (s != WOULD_BLOCK) sub32(ring(c) + BR_SPACE_WAITERS, 1);
+  return s;
+}
+
+/** Blocking ch_cancel (waits for ring space as long as it takes: a receiver is reading). */
+export function ch_cancel_wait(c: usize, first: usize): i32 {
+  while (true) {
+    const s = ch_cancel(c, first);
+    if (s != WOULD_BLOCK) return s;
+    const a = br_reserve_wait(ring(c), CH_FRAG_HEADER, -1);
+    if (a < 0) continue; // closed: ch_cancel reports it
+    // a frame is reserved: make it the cancel frame
+    fillHeader(a, CH_CANCEL, 0);
+    const p = ch_publish(c, 0);
+    return p < 0 ? -p : CANCELLED;
+  }
+}
+
+// ---- receiver (holding the recv lock) -------------------------------------------------------
+
+/**
+ * Releases the frames of withdrawn and cancelled messages at the front of the ring (recv lock
+ * held; no claim needed): every frame before the first unmarked FIRST is dead, since a live
+ * message's frames all follow its FIRST, and a FIRST is only ever marked, never unmarked.
+ */
+function trimDead(c: usize): void {
+  const b = ring(c);
+  while (true) {
+    const len = br_peek(b);
+    if (len < CH_FRAG_HEADER) return; // empty, closed (or corrupt: ch_fragment reports it)
+    if (load<i32>(<usize>br_frame_addr(b) + CH_FRAG_KIND) == CH_FIRST) return;
+    br_release(b);
+  }
+}
+
+/** Claims the next message: OK, WOULD_BLOCK (none begun), CLOSED (closed and none left),
+ *  PEER_GONE. */
+export function ch_claim(c: usize): i32 {
+  const st = load32(c + CH_STATE);
+  if (st & CH_PEER_GONE) return PEER_GONE;
+  trimDead(c);
+  while (true) {
+    const n = load32(c + CH_COUNT);
+    if (n <= 0) break;
+    if (cas32(c + CH_COUNT, n, n - 1) == n) {
+      add32(c + CH_TAKEN, 1);
+      wakeSenders(c);
+      ch_wake_events();
+      return OK;
+    }
+  }
+  // re-read: a close after the COUNT load must not hide a message begun before it
+  const st2 = load32(c + CH_STATE);
+  if (st2 != 0 && load32(c + CH_COUNT) <= 0) return stateStatus(st2);
+  return st2 != 0 ? ch_claim(c) : WOULD_BLOCK;
+}
+
+/** As ch_claim, registering in CH_RECV_WAITERS on WOULD_BLOCK (read CH_RECV_SEQ first; park;
+ *  then ch_recv_unwait once). */
+export function ch_claim_step(c: usize): i32 {
+  let s = ch_claim(c);
+  if (s != WOULD_BLOCK) return s;
+  add32(c + CH_RECV_WAITERS, 1);
+  s = ch_claim(c);
+  if (s != WOULD_BLOCK) sub32(c + CH_RECV_WAITERS, 1);
+  return s;
+}
+
+export function ch_recv_unwait(c: usize): void {
+  sub32(c + CH_RECV_WAITERS, 1);
+}
+
+/** Blocking ch_claim: OK, TIMED_OUT, CLOSED, PEER_GONE. */
+export function ch_claim_wait(c: usize, timeoutMs: f64): i32 {
+  for (let i = 0; i < SPIN_LIMIT; i++) {
+    const s = ch_claim(c);
+    if (s != WOULD_BLOCK) return s;
+  }
+  const deadline = deadlineOf(timeoutMs);
+  while (true) {
+    const seq = load32(c + CH_RECV_SEQ);
+    const s = ch_claim_step(c);
+    if (s != WOULD_BLOCK) return s;
+    const ns = remainingNs(deadline);
+    if (ns == 0) {
+      ch_recv_unwait(c);
+      return TIMED_OUT;
+    }
+    wait32(c + CH_RECV_SEQ, seq, ns);
+    ch_recv_unwait(c);
+  }
+}
+
+/**
+ * The next fragment of the claimed message, not consumed: its payload length (>= 0; payload at
+ * br_frame_addr(ring) + CH_FRAG_HEADER, total at + CH_FRAG_TOTAL), or -WOULD_BLOCK (not
+ * published yet: wait on the ring's data word), -CLOSED (the ring is closed and drained: a
+ * partial message is lost), -CANCELLED (the sender gave up: drop the partial, claim again),
+ * -PEER_GONE, -CORRUPT. With `inMessage` = 0 it skips to the first live FIRST fragment
+ * (frames of withdrawn and cancelled messages). Consume a fragment with br_release.
+ */
+export function ch_fragment(c: usize, inMessage: i32): i32 {
+  const b = ring(c);
+  while (true) {
+    if (load32(c + CH_STATE) & CH_PEER_GONE) return -PEER_GONE;
+    const len = br_peek(b);
+    if (len < 0) return len;
+    if (len < CH_FRAG_HEADER) return -CORRUPT;
+    const kind = load<i32>(<usize>br_frame_addr(b) + CH_FRAG_KIND);
+    if (inMessage) {
+      if (kind == CH_CONT) return len - CH_FRAG_HEADER;
+      if (kind == CH_CANCEL) {
+        br_release(b);
+        return -CANCELLED;
+      }
+      return -CORRUPT;
+    }
+    if (kind == CH_FIRST) return len - CH_FRAG_HEADER;
+    br_release(b); // withdrawn FIRST, its CONT frames, stale CANCEL frames
+  }
+}
+
+// ---- both sides ---------------------------------------------------------------------------------
+
+/** Closes the channel (idempotent) and wakes every waiter. OK. */
+export function ch_close(c: usize): i32 {
+  or32(c + CH_STATE, CH_CLOSED);
+  br_close(ring(c));
+  wakeSenders(c);
+  wakeReceivers(c);
+  ch_wake_events();
+  return OK;
+}
+
+/** Marks a peer of the channel dead (a crashed worker): closes it and makes every blocked or
+ *  later operation fail with PEER_GONE. Idempotent. OK. */
+export function ch_mark_peer_gone(c: usize): i32 {
+  or32(c + CH_STATE, CH_PEER_GONE | CH_CLOSED);
+  return ch_close(c);
+}
+
+export function ch_state(c: usize): i32 {
+  return load32(c + CH_STATE);
+}
+
+/** Messages begun and not yet claimed (a racy snapshot). */
+export function ch_len(c: usize): i32 {
+  const n = load32(c + CH_COUNT);
+  return n > 0 ? n : 0;
+}
+
+export function ch_capacity(c: usize): i32 {
+  return load<i32>(c + CH_CAPACITY);
+}
+
+/** Whether a receive would not block now: 1 if a message is there or the channel is closed. */
+export function ch_recv_ready(c: usize): i32 {
+  return load32(c + CH_COUNT) > 0 || load32(c + CH_STATE) != 0 ? 1 : 0;
+}
+
+/** Registers / deregisters a waiter on the region's event word (select). */
+export function ch_event_wait_begin(): void {
+  add32(REGION_BASE + RH_EVENT_WAITERS, 1);
+}
+export function ch_event_wait_end(): void {
+  sub32(REGION_BASE + RH_EVENT_WAITERS, 1);
+}

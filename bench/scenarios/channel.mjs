@@ -1,0 +1,79 @@
+// channel.mjs — scenario "channel": messages per second from one worker thread to another,
+// sabre's Channel beside postMessage on a MessageChannel, for four payloads:
+//   small objects {id, name, values: [4 numbers]}  msgpack codec vs structured clone
+//   1 KiB strings                                    msgpack codec vs structured clone
+//   64 KiB and 1 MiB Uint8Array                      raw codec (one copy in, one out) vs
+//                                                    structured clone (postMessage copies too)
+//   memcpy (baseline)                                Uint8Array.prototype.set of the same size
+//                                                    on one thread: the bound for two copies
+// One iteration = `items` values sent by the producer worker and checked by the consumer.
+// Channels: capacity 1024 messages, a 1 MiB ring (fragments of 256 KiB).
+import { MessageChannel } from "node:worker_threads";
+import { Channel, Region } from "sabre";
+import { WorkerGroup } from "../lib/workers.mjs";
+
+export const title = "messages/s between two worker threads: Channel vs postMessage, small objects to 1 MiB";
+export const description = "A producer worker sends K values to a consumer worker; one iteration = all K received and checked.";
+
+const worker = new URL("../workers/channel-worker.mjs", import.meta.url);
+const PAYLOADS = [
+  ["small objects", "small", "msgpack", 20000, 5000],
+  ["1 KiB strings", "str1k", "msgpack", 10000, 5000],
+  ["64 KiB Uint8Array", "u64k", "raw", 1000, 500],
+  ["1 MiB Uint8Array", "u1m", "raw", 64, 64],
+];
+
+export async function define() {
+  const groups = [];
+  const tasks = [];
+  const ratios = [];
+  const notes = [];
+  const region = Region.create({ size: 24 << 20 });
+  const roundTask = (name, role, items, specs) => {
+    const group = new WorkerGroup(specs);
+    groups.push(group);
+    tasks.push({
+      name, role, async: true, itemsPerSample: items, sampleIs: `moving ${items} messages`,
+      beforeAll: () => group.start(),
+      fn: () => group.run(),
+      onFailed: () => group.stop(),
+    });
+  };
+  for (const [label, payload, codec, k, kPost] of PAYLOADS) {
+    const ch = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20, codec });
+    const sabre = `sabre Channel, ${label}`;
+    const post = `postMessage, ${label}`;
+    roundTask(sabre, "sabre", k, [
+      { file: worker, data: { transport: "sabre", role: "producer", channel: ch.handle, items: k, payload } },
+      { file: worker, data: { transport: "sabre", role: "consumer", channel: ch.handle, items: k, payload } },
+    ]);
+    const mc = new MessageChannel();
+    roundTask(post, "baseline", kPost, [
+      { file: worker, data: { transport: "post", role: "producer", port: mc.port1, items: kPost, payload }, transfer: [mc.port1] },
+      { file: worker, data: { transport: "post", role: "consumer", port: mc.port2, items: kPost, payload }, transfer: [mc.port2] },
+    ]);
+    const target = payload === "small" ? { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } : undefined;
+    ratios.push({ sabre, baseline: post, ...(target ? { target } : {}) });
+    if (payload === "u64k" || payload === "u1m") {
+      const size = payload === "u64k" ? 65536 : 1 << 20;
+      const src = new Uint8Array(size).fill(7);
+      const dst = new Uint8Array(size);
+      const mem = `memcpy (Uint8Array.set), ${label}`;
+      tasks.push({ name: mem, role: "baseline", itemsPerSample: 1, sampleIs: `one ${label} copy`, fn: () => dst.set(src) });
+      ratios.push({
+        sabre, baseline: mem,
+        ...(payload === "u1m" ? { target: { by: "mean", minSpeedup: 0.5, text: ">= half memcpy bandwidth" } } : {}),
+      });
+    }
+  }
+  notes.push("items/s = messages/s; for the Uint8Array payloads multiply by the size for bytes/s. A Channel message is copied twice (into the ring, out of it), a memcpy once.");
+  return {
+    unit: "messages/s",
+    tasks,
+    ratios,
+    notes,
+    skipped: [],
+    timeScale: 2,
+    teardown: () => Promise.all(groups.map((g) => g.stop())),
+  };
+}

