@@ -67,7 +67,7 @@
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
 import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE, SPIN_LIMIT,
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
   REGION_BASE, RH_EVENT_SEQ, RH_EVENT_WAITERS,
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
@@ -79,7 +79,7 @@ import {
   br_size_of, br_init, br_reserve, br_reserve_wait, br_reserve_step, br_commit, br_peek,
   br_frame_addr, br_release, br_close,
 } from "./bytering";
-import { deadlineOf, remainingNs } from "./time";
+import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -169,7 +169,7 @@ export function ch_send_unwait(c: usize): void {
 
 /** Blocking ch_send_ready: OK, TIMED_OUT, CLOSED, PEER_GONE. */
 export function ch_send_ready_wait(c: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const s = ch_send_ready(c);
     if (s != WOULD_BLOCK) return s;
   }
@@ -250,7 +250,7 @@ export function ch_delivered_step(c: usize, ticket: i32): i32 {
 
 /** Blocking ch_delivered: OK, TIMED_OUT, CLOSED, PEER_GONE. */
 export function ch_delivered_wait(c: usize, ticket: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const s = ch_delivered(c, ticket);
     if (s != WOULD_BLOCK) return s;
   }
@@ -387,7 +387,7 @@ export function ch_recv_unwait(c: usize): void {
 
 /** Blocking ch_claim: OK, TIMED_OUT, CLOSED, PEER_GONE. */
 export function ch_claim_wait(c: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < spinLimit(); i++) {
     const s = ch_claim(c);
     if (s != WOULD_BLOCK) return s;
   }
