@@ -9,6 +9,12 @@ import { stressLevel } from "../fixtures/stress-level";
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 
+/** Lets a hold-lock worker started with this `gate` release the lock. */
+function openGate(gate: Int32Array): void {
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+}
+
 describe("Mutex", () => {
   it("locks, unlocks and reports its state", () => {
     const region = Region.create();
@@ -34,12 +40,15 @@ describe("Mutex", () => {
   it("tryLock returns undefined while held and never throws for would-block", async () => {
     const region = Region.create();
     const m = Mutex.create(region);
-    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, holdMs: 300 } });
+    const gate = new Int32Array(new SharedArrayBuffer(4)); // the worker holds until it opens
+    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, gate } });
     await new Promise((r) => worker.once("message", r)); // worker holds the lock now
     expect(m.tryLock()).toBeUndefined();
     expect(() => m.lock({ timeout: 20 })).toThrow(TimeoutError);
     await expect(m.lockAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
-    const g = await m.lockAsync({ timeout: 10_000 }); // granted when the worker releases
+    const pending = m.lockAsync({ timeout: 10_000 }); // granted when the worker releases
+    openGate(gate);
+    const g = await pending;
     expect(m.locked).toBe(true);
     g.unlock();
     await exited;
@@ -58,12 +67,14 @@ describe("Mutex", () => {
   it("an aborted lockAsync rejects with AbortError and leaves the lock usable", async () => {
     const region = Region.create();
     const m = Mutex.create(region);
-    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, holdMs: 200 } });
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, gate } });
     await new Promise((r) => worker.once("message", r));
     const ac = new AbortController();
     const p = m.lockAsync({ signal: ac.signal });
     setTimeout(() => ac.abort(new Error("stop")), 20);
     await expect(p).rejects.toBeInstanceOf(AbortError);
+    openGate(gate);
     const aborted = new AbortController();
     aborted.abort();
     expect(() => m.lock({ signal: aborted.signal })).toThrow(AbortError);

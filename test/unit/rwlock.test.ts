@@ -12,6 +12,12 @@ const message = (w: { once(e: "message", f: (m: unknown) => void): unknown }) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // a lost wake-up hangs a test: fail it in 20 s rather than the default 60 s
+/** Lets a worker started with this `gate` release what it holds. */
+function openGate(gate: Int32Array): void {
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+}
+
 describe("RwLock", { timeout: 20_000 }, () => {
   it("many readers or one writer; guards release once", () => {
     const lock = RwLock.create(Region.create());
@@ -47,8 +53,9 @@ describe("RwLock", { timeout: 20_000 }, () => {
 
   it("times out with TimeoutError while a worker holds the write lock, then is granted", async () => {
     const lock = RwLock.create(Region.create());
+    const gate = new Int32Array(new SharedArrayBuffer(4)); // the worker holds until it opens
     const { worker, exited } = startWorker(fixture("rw-worker.mjs"), {
-      data: { rwlock: lock.handle, mode: "write", holdMs: 300, useAsync: false },
+      data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate },
     });
     expect(await message(worker)).toBe("locked");
     expect(lock.tryRead()).toBeUndefined();
@@ -58,7 +65,9 @@ describe("RwLock", { timeout: 20_000 }, () => {
     await expect(lock.readAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
     await expect(lock.writeAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
     expect(lock.waiters).toBe(0); // every timed-out waiter deregistered
-    const r = await lock.readAsync({ timeout: 10_000 }); // granted at the worker's unlock
+    const pending = lock.readAsync({ timeout: 10_000 }); // granted at the worker's unlock
+    openGate(gate);
+    const r = await pending;
     expect(lock.readers).toBe(1);
     r.unlock();
     await exited;
@@ -91,7 +100,8 @@ describe("RwLock", { timeout: 20_000 }, () => {
 
   it("an aborted readAsync/writeAsync rejects with AbortError and leaves the lock usable", async () => {
     const lock = RwLock.create(Region.create());
-    const holder = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 150, useAsync: false } });
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const holder = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate } });
     await message(holder.worker);
     const ac = new AbortController();
     const pr = lock.readAsync({ signal: ac.signal });
@@ -101,6 +111,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
     await expect(pr).rejects.toBeInstanceOf(AbortError);
     await expect(pw).rejects.toBeInstanceOf(AbortError);
     expect(lock.waiters).toBe(0);
+    openGate(gate);
     await holder.exited;
     lock.read().unlock();
     lock.write().unlock();
@@ -113,9 +124,12 @@ describe("RwLock", { timeout: 20_000 }, () => {
 
   it("async readers on one thread are woken together by the write unlock", async () => {
     const lock = RwLock.create(Region.create());
-    const holder = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 50, useAsync: false } });
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const holder = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate } });
     await message(holder.worker);
     const readers = [lock.readAsync({ timeout: 10_000 }), lock.readAsync({ timeout: 10_000 })];
+    await sleep(5);
+    openGate(gate);
     const guards = await Promise.all(readers);
     expect(lock.readers).toBe(2);
     for (const g of guards) g.unlock();
@@ -136,13 +150,23 @@ describe("RwLock", { timeout: 20_000 }, () => {
 
   it("blocking readers in workers share the lock; a blocked writer worker waits for them", async () => {
     const lock = RwLock.create(Region.create());
+    // readers hold until the gate opens: no assertion here depends on the machine's speed
+    const gate = new Int32Array(new SharedArrayBuffer(4));
     const readers = [false, true].map((useAsync) =>
-      startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "read", holdMs: 150, useAsync } }),
+      startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "read", holdMs: 0, useAsync, gate } }),
     );
     await Promise.all(readers.map((w) => message(w.worker)));
     expect(lock.readers).toBe(2); // both hold it at once
     const writer = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false } });
-    expect(await message(writer.worker)).toBe("locked");
+    let writerLocked = false;
+    const writerMessage = message(writer.worker).then((m) => {
+      writerLocked = true;
+      return m;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(writerLocked).toBe(false); // the writer waits while the readers hold the lock
+    openGate(gate);
+    expect(await writerMessage).toBe("locked");
     await Promise.all([...readers, writer].map((w) => w.exited));
     expect(lock.readers).toBe(0);
     expect(lock.writeLocked).toBe(false);
