@@ -1,9 +1,10 @@
 // bench.js — the in-page half of the browser benchmark (`npm run bench:browser`): runs the
 // "ring" scenario of bench/scenarios/ring.mjs in Chromium with Web Workers instead of worker
 // threads, plus a browser-only scenario where the page's main thread is the consumer (it may
-// never block: popMany, then popAsync when the ring is empty). bench/browser/run.mjs drives
-// it through `window.runBench(options)` and turns the raw samples into the same JSON as
-// Node's harness (figures and ratios computed by bench/lib/stats.mjs in Node).
+// never block: popMany, then popAsync when the ring is empty), and the small-object part of
+// Node's "channel" scenario (bench/scenarios/channel.mjs): a Channel vs postMessage between two
+// Web Workers. bench/browser/run.mjs drives it through `window.runBench(options)` and turns
+// the raw samples into the same JSON as Node's harness (figures and ratios computed by bench/lib/stats.mjs in Node).
 //
 // Sampling mirrors the Node harness: per round, each task warms up for warmupTime (and at
 // least warmupIterations), then runs for `time` (and at least `iterations`) with one sample
@@ -11,7 +12,7 @@
 // sabre and its baseline drift together.
 import { Controller, createControl, GO } from "../lib/control.mjs";
 import { createPlainRing } from "../lib/plain-ring.mjs";
-import { Region, RingBuffer, TimeoutError } from "../../dist/browser/sabre.js";
+import { Channel, Region, RingBuffer, TimeoutError } from "../../dist/browser/sabre.js";
 
 const K = 1 << 19;
 const K_MSG = 1 << 14;
@@ -157,7 +158,39 @@ function definePage(groups) {
   };
 }
 
-const SCENARIOS = { ring: defineRing, "ring-to-page": definePage };
+/** Node's "channel" scenario (bench/scenarios/channel.mjs), small objects only, in Web Workers. */
+function defineChannel(groups) {
+  const K_CH = 20000;
+  const K_POST = 5000;
+  const region = Region.create({ size: 4 << 20 });
+  const ch = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20 });
+  const tasks = [];
+  const add = (name, role, items, group) => {
+    groups.push(group);
+    tasks.push({ name, role, itemsPerSample: items, sampleIs: `moving ${items} messages`, start: () => group.start(), fn: () => group.run() });
+  };
+  add("sabre Channel, small objects", "sabre", K_CH, new WorkerGroup([
+    { data: { transport: "channel", role: "producer", channel: ch.handle, items: K_CH } },
+    { data: { transport: "channel", role: "consumer", channel: ch.handle, items: K_CH } },
+  ]));
+  const mc = new MessageChannel();
+  add("postMessage, small objects", "baseline", K_POST, new WorkerGroup([
+    { data: { transport: "message", role: "producer", port: mc.port1, items: K_POST, payload: "small" }, transfer: [mc.port1] },
+    { data: { transport: "message", role: "consumer", port: mc.port2, items: K_POST, payload: "small" }, transfer: [mc.port2] },
+  ]));
+  return {
+    scenario: "channel",
+    title: "messages/s between two Web Workers: Channel vs postMessage, small objects (Chromium)",
+    description: "A producer Web Worker sends K small objects {id, name, values: [4 numbers]} to a consumer Web Worker; one iteration = all K received and checked.",
+    notes: [
+      `K = ${K_CH} messages per iteration for the Channel (msgpack codec, bundled msgpackr; capacity 1024, 1 MiB ring; blocking send/recv in the workers), ${K_POST} for postMessage (structured clone, MessageChannel); items/s = messages/s`,
+    ],
+    tasks,
+    ratios: [{ sabre: tasks[0].name, baseline: tasks[1].name, target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } }],
+  };
+}
+
+const SCENARIOS = { ring: defineRing, "ring-to-page": definePage, channel: defineChannel };
 
 async function sample(task, budget, scale) {
   let t0 = performance.now();

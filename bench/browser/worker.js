@@ -1,25 +1,44 @@
 // worker.js — one side of a browser benchmark task, in a module Web Worker: the "ring"
 // scenario's producer and consumer (bench/workers/ring-worker.mjs and message-worker.mjs in
 // Node) over sabre's RingBuffer (one item per call, or batched), the plain-JS SPSC ring
-// (bench/lib/plain-ring.mjs), or a MessagePort. Rounds start and finish through the same
+// (bench/lib/plain-ring.mjs), or a MessagePort; and the "channel" scenario's sides (a Channel
+// with blocking send/recv, or a MessagePort) for small objects (payload "small"). Rounds start and finish through the same
 // shared-memory control words as in Node (bench/lib/control.mjs), so postMessage's own latency
 // never enters a shared-memory measurement. The first message is the task's spec; the worker
 // answers "ready" once set up.
 import { finishRound, STOP, waitRound } from "../lib/control.mjs";
 import { PlainRingConsumer, PlainRingProducer } from "../lib/plain-ring.mjs";
-import { RingBuffer } from "../../dist/browser/sabre.js";
+import { Channel, RingBuffer } from "../../dist/browser/sabre.js";
+
+/** The "channel" scenario's small object (as bench/workers/channel-worker.mjs in Node). */
+const smallValue = (i) => ({ id: i, name: "item", values: [i, i + 1, i + 2, i + 3] });
+const smallOk = (v, i) => v.id === i && v.values[3] === i + 3;
 
 self.onmessage = ({ data }) => {
   self.onmessage = null;
-  const { transport, role, ring, items, batch, control, port, batchOffset } = data;
+  const { transport, role, ring, items, batch, control, port, batchOffset, payload, channel } = data;
   const words = new Int32Array(control);
   let produce;
   let consume;
 
-  if (transport === "message") {
+  const small = payload === "small";
+  if (transport === "channel") {
+    const ch = Channel.from(channel);
     if (role === "producer") {
       produce = (k) => {
-        for (let i = 1; i <= k; i++) port.postMessage(i);
+        for (let i = 1; i <= k; i++) ch.send(smallValue(i));
+      };
+    } else {
+      consume = (k) => {
+        let errors = 0;
+        for (let i = 1; i <= k; i++) if (!smallOk(ch.recv(), i)) errors++;
+        return errors;
+      };
+    }
+  } else if (transport === "message") {
+    if (role === "producer") {
+      produce = (k) => {
+        for (let i = 1; i <= k; i++) port.postMessage(small ? smallValue(i) : i);
       };
     } else {
       // an event-loop consumer: counts and checks, finishes the round on the K-th message
@@ -27,7 +46,7 @@ self.onmessage = ({ data }) => {
       let errors = 0;
       let round = 0;
       port.onmessage = ({ data: v }) => {
-        if (v !== next) errors++;
+        if (small ? !smallOk(v, next) : v !== next) errors++;
         if (next++ === items) {
           finishRound(words, ++round, errors);
           next = 1;

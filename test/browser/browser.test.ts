@@ -2,7 +2,8 @@
 // driven by playwright-core) against pages served on 127.0.0.1 by scripts/serve.mjs with the
 // cross-origin isolation headers. The main thread of each page and several Web Workers share
 // regions; the page may never block, so it uses only try and async forms, natively
-// (Atomics.waitAsync) and through the polling fallback (harness.html?nowaitasync). Also: the
+// (Atomics.waitAsync) and through the polling fallback (harness.html?nowaitasync), including a
+// Channel stress with the sequence/checksum verifier (pages/channel-stress.js). Also: the
 // package's "." entry bundled by esbuild, the isolation error on a page served without the
 // headers. A missing Chromium fails the suite with the command that installs it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +119,17 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       const r = await run<any>(page, "byteRing", { n });
       expect(r.pageRead).toEqual({ count: n, bad: 0 });
       expect(r.workerRead).toEqual({ count: n, bad: 0 });
+    }, 30_000 * stressMultiplier());
+
+    it("Channel stress, 2 producer workers x 2 consumers (a worker + the page, recvAsync), 2 KiB ring, 0 B to 3x ring messages: exactly once, in order per producer, intact", async () => {
+      const n = stressLevel(1500);
+      const r = await run<any>(page, "channelStress", { n, seed: 0xc4a7 + (variant === "polling fallback" ? 1 : 0) });
+      expect(r.perProducer).toEqual([{ received: n, wrong: 0 }, { received: n, wrong: 0 }]);
+      expect(r.bad).toBe(0);
+      expect(r.order).toBe(0);
+      expect(r.bytes).toBeGreaterThan(0);
+      expect(r.lenAfter).toBe(0);
+      expect(r.perConsumer.every((c: number) => c > 0)).toBe(true); // the page consumed too
     }, 30_000 * stressMultiplier());
 
     it("a semaphore between the page (acquireAsync) and three workers (acquire): never over its permits", async () => {

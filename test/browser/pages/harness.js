@@ -4,8 +4,9 @@
 // result object that test/browser/browser.test.ts checks through page.evaluate. The main
 // thread only ever uses try and async forms: it may never block.
 import * as sabre from "/dist/browser/sabre.js";
+import { checkChannelMessage } from "./channel-stress.js";
 
-const { Region, Mutex, Semaphore, RingBuffer, ByteRing, ClosedError } = sabre;
+const { Region, Mutex, Semaphore, RingBuffer, ByteRing, Channel, ClosedError } = sabre;
 const workerUrl = new URL("./worker.js", import.meta.url);
 
 /** A Web Worker running worker.js, with call(op, args) -> Promise of its result. */
@@ -307,7 +308,6 @@ Object.assign(window.sabreTests, {
         order: sum("order"),
         bad: sum("bad"),
         checksumOk: sum("checksum") === expected,
-        pageAsyncWaits: page.asyncWaits,
         lengthAfter: ring.length,
       };
     });
@@ -352,6 +352,55 @@ Object.assign(window.sabreTests, {
       await Promise.all([produced, writer]);
       const worker = await consumed;
       return { n, pageRead: page, workerRead: { count: worker.count, bad: worker.bad } };
+    });
+  },
+});
+
+Object.assign(window.sabreTests, {
+  /**
+   * Channel stress, 2 producer workers (send, trySend) x 2 consumers: a worker (recv, tryRecv)
+   * and the page (recvAsync). Default msgpack codec, a 2 KiB ring: messages of 0 bytes
+   * to 3x the ring go in fragments. Each carries producer, sequence and checksum; returns what
+   * every consumer saw so the test checks exactly once, in order per producer, intact.
+   */
+  async channelStress({ n = 1500, seed = 0xc4a7, capacity = 3, bufferBytes = 2048 } = {}) {
+    const region = Region.create({ size: 1 << 20 });
+    const ch = Channel.create(region, { capacity, bufferBytes });
+    return withWorkers(3, async ([p0, p1, c1]) => {
+      const consumer = c1.call("chanConsume", { channel: ch.handle, producers: 2, seed: seed + 10 });
+      const producers = [p0, p1].map((w, id) => w.call("chanProduce", { channel: ch.handle, id, count: n, seed: seed + id }));
+      const seen = [[], []];
+      const page = { count: 0, bad: 0, order: 0, bytes: 0 };
+      const pageConsumer = (async () => {
+        try {
+          // recvAsync only: tryRecv on this thread may claim a fragmented message whose rest
+          // is not written yet, and then waits for it with Atomics.wait (not allowed here)
+          for (;;) checkChannelMessage(await ch.recvAsync({ timeout: 20_000 }), seen, page);
+        } catch (error) {
+          if (!(error instanceof ClosedError)) throw error;
+        }
+      })();
+      await Promise.all(producers);
+      ch.close(); // consumers drain what is left, then see the end
+      const worker = await consumer;
+      await pageConsumer;
+      const perProducer = [0, 1].map((id) => {
+        const all = [...worker.seen[id], ...seen[id]].sort((a, b) => a - b);
+        let wrong = 0;
+        for (let i = 0; i < n; i++) if (all[i] !== i) wrong++;
+        return { received: all.length, wrong };
+      });
+      const lenAfter = ch.len;
+      ch.free();
+      return {
+        n,
+        perProducer,
+        perConsumer: [worker.count, page.count],
+        bad: worker.bad + page.bad,
+        order: worker.order + page.order,
+        bytes: worker.bytes + page.bytes,
+        lenAfter,
+      };
     });
   },
 });

@@ -3,8 +3,9 @@
 // { id, result } or { id, error: { name, message } }, one at a time. Workers may block, so the
 // ops here use the blocking forms (lock, acquire, push, pop) that the main thread may not.
 import * as sabre from "/dist/browser/sabre.js";
+import { channelMessage, checkChannelMessage } from "./channel-stress.js";
 
-const { Region, Mutex, Semaphore, RingBuffer, ByteRing, ClosedError } = sabre;
+const { Region, Mutex, Semaphore, RingBuffer, ByteRing, Channel, ClosedError } = sabre;
 
 /** Busy-free sleep: a blocking wait on a private word (allowed in a worker). */
 const sleepWord = new Int32Array(new SharedArrayBuffer(4));
@@ -221,6 +222,44 @@ Object.assign(ops, {
       if (!(error instanceof ClosedError)) throw error;
     }
     return out;
+  },
+});
+
+Object.assign(ops, {
+  /** Channel stress producer: count messages, blocking send or a trySend loop (seeded). */
+  chanProduce({ channel, id, count, seed }) {
+    const ch = Channel.from(channel);
+    const rand = prng(seed);
+    for (let seq = 0; seq < count; seq++) {
+      const m = channelMessage(id, seq, rand, ch.bufferBytes);
+      if (rand() < 0.7) ch.send(m, { timeout: 20_000 });
+      else {
+        let spins = 0;
+        while (!ch.trySend(m)) if (++spins === 64) { ch.send(m, { timeout: 20_000 }); break; }
+      }
+    }
+    return {};
+  },
+
+  /** Channel stress consumer: recv / tryRecv (seeded) until closed and drained. */
+  chanConsume({ channel, producers, seed }) {
+    const ch = Channel.from(channel);
+    const rand = prng(seed);
+    const seen = Array.from({ length: producers }, () => []);
+    const out = { count: 0, bad: 0, order: 0, bytes: 0 };
+    try {
+      for (;;) {
+        if (rand() < 0.3) {
+          const r = ch.tryRecv();
+          if (r.ok) { checkChannelMessage(r.value, seen, out); continue; }
+          if (r.closed) break;
+        }
+        checkChannelMessage(ch.recv({ timeout: 20_000 }), seen, out);
+      }
+    } catch (error) {
+      if (!(error instanceof ClosedError)) throw error;
+    }
+    return { ...out, seen };
   },
 });
 
