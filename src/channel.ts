@@ -513,7 +513,10 @@ export class Channel<T = unknown> {
     for (;;) {
       const n = core.ch_fragment(c, out ? 1 : 0);
       if (n === -L.WOULD_BLOCK) {
-        core.br_peek_wait(this.#ring, -1); // the rest is on its way (or close wakes us)
+        // The rest is on its way: its sender holds the send lock until the message is written
+        // (or close wakes us). A thread that may not block (a browser main thread, reached
+        // through tryRecv/recvView) re-checks instead of parking.
+        if (blockingAllowed) core.br_peek_wait(this.#ring, -1);
         continue;
       }
       if (n === -L.CANCELLED) return null;

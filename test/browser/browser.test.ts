@@ -121,7 +121,7 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       expect(r.workerRead).toEqual({ count: n, bad: 0 });
     }, 30_000 * stressMultiplier());
 
-    it("Channel stress, 2 producer workers x 2 consumers (a worker + the page, recvAsync), 2 KiB ring, 0 B to 3x ring messages: exactly once, in order per producer, intact", async () => {
+    it("Channel stress, 2 producer workers x 2 consumers (a worker + the page, tryRecv and recvAsync), 2 KiB ring, 0 B to 3x ring messages: exactly once, in order per producer, intact", async () => {
       const n = stressLevel(1500);
       const r = await run<any>(page, "channelStress", { n, seed: 0xc4a7 + (variant === "polling fallback" ? 1 : 0) });
       expect(r.perProducer).toEqual([{ received: n, wrong: 0 }, { received: n, wrong: 0 }]);

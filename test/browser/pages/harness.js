@@ -373,9 +373,19 @@ Object.assign(window.sabreTests, {
       const page = { count: 0, bad: 0, order: 0, bytes: 0 };
       const pageConsumer = (async () => {
         try {
-          // recvAsync only: tryRecv on this thread may claim a fragmented message whose rest
-          // is not written yet, and then waits for it with Atomics.wait (not allowed here)
-          for (;;) checkChannelMessage(await ch.recvAsync({ timeout: 20_000 }), seen, page);
+          // tryRecv and recvAsync alternate: a tryRecv that claims a fragmented message whose
+          // rest is not written yet must finish it without Atomics.wait (not allowed here)
+          for (let i = 0; ; i++) {
+            if (i % 2 === 0) {
+              const r = ch.tryRecv();
+              if (r.ok) {
+                checkChannelMessage(r.value, seen, page);
+                continue;
+              }
+              if (r.closed) break;
+            }
+            checkChannelMessage(await ch.recvAsync({ timeout: 20_000 }), seen, page);
+          }
         } catch (error) {
           if (!(error instanceof ClosedError)) throw error;
         }
