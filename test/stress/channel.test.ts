@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Channel, Region } from "sabre";
 import { startWorker } from "sabre/node";
 import { stressLevel } from "../fixtures/stress-level";
+import { expectEverySequenceOnce } from "../fixtures/verify";
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const SEED = Number(process.env.SABRE_SEED ?? 0xc4a7);
@@ -36,13 +37,7 @@ describe("Channel stress", () => {
       const results = await Promise.all(consumers.map((c) => c.result));
       await Promise.all([...makers, ...consumers].map((w) => w.exited));
       for (const r of results) expect(r.error).toBeUndefined();
-      for (let p = 0; p < producers; p++) {
-        const all = results.flatMap((r) => r.seen[p]).sort((a, b) => a - b);
-        expect(all.length).toBe(count);
-        let bad = -1;
-        for (let i = 0; i < all.length; i++) if (all[i] !== i) { bad = i; break; }
-        expect(bad, `producer ${p}: first missing/duplicate sequence near ${bad}`).toBe(-1);
-      }
+      expectEverySequenceOnce(results, producers, count);
       expect(ch.len).toBe(0);
       ch.free();
     });

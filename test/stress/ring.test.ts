@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { ByteRing, Region, RingBuffer } from "sabre";
 import { startWorker } from "sabre/node";
 import { stressLevel } from "../fixtures/stress-level";
+import { expectEverySequenceOnce } from "../fixtures/verify";
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const SEED = Number(process.env.SABRE_SEED ?? 0x5eed);
@@ -44,13 +45,7 @@ describe("RingBuffer stress", () => {
       const results = await Promise.all(consumers.map((c) => c.result));
       await Promise.all(consumers.map((c) => c.exited));
       for (const r of results) expect(r.error).toBeUndefined();
-      for (let p = 0; p < producers; p++) {
-        const all = results.flatMap((r) => r.seen[p]).sort((a, b) => a - b);
-        expect(all.length).toBe(count);
-        let bad = -1;
-        for (let i = 0; i < all.length; i++) if (all[i] !== i) { bad = i; break; }
-        expect(bad, `producer ${p}: first missing/duplicate sequence near ${bad}`).toBe(-1);
-      }
+      expectEverySequenceOnce(results, producers, count);
       expect(ring.length).toBe(0);
       ring.free();
     });
