@@ -7,12 +7,11 @@
 // computed per round and summarised by its median, so slow drift on a shared machine shows as
 // a range instead of silently biasing one side. See BENCHMARKS.md for how to read the output.
 import { Bench } from "tinybench";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseOptions } from "./lib/options.mjs";
-import { loadAverage, machineInfo, runtimeInfo } from "./lib/machine.mjs";
+import { loadAverage, resultHeader } from "./lib/machine.mjs";
 import { Progress } from "./lib/progress.mjs";
 import { ratioOf, taskFigures } from "./lib/stats.mjs";
 import { fmtNs, fmtRate, fmtX, table } from "./lib/format.mjs";
@@ -38,18 +37,7 @@ if (selected.length === 0) {
 }
 
 const startedAt = new Date();
-const result = {
-  schema: 1,
-  date: startedAt.toISOString(),
-  mode: options.mode,
-  budget: options.budget,
-  filters: options.filters,
-  machine: machineInfo(),
-  runtime: runtimeInfo(),
-  git: gitInfo(),
-  loadAverage: { start: loadAverage(), end: undefined },
-  scenarios: [],
-};
+const result = resultHeader(options, startedAt);
 
 console.log(
   `sabre benchmarks — mode ${options.mode}, ${options.budget.rounds} rounds, ${selected.join(", ")}\n` +
@@ -198,13 +186,3 @@ function printScenario(entry) {
   }
 }
 
-function gitInfo() {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: here, encoding: "utf8" }).trim();
-    const branch = execFileSync("git", ["rev-parse", "--abbrev-ref", "HEAD"], { cwd: here, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "assembly"], { cwd: here, encoding: "utf8" }).trim() !== "";
-    return { commit, branch, dirtySources: dirty };
-  } catch {
-    return undefined;
-  }
-}

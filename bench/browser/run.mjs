@@ -5,12 +5,11 @@
 // The page returns raw samples; figures and ratios are computed here by bench/lib/stats.mjs,
 // exactly as for Node, and printed with bench/lib/format.mjs. Options as for `npm run bench`
 // (bench/lib/options.mjs): scenario filters, --long, --rounds=N, --no-save.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseOptions } from "../lib/options.mjs";
-import { loadAverage, machineInfo } from "../lib/machine.mjs";
+import { loadAverage, resultHeader, runtimeInfo } from "../lib/machine.mjs";
 import { ratioOf, taskFigures } from "../lib/stats.mjs";
 import { fmtNs, fmtRate, fmtX, table } from "../lib/format.mjs";
 import { startServer } from "../../scripts/serve.mjs";
@@ -32,18 +31,7 @@ page.on("console", (m) => {
 });
 page.on("pageerror", (e) => console.error(`\n[page error] ${e.message}`));
 
-const result = {
-  schema: 1,
-  date: startedAt.toISOString(),
-  mode: options.mode,
-  budget: options.budget,
-  filters: options.filters,
-  machine: machineInfo(),
-  runtime: { node: process.version, v8: process.versions.v8, execPath: process.execPath, browser: browser.version(), browserPath: CHROMIUM_PATH },
-  git: gitInfo(),
-  loadAverage: { start: loadAverage(), end: undefined },
-  scenarios: [],
-};
+const result = resultHeader(options, startedAt, { ...runtimeInfo(), browser: browser.version(), browserPath: CHROMIUM_PATH });
 console.log(
   `sabre browser benchmarks — Chromium ${browser.version()}, mode ${options.mode}, ${options.budget.rounds} rounds, ` +
     `${result.machine.cores} cores, load average ${result.loadAverage.start.join(" ")}`,
@@ -128,15 +116,3 @@ function print(entry) {
   }
 }
 
-function gitInfo() {
-  try {
-    const git = (...args) => execFileSync("git", args, { cwd: here, encoding: "utf8" }).trim();
-    return {
-      commit: git("rev-parse", "HEAD"),
-      branch: git("rev-parse", "--abbrev-ref", "HEAD"),
-      dirtySources: git("status", "--porcelain", "--", "src", "assembly") !== "",
-    };
-  } catch {
-    return undefined;
-  }
-}
