@@ -23,6 +23,8 @@
 //   +40     CH_RECV_WAITERS   receivers about to park             count
 //   +44     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
 //   +48     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
+//   +56     CH_CODEC_LOCK     codec table writers/readers (mutex)  guards CH_CODEC_TABLE
+//   +64     CH_CODEC_TABLE    the codec (src/structures.ts)        offset of its shared table block, 0 none
 //   +128    CH_RING           the byte ring of fragments (bytering.ts layout)
 //
 // Messages: a message of L bytes is one or more ring frames ("fragments"), each starting with
@@ -65,16 +67,16 @@
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, wait32, notify, now } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
   REGION_BASE, RH_EVENT_SEQ, RH_EVENT_WAITERS,
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, CH_SPIN_MS,
 } from "./layout";
-import { mutex_init } from "./mutex";
+import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
 import {
   br_size_of, br_init, br_reserve, br_reserve_wait, br_reserve_step, br_commit, br_peek,
   br_frame_addr, br_release, br_close,
@@ -108,6 +110,8 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
   store32(c + CH_SEND_SEQ, 0);
   store32(c + CH_RECV_SEQ, 0);
   store32(c + CH_STATE, 0);
+  mutex_init(c + CH_CODEC_LOCK);
+  store32(c + CH_CODEC_TABLE, 0);
   return OK;
 }
 
@@ -391,6 +395,17 @@ export function ch_claim_wait(c: usize, timeoutMs: f64): i32 {
     const s = ch_claim(c);
     if (s != WOULD_BLOCK) return s;
   }
+  // then spin for up to CH_SPIN_MS (bounded by the timeout): a peer's reply often lands within
+  // it, and parking costs a futex round trip of tens of microseconds. (Not in the model build:
+  // a spin repeats the same check.)
+  if (!isDefined(SABRE_MODEL)) {
+    const spinEnd = now() + (timeoutMs >= 0 && timeoutMs < CH_SPIN_MS ? timeoutMs : CH_SPIN_MS);
+    for (let i = 1; ; i++) {
+      const s = ch_claim(c);
+      if (s != WOULD_BLOCK) return s;
+      if ((i & 63) == 0 && !(now() < spinEnd)) break;
+    }
+  }
   const deadline = deadlineOf(timeoutMs);
   while (true) {
     const seq = load32(c + CH_RECV_SEQ);
@@ -479,4 +494,64 @@ export function ch_event_wait_begin(): void {
 }
 export function ch_event_wait_end(): void {
   sub32(REGION_BASE + RH_EVENT_WAITERS, 1);
+}
+
+// ---- fast paths: a single-fragment message in two calls -------------------------------------
+//
+// The facade's common case: one call takes the lock (try only), checks, and reserves or claims;
+// the facade copies the bytes; a second call publishes or releases and unlocks. Anything else
+// (lock busy, full, empty, a message in several fragments, capacity 0) goes the general way.
+
+/**
+ * Send fast path for a message of `len` bytes that fits one fragment, on a channel of
+ * capacity > 0: try-locks the send lock for `agent`, checks for a slot, reserves the first and
+ * only fragment. Returns its payload address (>= 0; the lock is held: copy, then ch_send_end),
+ * or -WOULD_BLOCK (lock busy, full, or no ring space: nothing changed), -CLOSED, -PEER_GONE.
+ */
+export function ch_send_begin(c: usize, agent: i32, len: i32): i32 {
+  if (mutex_try_lock(c + CH_SEND_LOCK, agent) != OK) return -WOULD_BLOCK;
+  const s = ch_send_ready(c);
+  if (s != OK) {
+    mutex_unlock(c + CH_SEND_LOCK, agent);
+    return -s;
+  }
+  const a = ch_reserve(c, CH_FIRST, len, len);
+  if (a < 0) mutex_unlock(c + CH_SEND_LOCK, agent);
+  return a;
+}
+
+/** Publishes the fragment ch_send_begin reserved and unlocks: OK or CLOSED. */
+export function ch_send_end(c: usize, agent: i32): i32 {
+  const p = ch_publish(c, 1);
+  mutex_unlock(c + CH_SEND_LOCK, agent);
+  return p < 0 ? -p : OK;
+}
+
+/**
+ * Receive fast path: try-locks the recv lock for `agent` and claims a message. Returns the
+ * payload address (>= 0) of a single-fragment message (length at address - CH_FRAG_HEADER +
+ * CH_FRAG_TOTAL; the lock is held: copy, then ch_recv_end); -CLAIMED when a message was claimed
+ * but is in several fragments or not readable yet (the lock is held: read it the general way,
+ * then unlock); or, with the lock released, -WOULD_BLOCK (lock busy or nothing to claim),
+ * -CLOSED, -PEER_GONE.
+ */
+export function ch_recv_begin(c: usize, agent: i32): i32 {
+  if (mutex_try_lock(c + CH_RECV_LOCK, agent) != OK) return -WOULD_BLOCK;
+  const s = ch_claim(c);
+  if (s != OK) {
+    mutex_unlock(c + CH_RECV_LOCK, agent);
+    return -s;
+  }
+  const len = ch_fragment(c, 0);
+  if (len < 0) return -CLAIMED;
+  const a = <usize>br_frame_addr(ring(c));
+  if (load<i32>(a + CH_FRAG_TOTAL) != len) return -CLAIMED;
+  return <i32>(a + CH_FRAG_HEADER);
+}
+
+/** Consumes the fragment ch_recv_begin returned and unlocks. OK. */
+export function ch_recv_end(c: usize, agent: i32): i32 {
+  br_release(ring(c));
+  mutex_unlock(c + CH_RECV_LOCK, agent);
+  return OK;
 }

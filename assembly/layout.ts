@@ -27,6 +27,7 @@ export const CORRUPT = 8;        // a header or block tag that does not match
 export const WOULD_DEADLOCK = 9; // lock requested by the agent that already holds it
 export const CANCELLED = 10;     // channel: the message being read was withdrawn by its sender
 export const PEER_GONE = 11;     // channel: a peer thread died; marked by whoever watched it
+export const CLAIMED = 12;       // channel fast path: a message is claimed and the recv lock held; read it the slow way
 
 // ---- results of wait32 (memory.atomic.wait32) -------------------------------------------
 export const WAIT_WOKEN = 0;
@@ -43,7 +44,7 @@ export const SLOT_SPINS_PER_RECHECK = 8; // ring.ts: slot-seq loads per re-check
 export const STATIC_LIMIT = 3072;            // the core's static data must end below this
 export const REGION_BASE = 4096;             // header starts here (page aligned)
 export const REGION_MAGIC = 0x52424153;      // "SABR" little-endian
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 // offsets from REGION_BASE; writer: creator once, then read-only, unless noted
 export const RH_MAGIC = 0;        // u32 REGION_MAGIC, written LAST by create (publishes header)
 export const RH_VERSION = 4;      // u32 LAYOUT_VERSION
@@ -89,6 +90,7 @@ export const KIND_RWLOCK = 6;
 export const KIND_RING = 7;
 export const KIND_BYTERING = 8;
 export const KIND_CHANNEL = 9;
+export const KIND_CODEC_TABLE = 10; // a channel codec's shared table (msgpack record structures, src/structures.ts)
 
 // ---- mutex (mutex.ts) ---------------------------------------------------------------------
 export const MUTEX_STATE = 0;     // i32 MUTEX_UNLOCKED / MUTEX_LOCKED / MUTEX_CONTENDED
@@ -190,7 +192,11 @@ export const CH_SEND_WAITERS = 36;  // i32 senders registered to park on CH_SEND
 export const CH_RECV_WAITERS = 40;  // i32 receivers registered to park on CH_RECV_SEQ
 export const CH_SEND_SEQ = 44;      // i32 park word of senders: bumped by claims and close
 export const CH_RECV_SEQ = 48;      // i32 park word of receivers: bumped by message starts and close
+export const CH_CODEC_LOCK = 56;    // mutex (MUTEX_SIZE) guarding CH_CODEC_TABLE and the table it points to
+export const CH_CODEC_TABLE = 64;   // i32 offset of the codec's shared table block (0 = none); under CH_CODEC_LOCK
 export const CH_RING = 128;         // the byte ring (bytering.ts) of fragments
+export const CH_SPIN_MS = 0.03;     // a blocking claim spins this long (ms) before it parks: a peer's reply
+                                    // (decode, work, encode) often lands within it, and a park + wake costs 20-50 us
 export const CH_CLOSED = 1;         // CH_STATE bit
 export const CH_PEER_GONE = 2;      // CH_STATE bit
 export const CH_MAX_CAPACITY = 0x3fffffff;

@@ -43,3 +43,4 @@ export function remainingNs(deadline: f64): i64 {
   if (isDefined(SABRE_MODEL)) return MODEL_SPIN_LIMIT;
   return SPIN_LIMIT * SLOT_SPINS_PER_RECHECK;
 }
+

@@ -8,7 +8,7 @@
 //   5. the model (schedule-exploration) builds for test/model: asc target `model` and one
 //      target per seeded bug (`model-bug-*`, asconfig.json), each made resumable with
 //      Binaryen's asyncify -> build/sabre.<target>.wasm. Never part of the package.
-// `node scripts/build.mjs wasm` stops after step 2; `node scripts/build.mjs model` does only
+// `node scripts/build.mjs wasm` stops after step 2; `dev` skips step 5; `model` does only
 // step 5. Run by `npm install` (prepare) and tests.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync, existsSync } from "node:fs";
@@ -109,5 +109,5 @@ if (only !== "wasm") {
     });
   });
   step("tsc types", () => run(require.resolve("typescript/bin/tsc"), ["-p", "tsconfig.json"]));
-  buildModels();
+  if (only !== "dev") buildModels(); // "dev": everything but the model builds (edit-test loops)
 }

@@ -25,12 +25,13 @@
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../assembly/layout";
-import { resolveCodec, type Codec, type CodecName } from "./codec";
+import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName } from "./codec";
 import {
   ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, throwStatus,
 } from "./errors";
 import { attach, type PrimitiveHandle } from "./handle";
 import type { Region } from "./region";
+import { channelStructures, freeChannelStructures } from "./structures";
 import {
   blockingAllowed, checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
 } from "./wait";
@@ -67,6 +68,10 @@ const MIN_BUFFER = 64;
 
 /** Thrown internally to end iteration; never escapes. */
 const END = Symbol("end");
+/** The fast path did not apply: take the general one. */
+const NONE = Symbol("none");
+/** Messages up to this size are copied byte by byte (cheaper than a typed-array set call). */
+const SMALL_COPY = 64;
 
 export class Channel<T = unknown> {
   readonly handle: ChannelHandle;
@@ -88,7 +93,8 @@ export class Channel<T = unknown> {
     });
     this.#bytes = new Uint8Array(region.memory.buffer);
     this.#words = region.words;
-    this.#codec = codec;
+    // msgpack shares its record structures through the channel (structures.ts)
+    this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#ring = offset + L.CH_RING;
     const ringBytes = region.core.br_capacity(this.#ring);
     this.#maxFrame = ringBytes - L.BR_FRAME_HEADER - L.CH_FRAG_HEADER;
@@ -196,11 +202,15 @@ export class Channel<T = unknown> {
     try {
       return this.#codec.decode(bytes);
     } catch (error) {
-      throw new CodecError(
-        `${what} on ${this.name}: a ${bytes.length}-byte message could not be decoded by the ${this.#codec.name} codec (${(error as Error).message}); it was consumed and the channel is still usable`,
-        { cause: error },
-      );
+      throw this.#decodeError(error, bytes.length, what);
     }
+  }
+
+  #decodeError(error: unknown, length: number, what: string): CodecError {
+    return new CodecError(
+      `${what} on ${this.name}: a ${length}-byte message could not be decoded by the ${this.#codec.name} codec (${(error as Error).message}); it was consumed and the channel is still usable`,
+      { cause: error },
+    );
   }
 
   // ---- locks ----------------------------------------------------------------------------------
@@ -268,7 +278,31 @@ export class Channel<T = unknown> {
   send(value: T, options?: WaitOptions): void {
     const what = "Channel.send";
     checkBlocking(what, options);
-    this.#sendBytes(this.#encode(value, what), timeoutMs(options), what);
+    const bytes = this.#encode(value, what);
+    if (this.#sendFast(bytes, what)) return;
+    this.#sendBytes(bytes, timeoutMs(options), what);
+  }
+
+  /** The common case in two core calls: a message of one fragment, capacity > 0, the send
+   *  lock free and room now. False when it does not apply (nothing was changed). */
+  #sendFast(bytes: Uint8Array, what: string): boolean {
+    const n = bytes.length;
+    if (this.#capacity === 0 || n > this.#fragment) return false;
+    const { core, agent } = this.region;
+    const a = core.ch_send_begin(this.offset, agent, n);
+    if (a < 0) {
+      if (a === -L.WOULD_BLOCK) return false;
+      throw this.#error(-a, what);
+    }
+    if (n <= SMALL_COPY) {
+      const dst = this.#bytes;
+      for (let i = 0; i < n; i++) dst[a + i] = bytes[i];
+    } else {
+      this.#bytes.set(bytes, a);
+    }
+    const s = core.ch_send_end(this.offset, agent);
+    if (s !== L.OK) throw this.#error(s, what);
+    return true;
   }
 
   #sendBytes(bytes: Uint8Array, ms: number, what: string): void {
@@ -314,6 +348,7 @@ export class Channel<T = unknown> {
   trySend(value: T): boolean {
     const what = "Channel.trySend";
     const bytes = this.#encode(value, what);
+    if (this.#sendFast(bytes, what)) return true;
     const { core } = this.region;
     const c = this.offset;
     const l = core.mutex_try_lock(c + L.CH_SEND_LOCK, this.region.agent);
@@ -366,6 +401,7 @@ export class Channel<T = unknown> {
     const what = "Channel.sendAsync";
     throwIfAborted(what, options?.signal);
     const bytes = this.#encode(value, what);
+    if (this.#sendFast(bytes, what)) return;
     const ms = timeoutMs(options);
     const deadline = deadlineFrom(ms);
     const signal = options?.signal;
@@ -629,11 +665,69 @@ export class Channel<T = unknown> {
     }
   }
 
+  /** Private buffer single-fragment messages are copied to and decoded from (see #recvFast). */
+  #scratch = new Uint8Array(256);
+
+  /**
+   * The common case in two core calls: the recv lock free and a message claimable now. A
+   * single-fragment message is copied out (to the scratch buffer when the codec decodes a range,
+   * else a private copy), released, and decoded after the lock is dropped. Returns the value,
+   * END (closed and drained), or NONE (nothing now, lock busy, or a cancelled message: take the
+   * general path, which waits).
+   */
+  #recvFast(what: string): T | typeof END | typeof NONE {
+    const { core, agent } = this.region;
+    const c = this.offset;
+    const a = core.ch_recv_begin(c, agent);
+    if (a >= 0) {
+      const n = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
+      const codec = this.#codec;
+      if (canDecodeRange(codec)) {
+        if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
+        const dst = this.#scratch;
+        if (n <= SMALL_COPY) {
+          const src = this.#bytes;
+          for (let i = 0; i < n; i++) dst[i] = src[a + i];
+        } else {
+          dst.set(this.#bytes.subarray(a, a + n));
+        }
+        core.ch_recv_end(c, agent);
+        try {
+          return codec.decodeRange(dst, 0, n);
+        } catch (error) {
+          throw this.#decodeError(error, n, what);
+        }
+      }
+      const copy = this.#bytes.slice(a, a + n);
+      core.ch_recv_end(c, agent);
+      return this.#decode(copy, what);
+    }
+    if (a === -L.WOULD_BLOCK) return NONE;
+    if (a === -L.CLOSED) return END;
+    if (a !== -L.CLAIMED) throw this.#error(-a, what);
+    // claimed a message in several fragments (or one not readable yet): the general reader
+    let r: Uint8Array | null | typeof END;
+    try {
+      r = this.#readClaimed(false, what);
+      if (r === END && core.ch_state(c) & L.CH_PEER_GONE) throw this.#error(L.PEER_GONE, what);
+    } finally {
+      this.#unlock(L.CH_RECV_LOCK);
+    }
+    if (r === null) return NONE;
+    if (r === END) return END;
+    return this.#decode(r, what);
+  }
+
   /** Receives the next value, blocking while there is none. Throws ClosedError once the
    *  channel is closed and drained. */
   recv(options?: WaitOptions): T {
     const what = "Channel.recv";
     checkBlocking(what, options);
+    const fast = this.#recvFast(what);
+    if (fast !== NONE) {
+      if (fast === END) throw this.#error(L.CLOSED, what);
+      return fast;
+    }
     const bytes = this.#recvBytes(timeoutMs(options), what, false);
     if (bytes === END) throw this.#error(L.CLOSED, what);
     return this.#decode(bytes, what);
@@ -642,6 +736,8 @@ export class Channel<T = unknown> {
   /** One attempt: { ok: true, value } or { ok: false, closed } when there is no message now. */
   tryRecv(): TryRecvResult<T> {
     const what = "Channel.tryRecv";
+    const fast = this.#recvFast(what);
+    if (fast !== NONE) return fast === END ? { ok: false, closed: true } : { ok: true, value: fast };
     const { core } = this.region;
     const c = this.offset;
     if (core.mutex_try_lock(c + L.CH_RECV_LOCK, this.region.agent) !== L.OK) return { ok: false, closed: false };
@@ -696,6 +792,12 @@ export class Channel<T = unknown> {
   /** `recv` without blocking the thread. */
   async recvAsync(options?: WaitOptions): Promise<T> {
     const what = "Channel.recvAsync";
+    throwIfAborted(what, options?.signal);
+    const fast = this.#recvFast(what);
+    if (fast !== NONE) {
+      if (fast === END) throw this.#error(L.CLOSED, what);
+      return fast;
+    }
     const bytes = await this.#recvBytesAsync(options, what);
     if (bytes === END) throw this.#error(L.CLOSED, what);
     return this.#decode(bytes, what);
@@ -735,6 +837,12 @@ export class Channel<T = unknown> {
   *[Symbol.iterator](): Iterator<T> {
     for (;;) {
       checkBlocking("Channel iteration", undefined);
+      const fast = this.#recvFast("Channel iteration");
+      if (fast === END) return;
+      if (fast !== NONE) {
+        yield fast;
+        continue;
+      }
       const bytes = this.#recvBytes(-1, "Channel iteration", false);
       if (bytes === END) return;
       yield this.#decode(bytes, "Channel iteration");
@@ -765,6 +873,7 @@ export class Channel<T = unknown> {
 
   /** Returns the channel's memory to the region. It must be unused everywhere. */
   free(): void {
+    freeChannelStructures(this.region, this.offset);
     this.region.release(L.KIND_CHANNEL, this.offset, "Channel.free");
   }
 }

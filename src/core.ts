@@ -146,6 +146,11 @@ export interface CoreExports {
   ch_recv_ready(c: number): number;
   ch_event_wait_begin(): void;
   ch_event_wait_end(): void;
+  // fast paths: a single-fragment message in two calls (begin: address or -status; end)
+  ch_send_begin(c: number, agent: number, len: number): number;
+  ch_send_end(c: number, agent: number): number;
+  ch_recv_begin(c: number, agent: number): number;
+  ch_recv_end(c: number, agent: number): number;
   [name: string]: unknown;
 }
 

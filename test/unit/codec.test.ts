@@ -1,8 +1,27 @@
 // codec.test.ts — channel codecs: msgpack round-trips structured values (each type checked),
 // refuses functions and symbols with the channel left usable; raw, json and user codecs; a
 // corrupt message gives a clear error naming the channel, and the next message still arrives.
+// The channel's shared record table (src/structures.ts): many object shapes from concurrent
+// producer workers, more shapes than msgpackr shares, decode on every receiver; a failed encode
+// leaves no record a receiver cannot resolve.
 import { describe, expect, it } from "vitest";
 import { Channel, CodecError, Region } from "sabre";
+import { startWorker } from "sabre/node";
+import { seededRandom } from "../fixtures/prng.mjs";
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
+
+/** `count` objects of seeded shapes (key sets drawn from 12 names, 1–5 keys) tagged with their producer and sequence. */
+function shapedValues(producer: number, count: number, seed: number): Record<string, unknown>[] {
+  const random = seededRandom(seed);
+  const names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+  return Array.from({ length: count }, (_, seq) => {
+    const v: Record<string, unknown> = { producer, seq };
+    const keys = 1 + Math.floor(random() * 5);
+    for (let k = 0; k < keys; k++) v[names[Math.floor(random() * names.length)]] = k % 2 ? `s${seq}` : seq * k;
+    return v;
+  });
+}
 
 describe("codecs", () => {
   it("msgpack (default) round-trips Map, Set, Date, typed arrays, bigint, nested objects", () => {
@@ -72,5 +91,35 @@ describe("codecs", () => {
     const json = Channel.create<unknown>(region, { capacity: 2, codec: "json" });
     Channel.from<Uint8Array>(json.handle, { codec: { name: "raw", encode: (b: Uint8Array) => b, decode: (b) => b } }).send(new Uint8Array([123]));
     expect(() => json.recv()).toThrow(CodecError);
+  });
+});
+
+describe("the channel's shared record table", () => {
+  it("two producer workers minting shapes at once (more than msgpackr shares): every value decodes intact, in order per producer", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const ch = Channel.create<Record<string, unknown>>(region, { capacity: 64, bufferBytes: 4096 });
+    const sent = [shapedValues(1, 400, 11), shapedValues(2, 400, 22)];
+    const workers = sent.map((values) => startWorker(fixture("channel-worker.mjs"), { data: { channel: ch.handle, op: "sendMany", values } }));
+    // a second attached view of the channel receives too: its own codec learns the table separately
+    const other = Channel.from<Record<string, unknown>>(ch.handle);
+    const got: Record<string, unknown>[][] = [[], []];
+    for (let i = 0; i < 800; i++) {
+      const v = (i % 2 ? other : ch).recv({ timeout: 30_000 });
+      got[(v.producer as number) - 1].push(v);
+    }
+    await Promise.all(workers.map((w) => w.exited));
+    expect(got[0]).toEqual(sent[0]);
+    expect(got[1]).toEqual(sent[1]);
+  });
+
+  it("a value refused mid-record leaves no record id a fresh receiver cannot resolve", () => {
+    const region = Region.create();
+    const ch = Channel.create<unknown>(region, { capacity: 8 });
+    expect(() => ch.send({ fresh: 1, shape: { f: () => 0 } })).toThrow(/cannot send a function \(at shape\.f\)/);
+    ch.send({ fresh: 2, shape: { g: 1 } });
+    ch.send({ fresh: 3, shape: { g: 2 } });
+    const receiver = Channel.from<unknown>(ch.handle);
+    expect(receiver.recv()).toEqual({ fresh: 2, shape: { g: 1 } });
+    expect(receiver.recv()).toEqual({ fresh: 3, shape: { g: 2 } });
   });
 });
