@@ -43,4 +43,3 @@ export function remainingNs(deadline: f64): i64 {
   if (isDefined(SABRE_MODEL)) return MODEL_SPIN_LIMIT;
   return SPIN_LIMIT * SLOT_SPINS_PER_RECHECK;
 }
-

@@ -14,6 +14,7 @@
 //
 // Close: after `close()` writes throw ClosedError (reserved, uncommitted frames are dropped);
 // reads drain every committed frame, then throw ClosedError. Either side may close.
+import { copyOut } from "./copy";
 import * as L from "../assembly/layout";
 import { ClosedError, InvalidArgumentError, throwStatus } from "./errors";
 import { attach, makeHandle, type PrimitiveHandle } from "./handle";
@@ -181,7 +182,7 @@ export class ByteRing {
 
   #copyAndRelease(len: number): Uint8Array {
     const addr = this.region.core.br_frame_addr(this.offset);
-    const copy = this.#bytes.slice(addr, addr + len);
+    const copy = copyOut(this.#bytes, addr, addr + len);
     this.region.core.br_release(this.offset);
     return copy;
   }

@@ -32,6 +32,7 @@ import {
 import { attach, type PrimitiveHandle } from "./handle";
 import type { Region } from "./region";
 import { channelStructures, freeChannelStructures } from "./structures";
+import { copyInto, copyOut } from "./copy";
 import {
   blockingAllowed, checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
 } from "./wait";
@@ -70,8 +71,6 @@ const MIN_BUFFER = 64;
 const END = Symbol("end");
 /** The fast path did not apply: take the general one. */
 const NONE = Symbol("none");
-/** Messages up to this size are copied byte by byte (cheaper than a typed-array set call). */
-const SMALL_COPY = 64;
 
 export class Channel<T = unknown> {
   readonly handle: ChannelHandle;
@@ -294,12 +293,7 @@ export class Channel<T = unknown> {
       if (a === -L.WOULD_BLOCK) return false;
       throw this.#error(-a, what);
     }
-    if (n <= SMALL_COPY) {
-      const dst = this.#bytes;
-      for (let i = 0; i < n; i++) dst[a + i] = bytes[i];
-    } else {
-      this.#bytes.set(bytes, a);
-    }
+    copyInto(this.#bytes, a, bytes);
     const s = core.ch_send_end(this.offset, agent);
     if (s !== L.OK) throw this.#error(s, what);
     return true;
@@ -564,7 +558,7 @@ export class Channel<T = unknown> {
         if (total < n || total < 0) throw this.#error(L.CORRUPT, what);
         if (n === total) {
           if (view) return this.#bytes.subarray(a, a + n);
-          const copy = this.#bytes.slice(a, a + n);
+          const copy = copyOut(this.#bytes, a, a + n);
           core.br_release(this.#ring);
           return copy;
         }
@@ -619,7 +613,7 @@ export class Channel<T = unknown> {
         const total = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
         if (total < n || total < 0) throw this.#error(L.CORRUPT, what);
         if (n === total) {
-          const copy = this.#bytes.slice(a, a + n);
+          const copy = copyOut(this.#bytes, a, a + n);
           core.br_release(this.#ring);
           return copy;
         }
@@ -685,12 +679,7 @@ export class Channel<T = unknown> {
       if (canDecodeRange(codec)) {
         if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
         const dst = this.#scratch;
-        if (n <= SMALL_COPY) {
-          const src = this.#bytes;
-          for (let i = 0; i < n; i++) dst[i] = src[a + i];
-        } else {
-          dst.set(this.#bytes.subarray(a, a + n));
-        }
+        copyInto(dst, 0, this.#bytes, a, a + n);
         core.ch_recv_end(c, agent);
         try {
           return codec.decodeRange(dst, 0, n);
@@ -698,7 +687,7 @@ export class Channel<T = unknown> {
           throw this.#decodeError(error, n, what);
         }
       }
-      const copy = this.#bytes.slice(a, a + n);
+      const copy = copyOut(this.#bytes, a, a + n);
       core.ch_recv_end(c, agent);
       return this.#decode(copy, what);
     }

@@ -30,6 +30,7 @@ import * as L from "../assembly/layout";
 import { CodecError, throwStatus } from "./errors";
 import type { Region } from "./region";
 import { blockingAllowed } from "./wait";
+import { copyOut } from "./copy";
 
 /** What msgpackr's Packr needs from a shared structure store. */
 export interface StructureStore {
@@ -61,7 +62,7 @@ export function channelStructures(region: Region, channel: number, name: string)
     if (at === 0) return [];
     const n = region.words[at >> 2];
     // copy out: TextDecoder refuses views of shared memory in browsers
-    return JSON.parse(decoder.decode(bytes().slice(at + 4, at + 4 + n))) as string[][];
+    return JSON.parse(decoder.decode(copyOut(bytes(), at + 4, at + 4 + n))) as string[][];
   };
   return {
     load() {

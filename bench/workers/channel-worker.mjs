@@ -1,5 +1,6 @@
 // channel-worker.mjs — one side of the "channel" scenarios. Transports: "sabre" (a Channel,
-// blocking send/recv) and "post" (a MessagePort). Roles: "producer" sends `items` values of
+// blocking send/recv), "sabre-zc" (a Channel's zero-copy forms: reserve + fill + commit,
+// recvView + check + release) and "post" (a MessagePort). Roles: "producer" sends `items` values of
 // `payload` per round; "consumer" receives and checks them (the id field, the length, or the
 // first byte), then reports the round done (lib/control.mjs); "echo" sends back every value it
 // receives (round trips), until the channel closes or the port does.
@@ -31,7 +32,30 @@ const valueOf = (i) => {
   return fixed;
 };
 
-if (transport === "sabre") {
+if (transport === "sabre-zc") {
+  const ch = Channel.from(channel);
+  const size = fixed.length;
+  parentPort.postMessage("ready");
+  let round = 0;
+  for (;;) {
+    round = waitRound(words, round);
+    if (round === STOP) break;
+    if (role === "producer") {
+      for (let i = 1; i <= items; i++) {
+        const view = ch.reserve(size);
+        view.set(valueOf(i)); // the producer's one copy: its data into the ring
+        ch.commit();
+      }
+    } else {
+      let errors = 0;
+      for (let i = 1; i <= items; i++) {
+        if (!checkValue(ch.recvView(), i)) errors++;
+        ch.release();
+      }
+      finishRound(words, round, errors);
+    }
+  }
+} else if (transport === "sabre") {
   const ch = Channel.from(channel);
   if (role === "producer") {
     parentPort.postMessage("ready");
