@@ -24,9 +24,13 @@
 // fromWire(wire, { codecs: { [codec.name]: codec } }).
 //
 // Types: Attached<T> is what fromWire gives for data typed T: live objects keep their type and
-// handles become their live class (ChannelHandle -> Channel). A new kind adds itself to the
-// type map by declaration merging:
-//   declare module "./revive" { interface LiveKinds { mailbox: Mailbox } }
+// handles become their live class (ChannelHandle -> Channel), by the LiveKinds map.
+//
+// Adding a kind (e.g. Mailbox, `__sabre: "mailbox"`): one registerHandleKind line below, next to
+// the built-in ones — registerHandleKind("mailbox", (h) => Mailbox.from(h)) — and its entry in
+// LiveKinds (`mailbox: Mailbox`). Code outside sabre can do the same at run time and extend
+// the type map by declaration merging (interface LiveKinds is open). If the kind has
+// markPeerGone, spawnWorker marks it when a worker it was passed to crashes.
 import { Barrier } from "./barrier";
 import { ByteRing } from "./bytering";
 import { Channel, type ChannelHandle } from "./channel";
@@ -60,7 +64,8 @@ type Leaf =
 
 /** What fromWire returns for data typed `T`: handles become live objects, the rest keeps its type. */
 export type Attached<T> =
-  T extends Leaf ? T
+  0 extends 1 & T ? any // T is any
+  : T extends Leaf ? T
   : T extends { readonly __sabre: infer K extends keyof LiveKinds } ? LiveKinds[K]
   : T extends Map<infer K, infer V> ? Map<Attached<K>, Attached<V>>
   : T extends Set<infer V> ? Set<Attached<V>>
@@ -70,7 +75,8 @@ export type Attached<T> =
 
 /** What toWire returns for data typed `T`: live objects become their handles. */
 export type Wire<T> =
-  T extends { readonly handle: infer H extends { readonly __sabre: keyof LiveKinds } } ? H
+  0 extends 1 & T ? any // T is any
+  : T extends { readonly handle: infer H extends { readonly __sabre: keyof LiveKinds } } ? H
   : T extends Leaf ? T
   : T extends Map<infer K, infer V> ? Map<Wire<K>, Wire<V>>
   : T extends Set<infer V> ? Set<Wire<V>>
@@ -111,8 +117,7 @@ export function isHandleKind(name: unknown): boolean {
   return typeof name === "string" && kinds.has(name);
 }
 
-// The built-in kinds: one line each. A new primitive adds its line here (or calls
-// registerHandleKind from its own module).
+// The built-in kinds: one line each. A new primitive adds its line here.
 registerHandleKind("region", (h) => Region.from(h));
 registerHandleKind("mutex", (h) => Mutex.from(h));
 registerHandleKind("semaphore", (h) => Semaphore.from(h));

@@ -7,7 +7,10 @@
 //   const data = await attachWorkerData<typeof data>({ codecs })
 // resolves with fromWire(that message): every region, channel, lock, ring and mailbox attached
 // on the worker's thread. sabre takes the message out of the way (the worker's own `message`
-// listeners never see it) and keeps it when it arrives before attachWorkerData is called.
+// listeners never see it) and keeps it when it arrives before attachWorkerData is called. For
+// that, the worker imports sabre statically (at the top of its module, so sabre is evaluated
+// before any of the worker's code): a sabre loaded later by `await import()` may find the
+// message already delivered to the worker's own listeners, and attachWorkerData then waits.
 //
 // Crashes. A Web Worker that throws an uncaught error keeps running in a browser; sabre treats
 // it as dead: on the worker's `error` event the parent marks every endpoint passed in `data`
@@ -28,7 +31,7 @@
 // result types are shared (SpawnWorkerOptions, SpawnedWorker). This spawnWorker in an
 // environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
 // error that says which entry to import instead.
-import { SabreError, WorkerCrashError } from "./errors";
+import { InvalidArgumentError, SabreError, WorkerCrashError } from "./errors";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "./revive";
@@ -79,7 +82,12 @@ export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOpti
   const endpoints = peerEndpoints(options.data);
   const label = options.name ?? String(url);
   const worker = new WorkerClass(url, { type, name: options.name, credentials: options.credentials });
-  worker.postMessage({ [SPAWN_MARK]: 1, data: wire });
+  try {
+    worker.postMessage({ [SPAWN_MARK]: 1, data: wire });
+  } catch (error) {
+    worker.terminate();
+    throw cloneError(error);
+  }
 
   let settled = false;
   let settle!: { resolve(): void; reject(error: Error): void };
@@ -120,7 +128,17 @@ export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOpti
   };
 }
 
-/** Throws for an option name that is not known (a misspelt `data` would silently send nothing). */
+/** @internal A DataCloneError from sending `data`, explained; other errors unchanged. */
+export function cloneError(error: unknown): unknown {
+  if ((error as Error)?.name !== "DataCloneError") return error;
+  return new InvalidArgumentError(
+    `spawnWorker: data cannot be sent to a worker (${(error as Error).message}); it may hold plain objects, arrays, Maps, ` +
+      "Sets, typed arrays, primitives and sabre objects, not functions or other class instances",
+    { cause: error },
+  );
+}
+
+/** @internal Throws for an option name that is not known (a misspelt `data` would silently send nothing). */
 export function checkOptions(options: object, known: readonly string[]): void {
   if (options === null || typeof options !== "object") throw new TypeError("spawnWorker: options must be an object");
   for (const key of Object.keys(options)) {

@@ -36,7 +36,7 @@ import { SabreError, WorkerCrashError } from "../errors";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../revive";
-import { SPAWN_MARK, checkOptions, type SpawnWorkerOptions, type SpawnedWorker } from "../spawn";
+import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../spawn";
 
 /** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
@@ -59,14 +59,19 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
   const wire = toWire(options.data);
   const endpoints = peerEndpoints(options.data);
   const label = options.name ?? String(file);
-  const worker = new Worker(file, {
-    workerData: { [SPAWN_MARK]: 1, data: wire },
-    env: options.env,
-    argv: options.argv,
-    execArgv: options.execArgv,
-    resourceLimits: options.resourceLimits,
-    name: options.name,
-  });
+  let worker: Worker;
+  try {
+    worker = new Worker(file, {
+      workerData: { [SPAWN_MARK]: 1, data: wire },
+      env: options.env,
+      argv: options.argv,
+      execArgv: options.execArgv,
+      resourceLimits: options.resourceLimits,
+      name: options.name,
+    });
+  } catch (error) {
+    throw cloneError(error);
+  }
 
   let terminating = false;
   let ended = false;

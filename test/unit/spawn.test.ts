@@ -9,7 +9,7 @@ import { Worker as NodeWorker } from "node:worker_threads";
 import * as web from "sabre";
 import * as node from "sabre/node";
 import {
-  Barrier, ByteRing, Channel, CondVar, ForeignHandleError, Mutex, PeerGoneError, Region, RingBuffer, RwLock, Semaphore,
+  Barrier, ByteRing, Channel, CondVar, ForeignHandleError, InvalidArgumentError, Mutex, PeerGoneError, Region, RingBuffer, RwLock, Semaphore,
   WorkerCrashError, fromWire, registerHandleKind, toWire, type Attached,
 } from "sabre";
 import { attachWorkerData, spawnWorker } from "sabre/node";
@@ -156,6 +156,8 @@ describe("spawnWorker / attachWorkerData (worker threads)", () => {
     expect(() => spawnWorker(f, { dta: 1 } as never)).toThrow('spawnWorker: unknown option "dta"');
     expect(() => spawnWorker(f, { onCrash: 1 } as never)).toThrow("spawnWorker: onCrash must be a function");
     expect(() => spawnWorker(f, { type: "classic" } as never)).toThrow(/type may only be "module"/);
+    expect(() => spawnWorker(f, { data: { mode: "clean", job: () => 1 } })).toThrow(InvalidArgumentError);
+    expect(() => spawnWorker(f, { data: { mode: "clean", job: () => 1 } })).toThrow(/spawnWorker: data cannot be sent to a worker/);
   });
 
   it("attachWorkerData on the main thread says where it belongs", async () => {
