@@ -91,3 +91,14 @@ export class CodecError extends SabreError {}
 
 /** A message larger than the channel's maxMessageBytes; nothing was written. */
 export class MessageTooLargeError extends SabreError {}
+
+/** A worker started by spawnWorker died: an uncaught error (Web Workers) or a non-zero exit
+ *  code (Node; `exitCode`). The endpoints passed to it were marked peer-gone. */
+export class WorkerCrashError extends SabreError {
+  constructor(message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options);
+    if (options?.exitCode !== undefined) this.exitCode = options.exitCode;
+  }
+  /** The worker's exit code, when it exited with one (Node). */
+  readonly exitCode?: number;
+}

@@ -14,3 +14,12 @@ export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./rin
 export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";
 export { Channel, type ChannelHandle, type ChannelOptions, type TryRecvResult } from "./channel";
 export { msgpackCodec, rawCodec, jsonCodec, type Codec, type CodecName } from "./codec";
+export {
+  toWire, fromWire, registerHandleKind, isHandleKind,
+  type Attached, type Wire, type LiveKinds, type FromWireOptions, type HandleReviver, type ReviveContext, type PeerEndpoint,
+} from "./revive";
+// Web Workers. 'sabre/node' exports its own spawnWorker/attachWorkerData (worker threads),
+// which shadow these there (an explicit export beats `export *`); see spawn.ts.
+export {
+  spawnWorker, attachWorkerData, type SpawnWorkerOptions, type WebSpawnWorkerOptions, type SpawnedWorker,
+} from "./spawn";

@@ -17,4 +17,7 @@ describe("examples", () => {
   it("channel.mjs: structured values and a fragmented blob through a Channel", () => {
     expect(run("channel.mjs").trim()).toBe("total=5050000000000000 blobBytes=100000");
   });
+  it("workers.mjs: spawnWorker with live objects; a crashing worker wakes a blocked recv with PeerGoneError", () => {
+    expect(run("workers.mjs").trim()).toBe("sum=5050 crash=PeerGoneError");
+  });
 });

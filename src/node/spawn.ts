@@ -1,0 +1,146 @@
+// node/spawn.ts — spawnWorker and attachWorkerData for Node worker threads ('sabre/node').
+//
+// Parent:
+//   const { worker, exited, terminate } = spawnWorker(new URL("./w.mjs", import.meta.url), { data })
+// starts a worker_threads Worker whose workerData is { [SPAWN_MARK]: 1, data: toWire(data) }
+// (revive.ts: live sabre objects travel as handles). In the worker:
+//   const data = await attachWorkerData<typeof data>({ codecs })
+// resolves with fromWire(data): every region, channel, lock, ring and mailbox attached on the
+// worker's thread. (startWorker/workerInput in worker.ts stay: they pass data unchanged.)
+//
+// These shadow the Web Worker functions of the same names that 'sabre' exports (spawn.ts):
+// src/node/index.ts re-exports 'sabre' with `export *` and these by name, and an explicit
+// export wins over a star export. Options and result types are spawn.ts's, plus Node's
+// env/argv/execArgv/resourceLimits.
+//
+// Crash watching — a worker that dies does not leave its peers blocked forever:
+//   - Parent side: when the worker exits with an uncaught error or a non-zero exit code,
+//     every endpoint passed in `data` (each Channel, and any object with markPeerGone such as
+//     a Mailbox, live or as a handle) is marked peer-gone, `onCrash(error)` runs, and `exited`
+//     rejects with the worker's error (or WorkerCrashError carrying `exitCode`). terminate()
+//     marks them at once (before the thread has stopped; it may stop mid-message) and
+//     `exited` resolves. A clean exit (code 0) marks nothing.
+//   - Worker side: when 'sabre/node' is loaded in a worker started by spawnWorker, it attaches
+//     the same endpoints and marks them from the worker's own process 'exit' event when the
+//     code is not 0 (an uncaught error, an unhandled rejection, process.exit(3)). This is what
+//     wakes a parent blocked SYNCHRONOUSLY (recv on the main thread): its event loop cannot run
+//     the parent-side watcher until recv returns. It covers crashes from the moment the
+//     worker's imports are evaluated, whether or not attachWorkerData was called.
+// Not covered: a worker that dies before 'sabre/node' is loaded in it, or is terminated with
+// worker.terminate() directly, while the parent is blocked synchronously: only the parent's
+// event loop sees those. Block with a timeout, or use the async forms, on threads that must
+// notice every death. Marking is per channel, not per endpoint: a channel shared with other
+// live workers is unusable for them too (PeerGoneError), as Channel.markPeerGone documents.
+import { Worker, isMainThread, workerData, type ResourceLimits } from "node:worker_threads";
+import { SabreError, WorkerCrashError } from "../errors";
+import {
+  fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
+} from "../revive";
+import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../spawn";
+
+/** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
+export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
+  /** Accepted for code shared with browsers; Node decides by the file (.mjs, package type). */
+  type?: "module";
+  env?: NodeJS.ProcessEnv | typeof import("node:worker_threads").SHARE_ENV;
+  argv?: unknown[];
+  execArgv?: string[];
+  resourceLimits?: ResourceLimits;
+}
+
+const NODE_OPTIONS = ["data", "onCrash", "name", "type", "env", "argv", "execArgv", "resourceLimits"];
+
+/** Starts `file` (a path or file: URL of a module) as a worker thread with `data` (see the header). */
+export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOptions<Data> = {}): SpawnedWorker<Worker> {
+  checkOptions(options, NODE_OPTIONS);
+  if (options.type !== undefined && options.type !== "module") {
+    throw new TypeError(`spawnWorker: in Node, type may only be "module" (a worker's module type comes from its file), got ${String(options.type)}`);
+  }
+  const wire = toWire(options.data);
+  const endpoints = peerEndpoints(options.data);
+  const label = options.name ?? String(file);
+  let worker: Worker;
+  try {
+    worker = new Worker(file, {
+      workerData: { [SPAWN_MARK]: 1, data: wire },
+      env: options.env,
+      argv: options.argv,
+      execArgv: options.execArgv,
+      resourceLimits: options.resourceLimits,
+      name: options.name,
+    });
+  } catch (error) {
+    throw cloneError(error);
+  }
+
+  let terminating = false;
+  let ended = false;
+  let failure: Error | undefined;
+  worker.on("error", (error) => {
+    failure = error instanceof Error ? error : new WorkerCrashError(`worker ${label} threw ${String(error)}`, { cause: error });
+  });
+  const exited = new Promise<void>((resolve, reject) => {
+    worker.once("exit", (code) => {
+      ended = true;
+      if (code === 0 && !failure) return resolve();
+      markAllPeerGone(endpoints);
+      if (terminating && !failure) return resolve();
+      const error = failure ?? new WorkerCrashError(
+        `worker ${label} exited with code ${code}; channels passed to it were marked peer-gone`, { exitCode: code },
+      );
+      try {
+        options.onCrash?.(error);
+      } finally {
+        reject(error);
+      }
+    });
+  });
+  if (options.onCrash) exited.catch(() => {});
+  return {
+    worker,
+    exited,
+    async terminate() {
+      if (!ended && !terminating) {
+        terminating = true;
+        markAllPeerGone(endpoints);
+        await worker.terminate();
+      }
+      await exited.catch(() => {});
+    },
+  };
+}
+
+// ---- inside a worker thread -----------------------------------------------------------------
+
+const spawned =
+  !isMainThread && workerData !== null && typeof workerData === "object" && (workerData as Record<string, unknown>)[SPAWN_MARK] === 1;
+
+// At load in a worker started by spawnWorker: mark the endpoints gone if this thread exits
+// with a non-zero code (see the header). Attaching here (with a codec that never runs) is
+// what attachWorkerData would do anyway; a handle that cannot attach is skipped here and
+// reported by attachWorkerData.
+if (spawned) {
+  const endpoints: PeerEndpoint[] = peerEndpoints((workerData as { data: unknown }).data);
+  if (endpoints.length > 0) {
+    process.on("exit", (code) => {
+      if (code !== 0) markAllPeerGone(endpoints);
+    });
+  }
+}
+
+/**
+ * Inside a worker thread started by spawnWorker: the `data` it was given, attached on this
+ * thread (fromWire). Pass { codecs } for channels made with a custom codec. Asynchronous like
+ * the Web Worker version; the data is already there, so it settles at once.
+ */
+export async function attachWorkerData<Data = unknown>(options: FromWireOptions = {}): Promise<Attached<Data>> {
+  if (isMainThread) {
+    throw new SabreError("attachWorkerData is called inside a worker started by spawnWorker, not on the main thread");
+  }
+  if (!spawned) {
+    throw new SabreError(
+      "attachWorkerData: this worker was not started by spawnWorker (a worker started by startWorker reads its data with workerInput())",
+    );
+  }
+  return fromWire((workerData as { data: Data }).data, options);
+}

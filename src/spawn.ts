@@ -1,0 +1,227 @@
+// spawn.ts — spawnWorker and attachWorkerData for Web Workers ('sabre'; platform-neutral).
+//
+// Parent (a page or a worker):
+//   const { worker, exited, terminate } = spawnWorker(url, { data, type: "module", onCrash })
+// creates `new Worker(url, { type, name })` and posts toWire(data) as the worker's FIRST
+// message (revive.ts: live sabre objects travel as handles). In the worker:
+//   const data = await attachWorkerData<typeof data>({ codecs })
+// resolves with fromWire(that message): every region, channel, lock, ring and mailbox attached
+// on the worker's thread. sabre takes the message out of the way (the worker's own `message`
+// listeners never see it) and keeps it when it arrives before attachWorkerData is called. For
+// that, the worker imports sabre statically (at the top of its module, so sabre is evaluated
+// before any of the worker's code): a sabre loaded later by `await import()` may find the
+// message already delivered to the worker's own listeners, and attachWorkerData then waits.
+//
+// Crashes. A Web Worker that throws an uncaught error keeps running in a browser; sabre treats
+// it as dead: on the worker's `error` event the parent marks every endpoint passed in `data`
+// peer-gone (Channel.markPeerGone, and any object with markPeerGone, such as a Mailbox),
+// terminates the worker and rejects `exited` with WorkerCrashError. Peers blocked in send/recv
+// (or recvAsync on a page) then throw PeerGoneError instead of waiting forever. The worker
+// does the same marking on its own `error` event, so a peer blocked in ANOTHER worker is woken
+// even if the parent's event loop is busy. With `onCrash`, the error event is also cancelled
+// (preventDefault: not reported again on the page) and `exited`'s rejection counts as handled.
+// terminate() marks the endpoints too (the worker may have stopped mid-message) and resolves
+// `exited`. Unhandled promise rejections do not end a Web Worker and are not crashes here.
+// A Web Worker's clean end (self.close()) is not observable from the parent: `exited`
+// settles only on terminate() or a crash.
+//
+// Node: 'sabre/node' exports its own spawnWorker and attachWorkerData (node/spawn.ts, on
+// worker_threads) under the same names; that explicit export shadows this one in 'sabre/node',
+// so Node code imports both from 'sabre/node' and browser code from 'sabre'. The options and
+// result types are shared (SpawnWorkerOptions, SpawnedWorker). This spawnWorker in an
+// environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
+// error that says which entry to import instead.
+import { InvalidArgumentError, SabreError, WorkerCrashError } from "./errors";
+import {
+  fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
+} from "./revive";
+
+/** Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data }. */
+export const SPAWN_MARK = "__sabreSpawn";
+
+/** Options both spawnWorker functions take ('sabre' for Web Workers, 'sabre/node' for threads). */
+export interface SpawnWorkerOptions<Data> {
+  /** Plain data, arrays, Maps, Sets, primitives and live sabre objects (or their handles). */
+  data?: Data;
+  /** Called once when the worker crashes, after its endpoints were marked peer-gone. */
+  onCrash?: (error: Error) => void;
+  /** A name for the worker (shown in devtools and error messages). */
+  name?: string;
+}
+
+/** Options of the Web Worker spawnWorker. */
+export interface WebSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
+  /** "module" (default) or "classic"; classic scripts cannot import sabre as a module. */
+  type?: "module" | "classic";
+  credentials?: "omit" | "same-origin" | "include";
+}
+
+/** What both spawnWorker functions return. */
+export interface SpawnedWorker<W> {
+  /** The underlying Worker (a Web Worker here; a worker_threads Worker from 'sabre/node'). */
+  readonly worker: W;
+  /** Resolves on a clean end or terminate(); rejects with the error when the worker crashes. */
+  readonly exited: Promise<void>;
+  /** Marks the worker's endpoints peer-gone, stops the worker, and waits until it has. */
+  terminate(): Promise<void>;
+}
+
+/** Starts a Web Worker with `data` (see the header). */
+export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<Worker> {
+  const WorkerClass = (globalThis as { Worker?: typeof Worker }).Worker;
+  if (typeof WorkerClass !== "function") {
+    throw new SabreError(
+      "spawnWorker from 'sabre' starts Web Workers, and this environment has no Worker; " +
+        "in Node, import spawnWorker from 'sabre/node' (worker threads)",
+    );
+  }
+  checkOptions(options, ["data", "onCrash", "name", "type", "credentials"]);
+  const type = options.type ?? "module";
+  if (type !== "module" && type !== "classic") throw new TypeError(`spawnWorker: type must be "module" or "classic", got ${String(type)}`);
+  const wire = toWire(options.data);
+  const endpoints = peerEndpoints(options.data);
+  const label = options.name ?? String(url);
+  const worker = new WorkerClass(url, { type, name: options.name, credentials: options.credentials });
+  try {
+    worker.postMessage({ [SPAWN_MARK]: 1, data: wire });
+  } catch (error) {
+    worker.terminate();
+    throw cloneError(error);
+  }
+
+  let settled = false;
+  let settle!: { resolve(): void; reject(error: Error): void };
+  const exited = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  if (options.onCrash) exited.catch(() => {});
+  worker.addEventListener("error", (event: Event) => {
+    if (settled) return;
+    settled = true;
+    markAllPeerGone(endpoints);
+    const e = event as ErrorEvent;
+    const where = e.filename ? ` (${e.filename}:${e.lineno}:${e.colno})` : "";
+    const error = new WorkerCrashError(
+      e.message
+        ? `worker ${label} crashed: ${e.message}${where}; channels passed to it were marked peer-gone`
+        : `worker ${label} failed to load or crashed; channels passed to it were marked peer-gone`,
+    );
+    worker.terminate();
+    if (options.onCrash) {
+      event.preventDefault();
+      options.onCrash(error);
+    }
+    settle.reject(error);
+  });
+  return {
+    worker,
+    exited,
+    async terminate() {
+      if (!settled) {
+        settled = true;
+        markAllPeerGone(endpoints);
+        worker.terminate();
+        settle.resolve();
+      }
+      await exited.catch(() => {});
+    },
+  };
+}
+
+/** @internal A DataCloneError from sending `data`, explained; other errors unchanged. */
+export function cloneError(error: unknown): unknown {
+  if ((error as Error)?.name !== "DataCloneError") return error;
+  return new InvalidArgumentError(
+    `spawnWorker: data cannot be sent to a worker (${(error as Error).message}); it may hold plain objects, arrays, Maps, ` +
+      "Sets, typed arrays, primitives and sabre objects, not functions or other class instances",
+    { cause: error },
+  );
+}
+
+/** @internal Throws for an option name that is not known (a misspelt `data` would silently send nothing). */
+export function checkOptions(options: object, known: readonly string[]): void {
+  if (options === null || typeof options !== "object") throw new TypeError("spawnWorker: options must be an object");
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`spawnWorker: unknown option "${key}" (known: ${known.join(", ")})`);
+  }
+  const onCrash = (options as { onCrash?: unknown }).onCrash;
+  if (onCrash !== undefined && typeof onCrash !== "function") throw new TypeError("spawnWorker: onCrash must be a function");
+}
+
+// ---- inside a Web Worker ------------------------------------------------------------------
+
+type Received = { ok: true; data: unknown } | { ok: false; error: Error };
+let received: Received | undefined;
+const waiting: ((r: Received) => void)[] = [];
+let workerEndpoints: PeerEndpoint[] = [];
+
+function isDedicatedWorker(): boolean {
+  const g = globalThis as { WorkerGlobalScope?: unknown; postMessage?: unknown };
+  return typeof g.WorkerGlobalScope === "function" && globalThis instanceof (g.WorkerGlobalScope as typeof Object) &&
+    typeof g.postMessage === "function";
+}
+
+function receive(r: Received): void {
+  received = r;
+  for (const resolve of waiting.splice(0)) resolve(r);
+}
+
+// At load in a dedicated Web Worker: take the first message if it is spawnWorker's (before
+// any listener of the worker's own code, which is evaluated after its imports), and mark the
+// endpoints gone on an uncaught error in this worker.
+if (isDedicatedWorker()) {
+  const scope = globalThis as unknown as EventTarget;
+  const onFirst = (event: Event) => {
+    scope.removeEventListener("message", onFirst);
+    const message = (event as MessageEvent).data as Record<string, unknown> | null;
+    if (message && typeof message === "object" && message[SPAWN_MARK] === 1) {
+      event.stopImmediatePropagation();
+      workerEndpoints = peerEndpoints(message.data);
+      receive({ ok: true, data: message.data });
+    } else {
+      receive({
+        ok: false,
+        error: new SabreError("attachWorkerData: this worker's first message did not come from spawnWorker; start it with spawnWorker(url, { data })"),
+      });
+    }
+  };
+  scope.addEventListener("message", onFirst);
+  scope.addEventListener("error", () => markAllPeerGone(workerEndpoints));
+}
+
+/**
+ * Inside a Web Worker started by spawnWorker: the `data` it was given, attached on this
+ * thread (fromWire). Pass { codecs } for channels made with a custom codec.
+ */
+export function attachWorkerData<Data = unknown>(options: FromWireOptions = {}): Promise<Attached<Data>> {
+  const g = globalThis as { process?: { versions?: { node?: string } } };
+  if (!isDedicatedWorker()) {
+    return Promise.reject(
+      new SabreError(
+        g.process?.versions?.node
+          ? "attachWorkerData from 'sabre' reads a Web Worker's first message; in a Node worker thread import attachWorkerData from 'sabre/node'"
+          : "attachWorkerData is called inside a Web Worker started by spawnWorker, not on a page",
+      ),
+    );
+  }
+  const revive = (r: Received): Attached<Data> => {
+    if (!r.ok) throw r.error;
+    return fromWire(r.data, options) as Attached<Data>;
+  };
+  if (received) {
+    try {
+      return Promise.resolve(revive(received));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return new Promise((resolve, reject) => {
+    waiting.push((r) => {
+      try {
+        resolve(revive(r));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
