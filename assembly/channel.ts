@@ -12,20 +12,21 @@
 //
 //   offset  word              written by                          meaning
 //   +0      CH_SEND_LOCK      senders (mutex.ts)                  serialises senders
-//   +8      CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
-//   +16     CH_STATE          close / peer-gone (or)              CH_CLOSED | CH_PEER_GONE
-//   +20     CH_CAPACITY       init                                messages; 0 = rendezvous
-//   +24     CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
+//   +8      CH_SENT           sender under the send lock          tickets handed out
+//   +12     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
+//   +64     CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
+//   +72     CH_TAKEN          receiver under the recv lock        claims made
+//   +76     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
+//   +128    CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
 //                             -1 on withdraw); receiver (-1 claim)
-//   +28     CH_SENT           sender under the send lock          tickets handed out
-//   +32     CH_TAKEN          receiver under the recv lock        claims made
-//   +36     CH_SEND_WAITERS   senders about to park               count
-//   +40     CH_RECV_WAITERS   receivers about to park             count
-//   +44     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
-//   +48     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
-//   +56     CH_CODEC_LOCK     codec table writers/readers (mutex)  guards CH_CODEC_TABLE
-//   +64     CH_CODEC_TABLE    the codec (src/structures.ts)        offset of its shared table block, 0 none
-//   +128    CH_RING           the byte ring of fragments (bytering.ts layout)
+//   +192    CH_STATE          close / peer-gone (or)              CH_CLOSED | CH_PEER_GONE
+//   +196    CH_CAPACITY       init                                messages; 0 = rendezvous
+//   +200    CH_SEND_WAITERS   senders about to park               count
+//   +204    CH_RECV_WAITERS   receivers about to park             count
+//   +208    CH_CODEC_LOCK     codec table writers/readers (mutex)  guards CH_CODEC_TABLE
+//   +216    CH_CODEC_TABLE    the codec (src/structures.ts)        offset of its shared table block, 0 none
+//   +256    CH_RING           the byte ring of fragments (bytering.ts layout)
+//   (one cache line each for the send side, the recv side, COUNT, and the rarely written rest)
 //
 // Messages: a message of L bytes is one or more ring frames ("fragments"), each starting with
 // an 8-byte header [kind i32][total i32]. The first is CH_FIRST with total = L; the others are

@@ -181,20 +181,23 @@ export const BR_MIN_CAPACITY = 16;
 export const BR_MAX_CAPACITY = 1 << 29;
 
 // ---- MPMC channel of messages over a byte ring (channel.ts) --------------------------------
+// Four cache lines, so that a sender and a receiver on two cores do not bounce one line on
+// every message: the send side's words, the recv side's words, COUNT (both), and words that
+// change rarely (state, waiter counts, the codec table).
 export const CH_SEND_LOCK = 0;      // mutex (MUTEX_SIZE) serialising senders, held for a whole message
-export const CH_RECV_LOCK = 8;      // mutex (MUTEX_SIZE) serialising receivers, held for a whole message
-export const CH_STATE = 16;         // i32 CH_CLOSED | CH_PEER_GONE bits; set once, never cleared
-export const CH_CAPACITY = 20;      // i32 messages that may be buffered, 0 = rendezvous (read-only)
-export const CH_COUNT = 24;         // i32 messages begun (first fragment published) and not yet claimed
-export const CH_SENT = 28;          // i32 free-running count of messages begun (sender's ticket); send lock
-export const CH_TAKEN = 32;         // i32 free-running count of claims; recv lock
-export const CH_SEND_WAITERS = 36;  // i32 senders registered to park on CH_SEND_SEQ
-export const CH_RECV_WAITERS = 40;  // i32 receivers registered to park on CH_RECV_SEQ
-export const CH_SEND_SEQ = 44;      // i32 park word of senders: bumped by claims and close
-export const CH_RECV_SEQ = 48;      // i32 park word of receivers: bumped by message starts and close
-export const CH_CODEC_LOCK = 56;    // mutex (MUTEX_SIZE) guarding CH_CODEC_TABLE and the table it points to
-export const CH_CODEC_TABLE = 64;   // i32 offset of the codec's shared table block (0 = none); under CH_CODEC_LOCK
-export const CH_RING = 128;         // the byte ring (bytering.ts) of fragments
+export const CH_SENT = 8;           // i32 free-running count of messages begun (sender's ticket); send lock
+export const CH_SEND_SEQ = 12;      // i32 park word of senders: bumped by claims and close
+export const CH_RECV_LOCK = 64;     // mutex (MUTEX_SIZE) serialising receivers, held for a whole message
+export const CH_TAKEN = 72;         // i32 free-running count of claims; recv lock
+export const CH_RECV_SEQ = 76;      // i32 park word of receivers: bumped by message starts and close
+export const CH_COUNT = 128;        // i32 messages begun (first fragment published) and not yet claimed
+export const CH_STATE = 192;        // i32 CH_CLOSED | CH_PEER_GONE bits; set once, never cleared
+export const CH_CAPACITY = 196;     // i32 messages that may be buffered, 0 = rendezvous (read-only)
+export const CH_SEND_WAITERS = 200; // i32 senders registered to park on CH_SEND_SEQ
+export const CH_RECV_WAITERS = 204; // i32 receivers registered to park on CH_RECV_SEQ
+export const CH_CODEC_LOCK = 208;   // mutex (MUTEX_SIZE) guarding CH_CODEC_TABLE and the table it points to
+export const CH_CODEC_TABLE = 216;  // i32 offset of the codec's shared table block (0 = none); under CH_CODEC_LOCK
+export const CH_RING = 256;         // the byte ring (bytering.ts) of fragments
 export const CH_SPIN_MS = 0.03;     // a blocking claim spins this long (ms) before it parks: a peer's reply
                                     // (decode, work, encode) often lands within it, and a park + wake costs 20-50 us
 export const CH_CLOSED = 1;         // CH_STATE bit
