@@ -314,6 +314,10 @@ export class Channel<T = unknown> {
   trySend(value: T): boolean {
     const what = "Channel.trySend";
     const bytes = this.#encode(value, what);
+    return this.#trySendBytes(bytes, what);
+  }
+
+  #trySendBytes(bytes: Uint8Array, what: string): boolean {
     const { core } = this.region;
     const c = this.offset;
     const l = core.mutex_try_lock(c + L.CH_SEND_LOCK, this.region.agent);
@@ -766,5 +770,19 @@ export class Channel<T = unknown> {
   /** Returns the channel's memory to the region. It must be unused everywhere. */
   free(): void {
     this.region.release(L.KIND_CHANNEL, this.offset, "Channel.free");
+  }
+
+  // ---- internal: select (src/select.ts) ---------------------------------------------------------------
+  // Not part of the public API. select encodes a send case's value once, then offers the bytes
+  // on every round; it tells "not now" from "busy" with the lock owners and the core's readiness.
+
+  /** @internal select: encodes `value` for a later trySendEncoded (codec and size checks). */
+  encodeForSend(value: T, what: string): Uint8Array {
+    return this.#encode(value, what);
+  }
+
+  /** @internal select: trySend of bytes from encodeForSend. */
+  trySendEncoded(bytes: Uint8Array, what: string): boolean {
+    return this.#trySendBytes(bytes, what);
   }
 }

@@ -14,3 +14,8 @@ export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./rin
 export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";
 export { Channel, type ChannelHandle, type ChannelOptions, type TryRecvResult } from "./channel";
 export { msgpackCodec, rawCodec, jsonCodec, type Codec, type CodecName } from "./codec";
+export {
+  select, selectAsync, recvCase, sendCase,
+  type RecvCase, type SendCase, type SelectCase, type SelectCaseSlot, type SelectOptions,
+  type SelectResult, type SelectOutcome, type RecvResult, type SendResult, type DefaultResult,
+} from "./select";
