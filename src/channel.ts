@@ -339,7 +339,8 @@ export class Channel<T = unknown> {
           if (off === 0) return false;
           if (core.ch_withdraw(c, first) === L.OK) return false;
           // a receiver claimed the message and is reading it: the rest goes through
-          a = core.ch_reserve_wait(c, L.CH_CONT, total, n, -1);
+          // (a thread that may not block, a browser main thread, re-tries instead of parking)
+          do a = core.ch_reserve_wait(c, L.CH_CONT, total, n, blockingAllowed ? -1 : 0); while (a === -L.TIMED_OUT);
         }
         if (a < 0) throw this.#error(-a, what);
         this.#bytes.set(bytes.subarray(off, off + n), a);

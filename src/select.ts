@@ -25,8 +25,8 @@
 // registered), reads the word, tries a round, and parks while the word is unchanged, so no
 // change after the read is missed. Blocking select parks with Atomics.wait (the same futex
 // wait as the core's memory.atomic.wait32) and obeys the blocking rules of Channel.recv
-// (BlockingNotAllowedError on a browser main thread; the signal is checked once, before it
-// parks); selectAsync parks with Atomics.waitAsync (polling where it is missing), so it works
+// (BlockingNotAllowedError on a browser main thread, except with { default: true }, which
+// never parks; the signal is checked once, before it parks); selectAsync parks with Atomics.waitAsync (polling where it is missing), so it works
 // on a browser main thread and honours its signal at any time. Registration is undone on every
 // exit: result, timeout, abort or error.
 //
@@ -223,7 +223,9 @@ export function select<const Cases extends readonly SelectCaseSlot[], const O ex
   cases: Cases, options?: O,
 ): SelectOutcome<Cases, O> {
   const what = "select";
-  checkBlocking(what, options);
+  // with a default case it never parks: allowed where blocking is not (a browser main thread)
+  if (options?.default) throwIfAborted(what, options.signal);
+  else checkBlocking(what, options);
   const ms = timeoutMs(options);
   const s = start(cases, options, what);
   type R = SelectOutcome<Cases, O>;
