@@ -44,6 +44,9 @@
 //     recv case completes when a sender is blocked in send. A select's send case never meets
 //     another select's recv case on a capacity-0 channel — neither waits inside the channel —
 //     so such a pair waits until its timeout. Give the channel capacity 1 to pair selects.
+//   - On a thread that may not wait at all (a browser main thread) a send case on a rendezvous
+//     channel succeeds only if the blocked receiver claims the value within the core's short
+//     spin (Channel.trySend's rule there), so it may take many rounds or never; use capacity 1.
 //   - A recv case competes with threads blocked in recv on the same channel: they hold the
 //     channel's recv lock while they wait and take the messages first; select polls meanwhile.
 //   - Fairness is per round among the cases that are ready when the round tries them; it is

@@ -17,4 +17,7 @@ describe("examples", () => {
   it("channel.mjs: structured values and a fragmented blob through a Channel", () => {
     expect(run("channel.mjs").trim()).toBe("total=5050000000000000 blobBytes=100000");
   });
+  it("select.mjs: select over two channels until both are closed", () => {
+    expect(run("select.mjs").trim()).toBe("sum=55 text=ceelst");
+  });
 });
