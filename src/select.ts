@@ -26,29 +26,34 @@
 // change after the read is missed. Blocking select parks with Atomics.wait (the same futex
 // wait as the core's memory.atomic.wait32) and obeys the blocking rules of Channel.recv
 // (BlockingNotAllowedError on a browser main thread, except with { default: true }, which
-// never parks; the signal is checked once, before it parks); selectAsync parks with Atomics.waitAsync (polling where it is missing), so it works
-// on a browser main thread and honours its signal at any time. Registration is undone on every
-// exit: result, timeout, abort or error.
+// never parks; the signal is checked once, before it parks). selectAsync parks with
+// Atomics.waitAsync (polling where it is missing), so it works on a browser main thread and
+// honours its signal at any time. Registration is undone on every exit: result, timeout,
+// abort or error.
 //
 // Bounded polling instead of an event wait (a slice of 1 ms doubling to 50 ms), when:
 //   - cases live in more than one region: select parks on the first case's region and polls
 //     the others once per slice (an event in another region is seen within one slice);
-//   - a case failed although its channel could proceed ("busy"): another thread holds the
-//     channel's recv (send) lock — e.g. it is blocked in recv (send) — or the case is a send
-//     on a rendezvous channel, which succeeds only while a receiver is inside recv, and
-//     entering recv bumps no event.
+//   - a case failed although its channel could proceed ("busy"): a recv case found a message
+//     but another receiver held the channel's recv lock; a send case found the send lock held
+//     by another sender (which may withdraw a message on a timeout: that bumps no event) or
+//     room but no lock; or the case is a send on a rendezvous channel, which succeeds only
+//     while a receiver is inside recv, and entering recv bumps no event.
 //
 // Limits:
 //   - Rendezvous (capacity 0) channels: a send case completes only when another thread is
 //     blocked in recv/recvAsync on that channel (or entering it within the polling slice); a
-//     recv case completes when a sender is blocked in send. A select's send case never meets
+//     recv case completes when a sender is blocked in send (not with trySend). A select's send case never meets
 //     another select's recv case on a capacity-0 channel — neither waits inside the channel —
 //     so such a pair waits until its timeout. Give the channel capacity 1 to pair selects.
 //   - On a thread that may not wait at all (a browser main thread) a send case on a rendezvous
 //     channel succeeds only if the blocked receiver claims the value within the core's short
 //     spin (Channel.trySend's rule there), so it may take many rounds or never; use capacity 1.
 //   - A recv case competes with threads blocked in recv on the same channel: they hold the
-//     channel's recv lock while they wait and take the messages first; select polls meanwhile.
+//     channel's recv lock while they wait and take the messages first.
+//   - A rendezvous send case tries by publishing the value and giving the receiver inside recv
+//     up to 1 ms to take it (Channel.trySend's grace), so a round of selectAsync on Node may
+//     block its thread for up to 1 ms per such case.
 //   - Fairness is per round among the cases that are ready when the round tries them; it is
 //     not FIFO among several selects or receivers waiting on the same channel.
 //   - A blocking select is not interrupted by its signal once parked (a parked thread runs no
@@ -177,8 +182,9 @@ class Selector {
         const r = channel.tryRecv();
         if (r.ok) return { index, closed: false, value: r.value };
         if (r.closed) return { index, closed: true };
-        // failed: busy if another receiver holds the lock or a message is there now
-        if (core.mutex_owner(c + L.CH_RECV_LOCK) !== 0 || core.ch_recv_ready(c) !== 0) busy = true;
+        // failed: busy if a message is there now (another receiver holds the lock). A receiver
+        // leaving the lock makes no message appear: while none is there, events suffice.
+        if (core.ch_recv_ready(c) !== 0) busy = true;
       } else {
         if (channel.trySendEncoded(bytes, `${this.what} (send case ${index})`)) return { index };
         // failed: busy on a rendezvous channel (no event says a receiver arrived), when another
