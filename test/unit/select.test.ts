@@ -274,38 +274,41 @@ describe("select: woken by other threads", () => {
 });
 
 describe("select: a verifier counts every message", () => {
-  it("2 producer workers x K sequenced messages on 2 channels; select until both closed: each once, in order", async () => {
-    const K = 1000;
-    const region = Region.create({ size: 1 << 20 });
-    // one buffered channel and one rendezvous channel
-    const channels = [Channel.create<{ p: number; seq: number }>(region, { capacity: 4 }), Channel.create<{ p: number; seq: number }>(region, { capacity: 0 })];
-    const barrier = Barrier.create(region, 2);
-    const workers = [0, 1].map((id) =>
-      worker("select-worker.mjs", { op: "produce", id, count: K, seed: 1234 + id, channels: channels.map((c) => c.handle), barrier: barrier.handle }),
-    );
-    await Promise.all(workers.map((w) => w.ready));
-    const seen: number[][] = [[], []];
-    const last = [[-1, -1], [-1, -1]]; // last[p][channel]
-    const open = [true, true];
-    let outOfOrder = 0;
-    let useAsync = false;
-    while (open[0] || open[1]) {
-      const cases = [open[0] && recvCase(channels[0]), open[1] && recvCase(channels[1])] as const;
-      const r = useAsync ? await selectAsync(cases, { timeout: 20_000 }) : select(cases, { timeout: 20_000 });
-      useAsync = !useAsync;
-      if (r.closed) {
-        open[r.index] = false;
-        continue;
+  // producers send with send/trySend (on a buffered and a rendezvous channel), or with a select
+  // over send cases on both channels (a buffered pair: select-to-select cannot meet at capacity 0)
+  for (const bySelect of [false, true]) {
+    it(`2 producer workers (${bySelect ? "select over send cases" : "send / trySend"}) x K sequenced messages on 2 channels; select until both closed: each once, in order`, async () => {
+      const K = 1000;
+      const region = Region.create({ size: 1 << 20 });
+      const channels = [Channel.create<{ p: number; seq: number }>(region, { capacity: 4 }), Channel.create<{ p: number; seq: number }>(region, { capacity: bySelect ? 1 : 0 })];
+      const barrier = Barrier.create(region, 2);
+      const workers = [0, 1].map((id) =>
+        worker("select-worker.mjs", { op: "produce", id, count: K, seed: 1234 + id, channels: channels.map((c) => c.handle), barrier: barrier.handle, bySelect }),
+      );
+      await Promise.all(workers.map((w) => w.ready));
+      const seen: number[][] = [[], []];
+      const last = [[-1, -1], [-1, -1]]; // last[p][channel]
+      const open = [true, true];
+      let outOfOrder = 0;
+      let useAsync = false;
+      while (open[0] || open[1]) {
+        const cases = [open[0] && recvCase(channels[0]), open[1] && recvCase(channels[1])] as const;
+        const r = useAsync ? await selectAsync(cases, { timeout: 20_000 }) : select(cases, { timeout: 20_000 });
+        useAsync = !useAsync;
+        if (r.closed) {
+          open[r.index] = false;
+          continue;
+        }
+        const { p, seq } = r.value;
+        if (seq <= last[p][r.index]) outOfOrder++;
+        last[p][r.index] = seq;
+        seen[p].push(seq);
       }
-      const { p, seq } = r.value;
-      if (seq <= last[p][r.index]) outOfOrder++;
-      last[p][r.index] = seq;
-      seen[p].push(seq);
-    }
-    for (const w of workers) expect(await w.result).toEqual({ ok: K });
-    await Promise.all(workers.map((w) => w.exited));
-    expect(outOfOrder).toBe(0);
-    expectEverySequenceOnce([{ seen }], 2, K);
-    expect(eventWaiters(region)).toBe(0);
-  });
+      for (const w of workers) expect(await w.result).toEqual({ ok: K });
+      await Promise.all(workers.map((w) => w.exited));
+      expect(outOfOrder).toBe(0);
+      expectEverySequenceOnce([{ seen }], 2, K);
+      expect(eventWaiters(region)).toBe(0);
+    });
+  }
 });
