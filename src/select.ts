@@ -77,7 +77,7 @@ export interface SendCase<T> {
   readonly value: T;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Any case (`any`: a Channel<T> is invariant in T, and each case keeps its own T). */
 export type SelectCase = RecvCase<any> | SendCase<any>;
 /** A slot in select's case list; null / undefined / false is a case that is never ready. */
 export type SelectCaseSlot = SelectCase | null | undefined | false;
