@@ -342,6 +342,10 @@ export class Channel<T = unknown> {
   trySend(value: T): boolean {
     const what = "Channel.trySend";
     const bytes = this.#encode(value, what);
+    return this.#trySendBytes(bytes, what);
+  }
+
+  #trySendBytes(bytes: Uint8Array, what: string): boolean {
     if (this.#sendFast(bytes, what)) return true;
     const { core } = this.region;
     const c = this.offset;
@@ -364,7 +368,8 @@ export class Channel<T = unknown> {
           if (off === 0) return false;
           if (core.ch_withdraw(c, first) === L.OK) return false;
           // a receiver claimed the message and is reading it: the rest goes through
-          a = core.ch_reserve_wait(c, L.CH_CONT, total, n, -1);
+          // (a thread that may not block, a browser main thread, re-tries instead of parking)
+          do a = core.ch_reserve_wait(c, L.CH_CONT, total, n, blockingAllowed ? -1 : 0); while (a === -L.TIMED_OUT);
         }
         if (a < 0) throw this.#error(-a, what);
         this.#bytes.set(bytes.subarray(off, off + n), a);
@@ -864,5 +869,19 @@ export class Channel<T = unknown> {
   free(): void {
     freeChannelStructures(this.region, this.offset);
     this.region.release(L.KIND_CHANNEL, this.offset, "Channel.free");
+  }
+
+  // ---- internal: select (src/select.ts) ---------------------------------------------------------------
+  // Not part of the public API. select encodes a send case's value once, then offers the bytes
+  // on every round; it tells "not now" from "busy" with the lock owners and the core's readiness.
+
+  /** @internal select: encodes `value` for a later trySendEncoded (codec and size checks). */
+  encodeForSend(value: T, what: string): Uint8Array {
+    return this.#encode(value, what);
+  }
+
+  /** @internal select: trySend of bytes from encodeForSend. */
+  trySendEncoded(bytes: Uint8Array, what: string): boolean {
+    return this.#trySendBytes(bytes, what);
   }
 }

@@ -23,3 +23,8 @@ export {
 export {
   spawnWorker, attachWorkerData, type SpawnWorkerOptions, type WebSpawnWorkerOptions, type SpawnedWorker,
 } from "./spawn";
+export {
+  select, selectAsync, recvCase, sendCase,
+  type RecvCase, type SendCase, type SelectCase, type SelectCaseSlot, type SelectOptions,
+  type SelectResult, type SelectOutcome, type RecvResult, type SendResult, type DefaultResult,
+} from "./select";

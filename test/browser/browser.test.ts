@@ -3,7 +3,8 @@
 // cross-origin isolation headers. The main thread of each page and several Web Workers share
 // regions; the page may never block, so it uses only try and async forms, natively
 // (Atomics.waitAsync) and through the polling fallback (harness.html?nowaitasync), including a
-// Channel stress with the sequence/checksum verifier (pages/channel-stress.js). Also: the
+// Channel stress with the sequence/checksum verifier (pages/channel-stress.js) and a
+// selectAsync over receive and send cases in two regions with the same verifier. Also: the
 // package's "." entry bundled by esbuild, the isolation error on a page served without the
 // headers. A missing Chromium fails the suite with the command that installs it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,6 +131,18 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       expect(r.bytes).toBeGreaterThan(0);
       expect(r.lenAfter).toBe(0);
       expect(r.perConsumer.every((c: number) => c > 0)).toBe(true); // the page consumed too
+    }, 30_000 * stressMultiplier());
+
+    it("selectAsync on the page: recv cases in two regions (buffered, rendezvous) and a send case, with 3 workers: every message once, in order, intact", async () => {
+      const n = stressLevel(300);
+      const r = await run<any>(page, "selectMix", { n, seed: 0x5e1ec7 + (variant === "polling fallback" ? 1 : 0) });
+      expect(r.defaultOnEmpty).toBe(-1);
+      expect(r.blockingThrows).toBe(true);
+      expect(r.received).toEqual([n, n]);
+      expect(r.sent).toBe(n);
+      expect(r.consumed).toBe(n);
+      expect(r.bad).toBe(0);
+      expect(r.order).toBe(0);
     }, 30_000 * stressMultiplier());
 
     it("a semaphore between the page (acquireAsync) and three workers (acquire): never over its permits", async () => {

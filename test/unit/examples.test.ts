@@ -20,4 +20,8 @@ describe("examples", () => {
   it("workers.mjs: spawnWorker with live objects; a crashing worker wakes a blocked recv with PeerGoneError", () => {
     expect(run("workers.mjs").trim()).toBe("sum=5050 crash=PeerGoneError");
   });
+
+  it("select.mjs: select over two channels until both are closed", () => {
+    expect(run("select.mjs").trim()).toBe("sum=55 text=ceelst");
+  });
 });

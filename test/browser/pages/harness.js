@@ -4,7 +4,7 @@
 // result object that test/browser/browser.test.ts checks through page.evaluate. The main
 // thread only ever uses try and async forms: it may never block.
 import * as sabre from "/dist/browser/sabre.js";
-import { checkChannelMessage } from "./channel-stress.js";
+import { channelMessage, checkChannelMessage } from "./channel-stress.js";
 
 const { Region, Mutex, Semaphore, RingBuffer, ByteRing, Channel, ClosedError } = sabre;
 const workerUrl = new URL("./worker.js", import.meta.url);
@@ -410,6 +410,63 @@ Object.assign(window.sabreTests, {
         order: worker.order + page.order,
         bytes: worker.bytes + page.bytes,
         lenAfter,
+      };
+    });
+  },
+});
+
+Object.assign(window.sabreTests, {
+  /**
+   * select on the page (selectAsync only; select with a default case): receive cases on a
+   * buffered channel in one region and a rendezvous channel in another (a producer worker
+   * each, then the page closes it), and a send case feeding a worker consumer through a
+   * capacity-1 channel, all in one select until both inputs are closed and every message
+   * sent. Messages are the Channel stress ones (fragmented when large, checksummed).
+   */
+  async selectMix({ n = 300, seed = 0x5e1ec7 } = {}) {
+    const { select, selectAsync, recvCase, sendCase, BlockingNotAllowedError } = sabre;
+    const r1 = Region.create({ size: 1 << 20 });
+    const r2 = Region.create({ size: 1 << 20 });
+    const inputs = [Channel.create(r1, { capacity: 3, bufferBytes: 2048 }), Channel.create(r2, { capacity: 0, bufferBytes: 2048 })];
+    const out = Channel.create(r1, { capacity: 1, bufferBytes: 2048 });
+    const facts = {
+      defaultOnEmpty: select([recvCase(inputs[0]), recvCase(inputs[1])], { default: true }).index,
+      blockingThrows: (() => {
+        try {
+          select([recvCase(inputs[0])], { timeout: 10 });
+          return false;
+        } catch (error) {
+          return error instanceof BlockingNotAllowedError;
+        }
+      })(),
+    };
+    return withWorkers(3, async ([p0, p1, c]) => {
+      const consumer = c.call("chanConsume", { channel: out.handle, producers: 1, seed: seed + 10 });
+      [p0, p1].forEach((w, id) => w.call("chanProduce", { channel: inputs[id].handle, id, count: n, seed: seed + id }).then(() => inputs[id].close()));
+      const seen = [[], []];
+      const page = { count: 0, bad: 0, order: 0, bytes: 0 };
+      const open = [true, true];
+      let state = seed >>> 0 || 1;
+      const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      let sent = 0;
+      let next = n > 0 ? channelMessage(0, 0, rand, 2048) : undefined;
+      while (open[0] || open[1] || next) {
+        const r = await selectAsync([open[0] && recvCase(inputs[0]), open[1] && recvCase(inputs[1]), next && sendCase(out, next)], { timeout: 20_000 });
+        if (r.index === 2) {
+          sent++;
+          next = sent < n ? channelMessage(0, sent, rand, 2048) : undefined;
+        } else if (r.closed) open[r.index] = false;
+        else checkChannelMessage(r.value, seen, page);
+      }
+      out.close();
+      const worker = await consumer;
+      return {
+        ...facts,
+        received: seen.map((s) => s.length),
+        bad: page.bad + worker.bad,
+        order: page.order + worker.order,
+        consumed: worker.count,
+        sent,
       };
     });
   },
