@@ -14,3 +14,4 @@ export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./rin
 export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";
 export { Channel, type ChannelHandle, type ChannelOptions, type TryRecvResult } from "./channel";
 export { msgpackCodec, rawCodec, jsonCodec, type Codec, type CodecName } from "./codec";
+export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type MailboxFromOptions, type MailboxTryResult, type RequestOptions, type ServeOptions } from "./mailbox";
