@@ -305,6 +305,8 @@ export class Mailbox<T = unknown> {
   #waiters: Waiter<T>[] = [];
   #pump: Promise<void> | undefined;
   #pumpAbort: AbortController | undefined;
+  /** Settlements the pump made, applied when it goes on reading or stops. */
+  #settle: (() => void)[] = [];
   /** Async sends of this thread, one at a time (the channel's send lock is per thread). */
   #sendChain: Promise<unknown> = Promise.resolve();
   #freed = false;
@@ -607,11 +609,15 @@ export class Mailbox<T = unknown> {
       if (!p) return; // stale: its request gave up
       this.#pending.delete(m.id);
       p.cleanup();
+      let settle: () => void;
       try {
-        p.resolve(this.#replyValue(m, p.codec, p.what));
+        const v = this.#replyValue(m, p.codec, p.what);
+        settle = () => p.resolve(v);
       } catch (error) {
-        p.reject(error);
+        settle = () => p.reject(error);
       }
+      if (this.#pump) this.#settle.push(settle); // settled once the pump lets go (see #startPump)
+      else settle();
       return;
     }
     this.#saved.push(m);
@@ -748,18 +754,29 @@ export class Mailbox<T = unknown> {
 
   #startPump(): void {
     if (this.#pump) return;
-    const run = this.#runPump().finally(() => {
+    this.#pump = this.#runPump().then((failure) => {
+      // the receive lock is free again: now the settlements the pump made take effect, so a
+      // caller that resumes may block on this mailbox at once
       this.#pump = undefined;
       this.#pumpAbort = undefined;
-    });
-    this.#pump = run.then(() => {
+      if (failure) this.#failAll(failure.error);
+      this.#flush();
       if (this.#wantPump()) this.#startPump();
     });
   }
 
-  /** Reads the channel while someone waits; hands each message to the oldest waiter that
-   *  wants it, else stashes it (pending reply, stale reply dropped, or saved). */
-  async #runPump(): Promise<void> {
+  #flush(): void {
+    const settle = this.#settle;
+    this.#settle = [];
+    for (const f of settle) f();
+  }
+
+  /**
+   * Reads the channel while someone waits; hands each message to the oldest waiter that
+   * wants it, else stashes it (pending reply settled, stale reply dropped, or saved). Waiters
+   * are settled after the read while others still wait, or once the pump has stopped.
+   */
+  async #runPump(): Promise<{ error: unknown } | undefined> {
     const what = "Mailbox.receiveAsync";
     while (this.#wantPump() && !this.#freed) {
       const ctl = new AbortController();
@@ -769,37 +786,31 @@ export class Mailbox<T = unknown> {
         bytes = await this.#channel.recvAsync({ signal: ctl.signal });
       } catch (error) {
         if (ctl.signal.aborted && isA(error, "AbortError")) continue;
-        this.#failAll(error instanceof ClosedError ? this.#closedError(what) : error);
-        return;
+        return { error: error instanceof ClosedError ? this.#closedError(what) : error };
       }
-      let m: Incoming<T>;
+      let m: Incoming<T> | undefined;
       try {
         m = this.#unpack(bytes, what);
-      } catch (error) {
-        // consumed and undecodable: the oldest waiter gets the error
-        const w = this.#waiters.shift();
-        w?.cleanup();
-        w?.reject(error);
-        continue;
-      }
-      try {
-        const w = this.#waiters.find((x) => this.#accepts(x.sel, m));
+        const msg = m;
+        const w = this.#waiters.find((x) => this.#accepts(x.sel, msg));
         if (w) {
           this.#waiters.splice(this.#waiters.indexOf(w), 1);
           w.cleanup();
-          w.resolve(m);
+          this.#settle.push(() => w.resolve(msg));
         } else this.#stash(m, what);
       } catch (error) {
-        // a predicate threw, or the save queue overflowed: the message is kept
-        if (!this.#saved.includes(m) && (m.kind === K_MESSAGE || m.kind === K_REQUEST)) this.#saved.push(m);
-        const waiters = this.#waiters;
-        this.#waiters = [];
-        for (const x of waiters) {
+        // undecodable (consumed): the oldest waiter gets the error; a predicate threw or the
+        // save queue overflowed (the message is kept): every waiter gets it
+        const hit = m === undefined ? this.#waiters.splice(0, 1) : this.#waiters.splice(0);
+        if (m && !this.#saved.includes(m) && (m.kind === K_MESSAGE || m.kind === K_REQUEST)) this.#saved.push(m);
+        for (const x of hit) {
           x.cleanup();
-          x.reject(error);
+          this.#settle.push(() => x.reject(error));
         }
       }
+      if (this.#wantPump()) this.#flush();
     }
+    return undefined;
   }
 
   #failAll(error: unknown): void {
