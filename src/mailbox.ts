@@ -157,6 +157,7 @@ export interface RequestOptions extends WaitOptions {
   replyTo?: Mailbox<any>;
 }
 
+/** `timeout` bounds each wait for a request: a server idle that long returns (like close). */
 export interface ServeOptions<T> extends WaitOptions {
   /** Serve only requests whose value matches; others stay saved. */
   match?: (value: T) => boolean;
@@ -293,7 +294,10 @@ export class MailboxRequest<T = unknown, R = unknown> {
 export class Mailbox<T = unknown> {
   readonly handle: MailboxHandle;
   readonly #channel: Channel<Uint8Array>;
-  readonly #codec: Codec<T>;
+  #codec: Codec<T>;
+  /** False for an object a server made from a request envelope: it only carries replies, and
+   *  the first Mailbox.from on this thread supplies its codec. */
+  #codecKnown = true;
   readonly #nonce: number;
   /** Reader state (this thread): saved messages and requests, in read order. */
   readonly #saved: Incoming<T>[] = [];
@@ -373,17 +377,18 @@ export class Mailbox<T = unknown> {
     const known = cache.get(region)?.get(h.offset);
     if (known && known.#nonce === h.nonce && !known.#freed && headerMatches(region, h.offset, h.nonce)) {
       if (options.maxSaved !== undefined) known.#maxSaved = checkMaxSaved(options.maxSaved, "Mailbox.from");
+      if (!known.#codecKnown) {
+        known.#codec = fromCodec(h, options);
+        known.#codecKnown = true;
+        (known as { name: string }).name = h.name ?? known.name;
+        (known as { handle: MailboxHandle }).handle = Object.freeze({ ...known.handle, codec: known.#codec.name, name: known.name });
+      }
       return known;
     }
     if (!headerMatches(region, h.offset, h.nonce)) {
       throw new ForeignHandleError(`Mailbox.from: no live mailbox "${String(h.name)}" at offset ${h.offset}; was it freed?`);
     }
-    let codec: Codec<T>;
-    if (options.codec) codec = options.codec;
-    else if (h.codec === "msgpack" || h.codec === "raw" || h.codec === "json") codec = resolveCodec<T>(h.codec, "Mailbox.from");
-    else {
-      throw new InvalidArgumentError(`Mailbox.from: this mailbox uses the custom codec "${String(h.codec)}"; pass it as Mailbox.from(handle, { codec })`);
-    }
+    const codec = fromCodec(h, options);
     const channel = Channel.from<Uint8Array>(h.channel as ChannelHandle);
     return new Mailbox(region, h.offset, channel, codec, h.nonce, h.name ?? `mailbox@${h.offset}`, checkMaxSaved(options.maxSaved, "Mailbox.from"));
   }
@@ -405,7 +410,9 @@ export class Mailbox<T = unknown> {
     } catch {
       return undefined;
     }
-    return new Mailbox(region, offset, channel, resolveCodec<unknown>("raw", "Mailbox"), nonce, `reply inbox@${offset}`, DEFAULT_MAX_SAVED);
+    const inbox = new Mailbox(region, offset, channel, resolveCodec<unknown>("raw", "Mailbox"), nonce, `reply inbox@${offset}`, DEFAULT_MAX_SAVED);
+    inbox.#codecKnown = false;
+    return inbox;
   }
 
   /** This thread's reply inbox in `region` for blocking or async requests (made lazily). */
@@ -934,7 +941,7 @@ export class Mailbox<T = unknown> {
       try {
         req = this.receiveRequest<R>(options.match, { timeout: options.timeout });
       } catch (error) {
-        if (error instanceof ClosedError) return served;
+        if (error instanceof ClosedError || error instanceof TimeoutError) return served;
         throw error;
       }
       served++;
@@ -965,7 +972,7 @@ export class Mailbox<T = unknown> {
       try {
         req = await this.receiveRequestAsync<R>(options.match, { timeout: options.timeout, signal: options.signal });
       } catch (error) {
-        if (error instanceof ClosedError || error instanceof AbortError) return served;
+        if (error instanceof ClosedError || error instanceof AbortError || error instanceof TimeoutError) return served;
         throw error;
       }
       served++;
@@ -1148,6 +1155,12 @@ export class Mailbox<T = unknown> {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
+
+function fromCodec<T>(h: Partial<MailboxHandle>, options: MailboxFromOptions<T>): Codec<T> {
+  if (options.codec) return options.codec;
+  if (h.codec === "msgpack" || h.codec === "raw" || h.codec === "json") return resolveCodec<T>(h.codec, "Mailbox.from");
+  throw new InvalidArgumentError(`Mailbox.from: this mailbox uses the custom codec "${String(h.codec)}"; pass it as Mailbox.from(handle, { codec })`);
+}
 
 function checkMaxSaved(v: number | undefined, what: string): number {
   const n = v ?? DEFAULT_MAX_SAVED;

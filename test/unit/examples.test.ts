@@ -17,4 +17,7 @@ describe("examples", () => {
   it("channel.mjs: structured values and a fragmented blob through a Channel", () => {
     expect(run("channel.mjs").trim()).toBe("total=5050000000000000 blobBytes=100000");
   });
+  it("mailbox.mjs: request/reply and a RemoteError between the main thread and a worker", () => {
+    expect(run("mailbox.mjs").trim()).toBe("six=6 sq=49 sum=3 failed=RemoteError(RangeError: unknown op div)");
+  });
 });
