@@ -52,7 +52,8 @@
 // with it by the requester. A handler's error travels as { name, message, stack } (JSON)
 // and is thrown to the requester as RemoteError (remoteName, remoteMessage, remoteStack).
 //
-// Wire format, one channel message per envelope (raw codec; the value by the mailbox's codec):
+// Wire format, one channel message per envelope (raw codec; the value by the mailbox's codec;
+// as code in mailbox-wire.ts, with MailboxRequest):
 //
 //   byte  0   kind: 1 message | 2 request | 3 reply | 4 failure (error reply)
 //   bytes 4   u32 correlation id          (request, reply, failure; else 0)
@@ -86,30 +87,14 @@
 import { Channel, type ChannelHandle } from "./channel";
 import { resolveCodec, type Codec, type CodecName } from "./codec";
 import {
-  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, RemoteError, SaveQueueFullError, TimeoutError,
+  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, SaveQueueFullError, TimeoutError,
 } from "./errors";
+import {
+  ENV_HEADER, K_FAILURE, K_MESSAGE, K_REPLY, K_REQUEST, MB_BYTES, MB_CHANNEL, MB_MAGIC, MB_MAGIC_VALUE, MB_MAX_MSG, MB_NONCE,
+  MailboxRequest, decodeFailure, encodeFailure, envelope, headerMatches, isA, randomNonce, unpackHeader, type Incoming,
+} from "./mailbox-wire";
 import { Region, type RegionHandle } from "./region";
 import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
-
-// ---- layout ------------------------------------------------------------------------------------
-
-const MB_MAGIC = 0;
-const MB_NONCE = 4;
-const MB_CHANNEL = 8;
-const MB_MAX_MSG = 12;
-const MB_BYTES = 64;
-const MB_MAGIC_VALUE = 0x584f424d;
-
-const ENV_KIND = 0;
-const ENV_ID = 4;
-const ENV_REPLY = 8;
-const ENV_NONCE = 12;
-const ENV_HEADER = 16;
-
-const K_MESSAGE = 1;
-const K_REQUEST = 2;
-const K_REPLY = 3;
-const K_FAILURE = 4;
 
 const DEFAULT_CAPACITY = 1024;
 const DEFAULT_BUFFER = 65536;
@@ -170,15 +155,6 @@ export type Match<T> = (value: T) => boolean;
 
 // ---- internal types -------------------------------------------------------------------------
 
-interface Incoming<T> {
-  kind: number;
-  id: number;
-  replyOffset: number;
-  replyNonce: number;
-  value: T | undefined; // message and request
-  payload: Uint8Array; // reply and failure
-}
-
 interface Selector<T> {
   kind: number; // K_MESSAGE or K_REQUEST; K_REPLY takes replies and failures with `id`
   match?: Match<T>;
@@ -200,94 +176,10 @@ interface Pending {
   cleanup(): void;
 }
 
+export { MailboxRequest };
+
 const cache = new WeakMap<Region, Map<number, Mailbox<any>>>();
 const replyInboxes = new WeakMap<Region, { sync?: Mailbox<any>; async?: Mailbox<any> }>();
-
-function randomNonce(): number {
-  let n = 0;
-  while (n === 0) n = (Math.random() * 0x100000000) | 0;
-  return n;
-}
-
-function envelope(kind: number, id: number, replyOffset: number, replyNonce: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(ENV_HEADER + payload.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint8(ENV_KIND, kind);
-  dv.setUint32(ENV_ID, id, true);
-  dv.setUint32(ENV_REPLY, replyOffset, true);
-  dv.setInt32(ENV_NONCE, replyNonce, true);
-  out.set(payload, ENV_HEADER);
-  return out;
-}
-
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
-
-function encodeFailure(error: unknown): Uint8Array {
-  const e = error as { name?: unknown; message?: unknown; stack?: unknown } | null | undefined;
-  const isObj = typeof e === "object" && e !== null;
-  const body = {
-    name: isObj && typeof e.name === "string" ? e.name : "Error",
-    message: isObj && typeof e.message === "string" ? e.message : String(error),
-    stack: isObj && typeof e.stack === "string" ? e.stack : undefined,
-  };
-  return utf8Encoder.encode(JSON.stringify(body));
-}
-
-function isA(error: unknown, name: string): boolean {
-  return (error as { name?: unknown } | null)?.name === name;
-}
-
-// ---- the request a server received ------------------------------------------------------------
-
-/** A request taken by receiveRequest*: its value and a one-shot reply capability. */
-export class MailboxRequest<T = unknown, R = unknown> {
-  #answered = false;
-
-  /** @internal */
-  constructor(
-    readonly value: T,
-    private readonly server: Mailbox<T>,
-    private readonly id: number,
-    private readonly replyOffset: number,
-    private readonly replyNonce: number,
-  ) {}
-
-  /** Whether reply or fail was called. */
-  get answered(): boolean {
-    return this.#answered;
-  }
-
-  #send(kind: number, value: unknown, options: WaitOptions | undefined, async: boolean, what: string): boolean | Promise<boolean> {
-    if (this.#answered) throw new InvalidArgumentError(`${what}: this request was already answered`);
-    // encoding first: a value the codec refuses throws CodecError and leaves the request open
-    return this.server.deliverReply(kind, this.id, this.replyOffset, this.replyNonce, value, options, async, () => {
-      this.#answered = true;
-    });
-  }
-
-  /** Sends `result` to the requester (blocking while its reply inbox is full). Returns false
-   *  when the requester's reply inbox is gone or closed (the reply is dropped). A result the
-   *  codec cannot encode throws CodecError and leaves the request unanswered. */
-  reply(result: R, options?: WaitOptions): boolean {
-    return this.#send(K_REPLY, result, options, false, "MailboxRequest.reply") as boolean;
-  }
-
-  /** Sends `error` to the requester, who gets a RemoteError with its name and message. */
-  fail(error: unknown, options?: WaitOptions): boolean {
-    return this.#send(K_FAILURE, error, options, false, "MailboxRequest.fail") as boolean;
-  }
-
-  /** `reply` without blocking the thread. */
-  async replyAsync(result: R, options?: WaitOptions): Promise<boolean> {
-    return this.#send(K_REPLY, result, options, true, "MailboxRequest.replyAsync");
-  }
-
-  /** `fail` without blocking the thread. */
-  async failAsync(error: unknown, options?: WaitOptions): Promise<boolean> {
-    return this.#send(K_FAILURE, error, options, true, "MailboxRequest.failAsync");
-  }
-}
 
 // ---- Mailbox ------------------------------------------------------------------------------------
 
@@ -494,14 +386,9 @@ export class Mailbox<T = unknown> {
 
   #unpack(bytes: Uint8Array, what: string): Incoming<T> {
     if (bytes.length < ENV_HEADER) throw new CodecError(`${what} on ${this.name}: a ${bytes.length}-byte message is not a mailbox envelope`);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    const kind = dv.getUint8(ENV_KIND);
-    const payload = bytes.subarray(ENV_HEADER);
-    const m: Incoming<T> = {
-      kind, id: dv.getUint32(ENV_ID, true), replyOffset: dv.getUint32(ENV_REPLY, true), replyNonce: dv.getInt32(ENV_NONCE, true),
-      value: undefined, payload,
-    };
-    if (kind === K_MESSAGE || kind === K_REQUEST) m.value = this.#decodeValue(this.#codec, payload, what, this.name);
+    const m = unpackHeader<T>(bytes);
+    const kind = m.kind;
+    if (kind === K_MESSAGE || kind === K_REQUEST) m.value = this.#decodeValue(this.#codec, m.payload, what, this.name);
     else if (kind !== K_REPLY && kind !== K_FAILURE) throw new CodecError(`${what} on ${this.name}: unknown envelope kind ${kind}`);
     return m;
   }
@@ -509,15 +396,7 @@ export class Mailbox<T = unknown> {
   /** The value of a reply (or the RemoteError of a failure), decoded with the server's codec. */
   #replyValue(m: Incoming<T>, codec: Codec<any>, what: string): unknown {
     if (m.kind === K_REPLY) return this.#decodeValue(codec, m.payload, what, this.name);
-    let body: { name?: string; message?: string; stack?: string };
-    try {
-      body = JSON.parse(utf8Decoder.decode(m.payload)) as typeof body;
-    } catch {
-      body = { name: "Error", message: "(undecodable error reply)" };
-    }
-    const name = String(body.name ?? "Error");
-    const message = String(body.message ?? "");
-    throw new RemoteError(`${what}: the server's handler threw ${name}: ${message}`, name, message, body.stack);
+    throw decodeFailure(m.payload, what);
   }
 
   // ---- errors ----------------------------------------------------------------------------------
@@ -1010,7 +889,7 @@ export class Mailbox<T = unknown> {
     }
   }
 
-  /** @internal Sends a reply or failure for a request this mailbox received. */
+  /** @internal Sends a reply or failure for a request this mailbox received (MailboxRequest). */
   deliverReply(
     kind: number, id: number, replyOffset: number, replyNonce: number, value: unknown, options: WaitOptions | undefined,
     async: boolean, encoded: () => void,
@@ -1166,17 +1045,6 @@ function checkMaxSaved(v: number | undefined, what: string): number {
   const n = v ?? DEFAULT_MAX_SAVED;
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what}: maxSaved is a number of messages >= 0, got ${String(v)}`);
   return n;
-}
-
-function headerMatches(region: Region, offset: number, nonce: number): boolean {
-  if (!Number.isInteger(offset) || offset <= 0 || offset % 4 !== 0 || offset + MB_BYTES > region.byteLength) return false;
-  try {
-    region.bytes(offset, MB_BYTES); // throws unless an allocated block of at least 64 bytes
-  } catch {
-    return false;
-  }
-  const w = region.words;
-  return Atomics.load(w, (offset + MB_MAGIC) >> 2) === MB_MAGIC_VALUE && Atomics.load(w, (offset + MB_NONCE) >> 2) === nonce && nonce !== 0;
 }
 
 function args<T>(a: Match<T> | WaitOptions | undefined, b: WaitOptions | undefined): [Match<T> | undefined, WaitOptions | undefined] {
