@@ -408,6 +408,13 @@ export class Mailbox<T = unknown> {
   #rethrow(error: unknown, what: string, ms: number): never {
     if (error instanceof TimeoutError) throw timeoutError(`${what} on ${this.name}`, ms);
     if (error instanceof ClosedError) throw this.#closedError(what);
+    if (error instanceof InvalidArgumentError && error.message.includes("already inside")) {
+      // the channel's send/receive lock is held by this very thread: an async call in flight
+      throw new InvalidArgumentError(
+        `${what} on ${this.name}: this thread has an async send or receive on this mailbox in flight; await it, or use the async form`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 

@@ -326,6 +326,36 @@ describe("Mailbox: request/reply", () => {
   });
 });
 
+describe("Mailbox: codecs and serve options", () => {
+  it("json and raw codecs carry messages, requests and replies", async () => {
+    const region = Region.create();
+    const j = Mailbox.create<{ a: number[] }>(region, { codec: "json" });
+    j.send({ a: [1, 2] });
+    expect(j.receive()).toEqual({ a: [1, 2] });
+    const sj = j.serveAsync((v) => ({ a: v.a.map((x) => x * 10) }));
+    expect(await j.requestAsync({ a: [3] })).toEqual({ a: [30] });
+    j.close();
+    await sj;
+    const r = Mailbox.create<Uint8Array>(region, { codec: "raw" });
+    const sr = r.serveAsync((v) => v.map((x) => x + 1));
+    expect(await r.requestAsync<Uint8Array>(Uint8Array.of(1, 2, 3))).toEqual(Uint8Array.of(2, 3, 4));
+    r.close();
+    await sr;
+  });
+
+  it("serve and serveAsync return when idle past their timeout; a blocking call during an async one is refused clearly", async () => {
+    const mb = Mailbox.create<number>(Region.create());
+    expect(mb.serve((v) => v, { timeout: 5 })).toBe(0);
+    expect(await mb.serveAsync((v) => v, { timeout: 5 })).toBe(0);
+    const waiting = mb.receiveAsync();
+    expect(() => mb.receive({ timeout: 0 })).toThrow(/async/);
+    mb.send(1);
+    expect(await waiting).toBe(1);
+    mb.send(2);
+    expect(mb.receive({ timeout: 0 })).toBe(2); // the pump let go once its last waiter was served
+  });
+});
+
 describe("Mailbox: many writers, one reader", () => {
   it("3 producer workers; selective receive by producer id; every message once, in order per producer", async () => {
     const region = Region.create({ size: 4 << 20 });
