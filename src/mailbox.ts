@@ -7,7 +7,10 @@
 // one thread reads it (receive*, receiveRequest*, serve*, iteration): the reader keeps the
 // save queue and the reply dispatcher in thread-local memory, so a second reading thread
 // would see an unrelated subset of messages. One Mailbox object exists per (thread, mailbox):
-// `Mailbox.from` returns the cached one, so every part of a thread shares its state.
+// `Mailbox.from` returns the cached one, so every part of a thread shares its state (its
+// codec is the one given at the first attach on that thread). Defaults: capacity 1024
+// messages, a 64 KiB ring; reply inboxes 256 messages, a 16 KiB ring (larger messages stream
+// through in fragments, as in any Channel).
 //
 //   writers    send(v), trySend(v) -> boolean, sendAsync(v)
 //   reader     receive(match?), tryReceive(match?) -> { ok, value } | { ok: false, closed },
@@ -84,6 +87,12 @@
 // in the short window between the server's check and its send. Replies block while the
 // requester's reply inbox is full (serve's `replyTimeout` bounds that wait; the reply is then
 // dropped). A blocking `serve` checks its signal between requests; close the mailbox to end it.
+// Closing a server's mailbox does not fail requests already sent: a serve loop drains and
+// answers them, but if the serving thread dies they wait for their timeout — give requests
+// one. An explicit `replyTo` mailbox that also gets plain messages saves them even past
+// maxSaved while an async request waits on it (the pump cannot leave them in the channel
+// ahead of the reply). A blocking call on a mailbox while this thread has an async call in
+// flight on it (holding the channel's lock) throws InvalidArgumentError instead of deadlocking.
 import { Channel, type ChannelHandle } from "./channel";
 import { resolveCodec, type Codec, type CodecName } from "./codec";
 import {

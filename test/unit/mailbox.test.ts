@@ -172,13 +172,13 @@ describe("Mailbox: selective receive", () => {
     mb.send("m1");
     const r2 = mb.requestAsync<string>("q2");
     mb.send("m2");
-    await new Promise((r) => setTimeout(r, 0)); // let the async requests' sends finish
     expect(mb.receive()).toBe("m1");
-    const q1 = mb.receiveRequest();
+    const q1 = await mb.receiveRequestAsync(); // async: the requests' sends are async too
     expect(q1.value).toBe("q1");
     expect(mb.receive()).toBe("m2");
-    const q2 = mb.tryReceiveRequest();
+    const q2 = (await mb.receiveRequestAsync({ timeout: 10_000 })) as MailboxRequest<string, string> | undefined;
     expect(q2?.value).toBe("q2");
+    expect(mb.tryReceiveRequest()).toBeUndefined();
     expect(q2!.reply("a2")).toBe(true);
     expect(q1.reply("a1")).toBe(true);
     expect(() => q1.reply("again")).toThrow(InvalidArgumentError);
