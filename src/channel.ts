@@ -149,6 +149,11 @@ export class Channel<T = unknown> {
   get capacity(): number {
     return this.#capacity;
   }
+  /** Whether the channel was marked peer-gone (a thread using it died; see markPeerGone). */
+  get peerGone(): boolean {
+    return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0;
+  }
+
   get closed(): boolean {
     return this.region.core.ch_state(this.offset) !== 0;
   }

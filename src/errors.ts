@@ -102,3 +102,21 @@ export class WorkerCrashError extends SabreError {
   /** The worker's exit code, when it exited with one (Node). */
   readonly exitCode?: number;
 }
+
+/** A request's handler failed in the serving thread (Mailbox.request / serve): `remoteName`,
+ *  the message and `remoteStack` are the original error's; `name` is always "RemoteError". */
+export class RemoteError extends SabreError {
+  constructor(
+    message: string,
+    readonly remoteName: string,
+    readonly remoteMessage: string,
+    readonly remoteStack?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A selective receive would keep more non-matching messages than the mailbox's maxSaved; the
+ *  message that overflowed is kept too. Receive without a predicate (or with a broader one,
+ *  or receiveRequest for waiting requests) to drain the saved messages. */
+export class SaveQueueFullError extends SabreError {}

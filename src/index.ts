@@ -28,3 +28,4 @@ export {
   type RecvCase, type SendCase, type SelectCase, type SelectCaseSlot, type SelectOptions,
   type SelectResult, type SelectOutcome, type RecvResult, type SendResult, type DefaultResult,
 } from "./select";
+export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type MailboxFromOptions, type MailboxTryResult, type RequestOptions, type ServeOptions } from "./mailbox";

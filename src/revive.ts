@@ -26,9 +26,9 @@
 // Types: Attached<T> is what fromWire gives for data typed T: live objects keep their type and
 // handles become their live class (ChannelHandle -> Channel), by the LiveKinds map.
 //
-// Adding a kind (e.g. Mailbox, `__sabre: "mailbox"`): one registerHandleKind line below, next to
-// the built-in ones — registerHandleKind("mailbox", (h) => Mailbox.from(h)) — and its entry in
-// LiveKinds (`mailbox: Mailbox`). Code outside sabre can do the same at run time and extend
+// Adding a kind (as Mailbox, `__sabre: "mailbox"`, was): one registerHandleKind line below, next
+// to the built-in ones — registerHandleKind("mailbox", (h) => Mailbox.from(h)) — and its entry
+// in LiveKinds (`mailbox: Mailbox`). Code outside sabre can do the same at run time and extend
 // the type map by declaration merging (interface LiveKinds is open). If the kind has
 // markPeerGone, spawnWorker marks it when a worker it was passed to crashes.
 import { Barrier } from "./barrier";
@@ -37,6 +37,7 @@ import { Channel, type ChannelHandle } from "./channel";
 import type { Codec } from "./codec";
 import { CondVar } from "./condvar";
 import { ForeignHandleError, SabreError } from "./errors";
+import { Mailbox, type MailboxHandle } from "./mailbox";
 import { Mutex } from "./mutex";
 import { Region } from "./region";
 import { RingBuffer } from "./ring";
@@ -54,6 +55,7 @@ export interface LiveKinds {
   ring: RingBuffer;
   bytering: ByteRing;
   channel: Channel<any>;
+  mailbox: Mailbox<any>;
 }
 
 /** Anything with a handle of a known kind: the live sabre objects. */
@@ -127,6 +129,7 @@ registerHandleKind("rwlock", (h) => RwLock.from(h));
 registerHandleKind("ring", (h) => RingBuffer.from(h));
 registerHandleKind("bytering", (h) => ByteRing.from(h));
 registerHandleKind("channel", (h: ChannelHandle, c) => Channel.from(h, { codec: c.codec(h?.codec) }));
+registerHandleKind("mailbox", (h: MailboxHandle, c) => Mailbox.from(h, { codec: c.codec(h?.codec) }));
 
 // ---- walking ------------------------------------------------------------------------------
 
@@ -255,9 +258,13 @@ export function peerEndpoints(data: unknown): PeerEndpoint[] {
   walk(data, "data", new Map(), (v) => {
     let live: unknown = v;
     if (isHandle(v)) {
-      const from = kinds.get(v.__sabre);
+      // a mailbox is marked through its channel: attaching the Mailbox itself would cache a
+      // mark-only Mailbox object for this thread (Mailbox.from keeps one per thread)
+      const channel = (v as { channel?: unknown }).channel;
+      const target = v.__sabre === "mailbox" && channel && typeof channel === "object" && isHandle(channel) ? channel : v;
+      const from = kinds.get(target.__sabre);
       try {
-        live = from?.(v, context);
+        live = from?.(target, context);
       } catch {
         live = undefined;
       }

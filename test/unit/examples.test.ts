@@ -24,4 +24,7 @@ describe("examples", () => {
   it("select.mjs: select over two channels until both are closed", () => {
     expect(run("select.mjs").trim()).toBe("sum=55 text=ceelst");
   });
+  it("mailbox.mjs: request/reply and a RemoteError between the main thread and a worker", () => {
+    expect(run("mailbox.mjs").trim()).toBe("six=6 sq=49 sum=3 failed=RemoteError(RangeError: unknown op div)");
+  });
 });

@@ -9,7 +9,7 @@ import { Worker as NodeWorker } from "node:worker_threads";
 import * as web from "sabre";
 import * as node from "sabre/node";
 import {
-  Barrier, ByteRing, Channel, CondVar, ForeignHandleError, InvalidArgumentError, Mutex, PeerGoneError, Region, RingBuffer, RwLock, Semaphore,
+  Barrier, ByteRing, Channel, CondVar, ForeignHandleError, InvalidArgumentError, Mailbox, Mutex, PeerGoneError, Region, RingBuffer, RwLock, Semaphore,
   WorkerCrashError, fromWire, registerHandleKind, toWire, type Attached,
 } from "sabre";
 import { attachWorkerData, spawnWorker } from "sabre/node";
@@ -83,6 +83,18 @@ describe("spawnWorker / attachWorkerData (worker threads)", () => {
     await expect(w.exited).rejects.toThrow("boom from the worker");
   });
 
+  it("a Mailbox in data: the worker serves requests; when it dies mid-request, waiting requests (blocking and async) get PeerGoneError", async () => {
+    const inbox = Mailbox.create<number>(Region.create());
+    const w = spawn("serve", { inbox, n: 3 });
+    expect(await w.next()).toBe("ready");
+    expect([2, 3, 4].map((x) => inbox.request(x, { timeout: LONG }))).toEqual([4, 9, 16]);
+    // the server takes request 5 and throws without replying: the mailbox is marked peer-gone
+    const pending = inbox.requestAsync(5, { timeout: LONG });
+    expect(() => inbox.request(6, { timeout: LONG })).toThrow(PeerGoneError);
+    await expect(pending).rejects.toThrow(PeerGoneError);
+    await expect(w.exited).rejects.toThrow("server crashed");
+  });
+
   it("a worker that calls process.exit(3) while the main thread is blocked in recv: PeerGoneError; WorkerCrashError with exitCode 3", async () => {
     const ch = Channel.create<number>(Region.create(), { capacity: 2 });
     const w = spawn("exit3", { deep: { list: [ch] } });
@@ -142,12 +154,12 @@ describe("spawnWorker / attachWorkerData (worker threads)", () => {
 
   it("a handle of an unknown kind: attachWorkerData rejects with ForeignHandleError naming the path", async () => {
     const region = Region.create();
-    const jobs = [Mutex.create(region), Mutex.create(region), { __sabre: "mailbox", region: region.handle, offset: 64 }];
+    const jobs = [Mutex.create(region), Mutex.create(region), { __sabre: "teleporter", region: region.handle, offset: 64 }];
     const w = spawn("attach-error", { jobs });
     const reply = (await w.next()) as { error: string; message: string };
     expect(reply.error).toBe("ForeignHandleError");
     expect(reply.message).toContain("data.jobs[2]");
-    expect(reply.message).toContain('"mailbox"');
+    expect(reply.message).toContain('"teleporter"');
     await w.exited;
   });
 
@@ -233,7 +245,7 @@ describe("toWire / fromWire", () => {
     expect(fromWire({ c: custom.handle }, { codecs: { upper: upperCodec } }).c).toBeInstanceOf(Channel);
   });
 
-  it("registerHandleKind plugs in a new kind (how Mailbox registers)", () => {
+  it("registerHandleKind plugs in a new kind (as Mailbox does)", () => {
     class Thing {
       readonly handle: { __sabre: "thing"; n: number };
       constructor(n: number) {

@@ -1,0 +1,428 @@
+// mailbox.test.ts — Mailbox through the public entry: selective receive (order kept, saved
+// queue bound), try/timeout/abort, close, request/reply in one thread and with real worker
+// servers and clients (correlation, late replies dropped, handler errors), many writers to
+// one reader, and leaks (mailboxes and reply inboxes return every byte).
+import { describe, expect, it } from "vitest";
+import {
+  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, Mailbox, type MailboxRequest, Region,
+  RemoteError, SaveQueueFullError, TimeoutError,
+} from "sabre";
+import { startWorker } from "sabre/node";
+import { seededRandom } from "../fixtures/prng.mjs";
+import { expectEverySequenceOnce } from "../fixtures/verify";
+
+const fixture = new URL("../fixtures/mailbox-worker.mjs", import.meta.url);
+
+function worker(data: Record<string, unknown>) {
+  const started = startWorker(fixture, { data });
+  const ready = new Promise((resolve) => started.worker.once("message", resolve));
+  const result = new Promise<{ ok?: any; error?: string; message?: string }>((resolve) => {
+    started.worker.on("message", (m) => {
+      if (m !== "ready") resolve(m);
+    });
+  });
+  return { ...started, ready, result };
+}
+
+type Tagged = { tag: "A" | "B" | "C"; n: number };
+const isB = (m: Tagged): m is Tagged & { tag: "B" } => m.tag === "B";
+
+describe("Mailbox: selective receive", () => {
+  it("receiving only tag B, then everything, keeps send order exactly", () => {
+    const mb = Mailbox.create<Tagged>(Region.create());
+    const rand = seededRandom(7);
+    const tags = ["A", "B", "C"] as const;
+    const sent: Tagged[] = [];
+    for (let n = 1; n <= 300; n++) {
+      const m = { tag: tags[rand(3)], n };
+      sent.push(m);
+      mb.send(m);
+    }
+    const bs: Tagged[] = [];
+    const count = sent.filter((m) => m.tag === "B").length;
+    for (let i = 0; i < count; i++) {
+      const b = mb.receive(isB); // narrowed: b.tag is "B"
+      const tag: "B" = b.tag;
+      expect(tag).toBe("B");
+      bs.push(b);
+    }
+    expect(bs).toEqual(sent.filter((m) => m.tag === "B"));
+    expect(mb.tryReceive(isB)).toEqual({ ok: false, closed: false });
+    expect(mb.saved).toBe(300 - count);
+    expect(mb.len).toBe(300 - count);
+    const rest: Tagged[] = [];
+    for (;;) {
+      const r = mb.tryReceive();
+      if (!r.ok) break;
+      rest.push(r.value);
+    }
+    expect(rest).toEqual(sent.filter((m) => m.tag !== "B"));
+  });
+
+  it("saved messages come first, in order, to a later receive that accepts them", async () => {
+    const mb = Mailbox.create<Tagged>(Region.create());
+    mb.send({ tag: "A", n: 1 });
+    mb.send({ tag: "C", n: 2 });
+    mb.send({ tag: "A", n: 3 });
+    mb.send({ tag: "B", n: 4 });
+    expect(mb.receive((m) => m.tag === "B").n).toBe(4);
+    mb.send({ tag: "C", n: 5 });
+    expect(mb.receive((m) => m.tag === "C").n).toBe(2);
+    expect((await mb.receiveAsync((m) => m.tag === "C")).n).toBe(5);
+    expect(mb.receive().n).toBe(1);
+    expect(mb.receive().n).toBe(3);
+  });
+
+  it("tryReceive, timeout (TimeoutError, nothing lost), AbortSignal", async () => {
+    const mb = Mailbox.create<Tagged>(Region.create());
+    expect(mb.tryReceive()).toEqual({ ok: false, closed: false });
+    expect(() => mb.receive({ timeout: 5 })).toThrow(TimeoutError);
+    await expect(mb.receiveAsync({ timeout: 5 })).rejects.toThrow(TimeoutError);
+    await expect(mb.receiveAsync({ timeout: 0 })).rejects.toThrow(TimeoutError);
+    for (let n = 0; n < 5; n++) mb.send({ tag: "A", n });
+    expect(() => mb.receive(isB, { timeout: 5 })).toThrow(TimeoutError);
+    await expect(mb.receiveAsync(isB, { timeout: 5 })).rejects.toThrow(TimeoutError);
+    expect(mb.saved).toBe(5);
+    expect([0, 1, 2, 3, 4].map(() => mb.receive().n)).toEqual([0, 1, 2, 3, 4]);
+
+    const ac = new AbortController();
+    const waiting = mb.receiveAsync({ signal: ac.signal });
+    ac.abort();
+    await expect(waiting).rejects.toThrow(AbortError);
+    // right after an aborted async receive, a blocking one works (the pump let go of the lock)
+    mb.send({ tag: "C", n: 9 });
+    expect(mb.receive({ timeout: 10_000 }).n).toBe(9);
+    expect(() => mb.receive({ signal: ac.signal })).toThrow(AbortError);
+    await expect(mb.receiveAsync({ signal: ac.signal })).rejects.toThrow(AbortError);
+  });
+
+  it("several async receives wait at once; each message goes to the oldest that accepts it", async () => {
+    const mb = Mailbox.create<Tagged>(Region.create());
+    const a1 = mb.receiveAsync((m) => m.tag === "A");
+    const b1 = mb.receiveAsync(isB);
+    const any = mb.receiveAsync();
+    const a2 = mb.receiveAsync((m) => m.tag === "A");
+    mb.send({ tag: "B", n: 1 });
+    mb.send({ tag: "A", n: 2 });
+    mb.send({ tag: "C", n: 3 });
+    mb.send({ tag: "A", n: 4 });
+    expect((await b1).n).toBe(1);
+    expect((await a1).n).toBe(2);
+    expect((await any).n).toBe(3);
+    expect((await a2).n).toBe(4);
+    expect(() => mb.receive({ timeout: 0 })).toThrow(TimeoutError);
+  });
+
+  it("the save queue is bounded: SaveQueueFullError keeps every message, a plain receive drains", () => {
+    const mb = Mailbox.create<Tagged>(Region.create(), { maxSaved: 5 });
+    for (let n = 0; n < 10; n++) mb.send({ tag: "A", n });
+    expect(() => mb.tryReceive(isB)).toThrow(SaveQueueFullError);
+    expect(() => mb.receive(isB, { timeout: 0 })).toThrow(SaveQueueFullError);
+    expect(mb.len).toBe(10);
+    expect([...Array(10)].map(() => mb.receive().n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("a predicate that throws leaves the message saved", () => {
+    const mb = Mailbox.create<Tagged>(Region.create());
+    mb.send({ tag: "A", n: 1 });
+    expect(() => mb.receive(() => {
+      throw new Error("bad predicate");
+    })).toThrow("bad predicate");
+    expect(mb.receive().n).toBe(1);
+  });
+
+  it("close: receivers drain saved and buffered messages, then ClosedError; iteration ends", async () => {
+    const mb = Mailbox.create<number>(Region.create());
+    const waiting = mb.receiveAsync();
+    mb.close();
+    await expect(waiting).rejects.toThrow(ClosedError);
+    expect(mb.closed).toBe(true);
+    expect(() => mb.send(1)).toThrow(ClosedError);
+    const mb2 = Mailbox.create<number>(Region.create());
+    for (let i = 0; i < 5; i++) mb2.send(i);
+    expect(mb2.receive((v) => v === 3)).toBe(3);
+    mb2.close();
+    expect([...mb2]).toEqual([0, 1, 2, 4]);
+    expect(() => mb2.receive()).toThrow(ClosedError);
+    const mb3 = Mailbox.create<number>(Region.create());
+    for (let i = 0; i < 5; i++) await mb3.sendAsync(i);
+    mb3.close();
+    const got: number[] = [];
+    for await (const v of mb3) got.push(v);
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("handles: from() gives this thread's one object; bad handles and options are refused", () => {
+    const region = Region.create();
+    const mb = Mailbox.create<number>(region, { name: "inbox" });
+    expect(structuredClone(mb.handle.nonce)).toBe(mb.handle.nonce);
+    expect(Mailbox.from(mb.handle)).toBe(mb);
+    expect(() => Mailbox.from({} as never)).toThrow(ForeignHandleError);
+    expect(() => Mailbox.create(region, { capacity: 0 })).toThrow(InvalidArgumentError);
+    expect(() => Mailbox.create(region, { bufferBytes: 1000 })).toThrow(InvalidArgumentError);
+    expect(() => mb.send((() => 1) as never)).toThrow(CodecError);
+    const h = mb.handle;
+    mb.free();
+    expect(() => Mailbox.from(h)).toThrow(ForeignHandleError);
+  });
+
+  it("plain receive skips requests and receiveRequest skips plain messages (both kept in order)", async () => {
+    const mb = Mailbox.create<string>(Region.create());
+    const r1 = mb.requestAsync<string>("q1");
+    mb.send("m1");
+    const r2 = mb.requestAsync<string>("q2");
+    mb.send("m2");
+    expect(mb.receive()).toBe("m1");
+    const q1 = await mb.receiveRequestAsync(); // async: the requests' sends are async too
+    expect(q1.value).toBe("q1");
+    expect(mb.receive()).toBe("m2");
+    const q2 = (await mb.receiveRequestAsync({ timeout: 10_000 })) as MailboxRequest<string, string> | undefined;
+    expect(q2?.value).toBe("q2");
+    expect(mb.tryReceiveRequest()).toBeUndefined();
+    expect(q2!.reply("a2")).toBe(true);
+    expect(q1.reply("a1")).toBe(true);
+    expect(() => q1.reply("again")).toThrow(InvalidArgumentError);
+    expect(await r1).toBe("a1");
+    expect(await r2).toBe("a2");
+  });
+});
+
+describe("Mailbox: request/reply", () => {
+  it("in one thread with an async server loop; concurrent requestAsync each get their own reply", async () => {
+    const region = Region.create();
+    const server = Mailbox.create<{ x: number; delay: number }>(region);
+    const stop = new AbortController();
+    const serving = server.serveAsync(async ({ x, delay }) => {
+      await new Promise((r) => setTimeout(r, delay));
+      return x * x;
+    }, { signal: stop.signal });
+    const rand = seededRandom(3);
+    const xs = Array.from({ length: 40 }, () => rand(10_000));
+    const ys = await Promise.all(xs.map((x) => server.requestAsync<number>({ x, delay: rand(3) })));
+    expect(ys).toEqual(xs.map((x) => x * x));
+    stop.abort();
+    expect(await serving).toBe(40);
+  });
+
+  it("a handler error comes back as RemoteError with the original name and message", async () => {
+    const server = Mailbox.create<string>(Region.create());
+    const serving = server.serveAsync((v) => {
+      if (v === "bad") throw new RangeError("value out of range: bad");
+      return v.toUpperCase();
+    });
+    const err = await server.requestAsync("bad").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect(err).toMatchObject({ name: "RemoteError", remoteName: "RangeError", remoteMessage: "value out of range: bad" });
+    expect((err as Error).message).toContain("value out of range: bad");
+    expect(await server.requestAsync("ok")).toBe("OK");
+    // an unencodable result fails the request instead of leaving it waiting
+    const server2 = Mailbox.create<string>(Region.create());
+    const serving2 = server2.serveAsync(() => (() => 1) as unknown as string);
+    await expect(server2.requestAsync("x")).rejects.toMatchObject({ name: "RemoteError", remoteName: "CodecError" });
+    server.close();
+    server2.close();
+    expect(await serving).toBe(2);
+    expect(await serving2).toBe(1);
+  });
+
+  it("a late reply after its request timed out is dropped; the next request gets its own reply (async)", async () => {
+    const server = Mailbox.create<string>(Region.create());
+    const first = server.requestAsync("one", { timeout: 20 });
+    const req1 = await server.receiveRequestAsync();
+    await expect(first).rejects.toThrow(TimeoutError);
+    expect(await req1.replyAsync("late")).toBe(true);
+    const second = server.requestAsync("two", { timeout: 10_000 });
+    const req2 = await server.receiveRequestAsync();
+    await req2.replyAsync(`fresh:${req2.value}`);
+    expect(await second).toBe("fresh:two");
+    // aborting a request works the same way
+    const ac = new AbortController();
+    const third = server.requestAsync("three", { signal: ac.signal });
+    const req3 = await server.receiveRequestAsync();
+    ac.abort();
+    await expect(third).rejects.toThrow(AbortError);
+    req3.reply("too late");
+    const fourth = server.requestAsync("four");
+    (await server.receiveRequestAsync()).reply("4");
+    expect(await fourth).toBe("4");
+  });
+
+  it("a late reply after a blocking request timed out is dropped (worker server)", async () => {
+    const region = Region.create();
+    const server = Mailbox.create<string>(region);
+    const control = Mailbox.create<string>(region);
+    const w = worker({ role: "late", mailbox: server.handle, control: control.handle });
+    await w.ready;
+    expect(() => server.request("one", { timeout: 30 })).toThrow(TimeoutError);
+    control.send("go");
+    expect(server.request("two", { timeout: 30_000 })).toBe("fresh:two");
+    expect(await w.result).toEqual({ ok: true });
+    await w.exited;
+  });
+
+  it("a real worker server: 2 client workers and the main thread, each reply matches its request", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const server = Mailbox.create(region);
+    const K = 300;
+    const s = worker({ role: "server", mailbox: server.handle });
+    await s.ready;
+    const c1 = worker({ role: "client", mailbox: server.handle, id: 1, seed: 11, count: K });
+    const c2 = worker({ role: "client", mailbox: server.handle, id: 2, seed: 22, count: K, async: true, inFlight: 8 });
+    const rand = seededRandom(33);
+    let replies = 0;
+    let bad = 0;
+    for (let i = 0; i < K; i += 6) {
+      const batch = Array.from({ length: 6 }, (_, j) => ({ client: 0, i: i + j, v: rand(1_000_000) }));
+      const rs = await Promise.all(batch.map((x) => server.requestAsync<{ client: number; i: number; y: number }>(x, { timeout: 30_000 })));
+      batch.forEach((x, k) => {
+        replies++;
+        if (rs[k].client !== 0 || rs[k].i !== x.i || rs[k].y !== x.v * 3 + 1) bad++;
+      });
+    }
+    // and blocking requests from the main thread, interleaved with the workers' traffic
+    for (let i = 0; i < 20; i++) {
+      const r = server.request<{ y: number }>({ client: 0, i: K + i, v: i }, { timeout: 30_000 });
+      replies++;
+      if (r.y !== i * 3 + 1) bad++;
+    }
+    await expect(Promise.resolve().then(() => server.request("boom", { timeout: 30_000 }))).rejects.toMatchObject({
+      name: "RemoteError", remoteName: "TypeError", remoteMessage: "boom is not a number",
+    });
+    expect({ replies, bad }).toEqual({ replies: K + 20, bad: 0 });
+    expect(await c1.result).toEqual({ ok: { replies: K, bad: 0 } });
+    expect(await c2.result).toEqual({ ok: { replies: K, bad: 0 } });
+    server.close();
+    expect(await s.result).toEqual({ ok: 3 * K + 21 });
+    await Promise.all([s.exited, c1.exited, c2.exited]);
+  });
+
+  it("an async worker server (serveAsync) answers blocking and async requests", async () => {
+    const server = Mailbox.create(Region.create());
+    const s = worker({ role: "server", mailbox: server.handle, async: true });
+    await s.ready;
+    const r = server.request<{ y: number }>({ client: 0, i: 0, v: 5 }, { timeout: 30_000 });
+    expect(r.y).toBe(16);
+    const rs = await Promise.all([1, 2, 3].map((v) => server.requestAsync<{ y: number }>({ client: 0, i: v, v }, { timeout: 30_000 })));
+    expect(rs.map((x) => x.y)).toEqual([4, 7, 10]);
+    server.close();
+    expect(await s.result).toEqual({ ok: 4 });
+    await s.exited;
+  });
+
+  it("replyTo: replies come to an explicit inbox of this thread; receive never sees them", async () => {
+    const region = Region.create();
+    const server = Mailbox.create<number>(region);
+    const mine = Mailbox.create<string>(region);
+    const serving = server.serveAsync((v) => v + 1);
+    mine.send("hello");
+    expect(await server.requestAsync(1, { replyTo: mine })).toBe(2);
+    expect(await server.requestAsync(2, { replyTo: mine })).toBe(3);
+    expect(mine.receive({ timeout: 0 })).toBe("hello");
+    expect(() => mine.receive({ timeout: 0 })).toThrow(TimeoutError);
+    const other = Mailbox.create<string>(Region.create());
+    expect(() => server.request(1, { replyTo: other })).toThrow(ForeignHandleError);
+    server.close();
+    await serving;
+  });
+});
+
+describe("Mailbox: codecs and serve options", () => {
+  it("json and raw codecs carry messages, requests and replies", async () => {
+    const region = Region.create();
+    const j = Mailbox.create<{ a: number[] }>(region, { codec: "json" });
+    j.send({ a: [1, 2] });
+    expect(j.receive()).toEqual({ a: [1, 2] });
+    const sj = j.serveAsync((v) => ({ a: v.a.map((x) => x * 10) }));
+    expect(await j.requestAsync({ a: [3] })).toEqual({ a: [30] });
+    j.close();
+    await sj;
+    const r = Mailbox.create<Uint8Array>(region, { codec: "raw" });
+    const sr = r.serveAsync((v) => v.map((x) => x + 1));
+    expect(await r.requestAsync<Uint8Array>(Uint8Array.of(1, 2, 3))).toEqual(Uint8Array.of(2, 3, 4));
+    r.close();
+    await sr;
+  });
+
+  it("serve and serveAsync return when idle past their timeout; a blocking call during an async one is refused clearly", async () => {
+    const mb = Mailbox.create<number>(Region.create());
+    expect(mb.serve((v) => v, { timeout: 5 })).toBe(0);
+    expect(await mb.serveAsync((v) => v, { timeout: 5 })).toBe(0);
+    const waiting = mb.receiveAsync();
+    expect(() => mb.receive({ timeout: 0 })).toThrow(/async/);
+    mb.send(1);
+    expect(await waiting).toBe(1);
+    mb.send(2);
+    expect(mb.receive({ timeout: 0 })).toBe(2); // the pump let go once its last waiter was served
+  });
+});
+
+describe("Mailbox: many writers, one reader", () => {
+  it("3 producer workers; selective receive by producer id; every message once, in order per producer", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const mb = Mailbox.create<{ p: number; seq: number }>(region, { capacity: 256, bufferBytes: 16384 });
+    const N = 2000;
+    const P = 3;
+    const ws = Array.from({ length: P }, (_, id) => worker({ role: "producer", mailbox: mb.handle, id, count: N }));
+    await Promise.all(ws.map((w) => w.ready));
+    const rand = seededRandom(99);
+    const next = new Array(P).fill(0);
+    const seen: number[][] = Array.from({ length: P }, () => []);
+    let outOfOrder = 0;
+    for (let left = N * P; left > 0; left--) {
+      const open = [...Array(P).keys()].filter((p) => next[p] < N);
+      const p = open[rand(open.length)];
+      const m = left % 2 ? mb.receive((x) => x.p === p, { timeout: 30_000 }) : await mb.receiveAsync((x) => x.p === p, { timeout: 30_000 });
+      if (m.p !== p || m.seq !== next[p]) outOfOrder++;
+      next[p] = m.seq + 1;
+      seen[p].push(m.seq);
+    }
+    expect(outOfOrder).toBe(0);
+    expectEverySequenceOnce([{ seen }], P, N);
+    for (const w of ws) expect(await w.result).toEqual({ ok: N });
+    await Promise.all(ws.map((w) => w.exited));
+    expect(mb.tryReceive()).toEqual({ ok: false, closed: false });
+  });
+});
+
+describe("Mailbox: leaks", () => {
+  it("creating, using, closing and freeing many mailboxes and reply inboxes returns every byte", async () => {
+    const region = Region.create({ size: 2 << 20 });
+    const free = region.freeBytes;
+    const blocks = region.usedBlocks;
+    for (let i = 0; i < 60; i++) {
+      const mb = Mailbox.create<number>(region, { capacity: 8, bufferBytes: 1024 });
+      mb.send(i);
+      mb.send(i + 1);
+      expect(mb.receive((v) => v === i + 1)).toBe(i + 1);
+      const serving = mb.serveAsync((v) => v * 2);
+      expect(await mb.requestAsync(i)).toBe(2 * i);
+      mb.close();
+      await serving;
+      expect(mb.receive()).toBe(i); // the saved message survives close
+      mb.free();
+      Mailbox.freeReplyInboxes(region);
+    }
+    expect(region.freeBytes).toBe(free);
+    expect(region.usedBlocks).toBe(blocks);
+    // an abandoned async receive and a timed-out request leave nothing behind either
+    const mb = Mailbox.create<number>(region);
+    await expect(mb.requestAsync(1, { timeout: 5 })).rejects.toThrow(TimeoutError);
+    await expect(mb.receiveAsync({ timeout: 5 })).rejects.toThrow(TimeoutError);
+    mb.close();
+    mb.free();
+    Mailbox.freeReplyInboxes(region);
+    expect(region.freeBytes).toBe(free);
+  });
+
+  it("a reply to a freed reply inbox is dropped, not written into freed memory", async () => {
+    const region = Region.create();
+    const server = Mailbox.create<number>(region);
+    const pending = server.requestAsync(1, { timeout: 5 });
+    await expect(pending).rejects.toThrow(TimeoutError);
+    const req: MailboxRequest<number, number> = server.receiveRequest({ timeout: 1000 });
+    Mailbox.freeReplyInboxes(region);
+    const free = region.freeBytes;
+    expect(req.reply(2)).toBe(false);
+    expect(region.freeBytes).toBe(free);
+  });
+});
