@@ -29,7 +29,9 @@
 //   (one cache line each for the send side, the recv side, COUNT, and the rarely written rest)
 //
 // Messages: a message of L bytes is one or more ring frames ("fragments"), each starting with
-// an 8-byte header [kind i32][total i32]. The first is CH_FIRST with total = L; the others are
+// a 12-byte header [kind i32][total i32][len i32] (len: this fragment's payload bytes, padded to
+// 8 in the ring: with the ring's 4-byte frame header every channel frame is a multiple of 8
+// bytes, so payloads stay 8-aligned). The first is CH_FIRST with total = L; the others are
 // CH_CONT. The sender holds the send lock for all fragments and the receiver holds the recv
 // lock while reading them, so fragments of two messages never interleave. A message larger
 // than the ring streams through it: the receiver reads fragments while the sender writes more.
@@ -75,7 +77,7 @@ import {
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, CH_SPIN_MS,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, CH_SPIN_MS,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
 import {
@@ -194,28 +196,38 @@ export function ch_send_ready_wait(c: usize, timeoutMs: f64): i32 {
 }
 
 // @ts-ignore: decorator
-@inline function fillHeader(a: i32, kind: i32, total: i32): i32 {
+@inline function fillHeader(a: i32, kind: i32, total: i32, len: i32): i32 {
   if (a < 0) return a;
   store<i32>(<usize>a + CH_FRAG_KIND, kind);
   store<i32>(<usize>a + CH_FRAG_TOTAL, total);
+  store<i32>(<usize>a + CH_FRAG_LEN, len);
   return a + CH_FRAG_HEADER;
+}
+
+/** Ring frame bytes for a fragment of `len` payload bytes (header + payload padded to 8). */
+// @ts-ignore: decorator
+@inline function fragFrame(len: i32): i32 {
+  return CH_FRAG_HEADER + ((len + CH_FRAG_ALIGN - 1) & ~(CH_FRAG_ALIGN - 1));
 }
 
 /** Reserves a fragment of `len` payload bytes with header (kind, total). Its payload address,
  *  or -WOULD_BLOCK (no ring space now), -CLOSED, -BAD_ARGUMENT. Publish with ch_publish. */
 export function ch_reserve(c: usize, kind: i32, total: i32, len: i32): i32 {
-  return fillHeader(br_reserve(ring(c), len + CH_FRAG_HEADER), kind, total);
+  if (len < 0) return -BAD_ARGUMENT;
+  return fillHeader(br_reserve(ring(c), fragFrame(len)), kind, total, len);
 }
 
 /** As ch_reserve; on -WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
  *  first; park; then br_space_unwait on the ring once). */
 export function ch_reserve_step(c: usize, kind: i32, total: i32, len: i32): i32 {
-  return fillHeader(br_reserve_step(ring(c), len + CH_FRAG_HEADER), kind, total);
+  if (len < 0) return -BAD_ARGUMENT;
+  return fillHeader(br_reserve_step(ring(c), fragFrame(len)), kind, total, len);
 }
 
 /** Blocking ch_reserve: a payload address, or -TIMED_OUT, -CLOSED, -BAD_ARGUMENT. */
 export function ch_reserve_wait(c: usize, kind: i32, total: i32, len: i32, timeoutMs: f64): i32 {
-  return fillHeader(br_reserve_wait(ring(c), len + CH_FRAG_HEADER, timeoutMs), kind, total);
+  if (len < 0) return -BAD_ARGUMENT;
+  return fillHeader(br_reserve_wait(ring(c), fragFrame(len), timeoutMs), kind, total, len);
 }
 
 /**
@@ -327,10 +339,10 @@ export function ch_cancel_wait(c: usize, first: usize): i32 {
   while (true) {
     const s = ch_cancel(c, first);
     if (s != WOULD_BLOCK) return s;
-    const a = br_reserve_wait(ring(c), CH_FRAG_HEADER, -1);
+    const a = br_reserve_wait(ring(c), fragFrame(0), -1);
     if (a < 0) continue; // closed: ch_cancel reports it
     // a frame is reserved: make it the cancel frame
-    fillHeader(a, CH_CANCEL, 0);
+    fillHeader(a, CH_CANCEL, 0, 0);
     const p = ch_publish(c, 0);
     return p < 0 ? -p : CANCELLED;
   }
@@ -437,16 +449,19 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
     const len = br_peek(b);
     if (len < 0) return len;
     if (len < CH_FRAG_HEADER) return -CORRUPT;
-    const kind = load<i32>(<usize>br_frame_addr(b) + CH_FRAG_KIND);
+    const frame = <usize>br_frame_addr(b);
+    const kind = load<i32>(frame + CH_FRAG_KIND);
+    const payload = load<i32>(frame + CH_FRAG_LEN);
+    if (payload < 0 || payload > len - CH_FRAG_HEADER) return -CORRUPT;
     if (inMessage) {
-      if (kind == CH_CONT) return len - CH_FRAG_HEADER;
+      if (kind == CH_CONT) return payload;
       if (kind == CH_CANCEL) {
         br_release(b);
         return -CANCELLED;
       }
       return -CORRUPT;
     }
-    if (kind == CH_FIRST) return len - CH_FRAG_HEADER;
+    if (kind == CH_FIRST) return payload;
     br_release(b); // withdrawn FIRST, its CONT frames, stale CANCEL frames
   }
 }

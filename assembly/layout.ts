@@ -204,9 +204,14 @@ export const CH_CLOSED = 1;         // CH_STATE bit
 export const CH_PEER_GONE = 2;      // CH_STATE bit
 export const CH_MAX_CAPACITY = 0x3fffffff;
 // every fragment (ring frame) starts with an 8-byte header
-export const CH_FRAG_HEADER = 8;
+// A fragment: ring frame payload [kind][total][len] then len bytes padded to 8, so that every
+// channel frame takes a multiple of 8 ring bytes and every payload is 8-byte aligned (V8 copies
+// to and from shared memory word by word only when both sides are 8-aligned: 5x faster).
+export const CH_FRAG_HEADER = 12;
 export const CH_FRAG_KIND = 0;      // i32 CH_FIRST (| CH_WITHDRAWN) / CH_CONT / CH_CANCEL
 export const CH_FRAG_TOTAL = 4;     // i32 FIRST: the message's total length in bytes
+export const CH_FRAG_LEN = 8;       // i32 this fragment's payload bytes (the frame is padded past them)
+export const CH_FRAG_ALIGN = 8;
 export const CH_FIRST = 1;          // first fragment of a message (carries the total)
 export const CH_CONT = 2;           // a following fragment
 export const CH_CANCEL = 3;         // the sender gave up after a receiver claimed: drop the partial

@@ -4,7 +4,7 @@
 // Go semantics: `capacity` counts MESSAGES (0 = rendezvous: a send completes when a receiver
 // has taken the value), `len` is the number of messages buffered. Values of any size go
 // through a codec (msgpack by default, see codec.ts) into a byte ring of `bufferBytes`;
-// messages larger than a fragment (bufferBytes / 4 - 8 bytes) stream through the ring in
+// messages larger than a fragment (about bufferBytes / 4, a multiple of 8) stream through the ring in
 // fragments, the sender holding the send lock and the receiver the recv lock for a whole
 // message. `maxMessageBytes` (default 64 MiB) is checked before anything is written.
 //
@@ -95,9 +95,11 @@ export class Channel<T = unknown> {
     // msgpack shares its record structures through the channel (structures.ts)
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#ring = offset + L.CH_RING;
+    // a fragment of n bytes takes CH_FRAG_HEADER + n padded to 8 of a ring frame
+    const floor8 = (n: number) => n - (n % L.CH_FRAG_ALIGN);
     const ringBytes = region.core.br_capacity(this.#ring);
-    this.#maxFrame = ringBytes - L.BR_FRAME_HEADER - L.CH_FRAG_HEADER;
-    this.#fragment = Math.min(this.#maxFrame, Math.max(1, ringBytes / 4 - L.BR_FRAME_HEADER - L.CH_FRAG_HEADER));
+    this.#maxFrame = floor8(region.core.br_max_frame(this.#ring) - L.CH_FRAG_HEADER);
+    this.#fragment = Math.min(this.#maxFrame, Math.max(L.CH_FRAG_ALIGN, floor8(ringBytes / 4 - L.BR_FRAME_HEADER - L.CH_FRAG_HEADER)));
     this.#capacity = region.core.ch_capacity(offset);
   }
 

@@ -185,7 +185,13 @@ describe("Channel messages", () => {
 
   it("zero-copy: reserve/commit and recvView/release", () => {
     const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 2, bufferBytes: 1024, codec: "raw" });
-    expect(ch.maxReserve).toBe(1024 - 12);
+    // the largest single fragment: half the ring less the frame and fragment headers, to 8
+    expect(ch.maxReserve).toBe(1024 / 2 - 4 - 12);
+    ch.reserve(ch.maxReserve).fill(1);
+    ch.commit();
+    expect(ch.recvView().length).toBe(ch.maxReserve);
+    ch.release();
+    expect(() => ch.reserve(ch.maxReserve + 1)).toThrow(InvalidArgumentError);
     const v = ch.reserve(100);
     v.set(bytes(100, 2));
     ch.commit();
