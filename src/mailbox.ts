@@ -567,16 +567,21 @@ export class Mailbox<T = unknown> {
         this.#rethrow(error, what, ms);
       }
       const m = this.#unpack(bytes, what);
-      let wanted: boolean;
-      try {
-        wanted = this.#accepts(sel, m);
-      } catch (error) {
-        this.#stash(m, what);
-        throw error;
-      }
-      if (wanted) return m;
-      this.#stash(m, what);
+      if (this.#takeOrStash(sel, m, what)) return m;
     }
+  }
+
+  /** Whether `m` is what `sel` wants; if not (or `match` throws), it goes to the save queue. */
+  #takeOrStash(sel: Selector<T>, m: Incoming<T>, what: string): boolean {
+    let wanted: boolean;
+    try {
+      wanted = this.#accepts(sel, m);
+    } catch (error) {
+      this.#stash(m, what);
+      throw error;
+    }
+    if (!wanted) this.#stash(m, what);
+    return wanted;
   }
 
   /** Non-blocking take: undefined when nothing matching is there now. */
@@ -593,15 +598,7 @@ export class Mailbox<T = unknown> {
       }
       if (!r.ok) return { closed: r.closed };
       const m = this.#unpack(r.value, what);
-      let wanted: boolean;
-      try {
-        wanted = this.#accepts(sel, m);
-      } catch (error) {
-        this.#stash(m, what);
-        throw error;
-      }
-      if (wanted) return { m, closed: false };
-      this.#stash(m, what);
+      if (this.#takeOrStash(sel, m, what)) return { m, closed: false };
     }
   }
 

@@ -6,20 +6,10 @@ import { describe, expect, it } from "vitest";
 import {
   AbortError, Channel, ClosedError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, Region, TimeoutError,
 } from "sabre";
-import { startWorker } from "sabre/node";
+import { startJobWorker } from "../fixtures/job-worker";
 
-const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 
-function worker(data: Record<string, unknown>) {
-  const started = startWorker(fixture("channel-worker.mjs"), { data });
-  const ready = new Promise((resolve) => started.worker.once("message", resolve));
-  const result = new Promise<{ ok?: unknown; error?: string; message?: string }>((resolve) => {
-    started.worker.on("message", (m) => {
-      if (m !== "ready") resolve(m);
-    });
-  });
-  return { ...started, ready, result };
-}
+const worker = (data: Record<string, unknown>) => startJobWorker("channel-worker.mjs", data);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bytes = (n: number, seed = 0) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 255);

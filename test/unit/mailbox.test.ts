@@ -7,22 +7,12 @@ import {
   AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, Mailbox, type MailboxRequest, Region,
   RemoteError, SaveQueueFullError, TimeoutError,
 } from "sabre";
-import { startWorker } from "sabre/node";
+import { startJobWorker } from "../fixtures/job-worker";
 import { seededRandom } from "../fixtures/prng.mjs";
 import { expectEverySequenceOnce } from "../fixtures/verify";
 
-const fixture = new URL("../fixtures/mailbox-worker.mjs", import.meta.url);
 
-function worker(data: Record<string, unknown>) {
-  const started = startWorker(fixture, { data });
-  const ready = new Promise((resolve) => started.worker.once("message", resolve));
-  const result = new Promise<{ ok?: any; error?: string; message?: string }>((resolve) => {
-    started.worker.on("message", (m) => {
-      if (m !== "ready") resolve(m);
-    });
-  });
-  return { ...started, ready, result };
-}
+const worker = (data: Record<string, unknown>) => startJobWorker("mailbox-worker.mjs", data);
 
 type Tagged = { tag: "A" | "B" | "C"; n: number };
 const isB = (m: Tagged): m is Tagged & { tag: "B" } => m.tag === "B";

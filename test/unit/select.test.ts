@@ -8,22 +8,12 @@ import {
   AbortError, Barrier, Channel, ClosedError, CodecError, InvalidArgumentError, Region,
   TimeoutError, recvCase, select, selectAsync, sendCase,
 } from "sabre";
-import { startWorker } from "sabre/node";
+import { startJobWorker } from "../fixtures/job-worker";
 import * as L from "../../assembly/layout";
 import { expectEverySequenceOnce } from "../fixtures/verify";
 
-const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 
-function worker(file: string, data: Record<string, unknown>) {
-  const started = startWorker(fixture(file), { data });
-  const ready = new Promise((resolve) => started.worker.once("message", resolve));
-  const result = new Promise<{ ok?: unknown; error?: string; message?: string }>((resolve) => {
-    started.worker.on("message", (m) => {
-      if (m !== "ready") resolve(m);
-    });
-  });
-  return { ...started, ready, result };
-}
+const worker = startJobWorker;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Event waiters registered on the region's event word (0 when no select waits). */
