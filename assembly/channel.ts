@@ -526,14 +526,18 @@ export function ch_event_wait_end(): void {
  */
 export function ch_send_begin(c: usize, agent: i32, len: i32): i32 {
   if (mutex_try_lock(c + CH_SEND_LOCK, agent) != OK) return -WOULD_BLOCK;
-  const s = ch_send_ready(c);
-  if (s != OK) {
-    mutex_unlock(c + CH_SEND_LOCK, agent);
-    return -s;
-  }
-  const a = ch_reserve(c, CH_FIRST, len, len);
+  const a = ch_send_try(c, len);
   if (a < 0) mutex_unlock(c + CH_SEND_LOCK, agent);
   return a;
+}
+
+/** With the send lock held: checks for a slot and reserves a single-fragment message of `len`
+ *  bytes in one call. Its payload address (then ch_publish(c, 1)), or -WOULD_BLOCK (full or
+ *  no ring space: nothing changed), -CLOSED, -PEER_GONE. */
+export function ch_send_try(c: usize, len: i32): i32 {
+  const s = ch_send_ready(c);
+  if (s != OK) return -s;
+  return ch_reserve(c, CH_FIRST, len, len);
 }
 
 /** Publishes the fragment ch_send_begin reserved and unlocks: OK or CLOSED. */

@@ -149,6 +149,7 @@ export interface CoreExports {
   // fast paths: a single-fragment message in two calls (begin: address or -status; end)
   ch_send_begin(c: number, agent: number, len: number): number;
   ch_send_end(c: number, agent: number): number;
+  ch_send_try(c: number, len: number): number;
   ch_recv_begin(c: number, agent: number): number;
   ch_recv_end(c: number, agent: number): number;
   [name: string]: unknown;

@@ -4,6 +4,7 @@
 //   1 KiB strings                                    msgpack codec vs structured clone
 //   64 KiB and 1 MiB Uint8Array                      raw codec (one copy in, one out) vs
 //                                                    structured clone (postMessage copies too)
+//   small objects, sendMany                         batches of 64 per sendMany call, recv one by one
 //   1 MiB zero-copy                                  reserve + set + commit / recvView + release:
 //                                                    one copy (the producer's, into the ring)
 //   memcpy (baseline)                                Uint8Array.prototype.set of the same size
@@ -68,6 +69,17 @@ export async function define() {
         ...(payload === "u1m" ? { target: { by: "mean", minSpeedup: 0.5, text: ">= half memcpy bandwidth" } } : {}),
       });
     }
+  }
+  {
+    // small objects sent in batches of 64 with sendMany (received one by one with recv)
+    const k = 20000;
+    const ch = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20 });
+    const batched = "sabre Channel sendMany (64 per call), small objects";
+    roundTask(batched, "sabre", k, [
+      { file: worker, data: { transport: "sabre", role: "producer", channel: ch.handle, items: k, payload: "small", batch: 64 } },
+      { file: worker, data: { transport: "sabre", role: "consumer", channel: ch.handle, items: k, payload: "small" } },
+    ]);
+    ratios.push({ sabre: batched, baseline: "postMessage, small objects", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
   }
   {
     // zero-copy 1 MiB: the producer fills the reserved ring bytes, the consumer reads in place

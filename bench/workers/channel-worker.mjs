@@ -1,5 +1,6 @@
 // channel-worker.mjs — one side of the "channel" scenarios. Transports: "sabre" (a Channel,
-// blocking send/recv), "sabre-zc" (a Channel's zero-copy forms: reserve + fill + commit,
+// blocking send/recv; with `batch`, the producer sends with sendMany in batches of that many),
+// "sabre-zc" (a Channel's zero-copy forms: reserve + fill + commit,
 // recvView + check + release) and "post" (a MessagePort). Roles: "producer" sends `items` values of
 // `payload` per round; "consumer" receives and checks them (the id field, the length, or the
 // first byte), then reports the round done (lib/control.mjs); "echo" sends back every value it
@@ -8,7 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { finishRound, STOP, waitRound } from "../lib/control.mjs";
 import { Channel } from "sabre";
 
-const { transport, role, channel, back, port, items, payload, control } = workerData;
+const { transport, role, channel, back, port, items, payload, control, batch } = workerData;
 const words = control ? new Int32Array(control) : undefined;
 
 function makeValue(i) {
@@ -63,7 +64,15 @@ if (transport === "sabre-zc") {
     for (;;) {
       round = waitRound(words, round);
       if (round === STOP) break;
-      for (let i = 1; i <= items; i++) ch.send(valueOf(i));
+      if (batch) {
+        for (let i = 1; i <= items; i += batch) {
+          const values = [];
+          for (let j = i; j < i + batch && j <= items; j++) values.push(valueOf(j));
+          ch.sendMany(values);
+        }
+      } else {
+        for (let i = 1; i <= items; i++) ch.send(valueOf(i));
+      }
     }
   } else if (role === "consumer") {
     parentPort.postMessage("ready");

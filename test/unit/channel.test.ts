@@ -4,7 +4,7 @@
 // plus fragmentation, zero-copy, cancel mid-message, options and leaks.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, Channel, ClosedError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, Region, TimeoutError,
+  AbortError, Channel, ClosedError, CodecError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, Region, TimeoutError,
 } from "sabre";
 import { startJobWorker } from "../fixtures/job-worker";
 
@@ -248,6 +248,52 @@ describe("Channel messages", () => {
     await Promise.all([r.exited, s.exited]);
     expect(() => a.recv()).toThrow(PeerGoneError);
     expect(() => a.send(1)).toThrow(PeerGoneError);
+  });
+
+  it("sendMany: one message per value, in order; a value the codec refuses sends nothing", () => {
+    const ch = Channel.create<unknown>(Region.create(), { capacity: 8 });
+    ch.sendMany([1, { two: 2 }, "three"]);
+    expect(ch.len).toBe(3);
+    expect([ch.recv(), ch.recv(), ch.recv()]).toEqual([1, { two: 2 }, "three"]);
+    expect(() => ch.sendMany([1, () => 2])).toThrow(CodecError);
+    expect(ch.len).toBe(0);
+    ch.sendMany([]);
+    expect(ch.len).toBe(0);
+  });
+
+  it("sendMany: blocks while full and a worker drains; a timeout part-way says how many were sent", async () => {
+    const region = Region.create();
+    const ch = Channel.create<number>(region, { capacity: 4, bufferBytes: 1024 });
+    const consumer = worker({ channel: ch.handle, op: "recvAll" });
+    await consumer.ready;
+    const values = Array.from({ length: 300 }, (_, i) => i * 7);
+    ch.sendMany(values, { timeout: 30_000 });
+    ch.close();
+    expect((await consumer.result).ok).toEqual(values);
+    await consumer.exited;
+
+    const full = Channel.create<number>(region, { capacity: 2 });
+    let error: unknown;
+    try {
+      full.sendMany([1, 2, 3, 4], { timeout: 20 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError & { sent: number }).sent).toBe(2);
+    expect((error as Error).message).toMatch(/2 of 4 messages were sent/);
+    expect([full.recv(), full.recv()]).toEqual([1, 2]);
+  });
+
+  it("sendMany from two workers at once: each batch arrives whole (no other sender's message between), in order", async () => {
+    const ch = Channel.create<{ p: number; i: number }>(Region.create(), { capacity: 8, bufferBytes: 1024 });
+    const batch = (p: number) => Array.from({ length: 200 }, (_, i) => ({ p, i }));
+    const producers = [1, 2].map((p) => worker({ channel: ch.handle, op: "sendBatch", values: batch(p) }));
+    const got = Array.from({ length: 400 }, () => ch.recv({ timeout: 30_000 }));
+    for (const w of producers) expect((await w.result).ok).toBe(200);
+    const firstProducer = got[0].p;
+    expect(got.slice(0, 200)).toEqual(batch(firstProducer));
+    expect(got.slice(200)).toEqual(batch(3 - firstProducer));
   });
 
   it("leaks: creating, using, closing and freeing many channels returns every byte", () => {
