@@ -57,8 +57,8 @@
 // sender that holds the send lock and waits only for this receiver (or closes, or is marked
 // gone).
 //
-// Close: sets CH_CLOSED and closes the ring: sends fail; receivers drain every complete
-// message, drop a partial one, then get CLOSED. Peer gone additionally sets CH_PEER_GONE:
+// Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
+// receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone additionally sets CH_PEER_GONE:
 // every blocked or later operation gets PEER_GONE.
 //
 // Withdrawn frames keep their ring bytes until a receiver passes them: every claim attempt
@@ -492,8 +492,18 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
 
 /** Closes the channel (idempotent) and wakes every waiter. OK. */
 export function ch_close(c: usize): i32 {
-  or32(c + CH_STATE, CH_CLOSED);
-  br_close(ring(c));
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLOSE_STATE_FIRST)) {
+    // SEEDED BUG (model-bug-ch-close-state-first only): the order before the fix below
+    or32(c + CH_STATE, CH_CLOSED);
+    br_close(ring(c));
+  } else {
+    // the ring first: a receiver that sees CH_STATE closed then COUNT 0 returns CLOSED, so no
+    // send may still succeed then; a send succeeds at its first fragment's commit, which fails
+    // once the ring is closed, and counts the message before (ch_publish). Set the other way
+    // round, a send could count and commit between the two (test/model/channel.test.ts).
+    br_close(ring(c));
+    or32(c + CH_STATE, CH_CLOSED);
+  }
   wakeSenders(c);
   wakeReceivers(c);
   ch_wake_events();
