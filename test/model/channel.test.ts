@@ -34,6 +34,7 @@
 //     (fast path, then the general read of a claimed message), if it got nothing a 5 ms recv
 //     (so the untimed recv always has a message left: any deadlock is a lost wake-up). Checked: a message is received (exactly once) iff its send reported OK;
 //     a send reports OK only after the receive that got it began its claim (history ticks).
+//   "channel close race": one fast send, a receiver until CLOSED, a close (deeper PCT).
 //   "channel close" (capacity 1): sender 0 sends 2 messages (the second fragments), sender 1
 //     a fast send then a fragmented general send, receiver 2 receives until CLOSED, thread 3
 //     closes at any point, then tries one receive (fast path, then the general read of a
@@ -49,6 +50,8 @@
 //   ch-publish-count-after-commit (the real bug this test found, fixed: ch_publish committed the
 //   first fragment, then counted it; a close in between let every receiver return CLOSED with
 //   COUNT 0 while the send then returned OK: a lost message),
+//   ch-close-state-first (the second real bug, fixed: ch_close set CH_STATE before closing the
+//   ring, so a send could count and commit between the two while a receiver saw closed, COUNT 0),
 //   ch-claim-close-hides-message (ch_claim returns CLOSED when it sees the close after a failed
 //   claim, without re-reading COUNT: a message published just before the close is lost),
 //   ch-claim-no-wake (a claim does not wake senders parked for a slot or for delivery).
@@ -449,7 +452,10 @@ describe("model: channel", () => {
   modelSuite(channelTest("channel fast", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel rendezvous", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
-  modelSuite(channelTest("channel close race", "model"), { executions: modelExecutions(5000), file: import.meta.url });
+  // the close race needs a receiver mid-claim while close is between its two steps and a
+  // sender between its ready check and its commit: deeper PCT finds it, DFS (bound 2-4) does not
+  const deep = ["pct:5", "pct:4", "random"];
+  modelSuite(channelTest("channel close race", "model"), { executions: modelExecutions(20_000), strategies: deep, file: import.meta.url });
   // the real bug this test found (fixed in ch_publish), kept as a regression
   seededBug(channelTest("channel close", "model-bug-ch-publish-count-after-commit"), {
     executions: modelExecutions(5000),
@@ -459,6 +465,7 @@ describe("model: channel", () => {
   // the second real bug (fixed in ch_close): the heavy run found it after 28 733 executions
   seededBug(channelTest("channel close race", "model-bug-ch-close-state-first"), {
     executions: modelExecutions(20_000),
+    strategies: deep,
     expect: ["lost message", "conservation"],
     file: import.meta.url,
   });
