@@ -35,10 +35,10 @@
 // than the ring streams through it: the receiver reads fragments while the sender writes more.
 //
 // Sending: lock; wait for a slot (COUNT < max(CAPACITY, 1)); write the first fragment, then
-// SENT += 1 (the ticket) and COUNT += 1, then publish it (see ch_publish for why in this
-// order: a receiver may claim the message just before its first fragment lands, and waits for
-// it); write the other fragments; with
-// CAPACITY 0 wait until TAKEN reaches the ticket (a receiver claimed it); unlock.
+// SENT += 1 (the ticket) and COUNT += 1, then publish it (in this order, see ch_publish: a
+// receiver may claim the message just before its first fragment lands, and waits for it);
+// write the other fragments; with CAPACITY 0 wait until TAKEN reaches the ticket (a receiver
+// claimed it); unlock.
 // Receiving: lock; claim (COUNT -= 1 by cas, TAKEN += 1); read frames from the first live
 // FIRST to the end of the message; unlock.
 //
@@ -58,8 +58,8 @@
 // gone).
 //
 // Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
-// receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone additionally sets CH_PEER_GONE:
-// every blocked or later operation gets PEER_GONE.
+// receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
+// additionally sets CH_PEER_GONE: every blocked or later operation gets PEER_GONE.
 //
 // Withdrawn frames keep their ring bytes until a receiver passes them: every claim attempt
 // first trims dead frames at the front of the ring (trimDead), and a withdraw wakes parked

@@ -34,6 +34,8 @@
 //     (fast path, then the general read of a claimed message), if it got nothing a 5 ms recv
 //     (so the untimed recv always has a message left: any deadlock is a lost wake-up). Checked: a message is received (exactly once) iff its send reported OK;
 //     a send reports OK only after the receive that got it began its claim (history ticks).
+//   "channel rendezvous close": the same at capacity 0 (sender 1's fast send is a general one:
+//     the facade's fast path is for capacity > 0), plus the rendezvous check.
 //   "channel close race": one fast send, a receiver until CLOSED, a close (deeper PCT).
 //   "channel close" (capacity 1): sender 0 sends 2 messages (the second fragments), sender 1
 //     a fast send then a fragmented general send, receiver 2 receives until CLOSED, thread 3
@@ -63,7 +65,7 @@ const RING_BYTES = 64;
 const FRAG = 8;
 const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
-type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race";
+type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close";
 
 /** Message lengths per producer (index = sequence). */
 function lengths(v: Variant): number[][] {
@@ -76,12 +78,14 @@ function lengths(v: Variant): number[][] {
     case "channel rendezvous":
       return [[12, 8], [8]];
     case "channel close":
+    case "channel rendezvous close":
       return [[8, 16], [8, 20]];
     case "channel close race":
       return [[8]];
   }
 }
-const capacityOf = (v: Variant) => (v === "channel cap2" ? 2 : v === "channel rendezvous" ? 0 : 1);
+const capacityOf = (v: Variant) => (v === "channel cap2" ? 2 : v === "channel rendezvous" || v === "channel rendezvous close" ? 0 : 1);
+const closes = (v: Variant) => v === "channel close" || v === "channel close race" || v === "channel rendezvous close";
 
 interface Ctx { ch: number; ring: number }
 interface Sent { status: number; ticket: number; retTick: number }
@@ -170,9 +174,9 @@ function* sendLocked(t: VThread, c: Ctx, s: State, p: number, k: number, len: nu
   return L.OK;
 }
 
-/** The facade's #sendFast, falling back to the general send. */
+/** The facade's #sendFast (capacity > 0 only), falling back to the general send. */
 function* sendFast(t: VThread, c: Ctx, s: State, p: number, k: number, len: number, cap: number): Gen<number> {
-  if (len <= FRAG) {
+  if (len <= FRAG && cap > 0) {
     const a = yield* addressOp(t, "send_begin", [len], t.call("ch_send_begin", c.ch, t.agent, len));
     if (a >= 0) {
       s.began.add(key(p, k));
@@ -351,7 +355,7 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State) {
     }
     return;
   }
-  if (v === "channel close") {
+  if (v === "channel close" || v === "channel rendezvous close") {
     if (t.id === 0 || t.id === 1) {
       for (let k = 0; k < lens[t.id].length; k++) {
         const r = yield* send(t, c, s, t.id, k, lens[t.id][k], cap, t.id === 1 && k === 0 ? "fast" : "general");
@@ -409,10 +413,10 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
         if (rec.status !== L.OK && received.has(k)) fail(`message ${k}: received, but its send returned ${rec.status}`, "lost message");
       }
       for (const k of received) if (!state.sent.has(k)) fail(`message ${k}: received, never published`, "message");
-      if (v !== "channel rendezvous" && v !== "channel close" && v !== "channel close race") {
+      if (v !== "channel rendezvous" && !closes(v)) {
         if (state.order.length !== 4) fail(`received ${state.order.length} of 4 messages`, "lost message");
       }
-      if (v === "channel rendezvous") {
+      if (capacityOf(v) === 0) {
         // a rendezvous send completes only after the receive that got it began its claim
         for (const g of state.order) {
           const rec = state.sent.get(key(g.p, g.k))!;
@@ -430,7 +434,7 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
       // a message withdrawn after the last claim (ch_cancel): never a live first fragment
       let read = i32[(ctx.ring + L.BR_READ) >> 2];
       const write = i32[(ctx.ring + L.BR_WRITE) >> 2] & L.BR_POS_MASK;
-      if (read !== write && v !== "channel close" && v !== "channel close race") fail(`ring READ ${read} != WRITE ${write} at the end`, "conservation");
+      if (read !== write && !closes(v)) fail(`ring READ ${read} != WRITE ${write} at the end`, "conservation");
       for (let n = 0; read !== write && n < 16; n++) {
         const at = ctx.ring + L.BR_DATA + (read & (RING_BYTES - 1));
         const len = i32[at >> 2];
@@ -452,6 +456,7 @@ describe("model: channel", () => {
   modelSuite(channelTest("channel fast", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel rendezvous", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
+  modelSuite(channelTest("channel rendezvous close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   // the close race needs a receiver mid-claim while close is between its two steps and a
   // sender between its ready check and its commit: deeper PCT finds it, DFS (bound 2-4) does not
   const deep = ["pct:5", "pct:4", "random"];
