@@ -36,9 +36,11 @@
 // lock while reading them, so fragments of two messages never interleave. A message larger
 // than the ring streams through it: the receiver reads fragments while the sender writes more.
 //
-// Sending: lock; wait for a slot (COUNT < max(CAPACITY, 1)); write the first fragment and
-// publish it, then COUNT += 1 and SENT += 1 (the ticket); write the other fragments; with
-// CAPACITY 0 wait until TAKEN reaches the ticket (a receiver claimed it); unlock.
+// Sending: lock; wait for a slot (COUNT < max(CAPACITY, 1)); write the first fragment, then
+// SENT += 1 (the ticket) and COUNT += 1, then publish it (in this order, see ch_publish: a
+// receiver may claim the message just before its first fragment lands, and waits for it);
+// write the other fragments; with CAPACITY 0 wait until TAKEN reaches the ticket (a receiver
+// claimed it); unlock.
 // Receiving: lock; claim (COUNT -= 1 by cas, TAKEN += 1); read frames from the first live
 // FIRST to the end of the message; unlock.
 //
@@ -52,12 +54,14 @@
 //     space, which the claiming receiver is freeing, so the wait for it is short.
 // A sender that withdrew a rendezvous message reports the timeout; one that finds the message
 // already claimed reports success (it was delivered). Receivers never give up mid-message: a
-// claim is only made once the first fragment is published, and the rest follows from a sender
-// that holds the send lock and waits only for this receiver (or closes, or is marked gone).
+// claim is only made once the message is counted, just before its first fragment is committed
+// (a claim in between waits for it: ch_fragment says -WOULD_BLOCK), and the rest follows from a
+// sender that holds the send lock and waits only for this receiver (or closes, or is marked
+// gone).
 //
-// Close: sets CH_CLOSED and closes the ring: sends fail; receivers drain every complete
-// message, drop a partial one, then get CLOSED. Peer gone additionally sets CH_PEER_GONE:
-// every blocked or later operation gets PEER_GONE.
+// Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
+// receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
+// additionally sets CH_PEER_GONE: every blocked or later operation gets PEER_GONE.
 //
 // Withdrawn frames keep their ring bytes until a receiver passes them: every claim attempt
 // first trims dead frames at the front of the ring (trimDead), and a withdraw wakes parked
@@ -232,19 +236,49 @@ export function ch_reserve_wait(c: usize, kind: i32, total: i32, len: i32, timeo
 
 /**
  * Publishes the reserved fragment. For a first fragment (`first` = 1) the message begins:
- * COUNT += 1, SENT += 1 and receivers are woken; returns the ticket (SENT after the increment,
- * 31 bits). Otherwise returns 0. -CLOSED if the ring was closed (nothing published).
+ * SENT += 1, COUNT += 1, the commit, and receivers are woken; returns the ticket (SENT after
+ * the increment, 31 bits). Otherwise returns 0. -CLOSED if the ring was closed (nothing
+ * published: the message is uncounted again, or a receiver that claimed it meanwhile gets END).
  */
 export function ch_publish(c: usize, first: i32): i32 {
-  const s = br_commit(ring(c));
-  if (s != OK) return -s;
-  if (!first) return 0;
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_PUBLISH_COUNT_AFTER_COMMIT)) {
+    // SEEDED BUG (model-bug-ch-publish-count-after-commit only): the order before the fix below
+    const s = br_commit(ring(c));
+    if (s != OK) return -s;
+    if (!first) return 0;
+    const ticket = (add32(c + CH_SENT, 1) + 1) & BR_POS_MASK;
+    add32(c + CH_COUNT, 1);
+    wakeReceivers(c);
+    ch_wake_events();
+    return ticket;
+  }
+  if (!first) {
+    const s = br_commit(ring(c));
+    return s != OK ? -s : 0;
+  }
+  // COUNT before the commit: committed first, a close between the commit and COUNT += 1 let
+  // receivers see "closed, COUNT 0" and return CLOSED while this send then returned OK (a lost
+  // message; test/model/channel.test.ts, "channel close"). Counted first, the message is either
+  // claimable before the close, or its commit fails and the send reports CLOSED (a receiver that
+  // claimed it finds the ring closed and drained: END, the partial-message case).
   const ticket = (add32(c + CH_SENT, 1) + 1) & BR_POS_MASK;
-  // publish: the first fragment is in the ring before COUNT says a message is there
   add32(c + CH_COUNT, 1);
+  const s = br_commit(ring(c));
+  if (s != OK) {
+    // closed first: uncount the message unless a receiver claimed it (COUNT > 0: it is the last
+    // one begun and claims are FIFO, as in ch_withdraw)
+    while (true) {
+      const n = load32(c + CH_COUNT);
+      if (n <= 0) break;
+      if (cas32(c + CH_COUNT, n, n - 1) == n) {
+        sub32(c + CH_SENT, 1);
+        break;
+      }
+    }
+  }
   wakeReceivers(c);
   ch_wake_events();
-  return ticket;
+  return s != OK ? -s : ticket;
 }
 
 /** Rendezvous: OK once a receiver claimed the message with `ticket`; else WOULD_BLOCK, or
@@ -376,13 +410,16 @@ export function ch_claim(c: usize): i32 {
     if (n <= 0) break;
     if (cas32(c + CH_COUNT, n, n - 1) == n) {
       add32(c + CH_TAKEN, 1);
-      wakeSenders(c);
+      // (SEEDED BUG model-bug-ch-claim-no-wake: parked senders are not woken)
+      if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_NO_WAKE))) wakeSenders(c);
       ch_wake_events();
       return OK;
     }
   }
   // re-read: a close after the COUNT load must not hide a message begun before it
   const st2 = load32(c + CH_STATE);
+  // (SEEDED BUG model-bug-ch-claim-close-hides-message: CLOSED without re-reading COUNT)
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_CLOSE_HIDES_MESSAGE) && st2 != 0) return stateStatus(st2);
   if (st2 != 0 && load32(c + CH_COUNT) <= 0) return stateStatus(st2);
   return st2 != 0 ? ch_claim(c) : WOULD_BLOCK;
 }
@@ -470,8 +507,18 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
 
 /** Closes the channel (idempotent) and wakes every waiter. OK. */
 export function ch_close(c: usize): i32 {
-  or32(c + CH_STATE, CH_CLOSED);
-  br_close(ring(c));
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLOSE_STATE_FIRST)) {
+    // SEEDED BUG (model-bug-ch-close-state-first only): the order before the fix below
+    or32(c + CH_STATE, CH_CLOSED);
+    br_close(ring(c));
+  } else {
+    // the ring first: a receiver that sees CH_STATE closed then COUNT 0 returns CLOSED, so no
+    // send may still succeed then; a send succeeds at its first fragment's commit, which fails
+    // once the ring is closed, and counts the message before (ch_publish). Set the other way
+    // round, a send could count and commit between the two (test/model/channel.test.ts).
+    br_close(ring(c));
+    or32(c + CH_STATE, CH_CLOSED);
+  }
   wakeSenders(c);
   wakeReceivers(c);
   ch_wake_events();
