@@ -4,7 +4,9 @@
 // regions; the page may never block, so it uses only try and async forms, natively
 // (Atomics.waitAsync) and through the polling fallback (harness.html?nowaitasync), including a
 // Channel stress with the sequence/checksum verifier (pages/channel-stress.js) and a
-// selectAsync over receive and send cases in two regions with the same verifier. Also: the
+// selectAsync over receive and send cases in two regions with the same verifier, and a Mailbox
+// (request/reply between the page and 2 workers, serve and serveAsync, RemoteError, selective
+// receive on the page with per-producer order; pages/mailbox-scenario.js). Also: the
 // package's "." entry bundled by esbuild, the isolation error on a page served without the
 // headers. A missing Chromium fails the suite with the command that installs it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +145,27 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       expect(r.consumed).toBe(n);
       expect(r.bad).toBe(0);
       expect(r.order).toBe(0);
+    }, 30_000 * stressMultiplier());
+
+    it("Mailbox: requestAsync (many in flight) from the page and blocking request from a worker to a worker's serve, serveAsync on the page, RemoteError, selective receiveAsync: every reply once and matching, order per producer", async () => {
+      const k = stressLevel(300);
+      const kPage = stressLevel(100);
+      const n = stressLevel(200);
+      const lanes = 12;
+      const failures = 3;
+      const r = await run<any>(page, "mailbox", { k, kPage, n, lanes, failures, seed: 0x3b0c5 + (variant === "polling fallback" ? 1 : 0) });
+      expect(r.nativeWaitAsync).toBe(variant === "Atomics.waitAsync");
+      expect(r.blocking).toEqual(["BlockingNotAllowedError", "BlockingNotAllowedError", "BlockingNotAllowedError"]);
+      expect(r.page).toEqual({ replies: k, once: true, mismatched: 0, maxInFlight: lanes, failed: Array(failures).fill("RemoteError") });
+      expect(r.workerB).toEqual({ okA: k, badA: 0, okPage: kPage, badPage: 0 });
+      expect(r.servedByA).toBe(2 * k + failures);
+      expect(r.servedByPage).toBe(kPage);
+      expect(r.selective).toMatchObject({ hi: [true, true], lo: [true, true], received: 2 * n, bad: 0 });
+      expect(r.selective.savedAfterHi).toBeGreaterThanOrEqual(r.selective.minSaved); // the "lo" read past were kept
+      expect(r.selective.minSaved).toBeGreaterThan(0);
+      expect(r.afterClose).toBe("ClosedError");
+      expect(r.tryAfterClose).toEqual({ ok: false, closed: true });
+      expect(r.lens).toEqual([0, 0, 0]);
     }, 30_000 * stressMultiplier());
 
     it("a semaphore between the page (acquireAsync) and three workers (acquire): never over its permits", async () => {

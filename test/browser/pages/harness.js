@@ -5,6 +5,7 @@
 // thread only ever uses try and async forms: it may never block.
 import * as sabre from "/dist/browser/sabre.js";
 import { channelMessage, checkChannelMessage } from "./channel-stress.js";
+import { replyMatches, requestValue, serveValue, tagOf } from "./mailbox-scenario.js";
 
 const { Region, Mutex, Semaphore, RingBuffer, ByteRing, Channel, ClosedError } = sabre;
 const workerUrl = new URL("./worker.js", import.meta.url);
@@ -467,6 +468,137 @@ Object.assign(window.sabreTests, {
         order: page.order + worker.order,
         consumed: worker.count,
         sent,
+      };
+    });
+  },
+});
+
+Object.assign(window.sabreTests, {
+  /**
+   * Mailbox between the page (async forms only) and 2 workers. Worker A serves `server` with
+   * the blocking serve; worker B (blocking request) and the page (requestAsync, `lanes` in
+   * flight at once) each make k requests of seeded values, plus `failures` from the page whose
+   * handler throws (RemoteError). The page serves `pageServer` with serveAsync for kPage
+   * blocking requests of worker B. Both workers send n tagged messages each to the page's
+   * `inbox`: the page takes every "hi" first (receiveAsync with a predicate; the "lo" ones
+   * read past are saved), then the rest in order; each producer's messages checked against
+   * the exact sequence it sent. On the page, request, receive and serve throw
+   * BlockingNotAllowedError.
+   */
+  async mailbox({ k = 300, kPage = 100, n = 200, lanes = 12, failures = 3, seed = 0x3b0c5 } = {}) {
+    const { Mailbox, RemoteError } = sabre;
+    const region = Region.create({ size: 1 << 21 });
+    const server = Mailbox.create(region, { capacity: 32, bufferBytes: 4096, name: "server (worker A)" });
+    const pageServer = Mailbox.create(region, { capacity: 32, bufferBytes: 4096, name: "page server" });
+    const inbox = Mailbox.create(region, { capacity: 64, bufferBytes: 4096, name: "page inbox" });
+    const blocking = [
+      await thrown(() => server.request({ from: 0, seq: -1, v: 0 })),
+      await thrown(() => inbox.receive()),
+      await thrown(() => pageServer.serve(serveValue)),
+    ];
+    // what each producer (1: worker A, 2: worker B) sends to the inbox, split by tag
+    const expected = { hi: [[], [], []], lo: [[], [], []] };
+    let minSaved = 0; // lo messages a producer sent before its last hi: read past, so saved
+    for (const p of [1, 2]) {
+      for (let seq = 0; seq < n; seq++) expected[tagOf(seed, p, seq)][p].push(seq);
+      const lastHi = expected.hi[p].at(-1) ?? -1;
+      minSaved += expected.lo[p].filter((seq) => seq < lastHi).length;
+    }
+    return withWorkers(2, async ([a, b]) => {
+      const served = a.call("mbServe", { server: server.handle, inbox: inbox.handle, producer: 1, n, seed });
+      const requester = b.call("mbRequest", {
+        server: server.handle, pageServer: pageServer.handle, inbox: inbox.handle, producer: 2, n, k, kPage, seed,
+      });
+      const pageServed = pageServer.serveAsync(async (x) => {
+        if (x.seq % 4 === 0) await sleep(0); // answer some after a task boundary
+        return serveValue(x);
+      });
+
+      // selective receive: every "hi" first, then the rest; each as the producer sent it
+      const selective = (async () => {
+        const got = { hi: [[], [], []], lo: [[], [], []] };
+        let bad = 0;
+        const hiTotal = expected.hi[1].length + expected.hi[2].length;
+        const loTotal = expected.lo[1].length + expected.lo[2].length;
+        for (let i = 0; i < hiTotal; i++) {
+          const m = await inbox.receiveAsync((x) => x.tag === "hi", { timeout: 20_000 });
+          if (m?.tag !== "hi" || (m.p !== 1 && m.p !== 2)) bad++;
+          else got.hi[m.p].push(m.seq);
+        }
+        const savedAfterHi = inbox.saved;
+        for (let i = 0; i < loTotal; i++) {
+          const m = await inbox.receiveAsync({ timeout: 20_000 });
+          if (m?.tag !== "lo" || (m.p !== 1 && m.p !== 2)) bad++;
+          else got.lo[m.p].push(m.seq);
+        }
+        const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
+        return {
+          hi: [1, 2].map((p) => same(got.hi[p], expected.hi[p])),
+          lo: [1, 2].map((p) => same(got.lo[p], expected.lo[p])),
+          received: got.hi[1].length + got.hi[2].length + got.lo[1].length + got.lo[2].length,
+          bad,
+          savedAfterHi,
+        };
+      })();
+
+      // the handler throws: RemoteError with the remote name and message, in flight with the rest
+      const failed = Array.from({ length: failures }, (_, i) =>
+        server.requestAsync({ from: 0, seq: k + i, v: 0, boom: true }, { timeout: 20_000 }).then(
+          () => "resolved",
+          (e) => (e instanceof RemoteError && e.name === "RemoteError" && e.remoteName === "RangeError" && e.remoteMessage === `boom ${k + i}`
+            ? "RemoteError"
+            : `${e?.name}: ${e?.message}`),
+        ),
+      );
+
+      // k requests, `lanes` in flight at once; each reply counted by its seq
+      const counts = new Int32Array(k);
+      let next = 0;
+      let inFlight = 0;
+      let maxInFlight = 0;
+      let mismatched = 0;
+      const lane = async () => {
+        while (next < k) {
+          const seq = next++;
+          const v = requestValue(seed, 0, seq);
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          const r = await server.requestAsync({ from: 0, seq, v }, { timeout: 20_000 });
+          inFlight--;
+          if (Number.isInteger(r?.seq) && r.seq >= 0 && r.seq < k) counts[r.seq]++;
+          if (!replyMatches(r, 0, seq, v)) mismatched++;
+        }
+      };
+      await Promise.all(Array.from({ length: lanes }, lane));
+      const failedResults = await Promise.all(failed);
+      const workerB = await requester;
+      server.close(); // worker A's serve drains and returns its count
+      const workerA = await served;
+      pageServer.close();
+      const pageServedCount = await pageServed;
+      const sel = await selective;
+      inbox.close();
+      const afterClose = await thrown(() => inbox.receiveAsync({ timeout: 20_000 }));
+      const tryAfterClose = inbox.tryReceive();
+      Mailbox.freeReplyInboxes(region);
+      const lens = [server.len, pageServer.len, inbox.len];
+      for (const mb of [server, pageServer, inbox]) mb.free();
+      return {
+        nativeWaitAsync: sabre.nativeWaitAsync,
+        blocking,
+        page: {
+          replies: counts.reduce((s, c) => s + c, 0),
+          once: counts.every((c) => c === 1),
+          mismatched,
+          maxInFlight,
+          failed: failedResults,
+        },
+        workerB,
+        servedByA: workerA.served,
+        servedByPage: pageServedCount,
+        selective: { ...sel, expected: 2 * n, minSaved },
+        afterClose,
+        tryAfterClose,
+        lens,
       };
     });
   },

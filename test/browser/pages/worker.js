@@ -4,8 +4,9 @@
 // ops here use the blocking forms (lock, acquire, push, pop) that the main thread may not.
 import * as sabre from "/dist/browser/sabre.js";
 import { channelMessage, checkChannelMessage } from "./channel-stress.js";
+import { replyMatches, requestValue, serveValue, tagOf } from "./mailbox-scenario.js";
 
-const { Region, Mutex, Semaphore, RingBuffer, ByteRing, Channel, ClosedError } = sabre;
+const { Region, Mutex, Semaphore, RingBuffer, ByteRing, Channel, Mailbox, ClosedError } = sabre;
 
 /** Busy-free sleep: a blocking wait on a private word (allowed in a worker). */
 const sleepWord = new Int32Array(new SharedArrayBuffer(4));
@@ -260,6 +261,55 @@ Object.assign(ops, {
       if (!(error instanceof ClosedError)) throw error;
     }
     return { ...out, seen };
+  },
+});
+
+Object.assign(ops, {
+  /**
+   * Mailbox scenario, worker A: sends its n tagged messages { p, seq, tag } to the page's
+   * inbox (send or a trySend loop, seeded), then serves requests on `server` with the
+   * blocking serve (serveValue: a reply, or a RangeError for `boom`) until the page closes it.
+   */
+  mbServe({ server, inbox, producer, n, seed }) {
+    const mb = Mailbox.from(server);
+    const out = Mailbox.from(inbox);
+    const rand = prng(seed + producer);
+    for (let seq = 0; seq < n; seq++) {
+      const m = { p: producer, seq, tag: tagOf(seed, producer, seq) };
+      if (rand() < 0.5) out.send(m, { timeout: 20_000 });
+      else {
+        let spins = 0;
+        while (!out.trySend(m)) if (++spins === 64) { out.send(m, { timeout: 20_000 }); break; }
+      }
+    }
+    return { served: mb.serve(serveValue) };
+  },
+
+  /**
+   * Mailbox scenario, worker B: interleaves its n tagged messages to the page's inbox with k
+   * blocking requests to worker A's `server` and kPage to the page's `pageServer` (served by
+   * serveAsync); checks every reply against its request.
+   */
+  mbRequest({ server, pageServer, inbox, producer, n, k, kPage, seed }) {
+    const a = Mailbox.from(server);
+    const page = Mailbox.from(pageServer);
+    const out = Mailbox.from(inbox);
+    const res = { okA: 0, badA: 0, okPage: 0, badPage: 0 };
+    for (let i = 0; i < Math.max(n, k, kPage); i++) {
+      if (i < n) out.send({ p: producer, seq: i, tag: tagOf(seed, producer, i) }, { timeout: 20_000 });
+      if (i < k) {
+        const v = requestValue(seed, producer, i);
+        if (replyMatches(a.request({ from: producer, seq: i, v }, { timeout: 20_000 }), producer, i, v)) res.okA++;
+        else res.badA++;
+      }
+      if (i < kPage) {
+        const v = requestValue(seed + 1, producer, i);
+        if (replyMatches(page.request({ from: producer, seq: i, v }, { timeout: 20_000 }), producer, i, v)) res.okPage++;
+        else res.badPage++;
+      }
+    }
+    Mailbox.freeReplyInboxes(a.region);
+    return res;
   },
 });
 
