@@ -147,7 +147,7 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       expect(r.order).toBe(0);
     }, 30_000 * stressMultiplier());
 
-    it("Mailbox: requestAsync (many in flight) from the page and blocking request from a worker to a worker's serve, serveAsync on the page, RemoteError, selective receiveAsync: every reply once and matching, order per producer", async () => {
+    it("Mailbox: requestAsync (many in flight) from the page and blocking request from a worker to a worker's serve, serveAsync on the page, RemoteError, timeout and abort (late replies dropped), selective receiveAsync: every reply once and matching, order per producer", async () => {
       const k = stressLevel(300);
       const kPage = stressLevel(100);
       const n = stressLevel(200);
@@ -156,9 +156,11 @@ for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {
       const r = await run<any>(page, "mailbox", { k, kPage, n, lanes, failures, seed: 0x3b0c5 + (variant === "polling fallback" ? 1 : 0) });
       expect(r.nativeWaitAsync).toBe(variant === "Atomics.waitAsync");
       expect(r.blocking).toEqual(["BlockingNotAllowedError", "BlockingNotAllowedError", "BlockingNotAllowedError"]);
-      expect(r.page).toEqual({ replies: k, once: true, mismatched: 0, maxInFlight: lanes, failed: Array(failures).fill("RemoteError") });
+      expect(r.page).toEqual({
+        replies: k, once: true, mismatched: 0, maxInFlight: lanes, failed: Array(failures).fill("RemoteError"), timedOut: "TimeoutError", aborted: "AbortError",
+      });
       expect(r.workerB).toEqual({ okA: k, badA: 0, okPage: kPage, badPage: 0 });
-      expect(r.servedByA).toBe(2 * k + failures);
+      expect(r.servedByA).toBe(2 * k + failures + 2); // and the two given up on: answered late, dropped
       expect(r.servedByPage).toBe(kPage);
       expect(r.selective).toMatchObject({ hi: [true, true], lo: [true, true], received: 2 * n, bad: 0 });
       expect(r.selective.savedAfterHi).toBeGreaterThanOrEqual(r.selective.minSaved); // the "lo" read past were kept

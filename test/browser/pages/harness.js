@@ -478,7 +478,8 @@ Object.assign(window.sabreTests, {
    * Mailbox between the page (async forms only) and 2 workers. Worker A serves `server` with
    * the blocking serve; worker B (blocking request) and the page (requestAsync, `lanes` in
    * flight at once) each make k requests of seeded values, plus `failures` from the page whose
-   * handler throws (RemoteError). The page serves `pageServer` with serveAsync for kPage
+   * handler throws (RemoteError), and two the page gives up on (timeout; abort) before worker A
+   * answers them (it holds them until the page sets a word), whose late replies are dropped. The page serves `pageServer` with serveAsync for kPage
    * blocking requests of worker B. Both workers send n tagged messages each to the page's
    * `inbox`: the page takes every "hi" first (receiveAsync with a predicate; the "lo" ones
    * read past are saved), then the rest in order; each producer's messages checked against
@@ -541,6 +542,19 @@ Object.assign(window.sabreTests, {
         };
       })();
 
+      // given up before the reply: a timeout, then an abort while queued behind the held one;
+      // their late replies must be dropped, never reach the requests below
+      const hold = region.alloc(4);
+      const holdWord = new Int32Array(region.memory.buffer, hold, 1);
+      const timedOut = await thrown(() => server.requestAsync({ from: 0, seq: -1, v: 1, hold }, { timeout: 30 }));
+      const ac = new AbortController();
+      const abortable = server.requestAsync({ from: 0, seq: -2, v: 2, hold }, { signal: ac.signal });
+      await sleep(5);
+      ac.abort(new Error("stop"));
+      const aborted = await thrown(() => abortable);
+      Atomics.store(holdWord, 0, 1);
+      Atomics.notify(holdWord, 0);
+
       // the handler throws: RemoteError with the remote name and message, in flight with the rest
       const failed = Array.from({ length: failures }, (_, i) =>
         server.requestAsync({ from: 0, seq: k + i, v: 0, boom: true }, { timeout: 20_000 }).then(
@@ -580,6 +594,7 @@ Object.assign(window.sabreTests, {
       const afterClose = await thrown(() => inbox.receiveAsync({ timeout: 20_000 }));
       const tryAfterClose = inbox.tryReceive();
       Mailbox.freeReplyInboxes(region);
+      region.free(hold);
       const lens = [server.len, pageServer.len, inbox.len];
       for (const mb of [server, pageServer, inbox]) mb.free();
       return {
@@ -591,6 +606,8 @@ Object.assign(window.sabreTests, {
           mismatched,
           maxInFlight,
           failed: failedResults,
+          timedOut,
+          aborted,
         },
         workerB,
         servedByA: workerA.served,

@@ -269,6 +269,7 @@ Object.assign(ops, {
    * Mailbox scenario, worker A: sends its n tagged messages { p, seq, tag } to the page's
    * inbox (send or a trySend loop, seeded), then serves requests on `server` with the
    * blocking serve (serveValue: a reply, or a RangeError for `boom`) until the page closes it.
+ * A request with `hold` (a word's offset) waits until the page sets that word.
    */
   mbServe({ server, inbox, producer, n, seed }) {
     const mb = Mailbox.from(server);
@@ -282,7 +283,14 @@ Object.assign(ops, {
         while (!out.trySend(m)) if (++spins === 64) { out.send(m, { timeout: 20_000 }); break; }
       }
     }
-    return { served: mb.serve(serveValue) };
+    const words = new Int32Array(mb.region.memory.buffer);
+    return {
+      served: mb.serve((x) => {
+        // a request with `hold` is answered only once the page sets that word (after it gave up)
+        if (x.hold) while (Atomics.load(words, x.hold >> 2) === 0) Atomics.wait(words, x.hold >> 2, 0, 1000);
+        return serveValue(x);
+      }),
+    };
   },
 
   /**
