@@ -26,6 +26,8 @@ import { stressLevel } from "../fixtures/stress-level";
 
 const SEED = Number(process.env.SABRE_SEED ?? 20261123);
 const RUNS = stressLevel(500);
+/** vitest's 60 s per test, scaled with SABRE_STRESS (heavy: about 20 s per property here). */
+const TIMEOUT = 60_000 * Math.max(1, RUNS / 500);
 
 type Outcome = { value?: unknown; error?: string; sent?: number };
 function outcome(fn: () => unknown): Outcome {
@@ -303,7 +305,7 @@ describe("Channel against a Go-channel model over a byte-exact ring model (one t
       { seed: SEED, numRuns: RUNS },
     );
     expect(region.freeBytes).toBe(start);
-  });
+  }, TIMEOUT);
 
   it("raw: Uint8Array, reserve/commit and recvView/release (one fragment up to maxReserve)", () => {
     const region = Region.create();
@@ -313,7 +315,7 @@ describe("Channel against a Go-channel model over a byte-exact ring model (one t
       { seed: SEED + 1, numRuns: RUNS },
     );
     expect(region.freeBytes).toBe(start);
-  });
+  }, TIMEOUT);
 
   // The contract mismatch above, minimal case (shrunk by hand from the model's behaviour): an
   // empty buffered channel refuses a 1-byte trySend after a refused message larger than the
