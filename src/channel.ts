@@ -164,7 +164,8 @@ export class Channel<T = unknown> {
   get bufferBytes(): number {
     return this.region.core.br_capacity(this.#ring);
   }
-  /** The largest message `reserve` accepts (one fragment: bufferBytes - 12). */
+  /** The largest message `reserve` accepts: one ring frame, bufferBytes / 2 - 16 rounded down to 8
+   *  (bytering.ts: the largest frame is half the ring, minus the frame and fragment headers). */
   get maxReserve(): number {
     return this.#maxFrame;
   }
