@@ -63,9 +63,11 @@
 // receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
 // additionally sets CH_PEER_GONE: every blocked or later operation gets PEER_GONE.
 //
-// Withdrawn frames keep their ring bytes until a receiver passes them: every claim attempt
-// first trims dead frames at the front of the ring (trimDead), and a withdraw wakes parked
-// receivers to do so, so a sender waiting for ring space is never stuck behind them.
+// Withdrawn frames keep their ring bytes until someone passes them: every claim attempt first
+// trims dead frames at the front of the ring (trimDead), a withdraw wakes parked receivers to
+// do so, and a sender short of ring space trims them itself when no receiver holds the recv
+// lock (reserveTrimming; test/unit/channel.property.test.ts found an empty channel refusing
+// every send behind them), so a sender waiting for ring space is never stuck behind them.
 //
 // Invariants:
 //   - SENT - TAKEN == COUNT whenever no agent is between the two updates;
@@ -81,7 +83,7 @@ import {
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, CH_SPIN_MS,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, CH_SPIN_MS,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
 import {
@@ -218,20 +220,59 @@ export function ch_send_ready_wait(c: usize, timeoutMs: f64): i32 {
  *  or -WOULD_BLOCK (no ring space now), -CLOSED, -BAD_ARGUMENT. Publish with ch_publish. */
 export function ch_reserve(c: usize, kind: i32, total: i32, len: i32): i32 {
   if (len < 0) return -BAD_ARGUMENT;
-  return fillHeader(br_reserve(ring(c), fragFrame(len)), kind, total, len);
+  return fillHeader(reserveTrimming(c, len), kind, total, len);
 }
 
 /** As ch_reserve; on -WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
  *  first; park; then br_space_unwait on the ring once). */
 export function ch_reserve_step(c: usize, kind: i32, total: i32, len: i32): i32 {
   if (len < 0) return -BAD_ARGUMENT;
+  const a = reserveTrimming(c, len);
+  if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
   return fillHeader(br_reserve_step(ring(c), fragFrame(len)), kind, total, len);
 }
 
 /** Blocking ch_reserve: a payload address, or -TIMED_OUT, -CLOSED, -BAD_ARGUMENT. */
 export function ch_reserve_wait(c: usize, kind: i32, total: i32, len: i32, timeoutMs: f64): i32 {
   if (len < 0) return -BAD_ARGUMENT;
+  const a = reserveTrimming(c, len);
+  if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
   return fillHeader(br_reserve_wait(ring(c), fragFrame(len), timeoutMs), kind, total, len);
+}
+
+/** A hint, read without the recv lock (frames between READ and WRITE are published and stay
+ *  until released; a stale read only gives a wrong hint): is the first frame in the ring a wrap
+ *  marker or a frame of a withdrawn or cancelled message? */
+function deadAtFront(c: usize): bool {
+  const b = ring(c);
+  const r = load32(b + BR_READ);
+  if (r == (load32(b + BR_WRITE) & BR_POS_MASK)) return false;
+  const header = b + BR_DATA + <usize>(r & (load<i32>(b + BR_CAPACITY) - 1));
+  const len = load32(header);
+  if (len == BR_WRAP) return true;
+  if (len < CH_FRAG_HEADER) return false;
+  return load32(header + BR_FRAME_HEADER + CH_FRAG_KIND) != CH_FIRST;
+}
+
+/**
+ * br_reserve of a fragment; short of space, the sender first trims frames of withdrawn
+ * messages at the front of the ring itself (they hold space until a receiver passes them, and
+ * with no receiver running an empty channel would refuse every send). It acts as the ring's
+ * consumer for that moment: only with the recv lock, taken by try-lock as ANONYMOUS_AGENT and
+ * dropped before returning (a receiver inside recv trims them itself when it claims).
+ */
+function reserveTrimming(c: usize, len: i32): i32 {
+  const a = br_reserve(ring(c), fragFrame(len));
+  if (a != -WOULD_BLOCK) return a;
+  // only when the front looks dead: taking the recv lock on every failed reserve would starve a
+  // receiver trying to take it (a select retrying a send in a loop did, in Chromium)
+  if (!deadAtFront(c)) return a;
+  if (mutex_try_lock(c + CH_RECV_LOCK, ANONYMOUS_AGENT) != OK) return a;
+  const before = load32(ring(c) + BR_READ);
+  trimDead(c);
+  const trimmed = load32(ring(c) + BR_READ) != before;
+  mutex_unlock(c + CH_RECV_LOCK, ANONYMOUS_AGENT);
+  return trimmed ? br_reserve(ring(c), fragFrame(len)) : a;
 }
 
 /**
@@ -328,8 +369,13 @@ export function ch_withdraw(c: usize, first: usize): i32 {
     if (n <= 0) return WOULD_BLOCK;
     if (cas32(c + CH_COUNT, n, n - 1) == n) {
       sub32(c + CH_SENT, 1);
-      // unclaimed, so no receiver reads this frame before the send lock is released
-      store<i32>(first - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
+      // unclaimed, so no receiver reads this frame before the send lock is released. An atomic
+      // store, and trimDead's load of it atomic too: with a plain store the load of
+      // RECV_WAITERS below could pass it (a store buffer), while a receiver registering and
+      // re-checking read the kind as still live: it parked behind dead frames, unwoken
+      // (Chromium select test, a ring full of withdrawn frames; the model's steps are SC and
+      // cannot show it)
+      store32(first - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
       // its frames still hold ring bytes: a parked receiver trims them (ch_claim) so that
       // a sender waiting for space is not stuck behind them
       wakeReceivers(c);
@@ -394,7 +440,7 @@ function trimDead(c: usize): void {
   while (true) {
     const len = br_peek(b);
     if (len < CH_FRAG_HEADER) return; // empty, closed (or corrupt: ch_fragment reports it)
-    if (load<i32>(<usize>br_frame_addr(b) + CH_FRAG_KIND) == CH_FIRST) return;
+    if (load32(<usize>br_frame_addr(b) + CH_FRAG_KIND) == CH_FIRST) return; // see ch_withdraw
     br_release(b);
   }
 }
@@ -487,7 +533,7 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
     if (len < 0) return len;
     if (len < CH_FRAG_HEADER) return -CORRUPT;
     const frame = <usize>br_frame_addr(b);
-    const kind = load<i32>(frame + CH_FRAG_KIND);
+    const kind = load32(frame + CH_FRAG_KIND); // atomic: see ch_withdraw
     const payload = load<i32>(frame + CH_FRAG_LEN);
     if (payload < 0 || payload > len - CH_FRAG_HEADER) return -CORRUPT;
     if (inMessage) {

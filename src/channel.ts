@@ -70,6 +70,9 @@ const MIN_BUFFER = 64;
 
 /** Thrown internally to end iteration; never escapes. */
 const END = Symbol("end");
+/** How long a trySend of a message larger than the free ring waits for a receiver inside recv
+ *  to claim it before withdrawing it (ms). */
+const CLAIM_WAIT_MS = 1;
 /** The fast path did not apply: take the general one. */
 const NONE = Symbol("none");
 
@@ -403,6 +406,17 @@ export class Channel<T = unknown> {
     return this.#trySendBytes(bytes, what);
   }
 
+  /** Waits up to CLAIM_WAIT_MS for a receiver to claim the message with `ticket` (a bounded
+   *  spin where blocking is not allowed); true once claimed. */
+  #awaitClaim(ticket: number): boolean {
+    const { core } = this.region;
+    if (blockingAllowed) return core.ch_delivered_wait(this.offset, ticket, CLAIM_WAIT_MS) === L.OK;
+    const end = performance.now() + CLAIM_WAIT_MS;
+    do if (core.ch_delivered(this.offset, ticket) === L.OK) return true;
+    while (performance.now() < end);
+    return false;
+  }
+
   #trySendBytes(bytes: Uint8Array, what: string): boolean {
     if (this.#sendFast(bytes, what)) return true;
     const { core } = this.region;
@@ -424,6 +438,11 @@ export class Channel<T = unknown> {
         let a = core.ch_reserve(c, off === 0 ? L.CH_FIRST : L.CH_CONT, total, n);
         if (a === -L.WOULD_BLOCK) {
           if (off === 0) return false;
+          // A message larger than the free ring goes through only while a receiver reads it.
+          // One inside recv (it holds the recv lock) was woken by the first fragment: give it
+          // a moment to claim before withdrawing, or a parked receiver (woken in tens of
+          // microseconds) never catches a message withdrawn microseconds after it began.
+          if (core.mutex_owner(c + L.CH_RECV_LOCK) !== 0) this.#awaitClaim(ticket);
           if (core.ch_withdraw(c, first) === L.OK) return false;
           // a receiver claimed the message and is reading it: the rest goes through
           // (a thread that may not block, a browser main thread, re-tries instead of parking)

@@ -258,7 +258,11 @@ export function select<const Cases extends readonly SelectCaseSlot[], const O ex
       const left = deadline - performance.now();
       if (left <= 0) throw timeoutError(what, ms);
       if (s.polling) {
-        Atomics.wait(words, EVENT_SEQ, seen, Math.min(slice, left));
+        // a polling wait takes the word as it is now: this round's own sends bump it (a publish,
+        // a withdraw's wake), and waiting on the value read before the round would return at
+        // once, every round (a busy loop that starved a receiver in Chromium); an event from
+        // another thread during the round costs at most this slice
+        Atomics.wait(words, EVENT_SEQ, Atomics.load(words, EVENT_SEQ), Math.min(slice, left));
         slice = Math.min(slice * 2, MAX_SLICE_MS);
       } else {
         Atomics.wait(words, EVENT_SEQ, seen, left);
@@ -298,7 +302,8 @@ export async function selectAsync<const Cases extends readonly SelectCaseSlot[],
       if (r) return r as R;
       if (deadline - performance.now() <= 0) throw timeoutError(what, ms);
       if (s.polling) {
-        await parkAsync(words, EVENT_SEQ, seen, Math.min(deadline, performance.now() + slice), what, signal);
+        // the word as it is now, as in select
+        await parkAsync(words, EVENT_SEQ, Atomics.load(words, EVENT_SEQ), Math.min(deadline, performance.now() + slice), what, signal);
         slice = Math.min(slice * 2, MAX_SLICE_MS);
       } else {
         await parkAsync(words, EVENT_SEQ, seen, deadline, what, signal);

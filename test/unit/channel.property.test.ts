@@ -10,15 +10,15 @@
 // 16 + pad8(payload) bytes; a frame that does not fit before the end of the buffer follows a wrap
 // marker filling the rest of the lap. With no receiver, one thread can complete a message only if
 // all of its frames fit in the free ring space now:
-//   - a first fragment that does not fit: false / TimeoutError, nothing written;
-//   - a later fragment that does not fit: the message is withdrawn (uncounted: no partial
-//     message is ever received), false / TimeoutError — BUT its frames stay in the ring as dead
-//     frames until a receive call trims them (ch_claim's trimDead, at the front of the ring only).
-// FINDING (the last point): the documented contract is "trySend: false if the channel is full
-// now" and Go's "a send on a buffered channel with len < cap completes"; after a refused large
-// message an EMPTY channel (len 0 < capacity) refuses even a 1-byte trySend, and send() with no
-// timeout blocks until some receiver calls in (see the `it.fails` at the end). The model below
-// follows the behaviour, so that every other property is checked exactly.
+//   - a fragment that does not fit first makes the sender trim frames of withdrawn messages and
+//     wrap markers at the front of the ring (it takes the recv lock for that: no receiver is
+//     inside recv here), then tries once more;
+//   - a first fragment that still does not fit: false / TimeoutError, nothing written;
+//   - a later fragment that still does not fit: the message is withdrawn (uncounted: no partial
+//     message is ever received), false / TimeoutError; its frames stay in the ring as dead
+//     frames until a receive call or the next sender short of space trims them.
+// (This file found that before senders trimmed, an EMPTY channel refused even a 1-byte
+// trySend after a refused large message, until a receiver called in: the last test.)
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Channel, Region } from "sabre";
@@ -66,8 +66,22 @@ class ChannelModel {
     this.fragment = fragmentOf(ring);
   }
 
-  /** br_reserve of one fragment: false (nothing written) when it does not fit now. */
+  /** ch_reserve of one fragment: false (nothing written) when it does not fit now, even after
+   *  trimming dead frames and markers at the front as the core's reserveTrimming does. */
   #reserve(payload: number, msg: Msg): boolean {
+    if (this.#tryReserve(payload, msg)) return true;
+    const read = this.read;
+    this.#trim();
+    return this.read !== read && this.#tryReserve(payload, msg);
+  }
+
+  /** Frames of withdrawn messages and wrap markers at the front (the core's trimDead). */
+  #trim(): void {
+    while (this.entries.length && (this.entries[0].marker || this.entries[0].dead)) this.#pop();
+  }
+
+  /** br_reserve of one fragment. */
+  #tryReserve(payload: number, msg: Msg): boolean {
     const cap = this.ring;
     const size = frameBytes(payload);
     const off = this.end % cap;
@@ -113,7 +127,7 @@ class ChannelModel {
   /** A receive attempt: trims dead frames and markers at the front (ch_claim's trimDead), then
    *  claims and reads the next message (its frames and the markers between them). */
   recv(): { ok: true; value: unknown } | { ok: false; closed: boolean } {
-    while (this.entries.length && (this.entries[0].marker || this.entries[0].dead)) this.#pop();
+    this.#trim();
     const msg = this.queue.shift();
     if (!msg) return { ok: false, closed: this.closed };
     let frames = msg.frames;
@@ -317,17 +331,18 @@ describe("Channel against a Go-channel model over a byte-exact ring model (one t
     expect(region.freeBytes).toBe(start);
   }, TIMEOUT);
 
-  // The contract mismatch above, minimal case (shrunk by hand from the model's behaviour): an
-  // empty buffered channel refuses a 1-byte trySend after a refused message larger than the
-  // ring, until a receive call trims the withdrawn frames. Go's contract says true. `it.fails`
-  // passes while the mismatch is there and fails once it is fixed (then make it a plain `it`).
-  it.fails("contract: an empty buffered channel accepts a small trySend after a refused large one", () => {
+  // The contract this file once found broken (minimal case): after a refused message larger
+  // than the ring, an empty buffered channel still accepts a small message, with no receiver
+  // running (the sender trims the withdrawn frames itself).
+  it("contract: an empty buffered channel accepts a small trySend after a refused large one", () => {
     const region = Region.create();
     const ch = Channel.create<Uint8Array>(region, { capacity: 5, bufferBytes: 64, codec: "raw" });
     try {
       expect(ch.trySend(new Uint8Array(200))).toBe(false); // larger than the ring: refused
       expect(ch.len).toBe(0);
-      expect(ch.trySend(new Uint8Array(1))).toBe(true); // fails today: false (dead frames fill the ring)
+      expect(ch.trySend(new Uint8Array(1))).toBe(true);
+      expect(ch.send(new Uint8Array(2), { timeout: 5 })).toBeUndefined();
+      expect(ch.len).toBe(2);
     } finally {
       ch.free();
     }
