@@ -371,10 +371,9 @@ export function ch_withdraw(c: usize, first: usize): i32 {
       sub32(c + CH_SENT, 1);
       // unclaimed, so no receiver reads this frame before the send lock is released. An atomic
       // store, and trimDead's load of it atomic too: with a plain store the load of
-      // RECV_WAITERS below could pass it (a store buffer), while a receiver registering and
-      // re-checking read the kind as still live: it parked behind dead frames, unwoken
-      // (Chromium select test, a ring full of withdrawn frames; the model's steps are SC and
-      // cannot show it)
+      // RECV_WAITERS in wakeReceivers could pass it (a store buffer) while a receiver that
+      // registers and re-checks still reads the kind as live, and parks behind dead frames
+      // unwoken (a hazard read from the code; the model's steps are SC and cannot show it)
       store32(first - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
       // its frames still hold ring bytes: a parked receiver trims them (ch_claim) so that
       // a sender waiting for space is not stuck behind them
