@@ -39,6 +39,8 @@
 //     by another sender (which may withdraw a message on a timeout: that bumps no event) or
 //     room but no lock; or the case is a send on a rendezvous channel, which succeeds only
 //     while a receiver is inside recv, and entering recv bumps no event.
+// A polling wait parks on the event word as it is after the round (the round's own sends bump
+// it; waiting on the value from before the round would return at once, every round).
 //
 // Limits:
 //   - Rendezvous (capacity 0) channels: a send case completes only when another thread is
@@ -51,9 +53,10 @@
 //     spin (Channel.trySend's rule there), so it may take many rounds or never; use capacity 1.
 //   - A recv case competes with threads blocked in recv on the same channel: they hold the
 //     channel's recv lock while they wait and take the messages first.
-//   - A rendezvous send case tries by publishing the value and giving the receiver inside recv
-//     up to 1 ms to take it (Channel.trySend's grace), so a round of selectAsync on Node may
-//     block its thread for up to 1 ms per such case.
+//   - A rendezvous send case, or a send case whose message is larger than the free ring,
+//     tries by publishing the value and giving a receiver inside recv up to 1 ms to take it
+//     (Channel.trySend's grace), so a round may block (or, on a browser main thread, spin) up
+//     to 1 ms per such case.
 //   - Fairness is per round among the cases that are ready when the round tries them; it is
 //     not FIFO among several selects or receivers waiting on the same channel.
 //   - A blocking select is not interrupted by its signal once parked (a parked thread runs no
