@@ -21,6 +21,7 @@
 // trySend after a refused large message, until a receiver called in: the last test.)
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { RingSpace } from "../fixtures/ring-space";
 import { Channel, Region } from "sabre";
 import { stressLevel } from "../fixtures/stress-level";
 
@@ -53,16 +54,15 @@ const frameBytes = (payload: number) => 16 + pad8(payload);
 type Msg = { value: unknown; n: number; frames: number };
 type Entry = { start: number; size: number; marker: boolean; msg?: Msg; dead: boolean };
 
-class ChannelModel {
-  /** Ring contents from READ on: frames of live and withdrawn messages, and wrap markers. */
-  entries: Entry[] = [];
-  end = 0; // producer end (BR_RESERVE = BR_WRITE: every operation here publishes what it wrote)
-  read = 0; // BR_READ
-  /** The Go channel: buffered values in order (len = queue.length = CH_COUNT). */
+class ChannelModel extends RingSpace<Entry> {
+  /** The Go channel: buffered values in order (len = queue.length = CH_COUNT). Ring contents
+   *  (RingSpace.entries) are frames of live and withdrawn messages, and wrap markers; `end` is
+   *  BR_RESERVE = BR_WRITE (every operation here publishes what it wrote). */
   queue: Msg[] = [];
   closed = false;
   readonly fragment: number;
   constructor(readonly capacity: number, readonly ring: number) {
+    super(ring);
     this.fragment = fragmentOf(ring);
   }
 
@@ -77,26 +77,13 @@ class ChannelModel {
 
   /** Frames of withdrawn messages and wrap markers at the front (the core's trimDead). */
   #trim(): void {
-    while (this.entries.length && (this.entries[0].marker || this.entries[0].dead)) this.#pop();
+    while (this.entries.length && (this.entries[0].marker || this.entries[0].dead)) this.pop();
   }
 
   /** br_reserve of one fragment. */
   #tryReserve(payload: number, msg: Msg): boolean {
-    const cap = this.ring;
-    const size = frameBytes(payload);
-    const off = this.end % cap;
-    const fits = (need: number) => this.end - this.read + need <= cap;
-    if (off + size <= cap) {
-      if (!fits(size)) return false;
-    } else {
-      const waste = cap - off;
-      if (!fits(waste + size)) return false;
-      this.entries.push({ start: this.end, size: waste, marker: true, dead: false });
-      this.end += waste;
-    }
-    this.entries.push({ start: this.end, size, marker: false, msg, dead: false });
-    this.end += size;
-    return true;
+    return this.place(frameBytes(payload), (start, size, marker) =>
+      marker ? { start, size, marker, dead: false } : { start, size, marker, msg, dead: false });
   }
 
   /** One message of `n` encoded bytes in `frag`-byte fragments: "ok", "closed", "full", or
@@ -119,11 +106,6 @@ class ChannelModel {
     return "ok";
   }
 
-  #pop(): void {
-    const e = this.entries.shift()!;
-    this.read = e.start + e.size;
-  }
-
   /** A receive attempt: trims dead frames and markers at the front (ch_claim's trimDead), then
    *  claims and reads the next message (its frames and the markers between them). */
   recv(): { ok: true; value: unknown } | { ok: false; closed: boolean } {
@@ -137,7 +119,7 @@ class ChannelModel {
         if (e.msg !== msg) throw new Error("model: frames out of order");
         frames--;
       }
-      this.#pop();
+      this.pop();
     }
     return { ok: true, value: msg.value };
   }

@@ -3,6 +3,7 @@
 // step with a plain-array model: every result, every error, and the length after each step.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { RingSpace } from "../fixtures/ring-space";
 import { ByteRing, Region, RingBuffer } from "sabre";
 
 const SEED = Number(process.env.SABRE_SEED ?? 20261123);
@@ -149,51 +150,28 @@ type Entry = { start: number; size: number; marker: boolean; data?: number[]; pu
 
 /** The byte ring's specification, on plain numbers: contiguous frames, wrap markers that the
  *  reader skips, frames up to capacity/2 - 4 bytes, batches publish at commit. */
-class ByteModel {
-  entries: Entry[] = [];
-  end = 0; // reserve end
-  read = 0;
+class ByteModel extends RingSpace<Entry> {
   closed = false;
-  constructor(readonly capacity: number) {}
   get published(): number {
     let p = this.read;
     for (const e of this.entries) if (e.published) p = e.start + e.size;
     return p;
   }
   reserve(data: number[]): boolean {
-    const cap = this.capacity;
-    const size = 4 + ((data.length + 3) & ~3);
-    const off = this.end % cap;
-    const fits = (need: number) => this.end - this.read + need <= cap;
-    if (off + size <= cap) {
-      if (!fits(size)) return false;
-    } else {
-      const waste = cap - off;
-      if (!fits(waste + size)) return false;
-      this.entries.push({ start: this.end, size: waste, marker: true, published: false });
-      this.end += waste;
-    }
-    this.entries.push({ start: this.end, size, marker: false, data, published: false });
-    this.end += size;
-    return true;
+    return this.place(4 + ((data.length + 3) & ~3), (start, size, marker) =>
+      marker ? { start, size, marker, published: false } : { start, size, marker, data, published: false });
   }
   commit(): void {
     for (const e of this.entries) e.published = true;
   }
   next(): number[] | undefined {
-    while (this.entries.length && this.entries[0].published && this.entries[0].marker) {
-      const m = this.entries.shift()!;
-      this.read = m.start + m.size;
-    }
+    while (this.entries.length && this.entries[0].published && this.entries[0].marker) this.pop();
     const head = this.entries[0];
     return head?.published ? head.data : undefined;
   }
   take(): number[] | undefined {
     const data = this.next();
-    if (data) {
-      const e = this.entries.shift()!;
-      this.read = e.start + e.size;
-    }
+    if (data) this.pop();
     return data;
   }
 }
