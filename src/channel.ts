@@ -26,7 +26,7 @@
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../assembly/layout";
-import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName } from "./codec";
+import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "./codec";
 import {
   ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, throwStatus,
 } from "./errors";
@@ -81,6 +81,8 @@ export class Channel<T = unknown> {
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
   readonly #codec: Codec<T>;
+  /** The codec again when it decodes a range of the scratch buffer (see #recvFast). */
+  readonly #rangeCodec: RangeCodec<T> | undefined;
   readonly #ring: number;
   readonly #fragment: number;
   readonly #maxFrame: number;
@@ -98,6 +100,7 @@ export class Channel<T = unknown> {
     this.#words = region.words;
     // msgpack shares its record structures through the channel (structures.ts)
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
+    this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
     this.#ring = offset + L.CH_RING;
     // a fragment of n bytes takes CH_FRAG_HEADER + n padded to 8 of a ring frame
     const floor8 = (n: number) => n - (n % L.CH_FRAG_ALIGN);
@@ -449,7 +452,7 @@ export class Channel<T = unknown> {
           do a = core.ch_reserve_wait(c, L.CH_CONT, total, n, blockingAllowed ? -1 : 0); while (a === -L.TIMED_OUT);
         }
         if (a < 0) throw this.#error(-a, what);
-        this.#bytes.set(bytes.subarray(off, off + n), a);
+        copyInto(this.#bytes, a, bytes, off, off + n);
         const p = core.ch_publish(c, off === 0 ? 1 : 0);
         if (p < 0) throw this.#error(-p, what);
         if (off === 0) {
@@ -513,7 +516,7 @@ export class Channel<T = unknown> {
           if (first) await this.#cancelAsync(first);
           throw this.#error(-a, what, ms);
         }
-        this.#bytes.set(bytes.subarray(off, off + n), a);
+        copyInto(this.#bytes, a, bytes, off, off + n);
         const p = core.ch_publish(c, off === 0 ? 1 : 0);
         if (p < 0) throw this.#error(-p, what, ms);
         if (off === 0) {
@@ -757,8 +760,8 @@ export class Channel<T = unknown> {
     const a = core.ch_recv_begin(c, agent);
     if (a >= 0) {
       const n = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
-      const codec = this.#codec;
-      if (canDecodeRange(codec)) {
+      const codec = this.#rangeCodec;
+      if (codec) {
         if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
         const dst = this.#scratch;
         copyInto(dst, 0, this.#bytes, a, a + n);

@@ -90,6 +90,9 @@ export type Wire<T> =
 export interface ReviveContext {
   /** The codec object registered under `name` (FromWireOptions.codecs), if any. */
   codec(name: string): Codec<any> | undefined;
+  /** True when the handle is attached only to be marked peer-gone (a crash watcher): return
+   *  something with markPeerGone and cache nothing for this thread. */
+  readonly markOnly?: boolean;
 }
 
 export type HandleReviver = (handle: any, context: ReviveContext) => object;
@@ -129,7 +132,10 @@ registerHandleKind("rwlock", (h) => RwLock.from(h));
 registerHandleKind("ring", (h) => RingBuffer.from(h));
 registerHandleKind("bytering", (h) => ByteRing.from(h));
 registerHandleKind("channel", (h: ChannelHandle, c) => Channel.from(h, { codec: c.codec(h?.codec) }));
-registerHandleKind("mailbox", (h: MailboxHandle, c) => Mailbox.from(h, { codec: c.codec(h?.codec) }));
+// marked through its channel: Mailbox.from keeps one object per thread, and a mark-only one
+// would be what the worker's own attachWorkerData got
+registerHandleKind("mailbox", (h: MailboxHandle, c) =>
+  c.markOnly ? Channel.from(h.channel, { codec: c.codec(h.channel?.codec) }) : Mailbox.from(h, { codec: c.codec(h?.codec) }));
 
 // ---- walking ------------------------------------------------------------------------------
 
@@ -254,17 +260,13 @@ const markOnlyCodec: Codec<never> = {
  */
 export function peerEndpoints(data: unknown): PeerEndpoint[] {
   const found = new Set<PeerEndpoint>();
-  const context: ReviveContext = { codec: () => markOnlyCodec };
+  const context: ReviveContext = { codec: () => markOnlyCodec, markOnly: true };
   walk(data, "data", new Map(), (v) => {
     let live: unknown = v;
     if (isHandle(v)) {
-      // a mailbox is marked through its channel: attaching the Mailbox itself would cache a
-      // mark-only Mailbox object for this thread (Mailbox.from keeps one per thread)
-      const channel = (v as { channel?: unknown }).channel;
-      const target = v.__sabre === "mailbox" && channel && typeof channel === "object" && isHandle(channel) ? channel : v;
-      const from = kinds.get(target.__sabre);
+      const from = kinds.get(v.__sabre);
       try {
-        live = from?.(target, context);
+        live = from?.(v, context);
       } catch {
         live = undefined;
       }
