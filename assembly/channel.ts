@@ -24,7 +24,7 @@
 //   +200    CH_SEND_WAITERS   senders about to park               count
 //   +204    CH_RECV_WAITERS   receivers about to park             count
 //   +208    CH_CODEC_LOCK     codec table writers/readers (mutex)  guards CH_CODEC_TABLE
-//   +216    CH_CODEC_TABLE    the codec (src/structures.ts)        offset of its shared table block, 0 none
+//   +216    CH_CODEC_TABLE    the codec (src/codec/structures.ts)        offset of its shared table block, 0 none
 //   +256    CH_RING           the byte ring of fragments (bytering.ts layout)
 //   (one cache line each for the send side, the recv side, COUNT, and the rarely written rest)
 //

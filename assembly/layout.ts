@@ -90,7 +90,7 @@ export const KIND_RWLOCK = 6;
 export const KIND_RING = 7;
 export const KIND_BYTERING = 8;
 export const KIND_CHANNEL = 9;
-export const KIND_CODEC_TABLE = 10; // a channel codec's shared table (msgpack record structures, src/structures.ts)
+export const KIND_CODEC_TABLE = 10; // a channel codec's shared table (msgpack record structures, src/codec/structures.ts)
 
 // ---- mutex (mutex.ts) ---------------------------------------------------------------------
 export const MUTEX_STATE = 0;     // i32 MUTEX_UNLOCKED / MUTEX_LOCKED / MUTEX_CONTENDED

@@ -61,7 +61,7 @@
 //   park word and make no notify call. Counts: a push (pop) of one value wakes one waiter, a
 //   batch of k wakes k, close wakes all. A woken waiter always re-tries before it gives up
 //   (even past its deadline), so a wake-up is never spent by an agent that then leaves
-//   without looking; async waiters that abort pass theirs on (src/wait.ts).
+//   without looking; async waiters that abort pass theirs on (src/wait/wait.ts).
 //
 // Spinning: before they park, blocking push (pop) spin slotSpinLimit() steps (time.ts); after
 // the first attempt, a step re-tries only when a plain load of the slot of ENQ (DEQ) says it is free

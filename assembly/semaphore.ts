@@ -31,9 +31,9 @@
 //   - a release with no registered waiter makes no syscall; neither does an uncontended acquire;
 //   - a woken agent always retries (step with parked = 1) before it may give up, so a blocking
 //     waiter never swallows a wake-up; an async waiter that is aborted hands its wake-up on
-//     (src/wait.ts parkAsync).
+//     (src/wait/wait.ts parkAsync).
 //
-// Async protocol (what src/semaphore.ts does):
+// Async protocol (what src/sync/semaphore.ts does):
 //   v = load(SEM_COUNT); r = sem_acquire_step(s, n, parked)
 //   OK -> acquired (deregistered);  WOULD_BLOCK -> registered: park while SEM_COUNT == v, then
 //   repeat with parked = 1;  giving up (timeout, abort) -> sem_acquire_cancel(s, n).

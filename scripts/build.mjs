@@ -1,6 +1,6 @@
 // build.mjs — builds everything a user needs from the repo's own sources:
 //   1. asc: assembly/ -> build/sabre.wasm (release, -O3) and build/sabre.debug.wasm
-//   2. the release wasm inlined as base64 into src/core-wasm.generated.ts
+//   2. the release wasm inlined as base64 into src/region/core-wasm.generated.ts
 //   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks), and
 //      src/index.ts -> dist/browser/sabre.js: one self-contained ESM file (platform browser,
 //      the wasm inlined) for a plain <script type="module"> or a Web Worker, no bundler needed
@@ -72,7 +72,7 @@ step("asc debug", () => run(asc, ["assembly/index.ts", "--config", "asconfig.jso
 step("inline wasm", () => {
   const wasm = readFileSync(join(root, "build", "sabre.wasm"));
   writeFileSync(
-    join(root, "src", "core-wasm.generated.ts"),
+    join(root, "src", "region", "core-wasm.generated.ts"),
     "// core-wasm.generated.ts — written by scripts/build.mjs from build/sabre.wasm; do not edit.\n" +
       `export const CORE_WASM_BASE64 = ${JSON.stringify(wasm.toString("base64"))};\n`,
   );

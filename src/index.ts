@@ -1,31 +1,31 @@
 // index.ts — the public, platform-neutral entry of sabre ('sabre'). No `node:` import may be
 // reachable from here (a test checks the bundle).
-export { Region, MAX_REGION_BYTES, type RegionHandle, type RegionOptions } from "./region";
-export { Mutex, MutexGuard, type MutexHandle } from "./mutex";
-export type { PrimitiveHandle } from "./handle";
-export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait";
+export { Region, MAX_REGION_BYTES, type RegionHandle, type RegionOptions } from "./region/region";
+export { Mutex, MutexGuard, type MutexHandle } from "./sync/mutex";
+export type { PrimitiveHandle } from "./region/handle";
+export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait/wait";
 export * from "./errors";
 export { crossOriginIsolationProblem, CROSS_ORIGIN_ISOLATION_HEADERS } from "./browser/isolation";
-export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "./semaphore";
-export { CondVar, type CondVarHandle } from "./condvar";
-export { Barrier, type BarrierHandle, type BarrierResult } from "./barrier";
-export { RwLock, ReadGuard, WriteGuard, type RwLockHandle } from "./rwlock";
-export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./ring";
-export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./bytering";
-export { Channel, type ChannelHandle, type ChannelOptions, type TryRecvResult } from "./channel";
-export { msgpackCodec, rawCodec, jsonCodec, type Codec, type CodecName } from "./codec";
+export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "./sync/semaphore";
+export { CondVar, type CondVarHandle } from "./sync/condvar";
+export { Barrier, type BarrierHandle, type BarrierResult } from "./sync/barrier";
+export { RwLock, ReadGuard, WriteGuard, type RwLockHandle } from "./sync/rwlock";
+export { RingBuffer, type RingBufferHandle, type RingBufferOptions } from "./queue/ring";
+export { ByteRing, type ByteRingHandle, type ByteRingOptions } from "./queue/bytering";
+export { Channel, type ChannelHandle, type ChannelOptions, type TryRecvResult } from "./channel/channel";
+export { msgpackCodec, rawCodec, jsonCodec, type Codec, type CodecName } from "./codec/codec";
 export {
   toWire, fromWire, registerHandleKind, isHandleKind,
   type Attached, type Wire, type LiveKinds, type FromWireOptions, type HandleReviver, type ReviveContext, type PeerEndpoint,
-} from "./revive";
+} from "./wire/revive";
 // Web Workers. 'sabre/node' exports its own spawnWorker/attachWorkerData (worker threads),
 // which shadow these there (an explicit export beats `export *`); see spawn.ts.
 export {
   spawnWorker, attachWorkerData, type SpawnWorkerOptions, type WebSpawnWorkerOptions, type SpawnedWorker,
-} from "./spawn";
+} from "./browser/spawn";
 export {
   select, selectAsync, recvCase, sendCase,
   type RecvCase, type SendCase, type SelectCase, type SelectCaseSlot, type SelectOptions,
   type SelectResult, type SelectOutcome, type RecvResult, type SendResult, type DefaultResult,
-} from "./select";
-export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type MailboxFromOptions, type MailboxTryResult, type RequestOptions, type ServeOptions } from "./mailbox";
+} from "./channel/select";
+export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type MailboxFromOptions, type MailboxTryResult, type RequestOptions, type ServeOptions } from "./mailbox/mailbox";

@@ -35,8 +35,8 @@ import { Worker, isMainThread, workerData, type ResourceLimits } from "node:work
 import { SabreError, WorkerCrashError } from "../errors";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
-} from "../revive";
-import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../spawn";
+} from "../wire/revive";
+import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../browser/spawn";
 
 /** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {

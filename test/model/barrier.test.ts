@@ -6,7 +6,7 @@
 //   thread 1: waitAsync(-1) ; waitAsync(-1) ; waitAsync(5 ms)       (arrive + step/park + cancel)
 //   thread 2: wait(-1) ; wait(-1) ; wait(5 ms)
 //
-// waitAsync is src/barrier.ts's protocol: barrier_arrive, then barrier_wait_step / park on
+// waitAsync is src/sync/barrier.ts's protocol: barrier_arrive, then barrier_wait_step / park on
 // BARRIER_STATE / barrier_cancel (test/model/step-park.ts). Round 3 can never complete
 // (thread 0 does not join): both timed waiters must time out and withdraw their arrivals.
 // Checked:

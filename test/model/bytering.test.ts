@@ -8,7 +8,7 @@
 //     producer: write(f0) (core br_write, untimed) ;
 //               batch: reserve(f1) ; fill ; reserve(f2) (br_reserve_wait, untimed: commits f1
 //               before it parks) ; fill (from JS, a pause in the middle) ; commit ;
-//               writeAsync(f3) (src/bytering.ts's protocol: br_reserve_step, park in JS on
+//               writeAsync(f3) (src/queue/bytering.ts's protocol: br_reserve_step, park in JS on
 //               BR_SPACE_SEQ, br_space_unwait) ; try_write(f4), falling back to write ;
 //               write(f5) ; close
 //     consumer: until CLOSED, in turn: peek_wait (untimed) + check in place + release ;
@@ -87,7 +87,7 @@ function* commit(t: VThread, c: Ctx, s: State): Gen<number> {
   return r;
 }
 
-/** ByteRing.reserveAsync (src/bytering.ts), untimed: an address or a negated status. */
+/** ByteRing.reserveAsync (src/queue/bytering.ts), untimed: an address or a negated status. */
 function* reserveAsync(t: VThread, c: Ctx, len: number): Gen<number> {
   for (;;) {
     yield* t.pause("read park word");

@@ -1,6 +1,6 @@
 // channel.test.ts — schedule exploration of the MPMC channel (assembly/channel.ts) on the model
 // build of the real core. Virtual threads drive the core's channel exports directly, in the call
-// sequences of the TypeScript facade (src/channel.ts):
+// sequences of the TypeScript facade (src/channel/channel.ts):
 //
 //   general send   mutex_lock(CH_SEND_LOCK) ; ch_send_ready_wait ; per fragment: ch_reserve_wait,
 //                  fill from JS (a pause in the middle), ch_publish (first = 1 for the first) ;

@@ -12,7 +12,7 @@
 // Thread 2's second wait (for an item it does not take) can only end by timing out when
 // thread 1 took the other item: the timed path runs in those schedules.
 //
-// waitAsync is src/condvar.ts's protocol: read CV_SEQ under the mutex, cv_wait_begin (which
+// waitAsync is src/sync/condvar.ts's protocol: read CV_SEQ under the mutex, cv_wait_begin (which
 // unlocks), park in JS on CV_SEQ with a timeout, cv_wait_end, relock with Mutex.lockAsync's
 // loop (mutex_lock_step / park on MUTEX_STATE).
 // Checked:
@@ -33,7 +33,7 @@ interface State { inside: number; produced: number; consumed: number }
 function* lock(t: VThread, c: Ctx) {
   t.check((yield* t.call("mutex_lock", c.m, t.agent, -1)) === L.OK, "mutex_lock failed");
 }
-/** Mutex.lockAsync's loop (src/mutex.ts). */
+/** Mutex.lockAsync's loop (src/sync/mutex.ts). */
 function* lockAsync(t: VThread, c: Ctx) {
   let parked = 0;
   for (;;) {
@@ -63,7 +63,7 @@ function* update(t: VThread, c: Ctx, s: State, delta: number) {
 }
 const items = (t: VThread, c: Ctx) => t.i32[c.items >> 2];
 
-/** CondVar.waitAsync (src/condvar.ts): returns whether it timed out. */
+/** CondVar.waitAsync (src/sync/condvar.ts): returns whether it timed out. */
 function* waitAsync(t: VThread, c: Ctx, timeoutMs: number) {
   const seen = t.i32[(c.cv + L.CV_SEQ) >> 2]; // under the mutex, before begin unlocks it
   t.check((yield* t.call("cv_wait_begin", c.cv, c.m, t.agent)) === L.OK, "cv_wait_begin failed");

@@ -5,7 +5,7 @@
 //   thread 1: lock(N)      ; lock(M, 5 ms) [; critical section ; unlock(M)] ; unlock(N)
 //   thread 2: try_lock(M) [; critical section ; unlock(M)] ; lockAsync(M) ; critical section ; unlock(M)
 //
-// lockAsync is the protocol of src/mutex.ts's Mutex.lockAsync: call mutex_lock_step until
+// lockAsync is the protocol of src/sync/mutex.ts's Mutex.lockAsync: call mutex_lock_step until
 // it returns OK, parking in JS (t.wait, standing for Atomics.waitAsync) on MUTEX_STATE while
 // it is MUTEX_CONTENDED in between.
 //
@@ -30,7 +30,7 @@ const N = 1;
 const lock = (t: VThread, c: Ctx, i: number, timeoutMs: number) =>
   t.op("lock", [i, timeoutMs], t.call("mutex_lock", c.mutex[i], t.agent, timeoutMs));
 const tryLock = (t: VThread, c: Ctx, i: number) => t.op("try_lock", [i], t.call("mutex_try_lock", c.mutex[i], t.agent));
-/** Mutex.lockAsync's loop (src/mutex.ts), without a timeout. */
+/** Mutex.lockAsync's loop (src/sync/mutex.ts), without a timeout. */
 function* lockAsyncSteps(t: VThread, m: number) {
   let parked = 0;
   for (;;) {

@@ -22,7 +22,7 @@
 //     thread 1: pop_wait() ; popAsync() ; pop_many(2)
 //     thread 2: try_push(31) ; close() ; try_pop() ; try_push(32)
 //
-// pushAsync / popAsync are src/ring.ts's protocol: read RING_PUSH_SEQ (RING_POP_SEQ), call
+// pushAsync / popAsync are src/queue/ring.ts's protocol: read RING_PUSH_SEQ (RING_POP_SEQ), call
 // ring_push_step (ring_pop_step), park in JS (t.wait, standing for Atomics.waitAsync) on that
 // word while it holds the value read, ring_*_unwait, loop; after a timeout one last try.
 //
@@ -89,7 +89,7 @@ const tryPop = (t: VThread, c: Ctx, s: State) =>
 const popWait = (t: VThread, c: Ctx, s: State, ms: number) =>
   t.op("pop_wait", [ms], popStatus(t, c, s, t.call("ring_pop", c.ring, c.out[t.id], ms)));
 
-/** RingBuffer.pushAsync / popAsync (src/ring.ts): step, park in JS, unwait, loop. */
+/** RingBuffer.pushAsync / popAsync (src/queue/ring.ts): step, park in JS, unwait, loop. */
 function* stepPark(t: VThread, c: Ctx, seqOffset: number, step: () => Gen<number>, unwait: string, last: () => Gen<number>, ms: number): Gen<number> {
   for (;;) {
     yield* t.pause("read park word");

@@ -5,7 +5,7 @@
 //   thread 1: read(-1) ; write(5 ms) -> TIMED_OUT (its own read lock blocks it) ; read_unlock
 //   thread 2: writeAsync(5 ms) [; write_unlock] ; readAsync(-1) ; read_unlock    (step/park)
 //
-// writeAsync / readAsync are src/rwlock.ts's protocol: rw_write_step / rw_read_step, park on
+// writeAsync / readAsync are src/sync/rwlock.ts's protocol: rw_write_step / rw_read_step, park on
 // RW_WRITE_SEQ / RW_READ_SEQ, rw_write_cancel / rw_read_cancel (test/model/step-park.ts).
 // Thread 1's write while it holds a read lock registers a waiting writer that can only time
 // out: its cancellation runs in every execution (and holds back new readers meanwhile).

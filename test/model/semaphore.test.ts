@@ -6,7 +6,7 @@
 //   thread 2: release(1) ; release(1) ; acquire(1)                     (keeps its permit)
 //
 // acquire is the blocking sem_acquire (spins, then parks in the core); acquireAsync is
-// src/semaphore.ts's protocol (sem_acquire_step / park on SEM_COUNT / sem_acquire_cancel,
+// src/sync/semaphore.ts's protocol (sem_acquire_step / park on SEM_COUNT / sem_acquire_cancel,
 // test/model/step-park.ts). acquire(2, 5 ms) registers as a bulk waiter and times out in the
 // schedules where thread 2 holds a permit. The two untimed async acquirers park quickly
 // (no spin), so the seeded lost wake-up is reached without a long schedule.
@@ -138,7 +138,7 @@ describe("model: semaphore", () => {
     expect: ["deadlock"],
     file: import.meta.url,
   });
-  // Regression of a real bug this test found: the async protocol (src/step-wait.ts, and the
+  // Regression of a real bug this test found: the async protocol (src/wait/step-wait.ts, and the
   // core's own sem_acquire loop) parked on the count read before the step even when it was
   // >= n. Read 1; others take it 1 -> 2 -> 1 -> 0; the step registers and sees 0; a release
   // 0 -> 1 notifies before the park; the park on 1 sleeps with a permit available.

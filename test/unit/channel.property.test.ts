@@ -4,7 +4,7 @@
 // model of its ring: every result, every error class, `len` and `closed` after each step, the
 // values a closed channel drains, and the region's free bytes once the channel is freed.
 //
-// The ring part of the model is what src/channel.ts + assembly/channel.ts + bytering.ts do, read
+// The ring part of the model is what src/channel/channel.ts + assembly/channel.ts + bytering.ts do, read
 // from the code: a message of n encoded bytes is max(1, ceil(n / F)) fragments of at most F bytes
 // (F = min(maxReserve, max(8, floor8(bufferBytes / 4 - 16)))), each a ring frame of
 // 16 + pad8(payload) bytes; a frame that does not fit before the end of the buffer follows a wrap
@@ -40,7 +40,7 @@ function outcome(fn: () => unknown): Outcome {
   }
 }
 
-// ---- the ring's geometry (assembly/bytering.ts, assembly/channel.ts, src/channel.ts) ----------
+// ---- the ring's geometry (assembly/bytering.ts, assembly/channel.ts, src/channel/channel.ts) ----------
 
 const floor8 = (n: number) => n - (n % 8);
 const pad8 = (n: number) => (n + 7) & ~7;

@@ -1,7 +1,7 @@
 // codec.test.ts — channel codecs: msgpack round-trips structured values (each type checked),
 // refuses functions and symbols with the channel left usable; raw, json and user codecs; a
 // corrupt message gives a clear error naming the channel, and the next message still arrives.
-// The channel's shared record table (src/structures.ts): many object shapes from concurrent
+// The channel's shared record table (src/codec/structures.ts): many object shapes from concurrent
 // producer workers, more shapes than msgpackr shares, decode on every receiver; a failed encode
 // leaves no record a receiver cannot resolve.
 import { describe, expect, it } from "vitest";

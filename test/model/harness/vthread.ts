@@ -17,7 +17,7 @@
 // Asyncify keeps each thread's saved stack in a data buffer in the shared memory, above the
 // region under test (see scheduler.ts, "memory map"); asyncify's state globals are per
 // instance, which is why each virtual thread has its own instance (test build only).
-import type { CoreExports } from "../../../src/core";
+import type { CoreExports } from "../../../src/region/core";
 
 /** Codes of pending operations: 1..9 are MODEL_OP_* of assembly/atom.ts (a test keeps them equal). */
 export const OP = {

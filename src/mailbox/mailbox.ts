@@ -95,17 +95,17 @@
 // maxSaved while an async request waits on it (the pump cannot leave them in the channel
 // ahead of the reply). A blocking call on a mailbox while this thread has an async call in
 // flight on it (holding the channel's lock) throws InvalidArgumentError instead of deadlocking.
-import { Channel, type ChannelHandle } from "./channel";
-import { resolveCodec, type Codec, type CodecName } from "./codec";
+import { Channel, type ChannelHandle } from "../channel/channel";
+import { resolveCodec, type Codec, type CodecName } from "../codec/codec";
 import {
   AbortError, PeerGoneError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, SaveQueueFullError, TimeoutError,
-} from "./errors";
+} from "../errors";
 import {
   ENV_HEADER, K_FAILURE, K_MESSAGE, K_REPLY, K_REQUEST, MB_BYTES, MB_CHANNEL, MB_MAGIC, MB_MAGIC_VALUE, MB_MAX_MSG, MB_NONCE,
   MailboxRequest, decodeFailure, encodeFailure, envelope, headerMatches, isA, randomNonce, unpackHeader, type Incoming,
 } from "./mailbox-wire";
-import { Region, type RegionHandle } from "./region";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
+import { Region, type RegionHandle } from "../region/region";
+import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
 const DEFAULT_CAPACITY = 1024;
 const DEFAULT_BUFFER = 65536;

@@ -3,7 +3,7 @@
 // A primitive's handle is { __sabre: kind, region: RegionHandle, offset }: plain data plus the
 // region's memory, so it crosses threads by postMessage/workerData. `attach` validates it
 // (shape, region header, block kind at offset) before any shared word is touched.
-import { ForeignHandleError } from "./errors";
+import { ForeignHandleError } from "../errors";
 import { Region, kindName, type RegionHandle } from "./region";
 
 export interface PrimitiveHandle<Name extends string> {

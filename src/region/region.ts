@@ -5,13 +5,13 @@
 // postMessage or workerData. The receiver calls `Region.from(handle)`, which validates the
 // header and gives that thread its own instance of the core on the same memory, plus its own
 // agent id (the owner id its locks record). Layout: assembly/layout.ts; allocator: alloc.ts.
-import * as L from "../assembly/layout";
+import * as L from "../../assembly/layout";
 import { coreFor, type CoreExports } from "./core";
 import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
-} from "./errors";
-import { blockingAllowed } from "./wait";
-import { requireCrossOriginIsolation } from "./browser/isolation";
+} from "../errors";
+import { blockingAllowed } from "../wait/wait";
+import { requireCrossOriginIsolation } from "../browser/isolation";
 
 const PAGE = 65536;
 /** Largest region: 1 GiB keeps every address a positive i32 on both sides of the boundary. */

@@ -1,9 +1,9 @@
 // mailbox-wire.ts — the Mailbox's wire format and header block as code (the contract is the
 // header of mailbox.ts): envelope packing, error replies, the header check a server runs before
 // replying, and MailboxRequest, the one-shot reply capability a server receives.
-import { InvalidArgumentError, RemoteError } from "./errors";
-import type { Region } from "./region";
-import type { WaitOptions } from "./wait";
+import { InvalidArgumentError, RemoteError } from "../errors";
+import type { Region } from "../region/region";
+import type { WaitOptions } from "../wait/wait";
 
 // ---- layout ------------------------------------------------------------------------------------
 

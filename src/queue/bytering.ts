@@ -14,14 +14,14 @@
 //
 // Close: after `close()` writes throw ClosedError (reserved, uncommitted frames are dropped);
 // reads drain every committed frame, then throw ClosedError. Either side may close.
-import { copyOut } from "./copy";
-import * as L from "../assembly/layout";
-import { ClosedError, InvalidArgumentError, throwStatus } from "./errors";
-import { attach, makeHandle, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
+import { copyOut } from "../region/copy";
+import * as L from "../../assembly/layout";
+import { ClosedError, InvalidArgumentError, throwStatus } from "../errors";
+import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
 import {
   checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "./wait";
+} from "../wait/wait";
 
 export type ByteRingHandle = PrimitiveHandle<"bytering">;
 

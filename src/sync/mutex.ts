@@ -5,14 +5,14 @@
 // protocol: see the header of assembly/mutex.ts). The lock is owned by the calling thread's
 // agent id in the region; it is not re-entrant (relocking throws DeadlockError) and only the
 // holder may unlock (NotOwnerError otherwise).
-import * as L from "../assembly/layout";
-import { throwStatus } from "./errors";
+import * as L from "../../assembly/layout";
+import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
-import { attach, makeHandle, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
+import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
 import {
   checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "./wait";
+} from "../wait/wait";
 
 export type MutexHandle = PrimitiveHandle<"mutex">;
 

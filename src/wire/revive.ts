@@ -31,18 +31,18 @@
 // in LiveKinds (`mailbox: Mailbox`). Code outside sabre can do the same at run time and extend
 // the type map by declaration merging (interface LiveKinds is open). If the kind has
 // markPeerGone, spawnWorker marks it when a worker it was passed to crashes.
-import { Barrier } from "./barrier";
-import { ByteRing } from "./bytering";
-import { Channel, type ChannelHandle } from "./channel";
-import type { Codec } from "./codec";
-import { CondVar } from "./condvar";
-import { ForeignHandleError, SabreError } from "./errors";
-import { Mailbox, type MailboxHandle } from "./mailbox";
-import { Mutex } from "./mutex";
-import { Region } from "./region";
-import { RingBuffer } from "./ring";
-import { RwLock } from "./rwlock";
-import { Semaphore } from "./semaphore";
+import { Barrier } from "../sync/barrier";
+import { ByteRing } from "../queue/bytering";
+import { Channel, type ChannelHandle } from "../channel/channel";
+import type { Codec } from "../codec/codec";
+import { CondVar } from "../sync/condvar";
+import { ForeignHandleError, SabreError } from "../errors";
+import { Mailbox, type MailboxHandle } from "../mailbox/mailbox";
+import { Mutex } from "../sync/mutex";
+import { Region } from "../region/region";
+import { RingBuffer } from "../queue/ring";
+import { RwLock } from "../sync/rwlock";
+import { Semaphore } from "../sync/semaphore";
 
 /** The live class of each handle kind (`__sabre` name), for Attached<T>. Open for merging. */
 export interface LiveKinds {

@@ -6,13 +6,13 @@
 // blocks and never throws for "no permits". `release(n)` past the maximum throws
 // SemaphoreOverflowError and changes nothing. Permits have no owner: any thread may release.
 // Not FIFO: a waiter may be overtaken by a thread that arrives while permits are available.
-import * as L from "../assembly/layout";
-import { InvalidArgumentError, throwStatus } from "./errors";
+import * as L from "../../assembly/layout";
+import { InvalidArgumentError, throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
-import { attach, makeHandle, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
-import { stepAndPark } from "./step-wait";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
+import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
+import { stepAndPark } from "../wait/step-wait";
+import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
 export type SemaphoreHandle = PrimitiveHandle<"semaphore">;
 

@@ -26,11 +26,11 @@
 //     channel's publish/claim order carries it to the receiver that claims the message;
 //   - a save whose view of the table is stale is refused (msgpackr then merges the table and
 //     packs again), so two senders never give one id two meanings.
-import * as L from "../assembly/layout";
-import { CodecError, throwStatus } from "./errors";
-import type { Region } from "./region";
-import { blockingAllowed } from "./wait";
-import { copyOut } from "./copy";
+import * as L from "../../assembly/layout";
+import { CodecError, throwStatus } from "../errors";
+import type { Region } from "../region/region";
+import { blockingAllowed } from "../wait/wait";
+import { copyOut } from "../region/copy";
 
 /** What msgpackr's Packr needs from a shared structure store. */
 export interface StructureStore {

@@ -61,11 +61,11 @@
 //     not FIFO among several selects or receivers waiting on the same channel.
 //   - A blocking select is not interrupted by its signal once parked (a parked thread runs no
 //     JavaScript); use a timeout, or selectAsync.
-import * as L from "../assembly/layout";
+import * as L from "../../assembly/layout";
 import { Channel } from "./channel";
-import { InvalidArgumentError } from "./errors";
-import type { Region } from "./region";
-import { checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
+import { InvalidArgumentError } from "../errors";
+import type { Region } from "../region/region";
+import { checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
 /** A receive case: completes with the channel's next value, or closed once it is drained. */
 export interface RecvCase<T> {

@@ -15,7 +15,7 @@
 // generation that passed) returns OK and the wait counts as a success.
 //
 // Keep-alive while parked (Node does not count a pending Atomics.waitAsync) is parkAsync's job.
-import * as L from "../assembly/layout";
+import * as L from "../../assembly/layout";
 import { parkAsync, timeoutError } from "./wait";
 
 export interface StepWait {

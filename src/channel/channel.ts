@@ -25,18 +25,18 @@
 // Close: later sends throw ClosedError; receivers drain every complete message, then recv
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
-import * as L from "../assembly/layout";
-import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "./codec";
+import * as L from "../../assembly/layout";
+import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
 import {
   ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, throwStatus,
-} from "./errors";
-import { attach, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
-import { channelStructures, freeChannelStructures } from "./structures";
-import { copyInto, copyOut } from "./copy";
+} from "../errors";
+import { attach, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
+import { channelStructures, freeChannelStructures } from "../codec/structures";
+import { copyInto, copyOut } from "../region/copy";
 import {
   blockingAllowed, checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "./wait";
+} from "../wait/wait";
 
 export interface ChannelHandle extends PrimitiveHandle<"channel"> {
   readonly codec: string;
@@ -951,7 +951,7 @@ export class Channel<T = unknown> {
     this.region.release(L.KIND_CHANNEL, this.offset, "Channel.free");
   }
 
-  // ---- internal: select (src/select.ts) ---------------------------------------------------------------
+  // ---- internal: select (src/channel/select.ts) ---------------------------------------------------------------
   // Not part of the public API. select encodes a send case's value once, then offers the bytes
   // on every round; it tells "not now" from "busy" with the lock owners and the core's readiness.
 

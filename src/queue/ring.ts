@@ -13,13 +13,13 @@
 // returns it with the ring; a scratch block of an object that is dropped without `free()`
 // (an attached copy in a worker) is returned when the object is garbage-collected, or
 // explicitly with `detach()`.
-import * as L from "../assembly/layout";
-import { ClosedError, InvalidArgumentError, throwStatus } from "./errors";
-import { attach, makeHandle, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
+import * as L from "../../assembly/layout";
+import { ClosedError, InvalidArgumentError, throwStatus } from "../errors";
+import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
 import {
   checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "./wait";
+} from "../wait/wait";
 
 export type RingBufferHandle = PrimitiveHandle<"ring">;
 

@@ -6,12 +6,12 @@
 // arrive, gets `{ leader: true }` (useful for a once-per-round step). A wait that times out
 // or is aborted withdraws its arrival, so the barrier stays consistent for the others; if the
 // generation completed meanwhile, the wait succeeds instead of throwing.
-import * as L from "../assembly/layout";
-import { InvalidArgumentError, throwStatus } from "./errors";
-import { attach, makeHandle, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
-import { stepAndPark } from "./step-wait";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
+import * as L from "../../assembly/layout";
+import { InvalidArgumentError, throwStatus } from "../errors";
+import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
+import { stepAndPark } from "../wait/step-wait";
+import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
 export type BarrierHandle = PrimitiveHandle<"barrier">;
 

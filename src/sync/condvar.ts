@@ -6,14 +6,14 @@
 // valid in every outcome. Wake-ups may be spurious, so wait in a loop on your predicate, or
 // use `waitUntil(mutex, predicate)`, which does. `signal` and `broadcast` may be called with
 // or without the mutex held; make the state change under the mutex first.
-import * as L from "../assembly/layout";
-import { InvalidArgumentError, NotOwnerError, throwStatus } from "./errors";
-import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "./handle";
+import * as L from "../../assembly/layout";
+import { InvalidArgumentError, NotOwnerError, throwStatus } from "../errors";
+import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Mutex } from "./mutex";
-import type { Region } from "./region";
+import type { Region } from "../region/region";
 import {
   checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "./wait";
+} from "../wait/wait";
 
 export type CondVarHandle = PrimitiveHandle<"condvar">;
 

@@ -23,7 +23,7 @@
 // A user codec is any object with encode/decode; give it a `name` to pass it by name across
 // threads (Channel.from(handle, { codec }) supplies the object on the other side).
 import { Packr } from "msgpackr";
-import { CodecError } from "./errors";
+import { CodecError } from "../errors";
 import type { StructureStore } from "./structures";
 
 export interface Codec<T = unknown> {

@@ -7,13 +7,13 @@
 // return `using` guards. The write lock is owned by the calling thread (unlock elsewhere
 // throws NotOwnerError; asking again while holding it throws DeadlockError). Read locks are
 // not re-entrant: read-locking twice on one thread can deadlock once a writer waits.
-import * as L from "../assembly/layout";
-import { throwStatus } from "./errors";
+import * as L from "../../assembly/layout";
+import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
-import { attach, makeHandle, type PrimitiveHandle } from "./handle";
-import type { Region } from "./region";
-import { stepAndPark } from "./step-wait";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "./wait";
+import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import type { Region } from "../region/region";
+import { stepAndPark } from "../wait/step-wait";
+import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
 export type RwLockHandle = PrimitiveHandle<"rwlock">;
 

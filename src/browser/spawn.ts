@@ -31,10 +31,10 @@
 // result types are shared (SpawnWorkerOptions, SpawnedWorker). This spawnWorker in an
 // environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
 // error that says which entry to import instead.
-import { InvalidArgumentError, SabreError, WorkerCrashError } from "./errors";
+import { InvalidArgumentError, SabreError, WorkerCrashError } from "../errors";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
-} from "./revive";
+} from "../wire/revive";
 
 /** Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data }. */
 export const SPAWN_MARK = "__sabreSpawn";

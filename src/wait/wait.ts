@@ -5,7 +5,7 @@
 // with Atomics.waitAsync where the platform has it and polling with backoff where it does not
 // (DESIGN.md, "Waiting"). Nothing here knows any primitive's protocol: the primitive tells
 // which word to park on and which value to park while.
-import { AbortError, BlockingNotAllowedError, InvalidArgumentError, TimeoutError } from "./errors";
+import { AbortError, BlockingNotAllowedError, InvalidArgumentError, TimeoutError } from "../errors";
 
 /** Options every waiting call accepts. */
 export interface WaitOptions {

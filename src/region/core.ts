@@ -7,8 +7,8 @@
 // thread runs its own instance of the same code on the same bytes. The core keeps no mutable
 // globals, so instances agree on everything (DESIGN.md, "The core").
 import { CORE_WASM_BASE64 } from "./core-wasm.generated";
-import * as L from "../assembly/layout";
-import { CorruptRegionError } from "./errors";
+import * as L from "../../assembly/layout";
+import { CorruptRegionError } from "../errors";
 
 /** Exports of the compiled core (assembly/index.ts). Addresses are byte offsets in memory. */
 export interface CoreExports {
