@@ -9,6 +9,7 @@
 import { CORE_WASM_BASE64 } from "./core-wasm.generated";
 import * as L from "../../assembly/layout";
 import { CorruptRegionError } from "../errors";
+import { coreParkImports, type Parker } from "../wait/parker";
 
 /** Exports of the compiled core (assembly/index.ts). Addresses are byte offsets in memory. */
 export interface CoreExports {
@@ -175,11 +176,15 @@ const instances = new WeakMap<WebAssembly.Memory, CoreExports>();
 const now: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
-/** This thread's instance of the core on `memory` (instantiated on first use, then cached). */
-export function coreFor(memory: WebAssembly.Memory): CoreExports {
+/**
+ * This thread's instance of the core on `memory` (instantiated on first use, then cached),
+ * parking and waking through `parker` (the imports env.park / env.wake of assembly/atom.ts).
+ * A memory has one parker per thread: the one its Region was made or attached with.
+ */
+export function coreFor(memory: WebAssembly.Memory, parker: Parker): CoreExports {
   let core = instances.get(memory);
   if (core) return core;
-  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now } });
+  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now, ...coreParkImports(parker) } });
   core = instance.exports as unknown as CoreExports;
   if (core.core_static_end() > L.STATIC_LIMIT) {
     throw new CorruptRegionError(
