@@ -6,8 +6,10 @@
 // counted in exactly the generation its compare-and-swap saw.
 //
 // Roles: any agent may wait; `parties` arrivals complete a generation. The last arrival (the
-// "leader") starts the next generation and wakes the others. Blocking callers use
-// barrier_wait; async callers barrier_arrive, then barrier_wait_step / barrier_cancel.
+// "leader") starts the next generation and wakes the others. A wait is barrier_arrive, then
+// (unless it was the leader) the step pair barrier_wait_step / barrier_wait_cancel (the step
+// convention of layout.ts), parked on BARRIER_STATE by the runtime's step machine
+// (src/sync/barrier.ts).
 //
 //   offset  word             written by                            meaning
 //   +0      BARRIER_STATE    arrivals (cas +1), the leader (cas     generation << 16 | arrived;
@@ -34,18 +36,18 @@
 //     generation is still current; then the barrier is as if it never arrived (TIMED_OUT). If
 //     the generation advanced meanwhile, the wait succeeded (OK): it was counted and released.
 //
-// Status encoding: barrier_wait and barrier_wait_step return OK for a party that passed,
-// BARRIER_LEADER for the last arrival (also success), TIMED_OUT, WOULD_BLOCK (step only).
+// Status encoding: barrier_wait_step and barrier_wait_cancel return OK for a party that
+// passed, BARRIER_LEADER for the last arrival (also success), TIMED_OUT (cancel only),
+// WOULD_BLOCK (step only).
 // barrier_arrive returns a non-negative ticket: the generation joined
 // (& BARRIER_TICKET_GENERATION), | BARRIER_TICKET_LEADER if this arrival completed it.
-import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
+import { load32, store32, add32, sub32, cas32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, BAD_ARGUMENT,
   BARRIER_STATE, BARRIER_PARTIES, BARRIER_WAITERS, BARRIER_ARRIVED_MASK, BARRIER_GENERATION_ONE,
   BARRIER_GENERATION_SHIFT, BARRIER_PARTIES_MAX, BARRIER_LEADER, BARRIER_TICKET_GENERATION,
   BARRIER_TICKET_LEADER,
 } from "./layout";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -96,7 +98,7 @@ export function barrier_arrive(b: usize): i32 {
  * One step of waiting for the generation of `ticket` to complete. `parked` = 0 the first
  * time (registers the caller before it looks), 1 after parking. OK / BARRIER_LEADER: passed
  * (deregistered). WOULD_BLOCK: registered; park on BARRIER_STATE while it holds the value read
- * before this call, then step again or barrier_cancel.
+ * before this call, then step again or barrier_wait_cancel.
  */
 export function barrier_wait_step(b: usize, ticket: i32, parked: i32): i32 {
   if (ticket & BARRIER_TICKET_LEADER) {
@@ -115,7 +117,7 @@ export function barrier_wait_step(b: usize, ticket: i32, parked: i32): i32 {
  * A registered waiter gives up: deregisters and withdraws its arrival if its generation is
  * still current (TIMED_OUT); if the generation completed meanwhile the wait succeeded (OK).
  */
-export function barrier_cancel(b: usize, ticket: i32): i32 {
+export function barrier_wait_cancel(b: usize, ticket: i32): i32 {
   sub32(b + BARRIER_WAITERS, 1);
   if (ticket & BARRIER_TICKET_LEADER) return BARRIER_LEADER;
   return withdraw(b, ticket & BARRIER_TICKET_GENERATION);
@@ -127,31 +129,6 @@ function withdraw(b: usize, generation: i32): i32 {
     if (generationOf(s) != generation) return OK;
     // arrived >= 1 here: this caller's own arrival is still counted in this generation
     if (cas32(b + BARRIER_STATE, s, s - 1) == s) return TIMED_OUT;
-  }
-}
-
-/**
- * Blocking wait: arrive, then spin and park until the generation completes or `timeoutMs`
- * (< 0: forever) passes. OK (passed), BARRIER_LEADER (passed, arrived last), TIMED_OUT
- * (arrival withdrawn; see the header).
- */
-export function barrier_wait(b: usize, timeoutMs: f64): i32 {
-  const ticket = barrier_arrive(b);
-  if (ticket & BARRIER_TICKET_LEADER) return BARRIER_LEADER;
-  const generation = ticket & BARRIER_TICKET_GENERATION;
-  for (let i = 0; i < spinLimit(); i++) {
-    if (generationOf(load32(b + BARRIER_STATE)) != generation) return OK;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  let parked = 0;
-  while (true) {
-    const seen = load32(b + BARRIER_STATE);
-    const r = barrier_wait_step(b, ticket, parked);
-    if (r != WOULD_BLOCK) return r;
-    parked = 1;
-    const ns = remainingNs(deadline);
-    if (ns == 0) return barrier_cancel(b, ticket);
-    wait32(b + BARRIER_STATE, seen, ns);
   }
 }
 

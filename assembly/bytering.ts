@@ -39,8 +39,8 @@
 //
 // Batched publish: br_reserve hands out frames in producer-private space (BR_RESERVE moves,
 // BR_WRITE does not); br_commit publishes all of them with one CAS on BR_WRITE. A waiting
-// reserve (br_reserve_wait / br_reserve_step) commits pending frames before it parks, so
-// that the consumer can always make progress.
+// reserve (br_space_step) commits pending frames before it parks, so that the consumer can
+// always make progress.
 //
 // Invariants:
 //   - READ <= WRITE.pos <= RESERVE and RESERVE - READ <= capacity (31-bit arithmetic);
@@ -56,6 +56,16 @@
 // before registering; the other side publishes its index, then bumps and notifies only when
 // the waiter count is non-zero). The SC total order gives: either the re-check sees the
 // publish, or the notifier sees the waiter and changes the park word after it was read.
+// Waiting is in the step convention of layout.ts, run by the runtime's step machines
+// (src/queue/bytering.ts): the producer waits for space with br_space_step / br_space_cancel
+// (park word BR_SPACE_SEQ), the consumer for a frame with br_data_step / br_data_cancel (park
+// word BR_DATA_SEQ); results are addresses / lengths, or -status.
+//
+// The channel (channel.ts, src/channel/) still uses an older form of the same waits: a step
+// that registers anew each time (br_reserve_step, br_peek_step) with a deregistration after
+// every park (br_space_unwait, br_data_unwait), and the blocking loops br_reserve_wait and
+// br_peek_wait that park in the core. They are kept, written over the steps above, until the
+// channel runs step machines of its own.
 import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
@@ -179,27 +189,42 @@ export function br_reserve(b: usize, len: i32): i32 {
 }
 
 /**
- * One step of a parking reserve, for callers that park elsewhere. The caller reads
- * BR_SPACE_SEQ first. Returns an address (> 0) or a negated status; on -WOULD_BLOCK pending
- * frames have been committed, the caller is registered in BR_SPACE_WAITERS, must park on
- * BR_SPACE_SEQ while it equals the value it read, then call br_space_unwait once.
+ * One step of a waiting reserve (the step convention of layout.ts; park word BR_SPACE_SEQ).
+ * An address (> 0) or -CLOSED / -BAD_ARGUMENT: done, not registered. -WOULD_BLOCK: pending
+ * frames have been committed (the consumer needs them) and the caller is registered in
+ * BR_SPACE_WAITERS.
  */
-export function br_reserve_step(b: usize, len: i32): i32 {
+export function br_space_step(b: usize, len: i32, parked: i32): i32 {
   let a = br_reserve(b, len);
-  if (a != -WOULD_BLOCK) return a;
-  const s = br_commit(b); // never park with unpublished frames: the consumer needs them
-  if (s != OK) return -s;
-  add32(b + BR_SPACE_WAITERS, 1);
-  a = br_reserve(b, len); // re-check after registering
-  if (a != -WOULD_BLOCK) sub32(b + BR_SPACE_WAITERS, 1);
+  if (a == -WOULD_BLOCK && !parked) {
+    const s = br_commit(b); // never park with unpublished frames
+    if (s != OK) return -s;
+    add32(b + BR_SPACE_WAITERS, 1);
+    a = br_reserve(b, len); // re-check after registering
+    if (a != -WOULD_BLOCK) sub32(b + BR_SPACE_WAITERS, 1);
+  } else if (a != -WOULD_BLOCK && parked) {
+    sub32(b + BR_SPACE_WAITERS, 1);
+  }
   return a;
 }
 
-export function br_space_unwait(b: usize): void {
+/** A registered producer gives up: leaves BR_SPACE_WAITERS. -TIMED_OUT. */
+export function br_space_cancel(b: usize): i32 {
   sub32(b + BR_SPACE_WAITERS, 1);
+  return -TIMED_OUT;
 }
 
-/** Blocking reserve: spin, then park. An address, or -TIMED_OUT / -CLOSED / -BAD_ARGUMENT. */
+/** The channel's form: br_space_step that registers anew, then br_space_unwait after the park. */
+export function br_reserve_step(b: usize, len: i32): i32 {
+  return br_space_step(b, len, 0);
+}
+
+/** The channel's form: ends the registration of a br_reserve_step that returned -WOULD_BLOCK. */
+export function br_space_unwait(b: usize): void {
+  br_space_cancel(b);
+}
+
+/** The channel's blocking reserve (parks in the core): an address, or -TIMED_OUT / -CLOSED / -BAD_ARGUMENT. */
 export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
   for (let i = 0; i < spinLimit(); i++) {
     const a = br_reserve(b, len);
@@ -207,17 +232,15 @@ export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
     if (i == 0 && br_commit(b) == CLOSED) return -CLOSED;
   }
   const deadline = deadlineOf(timeoutMs);
+  let parked = 0;
   while (true) {
     const seq = load32(b + BR_SPACE_SEQ);
-    const a = br_reserve_step(b, len);
+    const a = br_space_step(b, len, parked);
     if (a != -WOULD_BLOCK) return a;
+    parked = 1;
     const ns = remainingNs(deadline);
-    if (ns == 0) {
-      br_space_unwait(b);
-      return -TIMED_OUT;
-    }
+    if (ns == 0) return br_space_cancel(b);
     wait32(b + BR_SPACE_SEQ, seq, ns);
-    br_space_unwait(b);
   }
 }
 
@@ -225,15 +248,6 @@ export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
  *  pending reserved frames). OK, WOULD_BLOCK, CLOSED or BAD_ARGUMENT. */
 export function br_try_write(b: usize, src: usize, len: i32): i32 {
   const a = br_reserve(b, len);
-  if (a < 0) return -a;
-  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_BR_COMMIT_BEFORE_WRITE)) return commitThenCopy(b, a, src, len);
-  memory.copy(<usize>a, src, <usize>len);
-  return br_commit(b);
-}
-
-/** Blocking write of one frame: OK, TIMED_OUT, CLOSED or BAD_ARGUMENT. */
-export function br_write(b: usize, src: usize, len: i32, timeoutMs: f64): i32 {
-  const a = br_reserve_wait(b, len, timeoutMs);
   if (a < 0) return -a;
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_BR_COMMIT_BEFORE_WRITE)) return commitThenCopy(b, a, src, len);
   memory.copy(<usize>a, src, <usize>len);
@@ -303,39 +317,55 @@ export function br_read(b: usize, dst: usize, max: i32): i32 {
   return len;
 }
 
-/** As br_reserve_step, for the consumer: the caller reads BR_DATA_SEQ first; on -WOULD_BLOCK
- *  it parks on BR_DATA_SEQ and then calls br_data_unwait once. Else as br_peek. */
-export function br_peek_step(b: usize): i32 {
+/**
+ * One step of a waiting peek (the step convention of layout.ts; park word BR_DATA_SEQ). The
+ * length of the next frame (>= 0) or -CLOSED: done, not registered. -WOULD_BLOCK: registered
+ * in BR_DATA_WAITERS.
+ */
+export function br_data_step(b: usize, parked: i32): i32 {
   let len = br_peek(b);
-  if (len != -WOULD_BLOCK) return len;
-  add32(b + BR_DATA_WAITERS, 1);
-  len = br_peek(b);
-  if (len != -WOULD_BLOCK) sub32(b + BR_DATA_WAITERS, 1);
+  if (len == -WOULD_BLOCK && !parked) {
+    add32(b + BR_DATA_WAITERS, 1);
+    len = br_peek(b);
+    if (len != -WOULD_BLOCK) sub32(b + BR_DATA_WAITERS, 1);
+  } else if (len != -WOULD_BLOCK && parked) {
+    sub32(b + BR_DATA_WAITERS, 1);
+  }
   return len;
 }
 
-export function br_data_unwait(b: usize): void {
+/** A registered consumer gives up: leaves BR_DATA_WAITERS. -TIMED_OUT. */
+export function br_data_cancel(b: usize): i32 {
   sub32(b + BR_DATA_WAITERS, 1);
+  return -TIMED_OUT;
 }
 
-/** Blocking peek: waits for a frame; its length, or -TIMED_OUT / -CLOSED. */
+/** The channel's form: br_data_step that registers anew, then br_data_unwait after the park. */
+export function br_peek_step(b: usize): i32 {
+  return br_data_step(b, 0);
+}
+
+/** The channel's form: ends the registration of a br_peek_step that returned -WOULD_BLOCK. */
+export function br_data_unwait(b: usize): void {
+  br_data_cancel(b);
+}
+
+/** The channel's blocking peek (parks in the core): a frame length, or -TIMED_OUT / -CLOSED. */
 export function br_peek_wait(b: usize, timeoutMs: f64): i32 {
   for (let i = 0; i < spinLimit(); i++) {
     const len = br_peek(b);
     if (len != -WOULD_BLOCK) return len;
   }
   const deadline = deadlineOf(timeoutMs);
+  let parked = 0;
   while (true) {
     const seq = load32(b + BR_DATA_SEQ);
-    const len = br_peek_step(b);
+    const len = br_data_step(b, parked);
     if (len != -WOULD_BLOCK) return len;
+    parked = 1;
     const ns = remainingNs(deadline);
-    if (ns == 0) {
-      br_data_unwait(b);
-      return -TIMED_OUT;
-    }
+    if (ns == 0) return br_data_cancel(b);
     wait32(b + BR_DATA_SEQ, seq, ns);
-    br_data_unwait(b);
   }
 }
 

@@ -12,17 +12,19 @@
 //   +0      CV_SEQ      signal, broadcast (add 1, wraps)         sequence; the park word
 //   +4      CV_WAITERS  waiters (add on begin, sub on end)       agents that may be parked
 //
-// Wait (blocking cv_wait, or cv_wait_begin + park + cv_wait_end for async callers):
-//   register in CV_WAITERS; seq = load(CV_SEQ) (under the mutex); unlock the mutex;
-//   park while CV_SEQ == seq; deregister; relock the mutex (also after a timeout).
+// Wait (the runtime's step machine, src/sync/condvar.ts: seq = load(CV_SEQ) under the mutex;
+// cv_wait_begin; park; cv_wait_end; relock with the mutex's own step machine):
+//   seq = load(CV_SEQ) (under the mutex); register in CV_WAITERS and unlock the mutex
+//   (cv_wait_begin); park while CV_SEQ == seq; deregister (cv_wait_end); relock the mutex
+//   (also after a timeout or an abort).
 // Signal: add(CV_SEQ, 1); if CV_WAITERS > 0 notify 1.   Broadcast: the same, notify all.
 //
 // Invariants:
 //   - no lost signal: a waiter reads CV_SEQ while holding the mutex, before unlocking it; a
 //     signal after that read (in particular any signal made after the state change the waiter
 //     saw under the mutex) changes CV_SEQ, so the park returns at once or is notified: the
-//     waiter registered before reading CV_SEQ and the signaller bumps CV_SEQ before reading
-//     CV_WAITERS (SC atomics: one of them sees the other);
+//     waiter registers before it parks and the signaller bumps CV_SEQ before reading
+//     CV_WAITERS (SC atomics: a signaller that sees no waiter bumped before the park's read);
 //   - a signal or broadcast with CV_WAITERS == 0 makes no syscall (the bump is one atomic add);
 //   - SPURIOUS WAKE-UPS ARE ALLOWED: a wait may return although no signal was meant for it
 //     (a signal between its read of CV_SEQ and its park, a signal's notify taken by a newer
@@ -30,17 +32,13 @@
 //     their predicate under the mutex in a loop (CondVar.waitUntil does). A notify taken by a
 //     newer waiter is harmless because that waiter returns and re-checks the predicate under
 //     the mutex, after the signaller's change;
-//   - whatever the outcome (woken, timed out), cv_wait returns with the mutex held again.
-import { load32, store32, add32, sub32, wait32, notify } from "./atom";
-import {
-  OK, TIMED_OUT, NOT_OWNER, WAIT_TIMED_OUT, MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED,
-  CV_SEQ, CV_WAITERS,
-} from "./layout";
-import { mutex_lock, mutex_unlock } from "./mutex";
-import { deadlineOf, remainingNs } from "./time";
+//   - whatever the outcome (woken, timed out, aborted), the wait ends with the mutex held again
+//     (the runtime relocks with no deadline).
+import { load32, store32, add32, sub32, notify } from "./atom";
+import { OK, NOT_OWNER, MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, CV_SEQ, CV_WAITERS } from "./layout";
+import { mutex_unlock } from "./mutex";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
-const FOREVER: f64 = -1;
 
 export function cv_init(cv: usize): void {
   store32(cv + CV_WAITERS, 0);
@@ -53,24 +51,7 @@ export function cv_init(cv: usize): void {
 }
 
 /**
- * Blocking wait: releases mutex `m` (held by `agent`), parks until signalled, a spurious
- * wake-up, or `timeoutMs` (< 0: forever), then relocks `m`. OK / TIMED_OUT (mutex held again
- * in both cases) / NOT_OWNER (the caller does not hold `m`; nothing changed).
- */
-export function cv_wait(cv: usize, m: usize, agent: i32, timeoutMs: f64): i32 {
-  if (!holds(m, agent)) return NOT_OWNER;
-  const deadline = deadlineOf(timeoutMs);
-  add32(cv + CV_WAITERS, 1);
-  const seq = load32(cv + CV_SEQ);
-  mutex_unlock(m, agent);
-  const woke = wait32(cv + CV_SEQ, seq, remainingNs(deadline));
-  sub32(cv + CV_WAITERS, 1);
-  mutex_lock(m, agent, FOREVER);
-  return woke == WAIT_TIMED_OUT ? TIMED_OUT : OK;
-}
-
-/**
- * Async wait, first half: registers the caller and releases `m`. The caller must have read
+ * Wait, first half: registers the caller and releases `m`. The caller must have read
  * CV_SEQ (while holding `m`) just before, and then parks on CV_SEQ while it holds that value,
  * calls cv_wait_end and relocks `m` (whatever the outcome). OK, or NOT_OWNER (nothing changed).
  */
@@ -81,7 +62,7 @@ export function cv_wait_begin(cv: usize, m: usize, agent: i32): i32 {
   return OK;
 }
 
-/** Async wait, second half: deregisters (after the park, before relocking the mutex). */
+/** Wait, second half: deregisters (after the park, before relocking the mutex). */
 export function cv_wait_end(cv: usize): void {
   sub32(cv + CV_WAITERS, 1);
 }

@@ -29,6 +29,23 @@ export const CANCELLED = 10;     // channel: the message being read was withdraw
 export const PEER_GONE = 11;     // channel: a peer thread died; marked by whoever watched it
 export const CLAIMED = 12;       // channel fast path: a message is claimed and the recv lock held; read it the slow way
 
+// ---- step exports: the one convention of every operation that may wait ------------------
+// The core never parks for an operation a user waits on (only inside its short internal
+// locks, alloc.ts). Such an operation is exported as a pair, run by a step machine of the
+// runtime (src/wait/step-loop.ts) under its blocking, async and try drivers and the model:
+//   X_step(obj, args..., parked)   parked = 0 on the first call, 1 after a park
+//     -> not WOULD_BLOCK: done (success or a final status); the caller is not registered;
+//     -> WOULD_BLOCK: the caller is registered as a waiter and parks on the structure's park
+//        word while it holds the value the caller read BEFORE this call (a change the step
+//        missed comes after that read: the park returns at once or is notified, since the
+//        notifier sees the registration), then steps again with parked = 1;
+//   X_cancel(obj, args...)         a registered caller gives up (deadline, abort) after one
+//        last X_step(..., 1): deregisters; TIMED_OUT, or the step's success status when the
+//        operation completed meanwhile (a barrier generation that passed).
+// Exports that return an address (byte ring) return -WOULD_BLOCK / -status / -TIMED_OUT.
+// The mutex is the one exception: mutex_lock_step parks on MUTEX_STATE == MUTEX_CONTENDED
+// and has nothing to cancel (its state word is its registration).
+
 // ---- results of wait32 (memory.atomic.wait32) -------------------------------------------
 export const WAIT_WOKEN = 0;
 export const WAIT_NOT_EQUAL = 1;
@@ -157,6 +174,7 @@ export const RING_CLOSED_BIT = 1 << 31;   // in RING_ENQ: set once by ring_close
 export const RING_POS_MASK = 0x7fffffff;  // position bits of RING_ENQ / RING_DEQ / slot seqs
 export const RING_MIN_CAPACITY = 2;
 export const RING_MAX_CAPACITY = 1 << 26; // 512 MiB of slots; keeps sizes far inside i32
+export const RING_POP_STATUS = 2147483648.0; // f64: a pop result >= this is RING_POP_STATUS + status; below it, the value (ring.ts)
 
 // ---- SPSC byte ring of length-prefixed frames (bytering.ts; rigtorp, ringbuf.js) ----------
 // Indices are 31-bit free-running byte counters (wrap at 2^31); bit 31 of BR_WRITE is the

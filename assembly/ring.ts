@@ -47,8 +47,12 @@
 //     spin. Terminate workers only after they leave the ring.
 //
 // Waking (no lost wake-ups; every atomic is SC):
-//   waiter (e.g. pop):  s = load(POP_SEQ); add(POP_WAITERS, 1); re-try pop; if still empty:
-//                       wait32(POP_SEQ, s); sub(POP_WAITERS, 1); loop
+//   waiter (e.g. pop, the step convention of layout.ts; parking is the runtime's step machine,
+//   src/queue/ring.ts):
+//                       s = load(POP_SEQ); ring_pop_step: add(POP_WAITERS, 1) (first step
+//                       only), re-try pop; if still empty: park while POP_SEQ == s; s =
+//                       load(POP_SEQ); ring_pop_step again (still registered); on success
+//                       the step deregisters, giving up deregisters (ring_pop_cancel)
 //   notifier (push):    publish the slot's seq; if load(POP_WAITERS) > 0: add(POP_SEQ, 1);
 //                       notify(POP_SEQ, n)
 //   In the single total order of SC operations, either the waiter's add to POP_WAITERS comes
@@ -61,28 +65,32 @@
 //   park word and make no notify call. Counts: a push (pop) of one value wakes one waiter, a
 //   batch of k wakes k, close wakes all. A woken waiter always re-tries before it gives up
 //   (even past its deadline), so a wake-up is never spent by an agent that then leaves
-//   without looking; async waiters that abort pass theirs on (src/wait/wait.ts).
+//   without looking; async waiters that abort pass theirs on (src/wait/parker.ts).
 //
-// Spinning: before they park, blocking push (pop) spin slotSpinLimit() steps (time.ts); after
+// Pop results: a pop returns an f64, the value popped (an i32) or RING_POP_STATUS + status
+// (WOULD_BLOCK, CLOSED, TIMED_OUT), so that no out-parameter in shared memory is needed.
+//
+// Spinning: before a blocking push (pop) registers, ring_push_spin (ring_pop_spin), a one-call
+// fast path that never parks, spins slotSpinLimit() steps (time.ts); after
 // the first attempt, a step re-tries only when a plain load of the slot of ENQ (DEQ) says it is free
 // (published): the spin reads two words (its own index and that slot) and neither CASes nor
 // reads the other side's index, which the other side writes on every operation. A spin
 // iteration that skips the re-try decides nothing: the last word on the matter is always a
 // full try-op (the registered re-check before parking), so no false empty/full is reported.
 // A push spin stops skipping once it sees the closed bit; a pop spin on a closed, drained
-// ring runs out and its pre-park re-check returns CLOSED.
+// ring returns CLOSED at its first try.
 //
 // Batches (ring_push_many / ring_pop_many) count the run of consecutive ready slots from
 // their index and claim the whole run with one CAS, then fill (drain) and publish the slots
 // in order; they never wait, and return the count moved.
-import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, RING_POP_STATUS,
   RING_ENQ, RING_DEQ, RING_CAPACITY, RING_PUSH_WAITERS, RING_POP_WAITERS, RING_PUSH_SEQ,
   RING_POP_SEQ, RING_SLOTS, RING_SLOT_SIZE, RING_SLOT_SEQ, RING_SLOT_VALUE, RING_CLOSED_BIT,
   RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY, RING_SPREAD,
 } from "./layout";
-import { deadlineOf, remainingNs, slotSpinLimit } from "./time";
+import { slotSpinLimit } from "./time";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -258,8 +266,12 @@ function pushOnce(r: usize, value: i32): i32 {
   }
 }
 
-/** One pop attempt, no wake-ups: OK (value stored at `out`), WOULD_BLOCK (empty), CLOSED. */
-function popOnce(r: usize, out: usize): i32 {
+/** A pop result for `status` (see "Pop results"). */
+// @ts-ignore: decorator
+@inline function popStatus(status: i32): f64 { return RING_POP_STATUS + <f64>status; }
+
+/** One pop attempt, no wake-ups: the value, or popStatus(WOULD_BLOCK) (empty) / popStatus(CLOSED). */
+function popOnce(r: usize): f64 {
   const cap = capacityOf(r);
   const mask = cap - 1;
   let p = load32(r + RING_DEQ);
@@ -272,19 +284,18 @@ function popOnce(r: usize, out: usize): i32 {
         const value = load<i32>(slot + RING_SLOT_VALUE);
         // publish: the slot is free for the push of p + cap (value read before this store)
         store32(slot + RING_SLOT_SEQ, advance(p, cap));
-        store<i32>(out, value);
-        return OK;
+        return <f64>value;
       }
       p = seen;
       continue;
     }
     if (d < 0) {
       const e = load32(r + RING_ENQ);
-      if ((e & RING_POS_MASK) == p) return (e & RING_CLOSED_BIT) ? CLOSED : WOULD_BLOCK;
+      if ((e & RING_POS_MASK) == p) return popStatus((e & RING_CLOSED_BIT) ? CLOSED : WOULD_BLOCK);
       // Seeded bug, model bug build only (test/model/ring.test.ts must find it): Vyukov's
       // original try-pop, "empty" whenever the slot is not published, although ENQ != DEQ.
       if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_VYUKOV_EMPTY)) {
-        if (!(e & RING_CLOSED_BIT)) return WOULD_BLOCK;
+        if (!(e & RING_CLOSED_BIT)) return popStatus(WOULD_BLOCK);
       }
       // a push of this slot is in progress (claimed, not yet published): spin
     }
@@ -299,104 +310,92 @@ export function ring_try_push(r: usize, value: i32): i32 {
   return s;
 }
 
-/** Non-blocking pop: OK (the value is stored at `out`, an i32 in memory), WOULD_BLOCK
- *  (empty) or CLOSED (closed and drained). */
-export function ring_try_pop(r: usize, out: usize): i32 {
-  const s = popOnce(r, out);
+/** Non-blocking pop: the value, popStatus(WOULD_BLOCK) (empty) or popStatus(CLOSED) (closed
+ *  and drained). */
+export function ring_try_pop(r: usize): f64 {
+  const v = popOnce(r);
   // Seeded bug, model bug build only (test/model/ring.test.ts): a pop that frees a slot
   // without waking a parked pusher.
-  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_POP_NO_WAKE)) return s;
-  if (s == OK) wakePushers(r, 1);
-  return s;
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_POP_NO_WAKE)) return v;
+  if (v < RING_POP_STATUS) wakePushers(r, 1);
+  return v;
 }
 
 /**
- * One step of a parking push, for callers that park elsewhere (async waits in TypeScript).
- * The caller reads RING_PUSH_SEQ first, then calls this. OK / CLOSED: done. WOULD_BLOCK: the
- * caller is now registered in RING_PUSH_WAITERS, must park on RING_PUSH_SEQ while it equals
- * the value it read, and then call ring_push_unwait once (woken, timed out or aborted).
+ * One step of a waiting push (the step convention of layout.ts; park word RING_PUSH_SEQ).
+ * OK / CLOSED: done, not registered. WOULD_BLOCK: registered in RING_PUSH_WAITERS.
  */
-export function ring_push_step(r: usize, value: i32): i32 {
+export function ring_push_step(r: usize, value: i32, parked: i32): i32 {
   let s = ring_try_push(r, value);
-  if (s != WOULD_BLOCK) return s;
-  add32(r + RING_PUSH_WAITERS, 1);
-  s = ring_try_push(r, value); // re-check after registering: see "Waking" above
-  if (s != WOULD_BLOCK) sub32(r + RING_PUSH_WAITERS, 1);
+  if (s == WOULD_BLOCK && !parked) {
+    add32(r + RING_PUSH_WAITERS, 1);
+    s = ring_try_push(r, value); // re-check after registering: see "Waking" above
+    if (s != WOULD_BLOCK) sub32(r + RING_PUSH_WAITERS, 1);
+  } else if (s != WOULD_BLOCK && parked) {
+    sub32(r + RING_PUSH_WAITERS, 1);
+  }
   return s;
 }
 
-/** Ends the registration left by a ring_push_step that returned WOULD_BLOCK. */
-export function ring_push_unwait(r: usize): void {
+/** A registered pusher gives up (timeout, abort): leaves RING_PUSH_WAITERS. TIMED_OUT. */
+export function ring_push_cancel(r: usize): i32 {
   sub32(r + RING_PUSH_WAITERS, 1);
+  return TIMED_OUT;
 }
 
-/** As ring_push_step, for pops (park word RING_POP_SEQ; end with ring_pop_unwait). */
-export function ring_pop_step(r: usize, out: usize): i32 {
-  let s = ring_try_pop(r, out);
-  if (s != WOULD_BLOCK) return s;
-  add32(r + RING_POP_WAITERS, 1);
-  s = ring_try_pop(r, out);
-  if (s != WOULD_BLOCK) sub32(r + RING_POP_WAITERS, 1);
-  return s;
+/** As ring_push_step, for pops (park word RING_POP_SEQ); a pop result (see "Pop results"). */
+export function ring_pop_step(r: usize, parked: i32): f64 {
+  let v = ring_try_pop(r);
+  const blocked = popStatus(WOULD_BLOCK);
+  if (v == blocked && !parked) {
+    add32(r + RING_POP_WAITERS, 1);
+    v = ring_try_pop(r);
+    if (v != blocked) sub32(r + RING_POP_WAITERS, 1);
+  } else if (v != blocked && parked) {
+    sub32(r + RING_POP_WAITERS, 1);
+  }
+  return v;
 }
 
-/** Ends the registration left by a ring_pop_step that returned WOULD_BLOCK. */
-export function ring_pop_unwait(r: usize): void {
+/** A registered popper gives up: leaves RING_POP_WAITERS. popStatus(TIMED_OUT). */
+export function ring_pop_cancel(r: usize): f64 {
   sub32(r + RING_POP_WAITERS, 1);
+  return popStatus(TIMED_OUT);
 }
 
-/** Blocking push: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / CLOSED. */
-export function ring_push(r: usize, value: i32, timeoutMs: f64): i32 {
+/**
+ * The fast path of a blocking push: spins (see "Spinning") and never parks or registers.
+ * OK, CLOSED, or WOULD_BLOCK (still full: run the step machine).
+ */
+export function ring_push_spin(r: usize, value: i32): i32 {
   const mask = capacityOf(r) - 1;
+  let s = WOULD_BLOCK;
   for (let i = 0; i < slotSpinLimit(); i++) {
     if (i > 0) {
       // spin cheaply: re-try only once the slot of ENQ is free (see "Spinning" above)
       const e = load32(r + RING_ENQ);
       if ((e & RING_CLOSED_BIT) == 0 && load32(slotOf(r, e, mask) + RING_SLOT_SEQ) != e) continue;
     }
-    const s = ring_try_push(r, value);
+    s = ring_try_push(r, value);
     if (s != WOULD_BLOCK) return s;
   }
-  const deadline = deadlineOf(timeoutMs);
-  while (true) {
-    const seq = load32(r + RING_PUSH_SEQ);
-    const s = ring_push_step(r, value);
-    if (s != WOULD_BLOCK) return s;
-    const ns = remainingNs(deadline);
-    if (ns == 0) {
-      ring_push_unwait(r);
-      return TIMED_OUT;
-    }
-    wait32(r + RING_PUSH_SEQ, seq, ns);
-    ring_push_unwait(r);
-  }
+  return s;
 }
 
-/** Blocking pop into `out`: spin, then park. OK / TIMED_OUT / CLOSED (closed and drained). */
-export function ring_pop(r: usize, out: usize, timeoutMs: f64): i32 {
+/** The fast path of a blocking pop: spins and never parks. A pop result (WOULD_BLOCK: still empty). */
+export function ring_pop_spin(r: usize): f64 {
   const mask = capacityOf(r) - 1;
+  let v = popStatus(WOULD_BLOCK);
   for (let i = 0; i < slotSpinLimit(); i++) {
     if (i > 0) {
       // spin cheaply: re-try only once the slot of DEQ is published (see "Spinning" above)
       const p = load32(r + RING_DEQ);
       if (load32(slotOf(r, p, mask) + RING_SLOT_SEQ) != advance(p, 1)) continue;
     }
-    const s = ring_try_pop(r, out);
-    if (s != WOULD_BLOCK) return s;
+    v = ring_try_pop(r);
+    if (v != popStatus(WOULD_BLOCK)) return v;
   }
-  const deadline = deadlineOf(timeoutMs);
-  while (true) {
-    const seq = load32(r + RING_POP_SEQ);
-    const s = ring_pop_step(r, out);
-    if (s != WOULD_BLOCK) return s;
-    const ns = remainingNs(deadline);
-    if (ns == 0) {
-      ring_pop_unwait(r);
-      return TIMED_OUT;
-    }
-    wait32(r + RING_POP_SEQ, seq, ns);
-    ring_pop_unwait(r);
-  }
+  return v;
 }
 
 // ---- batches ----------------------------------------------------------------------------------

@@ -7,7 +7,10 @@
 //
 // Roles: any agent may read-lock (shared) or write-lock (exclusive, owned by its agent id).
 // Only the write holder may write-unlock (else NOT_OWNER). Read-unlock needs no owner (the
-// TypeScript guard releases once); read-unlock with no reader returns NOT_OWNER.
+// TypeScript guard releases once); read-unlock with no reader returns NOT_OWNER. Waiting
+// read and write locks are the step pairs rw_read_step / rw_read_cancel (parked on
+// RW_READ_SEQ) and rw_write_step / rw_write_cancel (parked on RW_WRITE_SEQ), in the step
+// convention of layout.ts, run by the runtime's step machines (src/sync/rwlock.ts).
 // Writer preference: once a writer waits, new readers wait too, so writers never starve
 // (readers can, under a continuous stream of writers). Read locks are not re-entrant: a
 // reader that read-locks again while a writer waits deadlocks (undetectable without per-agent
@@ -36,15 +39,14 @@
 //     waker changes RW_STATE before reading RW_READERS_WAITING; SC atomics);
 //   - no wake syscall without a registered waiter: uncontended lock/unlock is one cas/sub;
 //   - a woken agent always retries before it may give up; an aborted async waiter hands its
-//     wake-up on (parkAsync), and a cancelling writer wakes another writer if the lock is free;
+//     wake-up on (src/wait/parker.ts), and a cancelling writer wakes another writer if the lock is free;
 //   - capacity: 65535 concurrent readers (more wait), 16383 registered writers (more spin).
-import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
+import { load32, store32, add32, sub32, cas32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK,
   RW_STATE, RW_OWNER, RW_READ_SEQ, RW_WRITE_SEQ, RW_READERS_WAITING,
   RW_READERS_MASK, RW_WRITER_WAITING_ONE, RW_WRITERS_WAITING_MASK, RW_WRITER,
 } from "./layout";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -117,24 +119,6 @@ export function rw_read_cancel(rw: usize): i32 {
   return TIMED_OUT;
 }
 
-/** Blocking read lock: spin, then park. OK / TIMED_OUT / WOULD_DEADLOCK. */
-export function rw_read(rw: usize, agent: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    if (readerMayEnter(load32(rw + RW_STATE)) && rw_try_read(rw, agent) == OK) return OK;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  let parked = 0;
-  while (true) {
-    const seen = load32(rw + RW_READ_SEQ);
-    const r = rw_read_step(rw, agent, parked);
-    if (r != WOULD_BLOCK) return r;
-    parked = 1;
-    const ns = remainingNs(deadline);
-    if (ns == 0) return rw_read_cancel(rw);
-    wait32(rw + RW_READ_SEQ, seen, ns);
-  }
-}
-
 /** Releases one read lock: OK, or NOT_OWNER when no reader holds it (nothing changed). */
 export function rw_read_unlock(rw: usize): i32 {
   let s: i32;
@@ -196,24 +180,6 @@ export function rw_write_cancel(rw: usize): i32 {
     else if ((s & RW_READERS_MASK) == 0) wakeWriter(rw);     // free lock: pass a wake-up on
   }
   return TIMED_OUT;
-}
-
-/** Blocking write lock: spin, then park. OK / TIMED_OUT / WOULD_DEADLOCK. */
-export function rw_write(rw: usize, agent: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    if ((load32(rw + RW_STATE) & (RW_WRITER | RW_READERS_MASK)) == 0 && rw_try_write(rw, agent) == OK) return OK;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  let parked = 0;
-  while (true) {
-    const seen = load32(rw + RW_WRITE_SEQ);
-    const r = rw_write_step(rw, agent, parked);
-    if (r != WOULD_BLOCK) return r;
-    parked = 1;
-    const ns = remainingNs(deadline);
-    if (ns == 0) return rw_write_cancel(rw);
-    wait32(rw + RW_WRITE_SEQ, seen, ns);
-  }
 }
 
 /** Releases the write lock: OK, or NOT_OWNER when `agent` does not hold it (nothing changed). */

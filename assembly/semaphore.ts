@@ -6,8 +6,9 @@
 // permits go to whichever agent's CAS lands first (barging), like a futex mutex.
 //
 // Roles: any agent may acquire and release any number of permits (a semaphore has no owner).
-// Acquiring n permits takes them all at once or none. Blocking callers use sem_acquire; async
-// callers run sem_acquire_step and park in TypeScript on SEM_COUNT (see "Async protocol").
+// Acquiring n permits takes them all at once or none. A waiting acquire is the step pair
+// sem_acquire_step / sem_acquire_cancel (the step convention of layout.ts), parked on SEM_COUNT
+// by the runtime's step machine (src/sync/semaphore.ts; see "Waiting protocol").
 //
 //   offset  word              written by                              meaning
 //   +0      SEM_COUNT         acquire (cas -n), release (cas +n)      permits available
@@ -29,11 +30,11 @@
 //     waiter wants more than one (a woken bulk waiter that still finds too few permits parks
 //     again, and must not have used up the wake-up a single-permit waiter needed);
 //   - a release with no registered waiter makes no syscall; neither does an uncontended acquire;
-//   - a woken agent always retries (step with parked = 1) before it may give up, so a blocking
+//   - a woken agent always retries (step with parked = 1) before it may give up, so a
 //     waiter never swallows a wake-up; an async waiter that is aborted hands its wake-up on
-//     (src/wait/wait.ts parkAsync).
+//     (src/wait/parker.ts).
 //
-// Async protocol (what src/sync/semaphore.ts does):
+// Waiting protocol (the step machine of src/sync/semaphore.ts):
 //   v = load(SEM_COUNT); r = sem_acquire_step(s, n, parked)
 //   OK -> acquired (deregistered);  WOULD_BLOCK -> registered: park while SEM_COUNT == v, then
 //   repeat with parked = 1;  giving up (timeout, abort) -> sem_acquire_cancel(s, n).
@@ -45,12 +46,11 @@
 //   next release will notify. (Parking on a v >= n is NOT safe: 1 read, then 1 -> 2 -> 1 -> 0
 //   by others, the step registers and sees 0, a release 0 -> 1 notifies before the park,
 //   and the park on 1 sleeps with a permit available — found by test/model/semaphore.test.ts.)
-import { load32, store32, add32, sub32, cas32, wait32, notify } from "./atom";
+import { load32, store32, add32, sub32, cas32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, OVERFLOW, BAD_ARGUMENT,
   SEM_COUNT, SEM_WAITERS, SEM_MAX, SEM_BULK_WAITERS,
 } from "./layout";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -94,7 +94,7 @@ export function sem_try_acquire(s: usize, n: i32): i32 {
 }
 
 /**
- * One step of a parking acquire (async callers; also the core's own blocking loop).
+ * One step of a parking acquire (the step convention of layout.ts).
  * `parked` = 0 on the first call, 1 after the caller registered (a WOULD_BLOCK) and parked.
  * OK: acquired, no longer registered. WOULD_BLOCK: registered; park on SEM_COUNT (header).
  */
@@ -120,34 +120,10 @@ export function sem_acquire_step(s: usize, n: i32, parked: i32): i32 {
   }
 }
 
-/** An async waiter gives up (timeout, abort): leaves SEM_WAITERS. Returns TIMED_OUT. */
+/** A registered waiter gives up (timeout, abort): leaves SEM_WAITERS. Returns TIMED_OUT. */
 export function sem_acquire_cancel(s: usize, n: i32): i32 {
   deregister(s, n);
   return TIMED_OUT;
-}
-
-/** Blocking acquire: spin, then park. `timeoutMs` < 0 waits forever. OK / TIMED_OUT / BAD_ARGUMENT. */
-export function sem_acquire(s: usize, n: i32, timeoutMs: f64): i32 {
-  if (badCount(s, n)) return BAD_ARGUMENT;
-  for (let i = 0; i < spinLimit(); i++) {
-    if (load32(s + SEM_COUNT) >= n && sem_try_acquire(s, n) == OK) return OK;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  let parked = 0;
-  while (true) {
-    const seen = load32(s + SEM_COUNT);
-    const r = sem_acquire_step(s, n, parked);
-    if (r != WOULD_BLOCK) return r;
-    parked = 1;
-    // Park only on a value < n (see "Async protocol"): the count moved between that read
-    // and the step (it saw < n); re-read before parking. Found by test/model/semaphore.test.ts.
-    // (SABRE_BUG_SEM_STALE_PARK, model bug build only: the loop before the fix, which the
-    // semaphore model test must find.)
-    if (seen >= n && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_SEM_STALE_PARK))) continue;
-    const ns = remainingNs(deadline);
-    if (ns == 0) return sem_acquire_cancel(s, n);
-    wait32(s + SEM_COUNT, seen, ns);
-  }
 }
 
 /**

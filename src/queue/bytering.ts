@@ -14,14 +14,20 @@
 //
 // Close: after `close()` writes throw ClosedError (reserved, uncommitted frames are dropped);
 // reads drain every committed frame, then throw ClosedError. Either side may close.
+//
+// Waiting: one step machine per side (`spaceSteps`, `dataSteps`: the step loop of
+// src/wait/step-loop.ts over br_space_step / br_space_cancel parked on BR_SPACE_SEQ, and
+// br_data_step / br_data_cancel parked on BR_DATA_SEQ) is run by the blocking forms (after a
+// one-call try) and the async forms, through the region's Parker.
 import { copyOut } from "../region/copy";
 import * as L from "../../assembly/layout";
 import { ClosedError, InvalidArgumentError, throwStatus } from "../errors";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
-import {
-  checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { settle, stepLoop } from "../wait/step-loop";
+import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
 export type ByteRingHandle = PrimitiveHandle<"bytering">;
 
@@ -34,15 +40,35 @@ function closedError(what: string): ClosedError {
   return new ClosedError(`${what}: the byte ring is closed; no frame can be written, and reading ends once it is drained`);
 }
 
+/** Producer: reserves a frame of `len` bytes: its payload address, or -status (-TIMED_OUT, -CLOSED, -BAD_ARGUMENT). */
+export function spaceSteps(b: number, len: number): Steps<number> {
+  return stepLoop({
+    parkAt: b + L.BR_SPACE_SEQ,
+    step: (parked) => call("br_space_step", b, len, parked),
+    cancel: () => call("br_space_cancel", b),
+    blocked: -L.WOULD_BLOCK,
+    timedOut: -L.TIMED_OUT,
+  });
+}
+
+/** Consumer: waits for a frame: its length, or -status (-TIMED_OUT, -CLOSED). */
+export function dataSteps(b: number): Steps<number> {
+  return stepLoop({
+    parkAt: b + L.BR_DATA_SEQ,
+    step: (parked) => call("br_data_step", b, parked),
+    cancel: () => call("br_data_cancel", b),
+    blocked: -L.WOULD_BLOCK,
+    timedOut: -L.TIMED_OUT,
+  });
+}
+
 export class ByteRing {
   readonly handle: ByteRingHandle;
   readonly #bytes: Uint8Array;
-  readonly #words: Int32Array;
 
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("bytering", region, offset);
     this.#bytes = new Uint8Array(region.memory.buffer);
-    this.#words = region.words;
   }
 
   /** Allocates an empty byte ring of `capacity` data bytes in `region`. */
@@ -74,12 +100,11 @@ export class ByteRing {
   }
 
   /** Maps a negated core status to the error of `what`; returns for -WOULD_BLOCK. */
-  #fail(result: number, what: string, ms = -1): void {
+  #fail(result: number, what: string, deadline = Deadline.now): void {
     const status = -result;
     if (status === L.WOULD_BLOCK) return;
     if (status === L.CLOSED) throw closedError(what);
-    if (status === L.TIMED_OUT) throw timeoutError(what, ms);
-    throwStatus(status, what);
+    settle(status, deadline, what);
   }
 
   // ---- producer ------------------------------------------------------------------------
@@ -128,9 +153,10 @@ export class ByteRing {
   #reserve(len: number, options: WaitOptions | undefined, what: string): Uint8Array {
     this.#checkLength(len, what);
     checkBlocking(what, options);
-    const ms = timeoutMs(options);
-    const addr = this.region.core.br_reserve_wait(this.offset, len, ms);
-    if (addr < 0) this.#fail(addr, what, ms);
+    const deadline = Deadline.of(options, what);
+    let addr = this.region.core.br_reserve(this.offset, len);
+    if (addr === -L.WOULD_BLOCK) addr = runBlocking(this.region, spaceSteps(this.offset, len), deadline);
+    if (addr < 0) this.#fail(addr, what, deadline);
     return this.#bytes.subarray(addr, addr + len);
   }
 
@@ -147,28 +173,11 @@ export class ByteRing {
   async #reserveAsync(len: number, options: WaitOptions | undefined, what: string): Promise<Uint8Array> {
     this.#checkLength(len, what);
     throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core } = this.region;
-    const seqIndex = (this.offset + L.BR_SPACE_SEQ) >> 2;
-    for (;;) {
-      const seq = Atomics.load(this.#words, seqIndex); // read before the step registers
-      const addr = core.br_reserve_step(this.offset, len);
-      if (addr > 0) return this.#bytes.subarray(addr, addr + len);
-      this.#fail(addr, what, ms);
-      let woke: "woken" | "timed-out";
-      try {
-        woke = await parkAsync(this.#words, seqIndex, seq, deadline, what, options?.signal);
-      } finally {
-        core.br_space_unwait(this.offset);
-      }
-      if (woke === "timed-out") {
-        const last = core.br_reserve(this.offset, len);
-        if (last > 0) return this.#bytes.subarray(last, last + len);
-        this.#fail(last, what, ms);
-        throw timeoutError(what, ms);
-      }
-    }
+    const deadline = Deadline.of(options, what);
+    let addr = this.region.core.br_reserve(this.offset, len);
+    if (addr === -L.WOULD_BLOCK) addr = await runAsync(this.region, spaceSteps(this.offset, len), deadline, what, options?.signal);
+    if (addr < 0) this.#fail(addr, what, deadline);
+    return this.#bytes.subarray(addr, addr + len);
   }
 
   /** Publishes every reserved frame at once. Throws ClosedError (frames dropped) if closed. */
@@ -242,36 +251,20 @@ export class ByteRing {
 
   #peekWait(options: WaitOptions | undefined, what: string): number {
     checkBlocking(what, options);
-    const ms = timeoutMs(options);
-    const len = this.region.core.br_peek_wait(this.offset, ms);
-    if (len < 0) this.#fail(len, what, ms);
+    const deadline = Deadline.of(options, what);
+    let len = this.region.core.br_peek(this.offset);
+    if (len === -L.WOULD_BLOCK) len = runBlocking(this.region, dataSteps(this.offset), deadline);
+    if (len < 0) this.#fail(len, what, deadline);
     return len;
   }
 
   async #peekAsync(options: WaitOptions | undefined, what: string): Promise<number> {
     throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core } = this.region;
-    const seqIndex = (this.offset + L.BR_DATA_SEQ) >> 2;
-    for (;;) {
-      const seq = Atomics.load(this.#words, seqIndex); // read before the step registers
-      const len = core.br_peek_step(this.offset);
-      if (len >= 0) return len;
-      this.#fail(len, what, ms);
-      let woke: "woken" | "timed-out";
-      try {
-        woke = await parkAsync(this.#words, seqIndex, seq, deadline, what, options?.signal);
-      } finally {
-        core.br_data_unwait(this.offset);
-      }
-      if (woke === "timed-out") {
-        const last = core.br_peek(this.offset);
-        if (last >= 0) return last;
-        this.#fail(last, what, ms);
-        throw timeoutError(what, ms);
-      }
-    }
+    const deadline = Deadline.of(options, what);
+    let len = this.region.core.br_peek(this.offset);
+    if (len === -L.WOULD_BLOCK) len = await runAsync(this.region, dataSteps(this.offset), deadline, what, options?.signal);
+    if (len < 0) this.#fail(len, what, deadline);
+    return len;
   }
 
   // ---- both sides --------------------------------------------------------------------------

@@ -3,23 +3,26 @@
 //
 // Values are signed 32-bit integers (what an Int32Array holds); anything else is rejected
 // with InvalidArgumentError rather than silently truncated. Any number of threads may push and
-// pop. Blocking `push`/`pop` spin then park inside the core; `pushAsync`/`popAsync` run the
-// core's step and park with Atomics.waitAsync on the ring's park words (protocol: the header
-// of assembly/ring.ts). `try*` calls never throw for full/empty.
+// pop. One step machine per side (`pushSteps`, `popSteps`: the step loop of
+// src/wait/step-loop.ts over ring_push_step / ring_push_cancel parked on RING_PUSH_SEQ, and
+// ring_pop_step / ring_pop_cancel parked on RING_POP_SEQ; protocol: the header of
+// assembly/ring.ts) is run by the blocking `push`/`pop` (after the core's one-call spin,
+// ring_push_spin / ring_pop_spin) and by `pushAsync`/`popAsync` (after one try), through the
+// region's Parker. `try*` calls never throw for full/empty.
 //
-// Out-parameters: the core writes popped values to an address in the region. Each RingBuffer
-// object (one per thread that creates or attaches) owns a small scratch block in the region
-// for that and for batch copies of arrays that are not views on region memory. `free()`
-// returns it with the ring; a scratch block of an object that is dropped without `free()`
-// (an attached copy in a worker) is returned when the object is garbage-collected, or
-// explicitly with `detach()`.
+// No per-object or per-thread state lives in the region: a pop returns its value from the
+// core call itself (an f64: the value, or RING_POP_STATUS + status), and the batch calls copy
+// an array that is not a view on region memory through a block allocated for that call and
+// freed before it returns. So a RingBuffer object may be dropped at any time, and a thread
+// that exits leaves nothing behind.
 import * as L from "../../assembly/layout";
-import { ClosedError, InvalidArgumentError, throwStatus } from "../errors";
+import { ClosedError, InvalidArgumentError } from "../errors";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
-import {
-  checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { settle, stepLoop } from "../wait/step-loop";
+import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
 export type RingBufferHandle = PrimitiveHandle<"ring">;
 
@@ -28,20 +31,47 @@ export interface RingBufferOptions {
   capacity: number;
 }
 
-/** Bytes of the per-object scratch block: out-parameter + batch chunks of 255 values. */
-const SCRATCH_BYTES = 1024;
-const SCRATCH_VALUES = SCRATCH_BYTES / 4;
+/** Values per chunk of a batch copied through region memory (a block of 1 KiB per call). */
+const CHUNK_VALUES = 256;
 
-const scratchRegistry = new FinalizationRegistry<{ region: Region; scratch: number }>(({ region, scratch }) => {
-  try {
-    region.release(L.KIND_RAW, scratch, "RingBuffer scratch");
-  } catch {
-    // the region was torn down; nothing to return
-  }
-});
+/** Pushes `value`: OK, TIMED_OUT or CLOSED. */
+export function pushSteps(r: number, value: number): Steps<number> {
+  return stepLoop({
+    parkAt: r + L.RING_PUSH_SEQ,
+    step: (parked) => call("ring_push_step", r, value, parked),
+    cancel: () => call("ring_push_cancel", r),
+  });
+}
+
+/** Pops a value: a pop result (the value, or RING_POP_STATUS + WOULD_BLOCK / TIMED_OUT / CLOSED). */
+export function popSteps(r: number): Steps<number> {
+  return stepLoop({
+    parkAt: r + L.RING_POP_SEQ,
+    step: (parked) => call("ring_pop_step", r, parked),
+    cancel: () => call("ring_pop_cancel", r),
+    blocked: L.RING_POP_STATUS + L.WOULD_BLOCK,
+    timedOut: L.RING_POP_STATUS + L.TIMED_OUT,
+  });
+}
 
 function closedError(what: string): ClosedError {
   return new ClosedError(`${what}: the ring is closed; no value can be pushed, and popping ends once it is drained`);
+}
+
+const POP_EMPTY = L.RING_POP_STATUS + L.WOULD_BLOCK;
+
+/** Returns for OK; throws ClosedError, the deadline's TimeoutError, or the status's error. */
+function pushed(status: number, deadline: Deadline, what: string): void {
+  if (status === L.OK) return;
+  if (status === L.CLOSED) throw closedError(what);
+  settle(status, deadline, what);
+}
+
+/** The value of a pop result; throws for a status (see `pushed`). */
+function popped(result: number, deadline: Deadline, what: string): number {
+  if (result < L.RING_POP_STATUS) return result;
+  pushed(result - L.RING_POP_STATUS, deadline, what);
+  throw new Error(`${what}: unreachable`);
 }
 
 function checkValue(value: number, what: string): void {
@@ -52,14 +82,9 @@ function checkValue(value: number, what: string): void {
 
 export class RingBuffer {
   readonly handle: RingBufferHandle;
-  #scratch: number;
-  readonly #words: Int32Array;
 
-  private constructor(readonly region: Region, readonly offset: number, scratch: number) {
+  private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("ring", region, offset);
-    this.#scratch = scratch;
-    this.#words = region.words;
-    scratchRegistry.register(this, { region, scratch }, this);
   }
 
   /** Allocates an empty ring of `capacity` slots in `region`. */
@@ -73,134 +98,77 @@ export class RingBuffer {
       );
     }
     const offset = region.allocate(L.KIND_RING, bytes, "RingBuffer.create");
-    let scratch: number;
-    try {
-      scratch = region.allocate(L.KIND_RAW, SCRATCH_BYTES, "RingBuffer.create");
-    } catch (error) {
-      region.release(L.KIND_RING, offset, "RingBuffer.create");
-      throw error;
-    }
     region.core.ring_init(offset, capacity as number);
-    return new RingBuffer(region, offset, scratch);
+    return new RingBuffer(region, offset);
   }
 
   /** Attaches to a ring from its handle (from another thread, or this one). */
   static from(handle: RingBufferHandle): RingBuffer {
     const { region, offset } = attach(handle, "ring", L.KIND_RING);
-    const scratch = region.allocate(L.KIND_RAW, SCRATCH_BYTES, "RingBuffer.from");
-    return new RingBuffer(region, offset, scratch);
-  }
-
-  #out(): number {
-    if (this.#scratch === 0) {
-      throw new InvalidArgumentError("RingBuffer: this object was freed or detached; attach again with RingBuffer.from(handle)");
-    }
-    return this.#scratch;
+    return new RingBuffer(region, offset);
   }
 
   /** Pushes `value`, blocking (spin, then park) while the ring is full. */
   push(value: number, options?: WaitOptions): void {
-    checkValue(value, "RingBuffer.push");
-    checkBlocking("RingBuffer.push", options);
-    const ms = timeoutMs(options);
-    const status = this.region.core.ring_push(this.offset, value, ms);
-    if (status === L.OK) return;
-    if (status === L.TIMED_OUT) throw timeoutError("RingBuffer.push", ms);
-    if (status === L.CLOSED) throw closedError("RingBuffer.push");
-    throwStatus(status, "RingBuffer.push");
+    const what = "RingBuffer.push";
+    checkValue(value, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    let status = this.region.core.ring_push_spin(this.offset, value);
+    if (status === L.WOULD_BLOCK) status = runBlocking(this.region, pushSteps(this.offset, value), deadline);
+    pushed(status, deadline, what);
   }
 
   /** One attempt: true if pushed, false if the ring is full. Throws ClosedError if closed. */
   tryPush(value: number): boolean {
     checkValue(value, "RingBuffer.tryPush");
     const status = this.region.core.ring_try_push(this.offset, value);
-    if (status === L.OK) return true;
     if (status === L.WOULD_BLOCK) return false;
-    if (status === L.CLOSED) throw closedError("RingBuffer.tryPush");
-    throwStatus(status, "RingBuffer.tryPush");
+    pushed(status, Deadline.now, "RingBuffer.tryPush");
+    return true;
   }
 
-  /** Pushes without blocking the thread: parks with Atomics.waitAsync while full. */
+  /** Pushes without blocking the thread: parks through the region's Parker while full. */
   async pushAsync(value: number, options?: WaitOptions): Promise<void> {
-    checkValue(value, "RingBuffer.pushAsync");
-    throwIfAborted("RingBuffer.pushAsync", options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core } = this.region;
-    const seqIndex = (this.offset + L.RING_PUSH_SEQ) >> 2;
-    for (;;) {
-      const seq = Atomics.load(this.#words, seqIndex); // read before the step registers
-      const status = core.ring_push_step(this.offset, value);
-      if (status === L.OK) return;
-      if (status === L.CLOSED) throw closedError("RingBuffer.pushAsync");
-      if (status !== L.WOULD_BLOCK) throwStatus(status, "RingBuffer.pushAsync");
-      let woke: "woken" | "timed-out";
-      try {
-        woke = await parkAsync(this.#words, seqIndex, seq, deadline, "RingBuffer.pushAsync", options?.signal);
-      } finally {
-        core.ring_push_unwait(this.offset);
-      }
-      if (woke === "timed-out") {
-        if (core.ring_try_push(this.offset, value) === L.OK) return;
-        throw timeoutError("RingBuffer.pushAsync", ms);
-      }
-    }
+    const what = "RingBuffer.pushAsync";
+    checkValue(value, what);
+    throwIfAborted(what, options?.signal);
+    const deadline = Deadline.of(options, what);
+    let status = this.region.core.ring_try_push(this.offset, value);
+    if (status === L.WOULD_BLOCK) status = await runAsync(this.region, pushSteps(this.offset, value), deadline, what, options?.signal);
+    pushed(status, deadline, what);
   }
 
   /** Pops a value, blocking while the ring is empty. ClosedError once closed and drained. */
   pop(options?: WaitOptions): number {
-    checkBlocking("RingBuffer.pop", options);
-    const ms = timeoutMs(options);
-    const out = this.#out();
-    const status = this.region.core.ring_pop(this.offset, out, ms);
-    if (status === L.OK) return this.#words[out >> 2];
-    if (status === L.TIMED_OUT) throw timeoutError("RingBuffer.pop", ms);
-    if (status === L.CLOSED) throw closedError("RingBuffer.pop");
-    throwStatus(status, "RingBuffer.pop");
+    const what = "RingBuffer.pop";
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    let result = this.region.core.ring_pop_spin(this.offset);
+    if (result === POP_EMPTY) result = runBlocking(this.region, popSteps(this.offset), deadline);
+    return popped(result, deadline, what);
   }
 
   /** One attempt: the value, or undefined if empty. ClosedError once closed and drained. */
   tryPop(): number | undefined {
-    const out = this.#out();
-    const status = this.region.core.ring_try_pop(this.offset, out);
-    if (status === L.OK) return this.#words[out >> 2];
-    if (status === L.WOULD_BLOCK) return undefined;
-    if (status === L.CLOSED) throw closedError("RingBuffer.tryPop");
-    throwStatus(status, "RingBuffer.tryPop");
+    const result = this.region.core.ring_try_pop(this.offset);
+    return result === POP_EMPTY ? undefined : popped(result, Deadline.now, "RingBuffer.tryPop");
   }
 
-  /** Pops without blocking the thread: parks with Atomics.waitAsync while empty. */
+  /** Pops without blocking the thread: parks through the region's Parker while empty. */
   async popAsync(options?: WaitOptions): Promise<number> {
-    throwIfAborted("RingBuffer.popAsync", options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core } = this.region;
-    const seqIndex = (this.offset + L.RING_POP_SEQ) >> 2;
-    for (;;) {
-      const out = this.#out();
-      const seq = Atomics.load(this.#words, seqIndex); // read before the step registers
-      const status = core.ring_pop_step(this.offset, out);
-      if (status === L.OK) return this.#words[out >> 2];
-      if (status === L.CLOSED) throw closedError("RingBuffer.popAsync");
-      if (status !== L.WOULD_BLOCK) throwStatus(status, "RingBuffer.popAsync");
-      let woke: "woken" | "timed-out";
-      try {
-        woke = await parkAsync(this.#words, seqIndex, seq, deadline, "RingBuffer.popAsync", options?.signal);
-      } finally {
-        core.ring_pop_unwait(this.offset);
-      }
-      if (woke === "timed-out") {
-        const last = this.tryPop();
-        if (last !== undefined) return last;
-        throw timeoutError("RingBuffer.popAsync", ms);
-      }
-    }
+    const what = "RingBuffer.popAsync";
+    throwIfAborted(what, options?.signal);
+    const deadline = Deadline.of(options, what);
+    let result = this.region.core.ring_try_pop(this.offset);
+    if (result === POP_EMPTY) result = await runAsync(this.region, popSteps(this.offset), deadline, what, options?.signal);
+    return popped(result, deadline, what);
   }
 
   /**
    * Pushes as many of `values` as fit, in order, without waiting; returns how many. Throws
    * ClosedError if the ring is closed before any was pushed. An Int32Array on the region's
-   * memory is read in place; any other array is copied through the scratch block.
+   * memory is read in place; any other array is copied through a block of region memory.
    */
   pushMany(values: Int32Array): number {
     const { core } = this.region;
@@ -210,21 +178,10 @@ export class RingBuffer {
       if (n === -L.CLOSED) throw closedError("RingBuffer.pushMany");
       return n;
     }
-    const scratch = this.#out();
-    const words = this.#words;
-    let done = 0;
-    while (done < values.length) {
-      const chunk = Math.min(SCRATCH_VALUES, values.length - done);
-      words.set(values.subarray(done, done + chunk), scratch >> 2);
-      const n = core.ring_push_many(this.offset, scratch, chunk);
-      if (n === -L.CLOSED) {
-        if (done === 0) throw closedError("RingBuffer.pushMany");
-        break;
-      }
-      done += n;
-      if (n < chunk) break;
-    }
-    return done;
+    return this.#throughRegion(values.length, "RingBuffer.pushMany", (at, done, chunk) => {
+      this.region.words.set(values.subarray(done, done + chunk), at >> 2);
+      return core.ring_push_many(this.offset, at, chunk);
+    });
   }
 
   /**
@@ -239,21 +196,36 @@ export class RingBuffer {
       if (n === -L.CLOSED) throw closedError("RingBuffer.popMany");
       return n;
     }
-    const scratch = this.#out();
-    const words = this.#words;
-    let done = 0;
-    while (done < into.length) {
-      const chunk = Math.min(SCRATCH_VALUES, into.length - done);
-      const n = core.ring_pop_many(this.offset, scratch, chunk);
-      if (n === -L.CLOSED) {
-        if (done === 0) throw closedError("RingBuffer.popMany");
-        break;
+    return this.#throughRegion(into.length, "RingBuffer.popMany", (at, done, chunk) => {
+      const n = core.ring_pop_many(this.offset, at, chunk);
+      if (n > 0) into.set(this.region.words.subarray(at >> 2, (at >> 2) + n), done);
+      return n;
+    });
+  }
+
+  /**
+   * Moves `length` values in chunks through a block of region memory allocated for this call:
+   * `move(address, done, chunk)` returns the count moved or -CLOSED. Stops at a short chunk.
+   */
+  #throughRegion(length: number, what: string, move: (at: number, done: number, chunk: number) => number): number {
+    if (length === 0) return 0;
+    const at = this.region.allocate(L.KIND_RAW, Math.min(length, CHUNK_VALUES) * 4, what);
+    try {
+      let done = 0;
+      while (done < length) {
+        const chunk = Math.min(CHUNK_VALUES, length - done);
+        const n = move(at, done, chunk);
+        if (n === -L.CLOSED) {
+          if (done === 0) throw closedError(what);
+          break;
+        }
+        done += n;
+        if (n < chunk) break;
       }
-      into.set(words.subarray(scratch >> 2, (scratch >> 2) + n), done);
-      done += n;
-      if (n < chunk) break;
+      return done;
+    } finally {
+      this.region.release(L.KIND_RAW, at, what);
     }
-    return done;
   }
 
   /** Closes the ring: pushes fail with ClosedError, pops drain what is left, then fail. Wakes every waiter. */
@@ -274,17 +246,11 @@ export class RingBuffer {
     return this.region.core.ring_capacity(this.offset);
   }
 
-  /** Returns this object's scratch block; the ring itself stays. The object is unusable after. */
-  detach(): void {
-    if (this.#scratch === 0) return;
-    scratchRegistry.unregister(this);
-    this.region.release(L.KIND_RAW, this.#scratch, "RingBuffer.detach");
-    this.#scratch = 0;
-  }
+  /** Does nothing: a RingBuffer object holds nothing in the region (kept for compatibility). */
+  detach(): void {}
 
-  /** Returns the ring's memory (and this object's scratch) to the region. It must be unused everywhere. */
+  /** Returns the ring's memory to the region. It must be unused everywhere. */
   free(): void {
     this.region.release(L.KIND_RING, this.offset, "RingBuffer.free");
-    this.detach();
   }
 }

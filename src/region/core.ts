@@ -29,6 +29,7 @@ export interface CoreExports {
   mutex_init(m: number): void;
   mutex_try_lock(m: number, agent: number): number;
   mutex_lock_step(m: number, agent: number, parked: number): number;
+  /** the allocator's blocking lock; the runtime's locks run lockSteps (src/sync/mutex.ts) */
   mutex_lock(m: number, agent: number, timeoutMs: number): number;
   mutex_unlock(m: number, agent: number): number;
   mutex_owner(m: number): number;
@@ -37,14 +38,12 @@ export interface CoreExports {
   sem_try_acquire(s: number, n: number): number;
   sem_acquire_step(s: number, n: number, parked: number): number;
   sem_acquire_cancel(s: number, n: number): number;
-  sem_acquire(s: number, n: number, timeoutMs: number): number;
   sem_release(s: number, n: number): number;
   sem_count(s: number): number;
   sem_max(s: number): number;
   sem_waiters(s: number): number;
   // condition variable (condvar.ts)
   cv_init(cv: number): void;
-  cv_wait(cv: number, m: number, agent: number, timeoutMs: number): number;
   cv_wait_begin(cv: number, m: number, agent: number): number;
   cv_wait_end(cv: number): void;
   cv_signal(cv: number): void;
@@ -52,10 +51,9 @@ export interface CoreExports {
   cv_waiters(cv: number): number;
   // barrier (barrier.ts)
   barrier_init(b: number, parties: number): number;
-  barrier_wait(b: number, timeoutMs: number): number;
   barrier_arrive(b: number): number;
   barrier_wait_step(b: number, ticket: number, parked: number): number;
-  barrier_cancel(b: number, ticket: number): number;
+  barrier_wait_cancel(b: number, ticket: number): number;
   barrier_parties(b: number): number;
   barrier_arrived(b: number): number;
   barrier_generation(b: number): number;
@@ -65,28 +63,27 @@ export interface CoreExports {
   rw_try_read(rw: number, agent: number): number;
   rw_read_step(rw: number, agent: number, parked: number): number;
   rw_read_cancel(rw: number): number;
-  rw_read(rw: number, agent: number, timeoutMs: number): number;
   rw_read_unlock(rw: number): number;
   rw_try_write(rw: number, agent: number): number;
   rw_write_step(rw: number, agent: number, parked: number): number;
   rw_write_cancel(rw: number): number;
-  rw_write(rw: number, agent: number, timeoutMs: number): number;
   rw_write_unlock(rw: number, agent: number): number;
   rw_readers(rw: number): number;
   rw_writer(rw: number): number;
   rw_waiters(rw: number): number;
   // further primitives add their exports here (see each assembly/*.ts header)
-  // bounded MPMC ring of i32 (ring.ts); negative counts are -status
+  // bounded MPMC ring of i32 (ring.ts); negative counts are -status; pop results are the
+  // value, or RING_POP_STATUS + status
   ring_size_of(capacity: number): number;
   ring_init(r: number, capacity: number): number;
   ring_try_push(r: number, value: number): number;
-  ring_try_pop(r: number, out: number): number;
-  ring_push_step(r: number, value: number): number;
-  ring_push_unwait(r: number): void;
-  ring_pop_step(r: number, out: number): number;
-  ring_pop_unwait(r: number): void;
-  ring_push(r: number, value: number, timeoutMs: number): number;
-  ring_pop(r: number, out: number, timeoutMs: number): number;
+  ring_try_pop(r: number): number;
+  ring_push_step(r: number, value: number, parked: number): number;
+  ring_push_cancel(r: number): number;
+  ring_pop_step(r: number, parked: number): number;
+  ring_pop_cancel(r: number): number;
+  ring_push_spin(r: number, value: number): number;
+  ring_pop_spin(r: number): number;
   ring_push_many(r: number, src: number, n: number): number;
   ring_pop_many(r: number, dst: number, max: number): number;
   ring_close(r: number): number;
@@ -98,15 +95,19 @@ export interface CoreExports {
   br_init(b: number, capacity: number): number;
   br_commit(b: number): number;
   br_reserve(b: number, len: number): number;
-  br_reserve_step(b: number, len: number): number;
-  br_space_unwait(b: number): void;
-  br_reserve_wait(b: number, len: number, timeoutMs: number): number;
+  br_space_step(b: number, len: number, parked: number): number;
+  br_space_cancel(b: number): number;
   br_try_write(b: number, src: number, len: number): number;
-  br_write(b: number, src: number, len: number, timeoutMs: number): number;
   br_peek(b: number): number;
   br_frame_addr(b: number): number;
   br_release(b: number): number;
   br_read(b: number, dst: number, max: number): number;
+  br_data_step(b: number, parked: number): number;
+  br_data_cancel(b: number): number;
+  // the channel's older forms of the same waits (assembly/bytering.ts header)
+  br_reserve_step(b: number, len: number): number;
+  br_space_unwait(b: number): void;
+  br_reserve_wait(b: number, len: number, timeoutMs: number): number;
   br_peek_step(b: number): number;
   br_data_unwait(b: number): void;
   br_peek_wait(b: number, timeoutMs: number): number;

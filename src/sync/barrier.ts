@@ -6,12 +6,18 @@
 // arrive, gets `{ leader: true }` (useful for a once-per-round step). A wait that times out
 // or is aborted withdraws its arrival, so the barrier stays consistent for the others; if the
 // generation completed meanwhile, the wait succeeds instead of throwing.
+//
+// One step machine (`waitSteps`: barrier_arrive, then the step loop of src/wait/step-loop.ts
+// over barrier_wait_step / barrier_wait_cancel, parked on BARRIER_STATE) is run by `wait`
+// (blocking) and `waitAsync` (without blocking the thread), through the region's Parker.
 import * as L from "../../assembly/layout";
 import { InvalidArgumentError, throwStatus } from "../errors";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
-import { stepAndPark } from "../wait/step-wait";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { stepLoop } from "../wait/step-loop";
+import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
 export type BarrierHandle = PrimitiveHandle<"barrier">;
 
@@ -24,11 +30,22 @@ export interface BarrierResult {
 const LEADER: BarrierResult = Object.freeze({ leader: true });
 const FOLLOWER: BarrierResult = Object.freeze({ leader: false });
 
-function result(status: number, what: string, ms: number): BarrierResult {
+function result(status: number, what: string, deadline: Deadline): BarrierResult {
   if (status === L.OK) return FOLLOWER;
   if (status === L.BARRIER_LEADER) return LEADER;
-  if (status === L.TIMED_OUT) throw timeoutError(what, ms);
+  if (status === L.TIMED_OUT) throw deadline.error(what);
   throwStatus(status, what);
+}
+
+/** Arrives and waits for the generation: OK, BARRIER_LEADER, or TIMED_OUT (arrival withdrawn). */
+export function* waitSteps(b: number): Steps<number> {
+  const ticket: number = yield call("barrier_arrive", b);
+  if (ticket & L.BARRIER_TICKET_LEADER) return L.BARRIER_LEADER;
+  return yield* stepLoop({
+    parkAt: b + L.BARRIER_STATE,
+    step: (parked) => call("barrier_wait_step", b, ticket, parked),
+    cancel: () => call("barrier_wait_cancel", b, ticket),
+  });
 }
 
 export class Barrier {
@@ -65,25 +82,16 @@ export class Barrier {
   /** Arrives and blocks this thread until all parties have arrived (or the timeout passes). */
   wait(options?: WaitOptions): BarrierResult {
     checkBlocking("Barrier.wait", options);
-    const ms = timeoutMs(options);
-    return result(this.region.core.barrier_wait(this.offset, ms), "Barrier.wait", ms);
+    const deadline = Deadline.of(options, "Barrier.wait");
+    return result(runBlocking(this.region, waitSteps(this.offset), deadline), "Barrier.wait", deadline);
   }
 
-  /** Arrives and waits without blocking the thread (Atomics.waitAsync on the barrier word). */
+  /** Arrives and waits without blocking the thread (parks through the region's Parker). */
   async waitAsync(options?: WaitOptions): Promise<BarrierResult> {
     const what = "Barrier.waitAsync";
     throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core, words } = this.region;
-    const ticket = core.barrier_arrive(this.offset);
-    if (ticket & L.BARRIER_TICKET_LEADER) return LEADER;
-    const status = await stepAndPark({
-      words, index: (this.offset + L.BARRIER_STATE) >> 2, what, ms, deadline, signal: options?.signal,
-      step: (parked) => core.barrier_wait_step(this.offset, ticket, parked),
-      cancel: () => core.barrier_cancel(this.offset, ticket),
-    });
-    return result(status, what, ms);
+    const deadline = Deadline.of(options, what);
+    return result(await runAsync(this.region, waitSteps(this.offset), deadline, what, options?.signal), what, deadline);
   }
 
   /** Arrivals so far in the current generation (a racy snapshot). */

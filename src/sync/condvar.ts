@@ -6,15 +6,20 @@
 // valid in every outcome. Wake-ups may be spurious, so wait in a loop on your predicate, or
 // use `waitUntil(mutex, predicate)`, which does. `signal` and `broadcast` may be called with
 // or without the mutex held; make the state change under the mutex first.
+//
+// A wait is two step machines: `parkSteps` (read CV_SEQ under the mutex, cv_wait_begin, park
+// on CV_SEQ, cv_wait_end), run under the caller's deadline and signal, then the mutex's own
+// `lockSteps` with no deadline (the caller must get its mutex back), both run blocking by
+// `wait` and without blocking the thread by `waitAsync`, through the region's Parker.
 import * as L from "../../assembly/layout";
 import { Deadline } from "../wait/deadline";
-import { InvalidArgumentError, NotOwnerError, throwStatus } from "../errors";
+import { InvalidArgumentError, NotOwnerError } from "../errors";
 import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Mutex } from "./mutex";
+import { lockSteps, type Mutex } from "./mutex";
 import type { Region } from "../region/region";
-import {
-  checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "../wait/wait";
+import { call, load, park, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { settle } from "../wait/step-loop";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
 export type CondVarHandle = PrimitiveHandle<"condvar">;
 
@@ -22,10 +27,28 @@ function notOwner(what: string): NotOwnerError {
   return new NotOwnerError(`${what}: the calling thread must hold the mutex it passes (lock it first)`);
 }
 
-/** Relocks `mutex` as `agent` after a wait, with no timeout or signal: the caller must get it back. */
-async function relock(mutex: Mutex, agent: number): Promise<void> {
-  await mutex.lockAsAsync(agent, Deadline.forever, "CondVar.waitAsync");
+/**
+ * The first half of a wait by `agent`, which holds mutex `m`: releases it and parks until
+ * signalled. OK (signalled, or a spurious wake-up), TIMED_OUT, or NOT_OWNER (nothing changed).
+ * Unless NOT_OWNER, the caller then relocks `m` as `agent` (lockSteps) whatever the outcome,
+ * an error thrown at the park (abort) included.
+ */
+export function* parkSteps(cv: number, m: number, agent: number): Steps<number> {
+  const seen: number = yield load(cv + L.CV_SEQ); // under the mutex, before begin unlocks it
+  const begun: number = yield call("cv_wait_begin", cv, m, agent);
+  if (begun !== L.OK) return begun;
+  try {
+    return (yield park(cv + L.CV_SEQ, seen)) === L.WAIT_TIMED_OUT ? L.TIMED_OUT : L.OK;
+  } finally {
+    yield call("cv_wait_end", cv);
+  }
 }
+
+/** Relocks mutex `m` as `agent` after a wait, blocking, with no deadline. */
+function relock(region: Region, m: number, agent: number): void {
+  if (region.core.mutex_try_lock(m, agent) !== L.OK) runBlocking(region, lockSteps(m, agent), Deadline.forever);
+}
+
 
 export class CondVar {
   readonly handle: CondVarHandle;
@@ -61,39 +84,41 @@ export class CondVar {
     const what = "CondVar.wait";
     this.check(mutex, what);
     checkBlocking(what, options);
-    const ms = timeoutMs(options);
-    const status = this.region.core.cv_wait(this.offset, mutex.offset, this.region.agent, ms);
-    if (status === L.OK) return;
-    if (status === L.TIMED_OUT) throw timeoutError(what, ms);
-    if (status === L.NOT_OWNER) throw notOwner(what);
-    throwStatus(status, what);
+    const deadline = Deadline.of(options, what);
+    settle(this.#wait(mutex, deadline, what), deadline, what);
   }
 
-  /** `wait` without blocking the thread: parks with Atomics.waitAsync, relocks with lockAsync. */
+  /** One blocking wait: the park, then the relock in every outcome. OK or TIMED_OUT. */
+  #wait(mutex: Mutex, deadline: Deadline, what: string): number {
+    const agent = this.region.agent;
+    const status = runBlocking(this.region, parkSteps(this.offset, mutex.offset, agent), deadline);
+    if (status === L.NOT_OWNER) throw notOwner(what);
+    relock(this.region, mutex.offset, agent);
+    return status;
+  }
+
+  /** `wait` without blocking the thread: parks and relocks through the region's Parker. */
   async waitAsync(mutex: Mutex, options?: WaitOptions): Promise<void> {
     const what = "CondVar.waitAsync";
     this.check(mutex, what);
     throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core, words } = this.region;
+    const deadline = Deadline.of(options, what);
+    settle(await this.#waitAsync(mutex, deadline, what, options?.signal), deadline, what);
+  }
+
+  /** One async wait: the park, then the relock in every outcome (an abort included). */
+  async #waitAsync(mutex: Mutex, deadline: Deadline, what: string, signal: AbortSignal | undefined): Promise<number> {
     const agent = mutex.heldAgent() || this.region.agent; // this thread's, or one of its lockAsync's
-    const index = (this.offset + L.CV_SEQ) >> 2;
-    const seen = Atomics.load(words, index); // read under the mutex, before begin unlocks it
-    const status = core.cv_wait_begin(this.offset, mutex.offset, agent);
-    if (status === L.NOT_OWNER) throw notOwner(what);
-    if (status !== L.OK) throwStatus(status, what);
-    let failure: unknown;
-    let woke: "woken" | "timed-out" = "woken";
+    let status: number;
     try {
-      woke = await parkAsync(words, index, seen, deadline, what, options?.signal);
+      status = await runAsync(this.region, parkSteps(this.offset, mutex.offset, agent), deadline, what, signal);
     } catch (error) {
-      failure = error;
+      await mutex.lockAsAsync(agent, Deadline.forever, what);
+      throw error;
     }
-    core.cv_wait_end(this.offset);
-    await relock(mutex, agent); // in every outcome: the caller's guard stays valid
-    if (failure !== undefined) throw failure;
-    if (woke === "timed-out") throw timeoutError(what, ms);
+    if (status === L.NOT_OWNER) throw notOwner(what);
+    await mutex.lockAsAsync(agent, Deadline.forever, what);
+    return status;
   }
 
   /**
@@ -103,18 +128,12 @@ export class CondVar {
   waitUntil(mutex: Mutex, predicate: () => boolean, options?: WaitOptions): void {
     const what = "CondVar.waitUntil";
     this.check(mutex, what);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
+    const deadline = Deadline.of(options, what);
     while (!predicate()) {
-      const left = deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
-      try {
-        this.wait(mutex, { timeout: left, signal: options?.signal });
-      } catch (error) {
-        if (error instanceof Error && error.name === "TimeoutError") {
-          if (predicate()) return;
-          throw timeoutError(what, ms);
-        }
-        throw error;
+      checkBlocking(what, options);
+      if (this.#wait(mutex, deadline, what) === L.TIMED_OUT) {
+        if (predicate()) return;
+        throw deadline.error(what);
       }
     }
   }
@@ -123,18 +142,12 @@ export class CondVar {
   async waitUntilAsync(mutex: Mutex, predicate: () => boolean, options?: WaitOptions): Promise<void> {
     const what = "CondVar.waitUntilAsync";
     this.check(mutex, what);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
+    const deadline = Deadline.of(options, what);
     while (!predicate()) {
-      const left = deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
-      try {
-        await this.waitAsync(mutex, { timeout: left, signal: options?.signal });
-      } catch (error) {
-        if (error instanceof Error && error.name === "TimeoutError") {
-          if (predicate()) return;
-          throw timeoutError(what, ms);
-        }
-        throw error;
+      throwIfAborted(what, options?.signal);
+      if ((await this.#waitAsync(mutex, deadline, what, options?.signal)) === L.TIMED_OUT) {
+        if (predicate()) return;
+        throw deadline.error(what);
       }
     }
   }

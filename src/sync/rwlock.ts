@@ -2,18 +2,46 @@
 // assembly/rwlock.ts).
 //
 // Many readers or one writer. Once a writer waits, new readers wait behind it, so writers are
-// never starved. `read()` / `write()` block (spin, then park inside the core); the async forms
-// park with Atomics.waitAsync; `tryRead()` / `tryWrite()` return undefined when busy. All
-// return `using` guards. The write lock is owned by the calling thread (unlock elsewhere
-// throws NotOwnerError; asking again while holding it throws DeadlockError). Read locks are
-// not re-entrant: read-locking twice on one thread can deadlock once a writer waits.
+// never starved. One step machine per side (`readSteps`, `writeSteps`: the step loop of
+// src/wait/step-loop.ts over rw_read_step / rw_read_cancel parked on RW_READ_SEQ, and
+// rw_write_step / rw_write_cancel parked on RW_WRITE_SEQ) is run by `read()` / `write()`
+// (blocking, after a one-call try) and by the async forms, through the region's Parker;
+// `tryRead()` / `tryWrite()` are one call and return undefined when busy. All return `using`
+// guards. Read locks are not re-entrant: read-locking twice on one thread can deadlock once a
+// writer waits.
+//
+// Ownership of the write lock: `write` and `tryWrite` hold it as the calling thread's agent
+// (asking again while holding it throws DeadlockError), `writeAsync` (and `readAsync`) as a
+// fresh agent per call, so that any number of async tasks of one thread may wait for the lock
+// and are served in turn, as Mutex.lockAsync. Only the holder may write-unlock (NotOwnerError
+// otherwise): its guard, or `writeUnlock()` on this RwLock object.
 import * as L from "../../assembly/layout";
 import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
-import { stepAndPark } from "../wait/step-wait";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { settle, stepLoop } from "../wait/step-loop";
+import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
+
+/** A read lock for `agent`: OK, TIMED_OUT or WOULD_DEADLOCK (`agent` holds the write lock). */
+export function readSteps(rw: number, agent: number): Steps<number> {
+  return stepLoop({
+    parkAt: rw + L.RW_READ_SEQ,
+    step: (parked) => call("rw_read_step", rw, agent, parked),
+    cancel: () => call("rw_read_cancel", rw),
+  });
+}
+
+/** The write lock for `agent`: OK, TIMED_OUT or WOULD_DEADLOCK (`agent` holds it). */
+export function writeSteps(rw: number, agent: number): Steps<number> {
+  return stepLoop({
+    parkAt: rw + L.RW_WRITE_SEQ,
+    step: (parked) => call("rw_write_step", rw, agent, parked),
+    cancel: () => call("rw_write_cancel", rw),
+  });
+}
 
 export type RwLockHandle = PrimitiveHandle<"rwlock">;
 
@@ -32,19 +60,25 @@ export class ReadGuard extends OnceGuard {
 
 /** The held write lock; released once, when disposed or unlocked. */
 export class WriteGuard extends OnceGuard {
-  constructor(private readonly lock: RwLock) {
+  constructor(private readonly lock: RwLock, private readonly agent: number) {
     super();
   }
   unlock(): void {
     this.releaseOnce();
   }
   protected releaseNow(): void {
-    this.lock.writeUnlock();
+    this.lock.writeUnlockAs(this.agent);
   }
 }
 
+type Side = "read" | "write";
+const STEPS = { read: readSteps, write: writeSteps } as const;
+const TRY = { read: "rw_try_read", write: "rw_try_write" } as const;
+
 export class RwLock {
   readonly handle: RwLockHandle;
+  /** Agents of this thread's pending or held writeAsync calls on this object. */
+  readonly #asyncWriters = new Set<number>();
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("rwlock", region, offset);
   }
@@ -64,68 +98,70 @@ export class RwLock {
 
   /** Takes a shared read lock, blocking this thread until granted or the timeout passes. */
   read(options?: WaitOptions): ReadGuard {
-    checkBlocking("RwLock.read", options);
-    const ms = timeoutMs(options);
-    const status = this.region.core.rw_read(this.offset, this.region.agent, ms);
-    if (status === L.OK) return new ReadGuard(this);
-    if (status === L.TIMED_OUT) throw timeoutError("RwLock.read", ms);
-    throwStatus(status, "RwLock.read");
+    this.#lock("read", "RwLock.read", options);
+    return new ReadGuard(this);
   }
 
   /** Takes the exclusive write lock, blocking this thread until granted or the timeout passes. */
   write(options?: WaitOptions): WriteGuard {
-    checkBlocking("RwLock.write", options);
-    const ms = timeoutMs(options);
-    const status = this.region.core.rw_write(this.offset, this.region.agent, ms);
-    if (status === L.OK) return new WriteGuard(this);
-    if (status === L.TIMED_OUT) throw timeoutError("RwLock.write", ms);
-    throwStatus(status, "RwLock.write");
+    this.#lock("write", "RwLock.write", options);
+    return new WriteGuard(this, this.region.agent);
+  }
+
+  #lock(side: Side, what: string, options: WaitOptions | undefined): void {
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    const { core, agent } = this.region;
+    let status = core[TRY[side]](this.offset, agent);
+    if (status === L.WOULD_BLOCK) status = runBlocking(this.region, STEPS[side](this.offset, agent), deadline);
+    settle(status, deadline, what);
   }
 
   /** A read guard if granted now, undefined if a writer holds the lock or waits for it. */
   tryRead(): ReadGuard | undefined {
-    const status = this.region.core.rw_try_read(this.offset, this.region.agent);
-    if (status === L.OK) return new ReadGuard(this);
-    if (status === L.WOULD_BLOCK) return undefined;
-    throwStatus(status, "RwLock.tryRead");
+    return this.#try("read", "RwLock.tryRead") ? new ReadGuard(this) : undefined;
   }
 
   /** A write guard if granted now, undefined if anyone holds the lock. */
   tryWrite(): WriteGuard | undefined {
-    const status = this.region.core.rw_try_write(this.offset, this.region.agent);
-    if (status === L.OK) return new WriteGuard(this);
-    if (status === L.WOULD_BLOCK) return undefined;
-    throwStatus(status, "RwLock.tryWrite");
+    return this.#try("write", "RwLock.tryWrite") ? new WriteGuard(this, this.region.agent) : undefined;
   }
 
-  /** `read` without blocking the thread. */
+  #try(side: Side, what: string): boolean {
+    const status = this.region.core[TRY[side]](this.offset, this.region.agent);
+    if (status === L.OK) return true;
+    if (status === L.WOULD_BLOCK) return false;
+    throwStatus(status, what);
+  }
+
+  /** `read` without blocking the thread (parks through the region's Parker). */
   async readAsync(options?: WaitOptions): Promise<ReadGuard> {
-    const what = "RwLock.readAsync";
-    throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const { core, words, agent } = this.region;
-    const status = await stepAndPark({
-      words, index: (this.offset + L.RW_READ_SEQ) >> 2, what, ms, deadline: deadlineFrom(ms), signal: options?.signal,
-      step: (parked) => core.rw_read_step(this.offset, agent, parked),
-      cancel: () => core.rw_read_cancel(this.offset),
-    });
-    if (status !== L.OK) throwStatus(status, what);
+    await this.#lockAsync("read", this.region.newAgent(), "RwLock.readAsync", options);
     return new ReadGuard(this);
   }
 
-  /** `write` without blocking the thread. */
+  /**
+   * `write` without blocking the thread. Several async calls of one thread may wait at once;
+   * each gets the lock in turn (each holds it as its own agent).
+   */
   async writeAsync(options?: WaitOptions): Promise<WriteGuard> {
-    const what = "RwLock.writeAsync";
+    const agent = this.region.newAgent();
+    this.#asyncWriters.add(agent);
+    try {
+      await this.#lockAsync("write", agent, "RwLock.writeAsync", options);
+    } catch (error) {
+      this.#asyncWriters.delete(agent);
+      throw error;
+    }
+    return new WriteGuard(this, agent);
+  }
+
+  async #lockAsync(side: Side, agent: number, what: string, options: WaitOptions | undefined): Promise<void> {
     throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const { core, words, agent } = this.region;
-    const status = await stepAndPark({
-      words, index: (this.offset + L.RW_WRITE_SEQ) >> 2, what, ms, deadline: deadlineFrom(ms), signal: options?.signal,
-      step: (parked) => core.rw_write_step(this.offset, agent, parked),
-      cancel: () => core.rw_write_cancel(this.offset),
-    });
-    if (status !== L.OK) throwStatus(status, what);
-    return new WriteGuard(this);
+    const deadline = Deadline.of(options, what);
+    let status = this.region.core[TRY[side]](this.offset, agent);
+    if (status === L.WOULD_BLOCK) status = await runAsync(this.region, STEPS[side](this.offset, agent), deadline, what, options?.signal);
+    settle(status, deadline, what);
   }
 
   /** Releases one read lock (prefer the guard). NotOwnerError if no reader holds it. */
@@ -134,10 +170,20 @@ export class RwLock {
     if (status !== L.OK) throwStatus(status, "RwLock.readUnlock");
   }
 
-  /** Releases the write lock (prefer the guard). NotOwnerError unless this thread holds it. */
+  /**
+   * Releases the write lock held by this thread or by one of this object's writeAsync calls
+   * (prefer the guard); NotOwnerError (nothing changed) otherwise.
+   */
   writeUnlock(): void {
-    const status = this.region.core.rw_write_unlock(this.offset, this.region.agent);
+    const owner = this.region.core.rw_writer(this.offset);
+    this.writeUnlockAs(this.#asyncWriters.has(owner) ? owner : this.region.agent);
+  }
+
+  /** @internal Releases the write lock as `agent` (a guard's). */
+  writeUnlockAs(agent: number): void {
+    const status = this.region.core.rw_write_unlock(this.offset, agent);
     if (status !== L.OK) throwStatus(status, "RwLock.writeUnlock");
+    this.#asyncWriters.delete(agent);
   }
 
   /** Readers holding the lock now (a racy snapshot). */

@@ -1,9 +1,11 @@
 // semaphore.ts — Semaphore: a counting semaphore in shared memory (facade over
 // assembly/semaphore.ts).
 //
-// `acquire(n)` takes n permits at once (all or none), blocking inside the core; `acquireAsync`
-// runs the core's step and parks with Atomics.waitAsync on SEM_COUNT; `tryAcquire` never
-// blocks and never throws for "no permits". `release(n)` past the maximum throws
+// `acquire(n)` takes n permits at once (all or none). One step machine (`acquireSteps`: the
+// step loop of src/wait/step-loop.ts over sem_acquire_step / sem_acquire_cancel, parked on
+// SEM_COUNT only while it is below n) is run by `acquire` (blocking, after a one-call try)
+// and `acquireAsync` (without blocking the thread), through the region's Parker;
+// `tryAcquire` is one call and never throws for "no permits". `release(n)` past the maximum throws
 // SemaphoreOverflowError and changes nothing. Permits have no owner: any thread may release.
 // Not FIFO: a waiter may be overtaken by a thread that arrives while permits are available.
 import * as L from "../../assembly/layout";
@@ -11,8 +13,29 @@ import { InvalidArgumentError, throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
-import { stepAndPark } from "../wait/step-wait";
-import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { settle, stepLoop, type StepLoop } from "../wait/step-loop";
+import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
+
+/**
+ * The waiting acquire of `n` permits in the step convention. It parks only on a count below
+ * n: a count >= n read before the step means the count moved, and it could come back to that
+ * value with permits available (ABA; see "Waiting protocol" in assembly/semaphore.ts).
+ */
+export function acquireLoop(s: number, n: number): StepLoop {
+  return {
+    parkAt: s + L.SEM_COUNT,
+    step: (parked) => call("sem_acquire_step", s, n, parked),
+    cancel: () => call("sem_acquire_cancel", s, n),
+    mayPark: (seen) => seen < n,
+  };
+}
+
+/** Takes `n` permits: OK, TIMED_OUT or BAD_ARGUMENT. */
+export function acquireSteps(s: number, n: number): Steps<number> {
+  return stepLoop(acquireLoop(s, n));
+}
 
 export type SemaphoreHandle = PrimitiveHandle<"semaphore">;
 
@@ -102,11 +125,10 @@ export class Semaphore {
   }
 
   private acquireBlocking(n: number, options: WaitOptions | undefined): void {
-    const ms = timeoutMs(options);
-    const status = this.region.core.sem_acquire(this.offset, n, ms);
-    if (status === L.OK) return;
-    if (status === L.TIMED_OUT) throw timeoutError("Semaphore.acquire", ms);
-    throwStatus(status, "Semaphore.acquire");
+    const deadline = Deadline.of(options, "Semaphore.acquire");
+    let status = this.region.core.sem_try_acquire(this.offset, n);
+    if (status === L.WOULD_BLOCK) status = runBlocking(this.region, acquireSteps(this.offset, n), deadline);
+    settle(status, deadline, "Semaphore.acquire");
   }
 
   /** Takes `n` permits if available now; false (nothing taken) otherwise. */
@@ -118,21 +140,16 @@ export class Semaphore {
     throwStatus(status, "Semaphore.tryAcquire");
   }
 
-  /** Takes `n` permits without blocking the thread: parks with Atomics.waitAsync. */
+  /** Takes `n` permits without blocking the thread (parks through the region's Parker). */
   async acquireAsync(count?: number | WaitOptions, opts?: WaitOptions): Promise<void> {
     const what = "Semaphore.acquireAsync";
     const [wanted, options] = args(count, opts);
     throwIfAborted(what, options?.signal);
     const n = this.permits(wanted, what);
-    const ms = timeoutMs(options);
-    const { core, words } = this.region;
-    const status = await stepAndPark({
-      words, index: (this.offset + L.SEM_COUNT) >> 2, what, ms, deadline: deadlineFrom(ms), signal: options?.signal,
-      step: (parked) => core.sem_acquire_step(this.offset, n, parked),
-      cancel: () => core.sem_acquire_cancel(this.offset, n),
-      mayPark: (seen) => seen < n, // see "Async protocol" in assembly/semaphore.ts
-    });
-    if (status !== L.OK) throwStatus(status, what);
+    const deadline = Deadline.of(options, what);
+    let status = this.region.core.sem_try_acquire(this.offset, n);
+    if (status === L.WOULD_BLOCK) status = await runAsync(this.region, acquireSteps(this.offset, n), deadline, what, options?.signal);
+    settle(status, deadline, what);
   }
 
   /** `acquire(n)` as a guard: `using permit = sem.hold()` releases the permits at scope exit. */

@@ -2,18 +2,20 @@
 // the model build of the real core: 3 parties, 2 full rounds, then a round only two of them
 // join with a timeout.
 //
-//   thread 0: wait(-1) ; wait(-1)                                   (blocking barrier_wait)
-//   thread 1: waitAsync(-1) ; waitAsync(-1) ; waitAsync(5 ms)       (arrive + step/park + cancel)
+//   thread 0: wait(-1) ; wait(-1)
+//   thread 1: wait(-1) ; wait(-1) ; wait(5 ms)
 //   thread 2: wait(-1) ; wait(-1) ; wait(5 ms)
 //
-// waitAsync is src/sync/barrier.ts's protocol: barrier_arrive, then barrier_wait_step / park on
-// BARRIER_STATE / barrier_cancel (test/model/step-park.ts). Round 3 can never complete
-// (thread 0 does not join): both timed waiters must time out and withdraw their arrivals.
+// Every wait runs the shipped step machine of src/sync/barrier.ts (waitSteps: barrier_arrive,
+// then the step loop over barrier_wait_step / barrier_wait_cancel parked on BARRIER_STATE),
+// the one Barrier.wait and waitAsync run, driven by the model's driver (t.run). Round 3 can
+// never complete (thread 0 does not join): both timed waiters must time out and withdraw
+// their arrivals.
 // Checked:
 //   - generations never mix: a party returns from round r only after all 3 parties began
-//     round r, and then the barrier's generation is past r; an async arrival's ticket is
-//     generation r; a blocking wait of round r reports the generation it passed (read right
-//     after it returns, it is r + 1, never r + 2: nobody can complete round r + 1 without it);
+//     round r, and then the barrier's generation is past r; a wait of round r reports the
+//     generation it passed (read right after it returns, it is r + 1, never r + 2: nobody
+//     can complete round r + 1 without it);
 //   - exactly one leader (BARRIER_LEADER) per completed round;
 //   - the timed round: both waits return TIMED_OUT, and at the end BARRIER_STATE is
 //     generation 2 with 0 arrivals, BARRIER_WAITERS == 0 (the withdrawals left it clean);
@@ -22,8 +24,8 @@
 // that bumps the generation): a woken waiter that parks again on the old state sleeps forever.
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { waitSteps } from "../../src/sync/barrier";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
-import { stepAndPark } from "./step-park";
 
 const PARTIES = 3;
 const ROUNDS = 2;
@@ -33,21 +35,9 @@ interface State { began: number[]; leaders: number[] }
 
 const generation = (t: VThread, c: Ctx) => t.i32[(c.b + L.BARRIER_STATE) >> 2] >>> L.BARRIER_GENERATION_SHIFT;
 
-function* round(t: VThread, c: Ctx, s: State, r: number, async: boolean, timeoutMs = -1) {
+function* round(t: VThread, c: Ctx, s: State, r: number, timeoutMs = -1) {
   s.began[r]++;
-  let ticket = -1;
-  const status = yield* t.op("wait", [r, timeoutMs], async
-    ? (function* () {
-        ticket = yield* t.call("barrier_arrive", c.b);
-        return yield* stepAndPark(
-          t, c.b + L.BARRIER_STATE,
-          (parked) => t.call("barrier_wait_step", c.b, ticket, parked),
-          () => t.call("barrier_cancel", c.b, ticket),
-          timeoutMs,
-        );
-      })()
-    : t.call("barrier_wait", c.b, timeoutMs));
-  if (ticket >= 0) t.check((ticket & L.BARRIER_TICKET_GENERATION) === r, `round ${r}: arrived in generation ${ticket & L.BARRIER_TICKET_GENERATION}`, "generation");
+  const status = yield* t.op("wait", [r, timeoutMs], t.run(waitSteps(c.b), timeoutMs));
   if (r >= ROUNDS) {
     t.check(status === L.TIMED_OUT, `round ${r} (cannot complete) returned ${status}`, "withdraw");
     return;
@@ -72,9 +62,8 @@ function barrierTest(build: string): ModelTest<Ctx, State> {
     },
     fresh: () => ({ began: [0, 0, 0], leaders: [0, 0] }),
     *body(t, c, s) {
-      const async = t.id === 1;
-      for (let r = 0; r < ROUNDS; r++) yield* round(t, c, s, r, async);
-      if (t.id !== 0) yield* round(t, c, s, ROUNDS, async, 5);
+      for (let r = 0; r < ROUNDS; r++) yield* round(t, c, s, r);
+      if (t.id !== 0) yield* round(t, c, s, ROUNDS, 5);
     },
     check({ i32, ctx, state, fail }) {
       for (let r = 0; r < ROUNDS; r++) {

@@ -2,21 +2,24 @@
 // model build of the real core: capacity 32 bytes (frames of at most 12 bytes, 16 with the
 // header), so the producer often waits for space and wrap markers are written and skipped.
 //
-// Frames 0..5 have payloads of 12, 5, 9, 12, 0, 7 bytes; byte j of frame k is pattern(k, j).
+// Frames 0..5 have payloads of 12, 5, 9, 12, 7, 0 bytes; byte j of frame k is pattern(k, j).
 //
 //   "bytering" (the producer closes after its last frame):
-//     producer: write(f0) (core br_write, untimed) ;
-//               batch: reserve(f1) ; fill ; reserve(f2) (br_reserve_wait, untimed: commits f1
-//               before it parks) ; fill (from JS, a pause in the middle) ; commit ;
-//               writeAsync(f3) (src/queue/bytering.ts's protocol: br_reserve_step, park in JS on
-//               BR_SPACE_SEQ, br_space_unwait) ; try_write(f4), falling back to write ;
+//     producer: try_write(f0) (br_try_write: the ring is empty) ;
+//               batch: reserve(f1) ; fill ; reserve(f2) (untimed: a waiting reserve commits
+//               f1 before it parks) ; fill (from JS, a pause in the middle) ; commit ;
+//               write(f3) (reserve + fill + commit) ; try_write(f4), falling back to write ;
 //               write(f5) ; close
 //     consumer: until CLOSED, in turn: peek_wait (untimed) + check in place + release ;
-//               read (br_read, try) falling back to readAsync (br_peek_step / park on
-//               BR_DATA_SEQ / br_data_unwait) ; and so on
+//               read (br_read, try) falling back to peek_wait and read ; and so on
 //   "bytering close": the same producer without its close (and try_write without fallback),
 //     a consumer of timed forms (peek_wait 5 ms, read), and a third thread that closes the
 //     ring at any point.
+//
+// Waiting reserves and peeks run the shipped step machines of src/queue/bytering.ts
+// (spaceSteps: the step loop over br_space_step / br_space_cancel parked on BR_SPACE_SEQ;
+// dataSteps: br_data_step / br_data_cancel parked on BR_DATA_SEQ), the ones the blocking and
+// async forms of ByteRing run, driven by the model's driver (t.run).
 //
 // Byte positions do not depend on the schedule: f2 always follows a wrap marker (it starts at
 // 28, and 28 + 16 > 32), which the consumer's peek skips (waking the producer). The ops are
@@ -27,15 +30,16 @@
 // exactly those published: at least every frame whose commit returned OK, none that was not
 // committed, and the consumer sees CLOSED only after draining; no lost wake-up (deadlock);
 // at the end no registered waiter and READ == WRITE.pos.
-// Seeded bugs that must be found: br-commit-before-write (br_write / br_try_write publish
-// BR_WRITE before copying the payload) and br-release-no-wake (br_release forgets to wake a
+// Seeded bugs that must be found: br-commit-before-write (br_try_write publishes BR_WRITE
+// before copying the payload) and br-release-no-wake (br_release forgets to wake a
 // producer parked for space).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { dataSteps, spaceSteps } from "../../src/queue/bytering";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 const CAPACITY = 32;
-const FRAMES = [12, 5, 9, 12, 0, 7];
+const FRAMES = [12, 5, 9, 12, 7, 0];
 const pattern = (k: number, j: number) => (k * 37 + j * 11 + 5) & 0xff;
 
 interface Ctx { br: number; src: number[]; dst: number }
@@ -51,14 +55,6 @@ interface State {
 type Gen<R> = Generator<unknown, R, unknown>;
 
 // ---- producer --------------------------------------------------------------------------------
-
-function* write(t: VThread, c: Ctx, s: State, ms: number): Gen<number> {
-  const k = s.attempted++;
-  const r = yield* t.op("write", [k, ms], t.call("br_write", c.br, c.src[k], FRAMES[k], ms));
-  if (r === L.OK) s.confirmed = k + 1;
-  else t.check(r === L.CLOSED || (r === L.TIMED_OUT && ms >= 0), `write(f${k}) returned ${r}`);
-  return r;
-}
 
 function* tryWrite(t: VThread, c: Ctx, s: State): Gen<number> {
   const k = s.attempted++; // before the call: the consumer may get it before it returns
@@ -87,50 +83,39 @@ function* commit(t: VThread, c: Ctx, s: State): Gen<number> {
   return r;
 }
 
-/** ByteRing.reserveAsync (src/queue/bytering.ts), untimed: an address or a negated status. */
-function* reserveAsync(t: VThread, c: Ctx, len: number): Gen<number> {
-  for (;;) {
-    yield* t.pause("read park word");
-    const seq = t.i32[(c.br + L.BR_SPACE_SEQ) >> 2];
-    const a = yield* t.call("br_reserve_step", c.br, len);
-    if (a !== -L.WOULD_BLOCK) return a;
-    yield* t.wait(c.br + L.BR_SPACE_SEQ, seq, -1);
-    yield* t.call("br_space_unwait", c.br);
-  }
+/** ByteRing.reserve (and reserveAsync): frame k's address, or a negated status. */
+function* reserve(t: VThread, c: Ctx, s: State, ms: number): Gen<number> {
+  const k = s.attempted;
+  const a = yield* t.op("reserve", [k, ms], t.run(spaceSteps(c.br, FRAMES[k]), ms));
+  if (a >= 0) s.attempted++;
+  else t.check(a === -L.CLOSED || (a === -L.TIMED_OUT && ms >= 0), `reserve(f${k}) returned ${a}`);
+  return a;
+}
+
+/** ByteRing.write: reserve, fill, commit. OK or a status. */
+function* write(t: VThread, c: Ctx, s: State): Gen<number> {
+  const a = yield* reserve(t, c, s, -1);
+  if (a < 0) return -a;
+  yield* fill(t, s.attempted - 1, a);
+  return yield* commit(t, c, s);
 }
 
 function* producer(t: VThread, c: Ctx, s: State, closeAtEnd: boolean) {
-  if ((yield* write(t, c, s, -1)) !== L.OK) return; // f0
+  if ((yield* tryWrite(t, c, s)) !== L.OK) return; // f0, into an empty ring (or a closed one)
   // batch: f1 and f2 reserved and filled, one commit (each frame is filled before the next
   // reserve: a waiting reserve commits the frames pending before it parks)
   for (let i = 0; i < 2; i++) {
-    const k = s.attempted;
-    const a = yield* t.op("reserve_wait", [k], t.call("br_reserve_wait", c.br, FRAMES[k], -1));
-    if (a < 0) {
-      t.check(a === -L.CLOSED, `reserve_wait(f${k}) returned ${a}`);
-      return;
-    }
-    s.attempted++;
-    yield* fill(t, k, a);
+    const a = yield* reserve(t, c, s, -1);
+    if (a < 0) return;
+    yield* fill(t, s.attempted - 1, a);
   }
   if ((yield* commit(t, c, s)) !== L.OK) return;
-  // f3 through the async protocol
-  {
-    const k = s.attempted;
-    const a = yield* t.op("reserveAsync", [k], reserveAsync(t, c, FRAMES[k]));
-    if (a < 0) {
-      t.check(a === -L.CLOSED, `reserveAsync(f${k}) returned ${a}`);
-      return;
-    }
-    s.attempted++;
-    yield* fill(t, k, a);
-    if ((yield* commit(t, c, s)) !== L.OK) return;
-  }
+  if ((yield* write(t, c, s)) !== L.OK) return; // f3
   // f4: try, then (only in the closing variant's absence) the blocking form
   const r = yield* tryWrite(t, c, s);
   if (r === L.CLOSED) return;
-  if (r === L.WOULD_BLOCK && (!closeAtEnd || (yield* write(t, c, s, -1)) !== L.OK)) return;
-  if ((yield* write(t, c, s, -1)) !== L.OK) return; // f5
+  if (r === L.WOULD_BLOCK && (!closeAtEnd || (yield* write(t, c, s)) !== L.OK)) return;
+  if ((yield* write(t, c, s)) !== L.OK) return; // f5
   if (closeAtEnd) yield* t.op("close", [], t.call("br_close", c.br));
 }
 
@@ -147,34 +132,25 @@ function checkFrame(t: VThread, c: Ctx, s: State, len: number, addr: number) {
   s.received++;
 }
 
-/** ByteRing.#peekAsync, untimed: a length or a negated status. */
-function* peekAsync(t: VThread, c: Ctx): Gen<number> {
-  for (;;) {
-    yield* t.pause("read park word");
-    const seq = t.i32[(c.br + L.BR_DATA_SEQ) >> 2];
-    const len = yield* t.call("br_peek_step", c.br);
-    if (len !== -L.WOULD_BLOCK) return len;
-    yield* t.wait(c.br + L.BR_DATA_SEQ, seq, -1);
-    yield* t.call("br_data_unwait", c.br);
-  }
-}
+/** ByteRing's waiting peek (readView, read, and their async forms): a length or a negated status. */
+const peekWait = (t: VThread, c: Ctx, ms: number) => t.op("peek_wait", [ms], t.run(dataSteps(c.br), ms));
 
 function* consumer(t: VThread, c: Ctx, s: State, timed: boolean) {
   let len = 0;
   for (let turn = 0; ; turn++) {
     if (turn % 2 === 0) {
       // peek (blocking) + check in place + release
-      len = yield* t.op("peek_wait", [], t.call("br_peek_wait", c.br, timed ? 5 : -1));
+      len = yield* peekWait(t, c, timed ? 5 : -1);
       if (len === -L.TIMED_OUT && timed) continue;
       if (len < 0) break;
       checkFrame(t, c, s, len, yield* t.call("br_frame_addr", c.br));
       yield* t.pause("read in place");
       t.check((yield* t.call("br_release", c.br)) === L.OK, "release failed");
     } else {
-      // read (try, copies), else wait (async, or blocking when timed) and read
+      // read (try, copies), else wait and read
       len = yield* t.op("read", [], t.call("br_read", c.br, c.dst, 16));
       if (len === -L.WOULD_BLOCK) {
-        const w = timed ? yield* t.op("peek_wait", [], t.call("br_peek_wait", c.br, 5)) : yield* t.op("peekAsync", [], peekAsync(t, c));
+        const w = yield* peekWait(t, c, timed ? 5 : -1);
         if (w === -L.TIMED_OUT) continue;
         if (w < 0) { len = w; break; }
         len = yield* t.call("br_read", c.br, c.dst, 16);

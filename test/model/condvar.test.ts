@@ -4,20 +4,21 @@
 //
 //   thread 0 (producer): 2 x { lock ; items++ ; [broadcast] ; unlock ; [signal] }
 //                        (the first item is broadcast under the mutex, the second signalled after unlocking)
-//   thread 1 (consumer): lock ; while items == 0: cv_wait(-1) ; items-- ; unlock
-//   thread 2 (consumer): lockAsync ; while items == 0 and not timed out: waitAsync(5 ms) ;
-//                        [items--] ; while items == 0 and not timed out: waitAsync(5 ms) ;
+//   thread 1 (consumer): lock ; while items == 0: wait(-1) ; items-- ; unlock
+//   thread 2 (consumer): lock ; while items == 0 and not timed out: wait(5 ms) ;
+//                        [items--] ; while items == 0 and not timed out: wait(5 ms) ;
 //                        [signal, if an item is left: it may have taken thread 1's signal] ; unlock
 //
 // Thread 2's second wait (for an item it does not take) can only end by timing out when
 // thread 1 took the other item: the timed path runs in those schedules.
 //
-// waitAsync is src/sync/condvar.ts's protocol: read CV_SEQ under the mutex, cv_wait_begin (which
-// unlocks), park in JS on CV_SEQ with a timeout, cv_wait_end, relock with Mutex.lockAsync's
-// loop (mutex_lock_step / park on MUTEX_STATE).
+// lock runs the mutex's shipped step machine (lockSteps of src/sync/mutex.ts); wait runs the
+// shipped machines of CondVar.wait and waitAsync (src/sync/condvar.ts): parkSteps (read
+// CV_SEQ under the mutex, cv_wait_begin, which unlocks, park on CV_SEQ, cv_wait_end) under
+// the wait's timeout, then lockSteps with none, all driven by the model's driver (t.run).
 // Checked:
 //   - mutual exclusion around the items counter (a pause between its read and its write);
-//   - the mutex is held by the caller when cv_wait / waitAsync returns, timed out or not;
+//   - the mutex is held by the caller when a wait returns, timed out or not;
 //   - no lost wake-up: consumer 1 waits without a timeout for one of the two items, so a
 //     lost signal leaves it blocked forever (deadlock);
 //   - conservation at the end: items == produced - consumed; CV_WAITERS == 0; mutex free.
@@ -25,24 +26,15 @@
 // that has read CV_SEQ and unlocked, but not parked yet, misses the signal.
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { parkSteps } from "../../src/sync/condvar";
+import { lockSteps } from "../../src/sync/mutex";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 interface Ctx { m: number; cv: number; items: number }
 interface State { inside: number; produced: number; consumed: number }
 
 function* lock(t: VThread, c: Ctx) {
-  t.check((yield* t.call("mutex_lock", c.m, t.agent, -1)) === L.OK, "mutex_lock failed");
-}
-/** Mutex.lockAsync's loop (src/sync/mutex.ts). */
-function* lockAsync(t: VThread, c: Ctx) {
-  let parked = 0;
-  for (;;) {
-    const r = yield* t.call("mutex_lock_step", c.m, t.agent, parked);
-    if (r === L.OK) return;
-    t.check(r === L.WOULD_BLOCK, `mutex_lock_step returned ${r}`);
-    yield* t.wait(c.m + L.MUTEX_STATE, L.MUTEX_CONTENDED);
-    parked = 1;
-  }
+  t.check((yield* t.run(lockSteps(c.m, t.agent))) === L.OK, "lock failed");
 }
 function* unlock(t: VThread, c: Ctx) {
   t.check((yield* t.call("mutex_unlock", c.m, t.agent)) === L.OK, "mutex_unlock failed");
@@ -63,15 +55,13 @@ function* update(t: VThread, c: Ctx, s: State, delta: number) {
 }
 const items = (t: VThread, c: Ctx) => t.i32[c.items >> 2];
 
-/** CondVar.waitAsync (src/sync/condvar.ts): returns whether it timed out. */
-function* waitAsync(t: VThread, c: Ctx, timeoutMs: number) {
-  const seen = t.i32[(c.cv + L.CV_SEQ) >> 2]; // under the mutex, before begin unlocks it
-  t.check((yield* t.call("cv_wait_begin", c.cv, c.m, t.agent)) === L.OK, "cv_wait_begin failed");
-  const woke = yield* t.wait(c.cv + L.CV_SEQ, seen, timeoutMs);
-  yield* t.call("cv_wait_end", c.cv);
-  yield* lockAsync(t, c);
-  held(t, c, "waitAsync");
-  return woke === L.WAIT_TIMED_OUT;
+/** CondVar.wait / waitAsync (src/sync/condvar.ts): returns whether it timed out. */
+function* wait(t: VThread, c: Ctx, timeoutMs: number) {
+  const r = yield* t.run(parkSteps(c.cv, c.m, t.agent), timeoutMs);
+  t.check(r === L.OK || (r === L.TIMED_OUT && timeoutMs >= 0), `wait(${timeoutMs}) returned ${r}`);
+  yield* lock(t, c);
+  held(t, c, "wait");
+  return r === L.TIMED_OUT;
 }
 
 function condvarTest(build: string): ModelTest<Ctx, State> {
@@ -100,24 +90,20 @@ function condvarTest(build: string): ModelTest<Ctx, State> {
         }
       } else if (t.id === 1) {
         yield* lock(t, c);
-        while (items(t, c) === 0) {
-          const r = yield* t.call("cv_wait", c.cv, c.m, t.agent, -1);
-          t.check(r === L.OK, `cv_wait without timeout returned ${r}`);
-          held(t, c, "cv_wait");
-        }
+        while (items(t, c) === 0) yield* wait(t, c, -1);
         yield* update(t, c, s, -1);
         s.consumed++;
         yield* unlock(t, c);
       } else {
-        yield* lockAsync(t, c);
+        yield* lock(t, c);
         let timedOut = false;
-        while (items(t, c) === 0 && !timedOut) timedOut = yield* waitAsync(t, c, 5);
+        while (items(t, c) === 0 && !timedOut) timedOut = yield* wait(t, c, 5);
         if (items(t, c) > 0) {
           yield* update(t, c, s, -1);
           s.consumed++;
         }
         timedOut = false;
-        while (items(t, c) === 0 && !timedOut) timedOut = yield* waitAsync(t, c, 5);
+        while (items(t, c) === 0 && !timedOut) timedOut = yield* wait(t, c, 5);
         // it may have taken the signal meant for thread 1's item: hand it on
         if (items(t, c) > 0) yield* t.call("cv_signal", c.cv);
         yield* unlock(t, c);

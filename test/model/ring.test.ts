@@ -2,8 +2,8 @@
 // build of the real core: capacity 2, so full and empty happen in most schedules.
 //
 //   "ring" (no close; untimed blocking ops, balanced so that no correct schedule can block):
-//     thread 0: push_wait(11) (core ring_push, untimed) ; pushAsync(12) (untimed)
-//     thread 1: pop_wait() (core ring_pop, untimed)     ; popAsync() (untimed)
+//     thread 0: push_wait(11) (untimed) ; pushAsync(12) (untimed)
+//     thread 1: pop_wait() (untimed)    ; popAsync() (untimed)
 //     thread 2: push_many([31, 32]) -> k ; try_pop() ; then pays back: one untimed pop per
 //               value it added (k - 1 if its try_pop took one), or pushAsync(33) if it took
 //               one more than it added
@@ -22,9 +22,12 @@
 //     thread 1: pop_wait() ; popAsync() ; pop_many(2)
 //     thread 2: try_push(31) ; close() ; try_pop() ; try_push(32)
 //
-// pushAsync / popAsync are src/queue/ring.ts's protocol: read RING_PUSH_SEQ (RING_POP_SEQ), call
-// ring_push_step (ring_pop_step), park in JS (t.wait, standing for Atomics.waitAsync) on that
-// word while it holds the value read, ring_*_unwait, loop; after a timeout one last try.
+// Waiting pushes and pops run the shipped step machines of src/queue/ring.ts (pushSteps /
+// popSteps: the step loop over ring_push_step / ring_push_cancel parked on RING_PUSH_SEQ and
+// ring_pop_step / ring_pop_cancel parked on RING_POP_SEQ), driven by the model's driver
+// (t.run): push_wait / pop_wait as RingBuffer.push / pop run them (after the core's spin,
+// ring_push_spin / ring_pop_spin), pushAsync / popAsync as pushAsync / popAsync do (the
+// machine's first step is their one try). Pops return the value itself (a pop result).
 //
 // Checked:
 //   - linearizability of every operation against boundedQueueSpec(2), whose "empty", "full"
@@ -43,11 +46,12 @@
 //   ENQ != DEQ), ring-pop-no-wake (a pop frees a slot without waking parked pushers).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { popSteps, pushSteps } from "../../src/queue/ring";
 import { boundedQueueSpec, modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 const CAPACITY = 2;
 
-interface Ctx { ring: number; out: number[]; buf: number[] }
+interface Ctx { ring: number; buf: number[] }
 interface State { began: Set<number>; pushed: number[]; popped: number[] }
 type PopResult = { status: number; value?: number };
 type Gen<R> = Generator<unknown, R, unknown>;
@@ -66,12 +70,18 @@ function* gotValue(t: VThread, s: State, v: number) {
   yield* t.pause("got value");
 }
 
-function* popStatus(t: VThread, c: Ctx, s: State, body: Gen<number>): Gen<PopResult> {
-  const status = yield* body;
-  if (status !== L.OK) return { status };
-  const value = t.i32[c.out[t.id] >> 2];
-  yield* gotValue(t, s, value);
-  return { status, value };
+/** A pop result (the value, or RING_POP_STATUS + status) as { status, value }. */
+function* popStatus(t: VThread, s: State, body: Gen<number>): Gen<PopResult> {
+  const result = yield* body;
+  if (result >= L.RING_POP_STATUS) return { status: result - L.RING_POP_STATUS };
+  yield* gotValue(t, s, result);
+  return { status: L.OK, value: result };
+}
+
+/** The blocking forms: the core's spin (one call), then the step machine. */
+function* spinThen(t: VThread, spin: Gen<number>, blocked: number, machine: () => Gen<number>): Gen<number> {
+  const r = yield* spin;
+  return r === blocked ? yield* machine() : r;
 }
 
 function* note(s: State, v: number, body: Gen<number>): Gen<number> {
@@ -80,33 +90,20 @@ function* note(s: State, v: number, body: Gen<number>): Gen<number> {
   return r;
 }
 
+const POP_EMPTY = L.RING_POP_STATUS + L.WOULD_BLOCK;
 const tryPush = (t: VThread, c: Ctx, s: State, v: number) =>
   t.op("push", [v], note(s, v, pushed(t, s, [v], t.call("ring_try_push", c.ring, v))));
 const pushWait = (t: VThread, c: Ctx, s: State, v: number, ms: number) =>
-  t.op("push_wait", [v, ms], note(s, v, pushed(t, s, [v], t.call("ring_push", c.ring, v, ms))));
-const tryPop = (t: VThread, c: Ctx, s: State) =>
-  t.op("pop", [], popStatus(t, c, s, t.call("ring_try_pop", c.ring, c.out[t.id])));
-const popWait = (t: VThread, c: Ctx, s: State, ms: number) =>
-  t.op("pop_wait", [ms], popStatus(t, c, s, t.call("ring_pop", c.ring, c.out[t.id], ms)));
-
-/** RingBuffer.pushAsync / popAsync (src/queue/ring.ts): step, park in JS, unwait, loop. */
-function* stepPark(t: VThread, c: Ctx, seqOffset: number, step: () => Gen<number>, unwait: string, last: () => Gen<number>, ms: number): Gen<number> {
-  for (;;) {
-    yield* t.pause("read park word");
-    const seq = t.i32[(c.ring + seqOffset) >> 2]; // Atomics.load, before the step registers
-    const status = yield* step();
-    if (status !== L.WOULD_BLOCK) return status;
-    const woke = yield* t.wait(c.ring + seqOffset, seq, ms);
-    yield* t.call(unwait, c.ring);
-    if (woke === L.WAIT_TIMED_OUT) return (yield* last()) === L.OK ? L.OK : L.TIMED_OUT;
-  }
-}
+  t.op("push_wait", [v, ms], note(s, v, pushed(t, s, [v],
+    spinThen(t, t.call("ring_push_spin", c.ring, v), L.WOULD_BLOCK, () => t.run(pushSteps(c.ring, v), ms)))));
 const pushAsync = (t: VThread, c: Ctx, s: State, v: number, ms: number) =>
-  t.op("push_wait", [v, ms], note(s, v, pushed(t, s, [v], stepPark(t, c, L.RING_PUSH_SEQ,
-    () => t.call("ring_push_step", c.ring, v), "ring_push_unwait", () => t.call("ring_try_push", c.ring, v), ms))));
+  t.op("push_wait", [v, ms], note(s, v, pushed(t, s, [v], t.run(pushSteps(c.ring, v), ms))));
+const tryPop = (t: VThread, c: Ctx, s: State) =>
+  t.op("pop", [], popStatus(t, s, t.call("ring_try_pop", c.ring)));
+const popWait = (t: VThread, c: Ctx, s: State, ms: number) =>
+  t.op("pop_wait", [ms], popStatus(t, s, spinThen(t, t.call("ring_pop_spin", c.ring), POP_EMPTY, () => t.run(popSteps(c.ring), ms))));
 const popAsync = (t: VThread, c: Ctx, s: State, ms: number) =>
-  t.op("pop_wait", [ms], popStatus(t, c, s, stepPark(t, c, L.RING_POP_SEQ,
-    () => t.call("ring_pop_step", c.ring, c.out[t.id]), "ring_pop_unwait", () => t.call("ring_try_pop", c.ring, c.out[t.id]), ms)));
+  t.op("pop_wait", [ms], popStatus(t, s, t.run(popSteps(c.ring), ms)));
 
 function* pushManyBody(t: VThread, c: Ctx, s: State, values: number[]): Gen<number> {
   values.forEach((v, i) => (t.i32[(c.buf[t.id] >> 2) + i] = v));
@@ -140,9 +137,8 @@ function ringTest(variant: Variant, build: string): ModelTest<Ctx, State> {
     setup({ core }) {
       const ring = core.region_alloc(core.ring_size_of(CAPACITY), L.KIND_RING, 1);
       if (core.ring_init(ring, CAPACITY) !== L.OK) throw new Error("ring_init failed");
-      const out = [0, 1, 2].map(() => core.region_alloc(4, L.KIND_RAW, 1));
       const buf = [0, 1, 2].map(() => core.region_alloc(16, L.KIND_RAW, 1));
-      return { ring, out, buf };
+      return { ring, buf };
     },
     fresh: () => ({ began: new Set(), pushed: [], popped: [] }),
     *body(t, c, s) {
@@ -195,12 +191,13 @@ function ringTest(variant: Variant, build: string): ModelTest<Ctx, State> {
     },
     check({ call, i32, ctx, state, fail }) {
       const left: number[] = [];
-      let status: number;
-      while ((status = call("ring_try_pop", ctx.ring, ctx.out[0])) === L.OK) {
-        left.push(i32[ctx.out[0] >> 2]);
+      let result: number;
+      while ((result = call("ring_try_pop", ctx.ring)) < L.RING_POP_STATUS) {
+        left.push(result);
         if (left.length > CAPACITY) fail(`more than ${CAPACITY} values left in the ring: ${left.join(", ")}`, "conservation");
       }
       const closed = variant === "ring close";
+      const status = result - L.RING_POP_STATUS;
       if (status !== (closed ? L.CLOSED : L.WOULD_BLOCK)) fail(`drained ring returned ${status}`, "conservation");
       const got = [...state.popped, ...left].sort((a, b) => a - b);
       const put = [...state.pushed].sort((a, b) => a - b);

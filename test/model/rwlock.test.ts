@@ -1,12 +1,15 @@
 // rwlock.test.ts — schedule exploration of the writer-preferring readers-writer lock
 // (assembly/rwlock.ts) on the model build of the real core: three threads.
 //
-//   thread 0: write(-1) ; write_unlock ; read(-1) ; read_unlock                 (blocking)
+//   thread 0: write(-1) ; write_unlock ; read(-1) ; read_unlock
 //   thread 1: read(-1) ; write(5 ms) -> TIMED_OUT (its own read lock blocks it) ; read_unlock
-//   thread 2: writeAsync(5 ms) [; write_unlock] ; readAsync(-1) ; read_unlock    (step/park)
+//   thread 2: write(5 ms) [; write_unlock] ; read(-1) ; read_unlock
 //
-// writeAsync / readAsync are src/sync/rwlock.ts's protocol: rw_write_step / rw_read_step, park on
-// RW_WRITE_SEQ / RW_READ_SEQ, rw_write_cancel / rw_read_cancel (test/model/step-park.ts).
+// read / write run the shipped step machines of src/sync/rwlock.ts (readSteps / writeSteps:
+// the step loop over rw_read_step / rw_read_cancel parked on RW_READ_SEQ and rw_write_step /
+// rw_write_cancel parked on RW_WRITE_SEQ), the ones the blocking and async forms run, driven
+// by the model's driver (t.run); thread 2's write is observed (not changed) to track its
+// registration as a waiting writer.
 // Thread 1's write while it holds a read lock registers a waiting writer that can only time
 // out: its cancellation runs in every execution (and holds back new readers meanwhile).
 // Checked:
@@ -22,8 +25,9 @@
 // not wake the parked readers).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { readSteps, writeSteps } from "../../src/sync/rwlock";
+import type { StepRequest, Steps } from "../../src/wait/steps";
 import { modelExecutions, modelSuite, rwlockSpec, seededBug, type ModelTest, type VThread } from "./harness";
-import { stepAndPark } from "./step-park";
 
 interface Ctx { rw: number }
 interface State {
@@ -58,40 +62,38 @@ const epochNow = (s: State) => (s.registered ? s.epoch : -1);
 
 function* read(t: VThread, c: Ctx, s: State) {
   const epoch = epochNow(s);
-  const r = yield* t.op("read", [-1], t.call("rw_read", c.rw, t.agent, -1));
+  const r = yield* t.op("read", [-1], t.run(readSteps(c.rw, t.agent)));
   t.check(r === L.OK, `read(-1) returned ${r}`);
   yield* enterRead(t, s, epoch);
 }
-function* readAsync(t: VThread, c: Ctx, s: State) {
-  const epoch = epochNow(s);
-  const r = yield* t.op("read", [-1], stepAndPark(
-    t, c.rw + L.RW_READ_SEQ,
-    (parked) => t.call("rw_read_step", c.rw, t.agent, parked),
-    () => t.call("rw_read_cancel", c.rw),
-  ));
-  t.check(r === L.OK, `readAsync(-1) returned ${r}`);
-  yield* enterRead(t, s, epoch);
+
+/** Passes `machine`'s requests on unchanged, telling `before` / `after` about each call. */
+function* observed<R>(machine: Steps<R>, before: (fn: string) => void, after: (fn: string, result: number) => void): Steps<R> {
+  let input = 0;
+  for (;;) {
+    const next = machine.next(input);
+    if (next.done) return next.value;
+    const request: StepRequest = next.value;
+    if (request.op === "call") before(request.fn);
+    input = yield request;
+    if (request.op === "call") after(request.fn, input);
+  }
 }
-/** writeAsync, tracking thread 2's registration as a waiting writer for the preference check. */
-function* writeAsync(t: VThread, c: Ctx, s: State, timeoutMs: number) {
-  return yield* t.op("write", [timeoutMs], stepAndPark(
-    t, c.rw + L.RW_WRITE_SEQ,
-    function* (parked) {
-      const r = yield* t.call("rw_write_step", c.rw, t.agent, parked);
-      // registered from the cas that returned WOULD_BLOCK (no atomic after it in the step)
-      // until the acquiring cas (the writer then holds the lock: no reader can enter anyway)
-      if (r === L.WOULD_BLOCK && !s.registered) {
-        s.registered = true;
-        s.epoch++;
-      } else if (r !== L.WOULD_BLOCK) s.registered = false;
-      return r;
-    },
-    function* () {
-      s.registered = false; // before the cancel's first atomic: conservative
-      return yield* t.call("rw_write_cancel", c.rw);
-    },
-    timeoutMs,
-  ));
+
+/** Thread 2's write, tracking its registration as a waiting writer for the preference check. */
+function* trackedWrite(t: VThread, c: Ctx, s: State, timeoutMs: number) {
+  const machine = observed(writeSteps(c.rw, t.agent), (fn) => {
+    if (fn === "rw_write_cancel") s.registered = false; // before the cancel's first atomic: conservative
+  }, (fn, r) => {
+    if (fn !== "rw_write_step") return;
+    // registered from the cas that returned WOULD_BLOCK (no atomic after it in the step)
+    // until the acquiring cas (the writer then holds the lock: no reader can enter anyway)
+    if (r === L.WOULD_BLOCK && !s.registered) {
+      s.registered = true;
+      s.epoch++;
+    } else if (r !== L.WOULD_BLOCK) s.registered = false;
+  });
+  return yield* t.op("write", [timeoutMs], t.run(machine, timeoutMs));
 }
 
 function rwlockTest(build: string): ModelTest<Ctx, State> {
@@ -108,7 +110,7 @@ function rwlockTest(build: string): ModelTest<Ctx, State> {
     fresh: () => ({ writer: -1, readers: 0, registered: false, epoch: 0 }),
     *body(t, c, s) {
       if (t.id === 0) {
-        const r = yield* t.op("write", [-1], t.call("rw_write", c.rw, t.agent, -1));
+        const r = yield* t.op("write", [-1], t.run(writeSteps(c.rw, t.agent)));
         t.check(r === L.OK, `write(-1) returned ${r}`);
         yield* enterWrite(t, s);
         yield* leaveWrite(t, c, s);
@@ -116,15 +118,15 @@ function rwlockTest(build: string): ModelTest<Ctx, State> {
         yield* leaveRead(t, c, s);
       } else if (t.id === 1) {
         yield* read(t, c, s);
-        const w = yield* t.op("write", [5], t.call("rw_write", c.rw, t.agent, 5));
+        const w = yield* t.op("write", [5], t.run(writeSteps(c.rw, t.agent), 5));
         t.check(w === L.TIMED_OUT, `write(5 ms) while holding a read lock returned ${w}`);
         yield* leaveRead(t, c, s);
       } else {
-        if ((yield* writeAsync(t, c, s, 5)) === L.OK) {
+        if ((yield* trackedWrite(t, c, s, 5)) === L.OK) {
           yield* enterWrite(t, s);
           yield* leaveWrite(t, c, s);
         }
-        yield* readAsync(t, c, s);
+        yield* read(t, c, s);
         yield* leaveRead(t, c, s);
       }
     },

@@ -1,15 +1,16 @@
 // semaphore.test.ts — schedule exploration of the counting semaphore (assembly/semaphore.ts)
 // on the model build of the real core: three threads, no permit at the start, at most 2.
 //
-//   thread 0: acquireAsync(1) ; release(1) ; acquire(2, 5 ms) [; release(2)]
-//   thread 1: acquireAsync(1) ; release(1) ; try_acquire(1) ? release(1) : acquireAsync(1, 5 ms) [; release(1)]
+//   thread 0: acquire(1) ; release(1) ; acquire(2, 5 ms) [; release(2)]
+//   thread 1: acquire(1) ; release(1) ; try_acquire(1) ? release(1) : acquire(1, 5 ms) [; release(1)]
 //   thread 2: release(1) ; release(1) ; acquire(1)                     (keeps its permit)
 //
-// acquire is the blocking sem_acquire (spins, then parks in the core); acquireAsync is
-// src/sync/semaphore.ts's protocol (sem_acquire_step / park on SEM_COUNT / sem_acquire_cancel,
-// test/model/step-park.ts). acquire(2, 5 ms) registers as a bulk waiter and times out in the
-// schedules where thread 2 holds a permit. The two untimed async acquirers park quickly
-// (no spin), so the seeded lost wake-up is reached without a long schedule.
+// acquire runs the shipped step machine of src/sync/semaphore.ts (acquireSteps: the step loop
+// over sem_acquire_step / sem_acquire_cancel, parked on SEM_COUNT while it is below n), the
+// one that Semaphore.acquire and acquireAsync run, driven by the model's driver (t.run).
+// acquire(2, 5 ms) registers as a bulk waiter and times out in the schedules where thread 2
+// holds a permit. The machine parks without spinning, so the seeded lost wake-up is reached
+// without a long schedule.
 // Checked:
 //   - never more permits taken than exist: at every successful acquire, the permits acquired
 //     so far <= initial + the permits of every release begun so far; SEM_COUNT in [0, max];
@@ -20,11 +21,13 @@
 // Seeded bug: model-bug-sem-notify-on-zero (release notifies only on the 0 -> n transition):
 // two parked acquirers, two releases before the first woken one takes its permit: the
 // second acquirer sleeps forever.
-// Real bug found (fixed): parking on a count >= n read before the step (see the last test).
+// Seeded bug (test-side): the shipped step loop without the semaphore's park rule (mayPark:
+// park only on a count < n), a real bug this test found (see the last tests).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { acquireLoop } from "../../src/sync/semaphore";
+import { stepLoop } from "../../src/wait/step-loop";
 import { modelExecutions, modelSuite, seededBug, semaphoreSpec, type ModelTest, type VThread } from "./harness";
-import { stepAndPark } from "./step-park";
 
 const MAX = 2;
 
@@ -40,22 +43,11 @@ function* took(t: VThread, c: Ctx, s: State, n: number) {
 }
 
 function* acquire(t: VThread, c: Ctx, s: State, n: number, timeoutMs: number) {
-  const r = yield* t.op("acquire", [timeoutMs, n], t.call("sem_acquire", c.sem, n, timeoutMs));
+  const loop = acquireLoop(c.sem, n);
+  const machine = stepLoop(c.staleParkBug ? { ...loop, mayPark: undefined } : loop);
+  const r = yield* t.op("acquire", [timeoutMs, n], t.run(machine, timeoutMs));
   if (r === L.OK) yield* took(t, c, s, n);
   else t.check(r === L.TIMED_OUT && timeoutMs >= 0, `acquire(${n}, ${timeoutMs}) returned ${r}`);
-  return r;
-}
-
-function* acquireAsync(t: VThread, c: Ctx, s: State, n: number, timeoutMs: number) {
-  const r = yield* t.op("acquire", [timeoutMs, n], stepAndPark(
-    t, c.sem + L.SEM_COUNT,
-    (parked) => t.call("sem_acquire_step", c.sem, n, parked),
-    () => t.call("sem_acquire_cancel", c.sem, n),
-    timeoutMs,
-    c.staleParkBug ? undefined : (seen) => seen < n,
-  ));
-  if (r === L.OK) yield* took(t, c, s, n);
-  else t.check(r === L.TIMED_OUT && timeoutMs >= 0, `acquireAsync(${n}, ${timeoutMs}) returned ${r}`);
   return r;
 }
 
@@ -74,14 +66,14 @@ function* release(t: VThread, c: Ctx, s: State, n: number) {
 }
 
 /**
- * `staleParkBug`: acquireAsync parks on any count read before the step (the protocol before
- * the fix). `small`: the smaller test below (a blocking victim) instead of the one above.
+ * `staleParkBug`: acquire parks on any count read before the step (the shipped loop without
+ * its park rule). `small`: the smaller test below instead of the one above.
  */
 function semaphoreTest(build: string, { staleParkBug = false, small = false } = {}): ModelTest<Ctx, State> {
   const initial = 0;
   const base = small ? "semaphore small" : "semaphore";
   return {
-    name: staleParkBug ? `${base} (async park on a stale count >= n)` : build === "model" ? base : `${base} (${build})`,
+    name: staleParkBug ? `${base} (park on a stale count >= n)` : build === "model" ? base : `${base} (${build})`,
     build,
     threads: 3,
     regionBytes: L.HEAP_START + 1024,
@@ -105,14 +97,14 @@ function semaphoreTest(build: string, { staleParkBug = false, small = false } = 
         return;
       }
       if (t.id === 0) {
-        yield* acquireAsync(t, c, s, 1, -1);
+        yield* acquire(t, c, s, 1, -1);
         yield* release(t, c, s, 1);
         if ((yield* acquire(t, c, s, 2, 5)) === L.OK) yield* release(t, c, s, 2);
       } else if (t.id === 1) {
-        yield* acquireAsync(t, c, s, 1, -1);
+        yield* acquire(t, c, s, 1, -1);
         yield* release(t, c, s, 1);
         if ((yield* tryAcquire(t, c, s, 1)) === L.OK) yield* release(t, c, s, 1);
-        else if ((yield* acquireAsync(t, c, s, 1, 5)) === L.OK) yield* release(t, c, s, 1);
+        else if ((yield* acquire(t, c, s, 1, 5)) === L.OK) yield* release(t, c, s, 1);
       } else {
         yield* release(t, c, s, 1);
         yield* release(t, c, s, 1);
@@ -138,23 +130,23 @@ describe("model: semaphore", () => {
     expect: ["deadlock"],
     file: import.meta.url,
   });
-  // Regression of a real bug this test found: the async protocol (src/wait/step-wait.ts, and the
-  // core's own sem_acquire loop) parked on the count read before the step even when it was
-  // >= n. Read 1; others take it 1 -> 2 -> 1 -> 0; the step registers and sees 0; a release
-  // 0 -> 1 notifies before the park; the park on 1 sleeps with a permit available.
+  // Regression of a real bug this test found: the step loop parked on the count read before
+  // the step even when it was >= n. Read 1; others take it 1 -> 2 -> 1 -> 0; the step
+  // registers and sees 0; a release 0 -> 1 notifies before the park; the park on 1 sleeps
+  // with a permit available.
   seededBug(semaphoreTest("model", { staleParkBug: true }), {
     executions: modelExecutions(30_000),
     expect: ["deadlock"],
     file: import.meta.url,
   });
-  // A smaller test for the blocking loop: thread 0's sem_acquire spins on 0, reads 1 (thread
-  // 1's release), thread 2's try_acquire takes it, the step registers and sees 0, thread 2's
-  // release 0 -> 1 notifies before the park: the core's own sem_acquire had the same bug (fixed).
-  // It takes 4 preemptions (past the spin, between the read and the step, after the take, before
-  // the park): beyond dfs:2 and PCT's 2 change points, so this test runs depth-first with 4.
+  // A smaller test of the same: thread 0's acquire reads 1 (thread 1's release), thread 2's
+  // try_acquire takes it, the step registers and sees 0, thread 2's release 0 -> 1 notifies
+  // before the park. It takes 4 preemptions (between the read and the step, after the take,
+  // before the park, and one to start): beyond dfs:2 and PCT's 2 change points, so this test
+  // runs depth-first with 4.
   const deep = ["dfs:4", "pct:3"];
   modelSuite(semaphoreTest("model", { small: true }), { executions: modelExecutions(20_000), strategies: deep, file: import.meta.url });
-  seededBug(semaphoreTest("model-bug-sem-stale-park", { small: true }), {
+  seededBug(semaphoreTest("model", { small: true, staleParkBug: true }), {
     executions: modelExecutions(6000),
     strategies: deep,
     expect: ["deadlock"],
