@@ -1,7 +1,7 @@
 // atom.ts — the ONE place in assembly/ where `atomic.` appears.
 //
 // Every shared-memory access of the core that must be atomic goes through these functions,
-// so that a test build can route each of them to a scheduler (issue: schedule exploration),
+// so that a test build can route each of them to a scheduler (test/model),
 // in the way tokio reaches its atomics through one module for loom. The release build
 // inlines them to single `i32.atomic.*` instructions, and wait/notify to the imported park/wake
 // of the region's Parker (below); a test inspects the compiled module to keep it so.

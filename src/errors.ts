@@ -120,3 +120,7 @@ export class RemoteError extends SabreError {
  *  message that overflowed is kept too. Receive without a predicate (or with a broader one,
  *  or receiveRequest for waiting requests) to drain the saved messages. */
 export class SaveQueueFullError extends SabreError {}
+
+/** A Web Worker started by spawnWorker could not load its script (fetch, parse or link failed:
+ *  a 404, a missing COEP header, an import that does not resolve); a WorkerCrashError. */
+export class WorkerLoadError extends WorkerCrashError {}

@@ -166,9 +166,23 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Node only, for sabre's own tests: SABRE_CORE_WASM names a core file to load instead of the
+ * inlined release build (the stress suites run build/sabre.debug.wasm, whose asserts are
+ * compiled in). Read through process.getBuiltinModule, so no `node:` import is reachable from
+ * the platform-neutral entry; elsewhere, or when unset, undefined.
+ */
+function coreFileOverride(): Uint8Array | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  const file = proc?.env?.SABRE_CORE_WASM;
+  if (!file || typeof proc?.getBuiltinModule !== "function") return undefined;
+  const fs = proc.getBuiltinModule("fs") as { readFileSync(path: string): Uint8Array };
+  return fs.readFileSync(file);
+}
+
 /** The compiled core module for this thread (compiled on first use, then cached). */
 export function coreModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(decodeBase64(CORE_WASM_BASE64) as BufferSource);
+  compiled ??= new WebAssembly.Module((coreFileOverride() ?? decodeBase64(CORE_WASM_BASE64)) as BufferSource);
   return compiled;
 }
 

@@ -16,7 +16,7 @@ import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "../errors";
 import { blockingAllowed } from "../wait/wait";
-import { parkerFor, type Parker, type ParkingKind } from "../wait/parker";
+import { parkerFor, registerParker, type Parker, type ParkingKind } from "../wait/parker";
 import { requireCrossOriginIsolation } from "../browser/isolation";
 
 const PAGE = 65536;
@@ -72,6 +72,7 @@ export class Region {
 
   private constructor(readonly memory: WebAssembly.Memory, id: number, parker: Parker, core: CoreExports) {
     this.parker = parker;
+    registerParker(memory.buffer, parker);
     this.core = core;
     this.words = new Int32Array(memory.buffer);
     this.agent = this.core.region_new_agent();
