@@ -246,7 +246,8 @@ export class RingBuffer {
     return this.region.core.ring_capacity(this.offset);
   }
 
-  /** Does nothing: a RingBuffer object holds nothing in the region (kept for compatibility). */
+  /** Does nothing: a RingBuffer object holds nothing in the region, so there is nothing to
+   *  return, and the object stays usable. */
   detach(): void {}
 
   /** Returns the ring's memory to the region. It must be unused everywhere. */
