@@ -29,12 +29,20 @@
 //     imitate one: this detects mistakes, it is not a defence against forged memory.
 // Bad input (an address outside the heap, not a used block, or a different kind) returns
 // CORRUPT / BAD_ARGUMENT and changes nothing.
-import { load32, store32, add32, sub32 } from "./atom";
+//
+// Poisoning: corrupt shared state (a free list overwritten by a stray write) can make a core
+// call trap (memory access out of bounds) inside the heap lock, which would then stay held
+// and hang every other agent's next alloc. The runtime catches the trap and calls
+// region_poison: RH_POISONED is set for good, the heap lock is released whoever held it, and
+// its waiters are woken. From then on the allocator refuses to work: region_alloc returns 0
+// with region_poisoned() != 0, region_free returns CORRUPT, region_check CORRUPT.
+import { load32, store32, add32, sub32, notify } from "./atom";
 import {
   OK, CORRUPT, BAD_ARGUMENT, ANONYMOUS_AGENT,
   REGION_BASE, REGION_MAGIC, LAYOUT_VERSION, STATIC_LIMIT,
   RH_MAGIC, RH_VERSION, RH_SIZE, RH_ID, RH_HEAP_START, RH_HEAP_END, RH_NEXT_AGENT,
-  RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS, RH_MODEL_HEAP_HOLDERS,
+  RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS, RH_MODEL_HEAP_HOLDERS, RH_POISONED,
+  MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED,
   ALLOC_ALIGN, BLOCK_HEADER, BLOCK_OVERHEAD, BLOCK_MIN, BLOCK_USED, BLOCK_SIZE_MASK,
   BLOCK_TAG, FREE_NEXT, FREE_PREV, HEAP_START, TAG_MAGIC, BLOCK_FOOTER,
 } from "./layout";
@@ -64,6 +72,7 @@ export function region_init(sizeBytes: u32, id: u32): i32 {
   store32(h + RH_HEAP_START, heapStart);
   store32(h + RH_HEAP_END, heapEnd);
   store32(h + RH_NEXT_AGENT, 0);
+  store32(h + RH_POISONED, 0);
   mutex_init(h + RH_ALLOC_LOCK);
   writeBlock(heapStart, span, 0, 0);
   store<u32>(heapStart + FREE_NEXT, 0);
@@ -86,7 +95,25 @@ export function region_check(sizeBytes: u32): i32 {
   const start = <u32>load32(h + RH_HEAP_START);
   const end = <u32>load32(h + RH_HEAP_END);
   if (start != <u32>HEAP_START || end > sizeBytes || end < start) return CORRUPT;
+  if (load32(h + RH_POISONED) != 0) return CORRUPT;
   return OK;
+}
+
+/**
+ * Marks the region poisoned (see "Poisoning") and releases the heap lock, whoever holds it,
+ * waking every agent parked on it. Called by the runtime after a core call trapped.
+ */
+export function region_poison(): void {
+  const lock = <usize>(REGION_BASE + RH_ALLOC_LOCK);
+  store32(REGION_BASE + RH_POISONED, 1);
+  store32(lock + MUTEX_OWNER, 0);
+  store32(lock + MUTEX_STATE, MUTEX_UNLOCKED);
+  notify(lock + MUTEX_STATE, i32.MAX_VALUE);
+}
+
+/** 1 once the region is poisoned, else 0. */
+export function region_poisoned(): i32 {
+  return load32(REGION_BASE + RH_POISONED);
 }
 
 /** A new agent id for a thread attaching to the region (never 0, never -1). */
@@ -98,8 +125,8 @@ export function region_id(): u32 { return <u32>load32(REGION_BASE + RH_ID); }
 export function region_free_bytes(): u32 { return <u32>load32(REGION_BASE + RH_FREE_BYTES); }
 export function region_used_blocks(): u32 { return <u32>load32(REGION_BASE + RH_USED_BLOCKS); }
 
-/** Takes the heap lock; returns only once it is held. */
-function lockHeap(mayBlock: i32): void {
+/** Takes the heap lock: true once it is held; false (not held) when the region is poisoned. */
+function lockHeap(mayBlock: i32): bool {
   const lock = <usize>(REGION_BASE + RH_ALLOC_LOCK);
   if (mayBlock) mutex_lock(lock, ANONYMOUS_AGENT, -1);
   // may not block (a browser main thread): the critical section is short, spin on it
@@ -110,6 +137,9 @@ function lockHeap(mayBlock: i32): void {
   if (isDefined(SABRE_MODEL)) {
     if (add32(REGION_BASE + RH_MODEL_HEAP_HOLDERS, 1) != 0) unreachable();
   }
+  if (load32(REGION_BASE + RH_POISONED) == 0) return true;
+  unlockHeap(); // poisoned meanwhile: pass the lock on to the next waiter, who sees it too
+  return false;
 }
 
 function unlockHeap(): void {
@@ -163,7 +193,8 @@ function pushFree(b: u32): void {
 
 /**
  * Allocate a zeroed block of at least `bytes` payload bytes tagged with `kind`.
- * Returns the payload address (ALLOC_ALIGN aligned), or 0 when no free block is large enough.
+ * Returns the payload address (ALLOC_ALIGN aligned), or 0 when no free block is large enough
+ * or the region is poisoned (region_poisoned tells which).
  * `mayBlock` = 0 spins instead of parking on the heap lock.
  */
 export function region_alloc(bytes: u32, kind: i32, mayBlock: i32): usize {
@@ -175,9 +206,9 @@ export function region_alloc(bytes: u32, kind: i32, mayBlock: i32): usize {
     // Seeded bug, model bug build only (test/model/alloc.test.ts must find it): the free
     // list is searched before the lock is taken, so two agents can pick the same block.
     b = firstFit(need);
-    lockHeap(mayBlock);
+    if (!lockHeap(mayBlock)) return 0;
   } else {
-    lockHeap(mayBlock);
+    if (!lockHeap(mayBlock)) return 0;
     b = firstFit(need);
   }
   if (!b) { unlockHeap(); return 0; }
@@ -228,9 +259,10 @@ export function region_block_bytes(payload: usize): u32 {
   return b ? (<u32>load32(b) & <u32>BLOCK_SIZE_MASK) - BLOCK_OVERHEAD : 0;
 }
 
-/** Free the block at `payload`, which must hold `kind`. OK, or CORRUPT with nothing changed. */
+/** Free the block at `payload`, which must hold `kind`. OK, or CORRUPT with nothing changed
+ *  (also when the region is poisoned). */
 export function region_free(payload: usize, kind: i32, mayBlock: i32): i32 {
-  lockHeap(mayBlock);
+  if (!lockHeap(mayBlock)) return CORRUPT;
   let b = usedBlockAt(payload);
   if (!b || load<u32>(b + BLOCK_TAG) != <u32>(TAG_MAGIC | kind)) { unlockHeap(); return CORRUPT; }
   const start = load<u32>(REGION_BASE + RH_HEAP_START);

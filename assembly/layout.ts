@@ -76,6 +76,7 @@ export const RH_FREE_BYTES = 76;  // u32 bytes in free blocks (block sizes); und
 export const RH_USED_BLOCKS = 80; // u32 number of allocated blocks; under lock, read racy
 export const RH_EVENT_SEQ = 84;   // i32 region-wide event word: bumped by channel state changes when RH_EVENT_WAITERS > 0 (select parks here)
 export const RH_EVENT_WAITERS = 88; // i32 agents registered to park on RH_EVENT_SEQ
+export const RH_POISONED = 92;   // i32 0, or 1 once a core call trapped on the region's shared state (region_poison; never cleared)
 export const RH_MODEL_HEAP_HOLDERS = 124; // i32 model build only: agents inside the heap lock (must stay <= 1)
 export const REGION_HEADER_SIZE = 128;
 

@@ -80,7 +80,10 @@ export function throwStatus(status: number, what: string): never {
     case L.BAD_ARGUMENT:
       throw new InvalidArgumentError(`${what}: invalid argument`);
     default:
-      throw new SabreError(`${what}: unexpected core status ${status}`);
+      throw new CorruptRegionError(
+        `${what}: the core answered with no status this sabre knows; the region's shared state is corrupt ` +
+          `(a stray write into region memory?) or the core and the runtime come from different builds (status ${status})`,
+      );
   }
 }
 

@@ -48,22 +48,24 @@ export function batchBuffer(ring, n, inRegion = true) {
   return new Int32Array(region.memory.buffer, offset, n);
 }
 
+/** A pop result at or above this is a status, below it the value (assembly/layout.ts RING_POP_STATUS). */
+const RING_POP_STATUS = 2 ** 31;
+
 /**
  * Diagnostic only: the ring's core exports called directly, without the facade, or
- * undefined when the build has none by these names (`ring_try_push(ring, value)` and
- * `ring_try_pop(ring, outAddress)`, status 0 = OK, the popped value at outAddress).
+ * undefined when the build has none by these names (`ring_try_push(ring, value)`, status
+ * 0 = OK, and `ring_try_pop(ring)`, the value or RING_POP_STATUS + status).
  */
 export function coreOps(ring) {
-  const region = ring.region;
-  const core = region?.core;
+  const core = ring.region?.core;
   if (!core || typeof core.ring_try_push !== "function" || typeof core.ring_try_pop !== "function") return undefined;
   const offset = ring.offset;
-  const out = region.alloc(64);
-  const words = region.words;
-  const slot = out >> 2;
   return {
     tryPush: (v) => core.ring_try_push(offset, v) === 0,
-    tryPop: () => (core.ring_try_pop(offset, out) === 0 ? words[slot] : undefined),
+    tryPop: () => {
+      const r = core.ring_try_pop(offset);
+      return r < RING_POP_STATUS ? r : undefined;
+    },
   };
 }
 

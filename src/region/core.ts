@@ -25,6 +25,8 @@ export interface CoreExports {
   region_free(payload: number, kind: number, mayBlock: number): number;
   region_block_kind(payload: number): number;
   region_block_bytes(payload: number): number;
+  region_poison(): void;
+  region_poisoned(): number;
   // mutex (mutex.ts)
   mutex_init(m: number): void;
   mutex_try_lock(m: number, agent: number): number;

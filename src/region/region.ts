@@ -10,6 +10,13 @@
 // delivered (src/wait/parker.ts): the core's (bound at instantiation) and the runtime's step
 // drivers'. The parking kind is fixed at creation and travels in the handle, so every thread
 // attached to a region parks the same way.
+//
+// Poisoning: the allocator's core calls walk shared pointers, so corrupt shared state (a stray
+// write over the free list) can make them trap while they hold the heap lock. The Region
+// catches such a trap (a WebAssembly.RuntimeError), poisons the region (region_poison in
+// assembly/alloc.ts: a flag word in the header, the heap lock released and its waiters woken)
+// and throws CorruptRegionError; every allocation or free waiting for the lock, and every
+// later one on any thread, throws CorruptRegionError too, and Region.from refuses the region.
 import * as L from "../../assembly/layout";
 import { coreFor, type CoreExports } from "./core";
 import {
@@ -142,6 +149,7 @@ export class Region {
         `region has layout version ${version}, this sabre reads version ${L.LAYOUT_VERSION}; use the same sabre version on both sides`,
       );
     }
+    if (status !== L.OK && core.region_poisoned() !== 0) throw poisoned("Region.from");
     if (status !== L.OK) {
       throw new CorruptRegionError("Region.from: the memory holds no valid sabre region header (wrong memory, or overwritten)");
     }
@@ -186,8 +194,9 @@ export class Region {
     if (!Number.isInteger(bytes) || bytes < 0 || bytes > MAX_REGION_BYTES) {
       throw new InvalidArgumentError(`${what}: byte count must be a non-negative integer, got ${String(bytes)}`);
     }
-    const offset = this.core.region_alloc(bytes, kind, blockingAllowed ? 1 : 0);
+    const offset = this.#allocator(what, () => this.core.region_alloc(bytes, kind, blockingAllowed ? 1 : 0));
     if (offset === 0) {
+      if (this.core.region_poisoned() !== 0) throw poisoned(what);
       throw new RegionFullError(
         `${what}: no free block of ${bytes} bytes in the region (${this.freeBytes} bytes free in all); create a larger region`,
       );
@@ -197,9 +206,21 @@ export class Region {
 
   /** @internal Frees a primitive's block; CORRUPT means it was not a live block of `kind`. */
   release(kind: number, offset: number, what: string): void {
-    const status = this.core.region_free(offset, kind, blockingAllowed ? 1 : 0);
+    const status = this.#allocator(what, () => this.core.region_free(offset, kind, blockingAllowed ? 1 : 0));
     if (status !== L.OK) {
+      if (this.core.region_poisoned() !== 0) throw poisoned(what);
       throw new ForeignHandleError(`${what}: offset ${offset} is not a live ${kindName(kind)} of this region (already freed?)`);
+    }
+  }
+
+  /** Runs an allocator call; a trap in it poisons the region (see "Poisoning") and throws. */
+  #allocator(what: string, run: () => number): number {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      this.core.region_poison();
+      throw poisoned(what, error);
     }
   }
 
@@ -213,6 +234,15 @@ export class Region {
       );
     }
   }
+}
+
+function poisoned(what: string, trap?: Error): CorruptRegionError {
+  const why = trap ? `the core trapped on the region's shared state (${trap.message})` : "the region is poisoned";
+  return new CorruptRegionError(
+    `${what}: ${why}: its allocator state is corrupt (a stray write into region memory?); ` +
+      "the region can no longer allocate or free, and no thread may attach it; create a new region",
+    trap ? { cause: trap } : undefined,
+  );
 }
 
 function foreignId(got: number, want: number): ForeignHandleError {

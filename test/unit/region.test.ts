@@ -1,11 +1,13 @@
 // region.test.ts — Region through the public entry: create/attach, header validation, the
-// allocator (alloc/free, coalescing, exhaustion), and attaching from a real worker thread.
+// allocator (alloc/free, coalescing, exhaustion), attaching from a real worker thread, and
+// poisoning (a trap on corrupt allocator state fails every thread's allocation, none hangs).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "sabre";
 import { startWorker } from "sabre/node";
+import { REGION_BASE, RH_ALLOC_LOCK, RH_FREE_HEAD } from "../../assembly/layout"; // to corrupt the header on purpose
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 
@@ -128,5 +130,50 @@ describe("Region", () => {
     expect(Array.from(region.bytes(reply.offset, 4))).toEqual([1, 2, 3, 4]);
     region.free(reply.offset);
     expect(region.usedBlocks).toBe(0);
+  });
+
+  /** A worker attached to `region`: `go()` makes it allocate and resolves with its report. */
+  async function allocWorker(region: Region) {
+    const { worker, exited } = startWorker(fixture("region-alloc-worker.mjs"), { data: { region: region.handle } });
+    await new Promise((resolve) => worker.once("message", resolve)); // "ready"
+    const go = () => {
+      const reply = new Promise<{ ok?: number; error?: string }>((resolve) => worker.once("message", resolve));
+      worker.postMessage("go");
+      return reply;
+    };
+    return { go, exited };
+  }
+
+  it("a trap on a corrupt free list poisons the region: this and every other thread's alloc throw CorruptRegionError", async () => {
+    const region = Region.create({ size: 64 * 1024 });
+    const other = await allocWorker(region);
+    const block = region.alloc(16);
+    // a stray write over the free list head: the allocator's walk reads far outside memory
+    const words = new Int32Array(region.memory.buffer);
+    const head = (REGION_BASE + RH_FREE_HEAD) >> 2;
+    const saved = words[head];
+    words[head] = 0x7ffffff0;
+    expect(() => region.alloc(16)).toThrow(CorruptRegionError);
+    words[head] = saved; // even repaired, the region stays poisoned
+    expect(await other.go()).toEqual({ error: "CorruptRegionError" }); // not a hang on the heap lock
+    expect(() => region.alloc(16)).toThrow(CorruptRegionError);
+    expect(() => region.free(block)).toThrow(CorruptRegionError);
+    expect(() => Region.from({ ...region.handle, memory: copyOf(region) })).toThrow(CorruptRegionError);
+    await other.exited;
+  });
+
+  it("an alloc parked on the heap lock when the region is poisoned throws CorruptRegionError", async () => {
+    const region = Region.create({ size: 64 * 1024 });
+    const other = await allocWorker(region);
+    // hold the heap lock as a thread inside the allocator would (contended: waiters park)
+    const words = new Int32Array(region.memory.buffer);
+    const lock = (REGION_BASE + RH_ALLOC_LOCK) >> 2;
+    Atomics.store(words, lock + 1, -1);
+    Atomics.store(words, lock, 2);
+    const reply = other.go();
+    await new Promise((res) => setTimeout(res, 50)); // the worker parks on the lock
+    region.core.region_poison(); // what that thread's Region does when its core call traps
+    expect(await reply).toEqual({ error: "CorruptRegionError" });
+    await other.exited;
   });
 });
