@@ -125,7 +125,7 @@ export class ByteRing {
     return true;
   }
 
-  /** Writes without blocking the thread: parks with Atomics.waitAsync while there is no space. */
+  /** Writes without blocking the thread: parks through the region's Parker while there is no space. */
   async writeAsync(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
     const view = await this.#reserveAsync(bytes.length, options, "ByteRing.writeAsync");
     view.set(bytes);
@@ -211,7 +211,7 @@ export class ByteRing {
     return this.#copyAndRelease(len);
   }
 
-  /** Reads without blocking the thread: parks with Atomics.waitAsync while there is no frame. */
+  /** Reads without blocking the thread: parks through the region's Parker while there is no frame. */
   async readAsync(options?: WaitOptions): Promise<Uint8Array> {
     return this.#copyAndRelease(await this.#peekAsync(options, "ByteRing.readAsync"));
   }
