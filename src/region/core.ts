@@ -31,7 +31,7 @@ export interface CoreExports {
   mutex_init(m: number): void;
   mutex_try_lock(m: number, agent: number): number;
   mutex_lock_step(m: number, agent: number, parked: number): number;
-  /** the allocator's blocking lock; the runtime's locks run lockSteps (src/sync/mutex.ts) */
+  /** a lock that parks in the core (the allocator's, the channel's); Mutex runs lockSteps (src/sync/mutex.ts) */
   mutex_lock(m: number, agent: number, timeoutMs: number): number;
   mutex_unlock(m: number, agent: number): number;
   mutex_owner(m: number): number;
