@@ -40,6 +40,7 @@ export function pushSteps(r: number, value: number): Steps<number> {
     parkAt: r + L.RING_PUSH_SEQ,
     step: (parked) => call("ring_push_step", r, value, parked),
     cancel: () => call("ring_push_cancel", r),
+    spunInCore: true, // ring_push_spin
   });
 }
 
@@ -51,6 +52,7 @@ export function popSteps(r: number): Steps<number> {
     cancel: () => call("ring_pop_cancel", r),
     blocked: L.RING_POP_STATUS + L.WOULD_BLOCK,
     timedOut: L.RING_POP_STATUS + L.TIMED_OUT,
+    spunInCore: true, // ring_pop_spin
   });
 }
 

@@ -34,6 +34,9 @@ export interface StepLoop {
   readonly timedOut?: number;
   /** Whether parking on `seen` is safe (default: always). */
   mayPark?(seen: number): boolean;
+  /** Whether the blocking form spins in the core before it runs this machine, so that its
+   *  parks skip the blocking driver's spin (a second spin, registered, only delays the park). */
+  readonly spunInCore?: boolean;
 }
 
 /** Runs the convention's loop; returns the final result of the step or the cancel. */
@@ -49,7 +52,7 @@ export function* stepLoop(s: StepLoop): Steps<number> {
     if (s.mayPark && !s.mayPark(seen)) continue;
     let woke: number;
     try {
-      woke = yield park(s.parkAt, seen);
+      woke = yield park(s.parkAt, seen, !s.spunInCore);
     } catch (error) {
       const cancelled = yield s.cancel();
       if (cancelled !== timedOut) return cancelled;

@@ -7,6 +7,8 @@
 //                                                     point in the model); resumes with the value
 //   yield park(address, expected)                     park while the word holds `expected`;
 //                                                     resumes with a WAIT_* code
+//   yield park(address, expected, false)              the same without the blocking driver's
+//                                                     spin (the operation spun already)
 //
 // and returns the operation's result. The same machine is run by four drivers:
 //
@@ -50,6 +52,8 @@ export interface ParkRequest {
   readonly op: "park";
   readonly address: number;
   readonly expected: number;
+  /** Whether the blocking driver spins on the word before it parks. */
+  readonly spin: boolean;
 }
 export type StepRequest = CallRequest | LoadRequest | ParkRequest;
 
@@ -62,8 +66,8 @@ export function call(fn: keyof CoreExports & string, ...args: number[]): CallReq
 export function load(address: number): LoadRequest {
   return { op: "load", address };
 }
-export function park(address: number, expected: number): ParkRequest {
-  return { op: "park", address, expected };
+export function park(address: number, expected: number, spin = true): ParkRequest {
+  return { op: "park", address, expected, spin };
 }
 
 /** What a driver needs: the thread's core instance and the region's parker and words. */
@@ -98,7 +102,7 @@ export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Dead
     else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
     else {
       const index = r.address >> 2;
-      let spun = 0;
+      let spun = r.spin ? 0 : SPIN_LOADS;
       while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
         pause();
         spun++;
