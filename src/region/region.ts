@@ -52,7 +52,7 @@ const KIND_NAMES: Record<number, string> = {
   [L.KIND_RAW]: "raw block", [L.KIND_MUTEX]: "Mutex", [L.KIND_SEMAPHORE]: "Semaphore",
   [L.KIND_CONDVAR]: "CondVar", [L.KIND_BARRIER]: "Barrier", [L.KIND_RWLOCK]: "RwLock",
   [L.KIND_RING]: "RingBuffer", [L.KIND_BYTERING]: "ByteRing", [L.KIND_CHANNEL]: "Channel",
-  [L.KIND_CODEC_TABLE]: "codec table",
+  [L.KIND_CODEC_TABLE]: "codec table", [L.KIND_MAILBOX]: "Mailbox",
 };
 
 export function kindName(kind: number): string {
