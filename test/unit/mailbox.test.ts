@@ -356,6 +356,22 @@ describe("Mailbox: codecs and serve options", () => {
   });
 });
 
+describe("Mailbox: one thread, blocking and async sends", () => {
+  it("a blocking send while an async send of this thread waits inside the mailbox is refused clearly; afterwards it works", async () => {
+    const mb = Mailbox.create<number>(Region.create(), { capacity: 1 });
+    mb.send(1);
+    const pending = mb.sendAsync(2, { timeout: LONG }); // full: it waits inside the channel
+    await new Promise((r) => setTimeout(r, 0));
+    expect(() => mb.send(3, { timeout: 0 })).toThrow(InvalidArgumentError);
+    expect(() => mb.send(3, { timeout: 0 })).toThrow(/async send on this mailbox in flight/);
+    expect(mb.receive({ timeout: LONG })).toBe(1);
+    await pending;
+    expect(mb.receive({ timeout: LONG })).toBe(2);
+    mb.send(3, { timeout: LONG });
+    expect(mb.receive({ timeout: LONG })).toBe(3);
+  });
+});
+
 describe("Mailbox: many writers, one reader", () => {
   it("3 producer workers; selective receive by producer id; every message once, in order per producer", async () => {
     const region = Region.create({ size: 4 << 20 });
