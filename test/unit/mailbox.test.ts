@@ -8,7 +8,7 @@
 // order.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, Mailbox, type MailboxRequest, PeerGoneError, Region,
+  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, Mailbox, type MailboxRequest, Mutex, PeerGoneError, Region,
   RemoteError, SaveQueueFullError, TimeoutError,
 } from "sabre";
 import { spawnWorker } from "sabre/node";
@@ -161,6 +161,19 @@ describe("Mailbox: selective receive", () => {
     const h = mb.handle;
     mb.free();
     expect(() => Mailbox.from(h)).toThrow(ForeignHandleError);
+  });
+
+  it("the header block has its own kind: a forged header in a raw block is refused, and other kinds name it", () => {
+    const region = Region.create();
+    const mb = Mailbox.create<number>(region);
+    // a raw block holding a copy of a live header (magic, nonce, channel, max) is not a mailbox
+    const raw = region.alloc(64);
+    new Uint8Array(region.memory.buffer, raw, 64).set(new Uint8Array(region.memory.buffer, mb.handle.offset, 64));
+    expect(() => Mailbox.from({ ...mb.handle, offset: raw })).toThrow(ForeignHandleError);
+    // a handle of another kind pointing at the mailbox's header says what is there
+    const mutex = Mutex.create(region);
+    expect(() => Mutex.from({ ...mutex.handle, offset: mb.handle.offset })).toThrow(/points at a Mailbox, not a Mutex/);
+    expect(Mailbox.from(mb.handle)).toBe(mb);
   });
 
   it("plain receive skips requests and receiveRequest skips plain messages (both kept in order)", async () => {
