@@ -46,7 +46,7 @@
 //
 // The reader's end. When the thread reading a mailbox ends — normally or not — the mailbox is
 // marked reader-gone (MB_READER_GONE, and its channel peer-gone): requests waiting on it fail
-// with PeerGoneError within PEER_CHECK_MS, and later sends and requests at once (Erlang's
+// with PeerGoneError within 100 ms (request.ts), and later sends and requests at once (Erlang's
 // `noproc`). 'sabre/node' does this from a worker thread's exit (any code) for every mailbox
 // the thread was the recorded reader of; spawnWorker also marks every endpoint passed to a
 // worker that crashes. A Web Worker's clean end is not observable: close its mailboxes, or call

@@ -13,7 +13,9 @@
 // and the inbox's pump settles it. Between slices (blocking) or on a timer (async) a request
 // checks whether the server's mailbox is peer-gone — its reader ended, with any exit code, or
 // a thread using it died — and then fails with PeerGoneError instead of waiting out its
-// timeout; a request to a mailbox already peer-gone fails at once. A request that gives up
+// timeout (within PEER_CHECK_MS blocking, 2 * PEER_CHECK_MS async: a reply the server sent
+// before the mark is already in the inbox and is taken first); a request to a mailbox already
+// peer-gone fails at once. A request that gives up
 // (timeout, abort, peer gone) leaves the dispatcher first, so its late reply is dropped.
 //
 // Roles: request/requestAsync on any thread that attached the server mailbox; serve*,
@@ -112,7 +114,12 @@ export function request<T, R>(server: Mailbox<T>, value: T, options: RequestOpti
       return inbox.replyValue(m, server.codec, `${what} to ${server.name}`) as R;
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw error;
-      if (server.endpoint.peerGone) throw server.goneError(what);
+      if (server.endpoint.peerGone) {
+        // a reply sent before the mark is already in the inbox: it wins
+        const last = inbox.reader.tryTake({ kind: K_REPLY, id }, what).m;
+        if (last) return inbox.replyValue(last, server.codec, `${what} to ${server.name}`) as R;
+        throw server.goneError(what);
+      }
       if (deadline.passed()) throw deadline.error(`${what} to ${server.name}`);
     }
   }
@@ -148,8 +155,11 @@ export function requestAsync<T, R>(server: Mailbox<T>, value: T, options: Reques
         },
       });
       if (!deadline.forever) timer = setTimeout(() => giveUp(deadline.error(label)), deadline.left());
+      // a reply sent before the mark is already in the inbox: the pump gets one more tick for it
+      let goneSeen = false;
       watch = setInterval(() => {
-        if (server.endpoint.peerGone) giveUp(server.goneError(what));
+        if (goneSeen) giveUp(server.goneError(what));
+        goneSeen = server.endpoint.peerGone;
       }, PEER_CHECK_MS);
       signal?.addEventListener("abort", onAbort, { once: true });
       inbox.reader.startPump();
