@@ -16,7 +16,7 @@
 // an async wait of the same thread). ReplyInboxes keeps them per region.
 import type { Codec } from "../codec/codec";
 import type { Region } from "../region/region";
-import { K_FAILURE, K_REPLY } from "./envelope";
+import { K_FAILURE, K_GONE, K_REPLY } from "./envelope";
 import type { Envelope } from "./protocol";
 
 /** An async request waiting for its reply. */
@@ -83,9 +83,9 @@ export class ReplyDispatcher {
   }
 }
 
-/** Whether an envelope is a reply or failure (what a dispatcher settles). */
+/** Whether an envelope answers a request: a reply, failure or gone (what a dispatcher settles). */
 export function isReply(m: Envelope): boolean {
-  return m.kind === K_REPLY || m.kind === K_FAILURE;
+  return m.kind === K_REPLY || m.kind === K_FAILURE || m.kind === K_GONE;
 }
 
 /** This thread's default reply inboxes, per region: one for blocking and one for async requests. */

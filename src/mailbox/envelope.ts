@@ -10,6 +10,7 @@ export const K_MESSAGE = 1 satisfies EnvelopeKind;
 export const K_REQUEST = 2 satisfies EnvelopeKind;
 export const K_REPLY = 3 satisfies EnvelopeKind;
 export const K_FAILURE = 4 satisfies EnvelopeKind;
+export const K_GONE = 5 satisfies EnvelopeKind;
 
 const ENV_KIND = 0;
 const ENV_ADDRESS_LENGTH = 2;
@@ -52,7 +53,7 @@ export function unpack(bytes: Uint8Array, what: string, owner: string): Envelope
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const kind = dv.getUint8(ENV_KIND);
   const a = dv.getUint16(ENV_ADDRESS_LENGTH, true);
-  if (kind < K_MESSAGE || kind > K_FAILURE) throw new CodecError(`${what} on ${owner}: unknown envelope kind ${kind}`);
+  if (kind < K_MESSAGE || kind > K_GONE) throw new CodecError(`${what} on ${owner}: unknown envelope kind ${kind}`);
   if (ENV_FIXED + a > bytes.length || (a !== 0) !== (kind === K_REQUEST)) {
     throw new CodecError(`${what} on ${owner}: a malformed envelope (kind ${kind}, a ${a}-byte reply address in ${bytes.length} bytes)`);
   }

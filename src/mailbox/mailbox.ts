@@ -44,10 +44,12 @@
 // dropped. `replyTo` names an explicit inbox (a Mailbox this thread reads, in the server's
 // region); replies in it are taken only by the request waiting for them.
 //
-// The reader's end. When the thread reading a mailbox ends — normally or not — the mailbox is
-// marked reader-gone (MB_READER_GONE, and its channel peer-gone): requests waiting on it fail
-// with PeerGoneError within 100 ms (request.ts), and later sends and requests at once (Erlang's
-// `noproc`). 'sabre/node' does this from a worker thread's exit (any code) for every mailbox
+// The reader's end. When the thread reading a mailbox ends — normally or not — it answers
+// every request it took and did not answer, saved, or left in the channel with `gone`
+// (protocol.ts), whose requesters then fail at once with PeerGoneError, and marks the mailbox
+// reader-gone (MB_READER_GONE, and its channel peer-gone): later sends and requests fail at once
+// (Erlang's `noproc`), and a request whose `gone` could not be delivered (its inbox was full)
+// sees the mark within 100 ms (request.ts). 'sabre/node' does this from a worker thread's exit (any code) for every mailbox
 // the thread was the recorded reader of; spawnWorker also marks every endpoint passed to a
 // worker that crashes. A Web Worker's clean end is not observable: close its mailboxes, or call
 // markReaderGone, before it ends. Channels are not marked on a clean exit.
@@ -59,7 +61,8 @@
 // full (serve's `replyTimeout` bounds that wait; the reply is then dropped). Closing a
 // server's mailbox does not fail requests already sent: a serve loop drains and answers them.
 // An explicit `replyTo` mailbox that also gets plain messages saves them even past maxSaved
-// while an async request waits on it.
+// while an async request waits on it. A request taken and never answered keeps a small record
+// (its id and reply address) until the mailbox is freed or its reader ends.
 import { Channel, type ChannelHandle } from "../channel/channel";
 import { resolveCodec } from "../codec/codec";
 import { ClosedError, ForeignHandleError, InvalidArgumentError } from "../errors";
@@ -261,7 +264,9 @@ export class Mailbox<T = unknown> extends MailboxState<T> {
   // ---- reader: requests -----------------------------------------------------------------------------
 
   #request<R>(m: Incoming<T>): MailboxRequest<T, R> {
-    return new MailboxRequest<T, R>(m.value as T, this, m.id, m.replyTo);
+    const ticket = { id: m.id, replyTo: m.replyTo };
+    this.openRequests.add(ticket);
+    return new MailboxRequest<T, R>(m.value as T, this, ticket);
   }
 
   /** Receives the next request `match` accepts (blocking); answer it with reply or fail. */

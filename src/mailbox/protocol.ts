@@ -4,14 +4,18 @@
 // Every message of a mailbox is ONE message of its channel (raw codec), an envelope:
 //
 //   byte  0       u8   kind: 1 message | 2 request | 3 reply | 4 failure (an error reply)
+//                           | 5 gone (the server's reader ended before answering; no payload)
 //   byte  1       u8   0 (reserved)
 //   bytes 2..3    u16  A, bytes of the reply address (request; else 0), at most 512
-//   bytes 4..7    u32  correlation id (request, reply, failure; else 0); little-endian
+//   bytes 4..7    u32  correlation id (request, reply, failure, gone; else 0); little-endian
 //   bytes 8..8+A       the reply address, UTF-8 (request only)
 //   then               payload: codec(value)   message, request  (the mailbox's codec)
 //                               codec(result)  reply             (the server mailbox's codec)
 //                               JSON(ErrorWire) failure          (errors.ts: code, name,
 //                                                                 message, stack, fields)
+//
+// A reader that ends (its thread exits) answers every request it still holds, saved or
+// queued with `gone`, so the requester fails at once with PeerGoneError (Erlang's `noproc`).
 //
 // Correlation ids are chosen by the requester, unique per reply inbox among the requests
 // waiting on it; a reply or failure carries its request's id back unchanged.
@@ -32,8 +36,8 @@
 // that does not resolve (an unknown scheme or region, a freed inbox) drops the reply.
 import type { ErrorWire } from "../errors";
 
-/** 1 message, 2 request, 3 reply, 4 failure. */
-export type EnvelopeKind = 1 | 2 | 3 | 4;
+/** 1 message, 2 request, 3 reply, 4 failure, 5 gone. */
+export type EnvelopeKind = 1 | 2 | 3 | 4 | 5;
 
 /** A reply address: `<scheme>:<rest>`, opaque outside its scheme's resolver. */
 export type ReplyAddress = string;

@@ -28,7 +28,7 @@ import type { Deadline } from "../wait/deadline";
 import { abortError } from "../wait/wait";
 import { ReplyDispatcher, isReply } from "./dispatcher";
 import type { ChannelEndpoint } from "./endpoint";
-import { K_MESSAGE, K_REPLY, K_REQUEST } from "./envelope";
+import { K_MESSAGE, K_REPLY, K_REQUEST, unpack } from "./envelope";
 import type { Envelope } from "./protocol";
 import { SaveQueue } from "./save-queue";
 
@@ -283,6 +283,25 @@ export class Reader<T> {
       w.reject(error);
     }
     this.dispatcher.failAll(error);
+  }
+
+  /** Removes and returns the saved requests, then the requests among (at most `max`) entries
+   *  still in the channel; other entries are dropped. For a reader whose thread is ending. */
+  drainRequests(max: number): Envelope[] {
+    const out: Envelope[] = [];
+    for (let m = this.saved.take((x) => x.kind === K_REQUEST); m; m = this.saved.take((x) => x.kind === K_REQUEST)) out.push(m);
+    const what = "Mailbox (its reader ended)";
+    try {
+      for (let i = 0; i < max; i++) {
+        const r = this.host.endpoint.tryRecv(what);
+        if (!r.ok) break;
+        const m = unpack(r.value, what, this.host.name);
+        if (m.kind === K_REQUEST) out.push(m);
+      }
+    } catch {
+      // a channel closed, marked or freed meanwhile: what was drained is answered
+    }
+    return out;
   }
 
   /** Fails every waiter and stops the pump; returns what settles once the pump has let go of

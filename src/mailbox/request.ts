@@ -24,7 +24,7 @@ import { AbortError, ClosedError, ForeignHandleError, InvalidArgumentError, Time
 import { Deadline } from "../wait/deadline";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 import { resolveReplyAddress } from "./address";
-import { K_FAILURE, K_REPLY, K_REQUEST, encodeFailure, pack } from "./envelope";
+import { K_FAILURE, K_GONE, K_REPLY, K_REQUEST, encodeFailure, pack } from "./envelope";
 import type { Mailbox } from "./mailbox";
 import type { RequestOptions, ServeOptions } from "./options";
 import type { ReplyAddress } from "./protocol";
@@ -40,8 +40,7 @@ export class MailboxRequest<T = unknown, R = unknown> {
   constructor(
     readonly value: T,
     private readonly server: Mailbox<T>,
-    private readonly id: number,
-    private readonly replyTo: ReplyAddress | undefined,
+    private readonly ticket: OpenRequest,
   ) {}
 
   /** Whether reply or fail was called. */
@@ -55,9 +54,10 @@ export class MailboxRequest<T = unknown, R = unknown> {
     const deadline = Deadline.of(options, what);
     // encoding first: a value the codec refuses throws CodecError and leaves the request open
     const payload = kind === K_REPLY ? this.server.encodeValue(value, what) : encodeFailure(value);
-    const bytes = pack(kind, this.id, payload);
+    const bytes = pack(kind, this.ticket.id, payload);
     this.#answered = true;
-    const target = resolveReplyAddress(this.replyTo);
+    this.server.openRequests.delete(this.ticket);
+    const target = resolveReplyAddress(this.ticket.replyTo);
     if (!target) return async ? Promise.resolve(false) : false;
     return async ? target.deliverAsync(bytes, deadline, what) : target.deliver(bytes, deadline, what);
   }
@@ -83,6 +83,24 @@ export class MailboxRequest<T = unknown, R = unknown> {
   /** `fail` without blocking the thread. */
   async failAsync(error: unknown, options?: WaitOptions): Promise<boolean> {
     return this.#send(K_FAILURE, error, options, true, "MailboxRequest.failAsync");
+  }
+}
+
+/** What the server keeps of a request it took and has not answered: enough to say `gone`. */
+export interface OpenRequest {
+  readonly id: number;
+  readonly replyTo: ReplyAddress | undefined;
+}
+
+const NO_PAYLOAD = new Uint8Array(0);
+
+/** Sends `gone` for request `id` without waiting; dropped when the inbox is full or gone (the
+ *  requester's peer-gone check then ends its wait). */
+export function sendGone(id: number, replyTo: ReplyAddress | undefined): void {
+  try {
+    resolveReplyAddress(replyTo)?.deliver(pack(K_GONE, id, NO_PAYLOAD), Deadline.now, "Mailbox (its reader ended)");
+  } catch {
+    // full, closed or freed: nothing more to do from a thread that is ending
   }
 }
 

@@ -13,11 +13,14 @@ import type { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
 import { noteRegion, regionAddress, type ReplyTarget } from "./address";
 import { ChannelEndpoint } from "./endpoint";
-import { ENV_MAX_OVERHEAD, K_MESSAGE, K_REPLY, K_REQUEST, addressBytes, decodeFailure, decodeValue, encodeValue, unpack } from "./envelope";
+import {
+  ENV_MAX_OVERHEAD, K_GONE, K_MESSAGE, K_REPLY, K_REQUEST, addressBytes, decodeFailure, decodeValue, encodeValue, unpack,
+} from "./envelope";
 import { freeHeader, headerLive, isReader, noteReader, readerGone, setReaderGone } from "./header";
 import type { MailboxHandle } from "./options";
 import type { Envelope, ReplyAddress } from "./protocol";
 import { Reader, type Incoming } from "./receive";
+import { sendGone, type OpenRequest } from "./request";
 
 /** Whether a delivery error means the reply inbox is gone (the reply is dropped). */
 function replyDropped(error: unknown): boolean {
@@ -45,6 +48,9 @@ export class MailboxState<T = unknown> implements ReplyTarget {
   codecKnown = true;
   /** @internal The header's nonce: this mailbox, not a later one in the same block. */
   readonly nonce: number;
+  /** @internal Requests this thread took from this mailbox and has not answered yet (a small
+   *  record each, kept until answered, the mailbox is freed, or the reader ends). */
+  readonly openRequests = new Set<OpenRequest>();
   readonly #maxMessageBytes: number;
   #freed = false;
   #noted = false;
@@ -127,6 +133,7 @@ export class MailboxState<T = unknown> implements ReplyTarget {
   /** @internal (ReaderHost) A reply's value, or the RemoteError of a failure. */
   replyValue(m: Envelope, codec: Codec<any>, what: string): unknown {
     if (m.kind === K_REPLY) return decodeValue(codec, m.payload, `${what} on ${this.name}`);
+    if (m.kind === K_GONE) throw new PeerGoneError(`${what}: the thread reading that mailbox ended before answering (noproc)`);
     throw decodeFailure(m.payload, what);
   }
 
@@ -195,6 +202,14 @@ export class MailboxState<T = unknown> implements ReplyTarget {
     this.endpoint.markPeerGone();
   }
 
+  /** @internal On the reader's thread as it ends: every request it took and has not answered,
+   *  saved, or still queued in the channel is answered `gone`, so its requester fails at once. */
+  abandonRequests(): void {
+    for (const t of this.openRequests) sendGone(t.id, t.replyTo);
+    this.openRequests.clear();
+    for (const m of this.reader.drainRequests(this.endpoint.capacity)) sendGone(m.id, m.replyTo);
+  }
+
   /**
    * Returns the mailbox's memory to the region. It must be unused everywhere (close it, let
    * the reader drain, stop servers); waiting async receives and requests of this thread are
@@ -207,6 +222,7 @@ export class MailboxState<T = unknown> implements ReplyTarget {
       throw new ForeignHandleError(`${what} on ${this.name}: already freed (by another thread?)`);
     }
     this.#freed = true;
+    this.openRequests.clear();
     cache.get(this.region)?.delete(this.offset);
     readHere.delete(this);
     const finish = () => {
@@ -226,7 +242,9 @@ export class MailboxState<T = unknown> implements ReplyTarget {
 export function markReadMailboxesGone(): void {
   for (const mb of readHere) {
     try {
-      if (!mb.freed && isReader(mb.region, mb.offset)) mb.markReaderGone();
+      if (mb.freed || !isReader(mb.region, mb.offset)) continue;
+      mb.abandonRequests();
+      mb.markReaderGone();
     } catch {
       // a mailbox freed by another thread meanwhile: nothing left to mark
     }

@@ -482,6 +482,29 @@ describe("Mailbox: Erlang's gen_server and receive semantics", () => {
     });
   }
 
+  it("a server that ends holding a taken, a saved and a queued request: each requester gets PeerGoneError from its reply (gone), not from polling", async () => {
+    const region = Region.create();
+    const inbox = Mailbox.create<number>(region);
+    const control = Mailbox.create<string>(region);
+    const w = spawned({ mode: "serve-then-end", inbox, control, n: 1 });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    expect(inbox.request(3, { timeout: LONG })).toBe(9);
+    const held = inbox.requestAsync(4, { timeout: LONG }); // taken by the server, never answered
+    const saved = inbox.requestAsync(5, { timeout: LONG }); // read by its tryReceive: saved
+    await tick();
+    control.send("save");
+    const queued = inbox.requestAsync(6, { timeout: LONG }); // still in the channel
+    await tick();
+    control.send("end");
+    for (const p of [held, saved, queued]) {
+      const error = await p.then(() => undefined, (e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(PeerGoneError);
+      expect(error?.message).toMatch(/ended before answering/);
+    }
+    await w.exited;
+    expect(inbox.readerGone).toBe(true);
+  });
+
   it("a worker that only sent to a mailbox leaves it usable when it ends: its reader is alive", async () => {
     const inbox = Mailbox.create<number>(Region.create());
     const w = spawned({ mode: "send-then-end", inbox, n: 3 });
