@@ -38,6 +38,9 @@ describe("error classes", () => {
       expect(e.message).toBe("m");
       // the name is the class's own, not the constructor's (which a minifier renames)
       expect(Object.getOwnPropertyDescriptor(e, "name")?.value).toBe(exported);
+      // and its code rebuilds exactly this class on the other side of a thread
+      const back = errorFromWire(structuredClone(errorToWire(e)));
+      expect(Object.getPrototypeOf(back), exported).toBe(C.prototype);
     }
   });
 
