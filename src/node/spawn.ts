@@ -27,9 +27,10 @@
 //     the parent-side watcher until recv returns. It covers crashes from the moment the
 //     worker's imports are evaluated, whether or not attachWorkerData was called.
 //   - Mailboxes: in ANY worker thread (spawnWorker's or not) where 'sabre/node' is loaded, the
-//     thread's exit with any code, 0 included, marks reader-gone every mailbox whose recorded
-//     reader is this thread (Mailbox.markReaderGone): requests to a server that ended fail with
-//     PeerGoneError, as Erlang answers `noproc`. Channels stay open on a clean exit, so what
+//     thread's exit with any code, 0 included, answers the requests it holds with `gone` and
+//     marks reader-gone every mailbox whose recorded reader is this thread (see the header of
+//     mailbox.ts): requests to a server that ended fail with PeerGoneError at once, as Erlang
+//     answers `noproc`. Channels stay open on a clean exit, so what
 //     the worker sent can still be drained (Go's semantics).
 // Not covered: a worker that dies before 'sabre/node' is loaded in it, or is terminated with
 // worker.terminate() directly, while the parent is blocked synchronously: only the parent's
@@ -135,8 +136,9 @@ if (spawned) {
   }
 }
 
-// At load in any worker thread: when it ends, with any exit code, every mailbox it reads is
-// marked reader-gone, so requests to it fail at once instead of waiting out their timeouts.
+// At load in any worker thread: when it ends, with any exit code, every mailbox it reads
+// answers its held requests `gone` and is marked reader-gone, so requests to it fail at once
+// instead of waiting out their timeouts.
 if (!isMainThread) process.on("exit", () => markReadMailboxesGone());
 
 /**

@@ -17,10 +17,11 @@
 // A handle (a plain object with a string `__sabre`) is a leaf on both sides: toWire passes a
 // handle through unchanged, and fromWire attaches it, so data may hold live objects or
 // handles. An Error (any class) travels as an ErrorWire and comes back as an instance of its
-// sabre class by its `code` (errors.ts), with its message, stack and own data fields; structured
-// clone alone would keep only the message. A handle of an unknown kind, or one whose `from` refuses it (a corrupt or stale
-// handle), throws an error naming where it is in the data (`data.jobs[2]`), of the same class
-// as the error `from` threw (ForeignHandleError for an unknown kind).
+// sabre class by its `code` (errors.ts), with its message, stack and own data fields;
+// structured clone alone would keep only the message. A handle of an unknown kind, or one
+// whose `from` refuses it (a corrupt or stale handle), throws an error naming where it is in
+// the data (`data.jobs[2]`), of the same class as the error `from` threw (ForeignHandleError
+// for an unknown kind).
 //
 // Channels made with a custom codec need the codec object on the receiving side:
 // fromWire(wire, { codecs: { [codec.name]: codec } }).
