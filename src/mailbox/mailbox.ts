@@ -52,7 +52,9 @@
 // sees the mark within 100 ms (request.ts). 'sabre/node' does this from a worker thread's exit (any code) for every mailbox
 // the thread was the recorded reader of; spawnWorker also marks every endpoint passed to a
 // worker that crashes. A Web Worker's clean end is not observable: close its mailboxes, or call
-// markReaderGone, before it ends. Channels are not marked on a clean exit.
+// markReaderGone, before it ends. A thread that ends before its first receive on a mailbox was
+// never its reader, and a clean end leaves that mailbox as it is. Channels are not marked on a
+// clean exit.
 //
 // Limits (documented, not checked): free a mailbox only when no thread still uses it — a reply
 // inbox (Mailbox.freeReplyInboxes) only when no server can still be replying to it; the nonce

@@ -505,6 +505,34 @@ describe("Mailbox: Erlang's gen_server and receive semantics", () => {
     expect(inbox.readerGone).toBe(true);
   });
 
+  it("a server that ends after a random number of requests: each request gets its reply or PeerGoneError, never a timeout", async () => {
+    const rand = seededRandom(21);
+    for (let trial = 0; trial < 8; trial++) {
+      const inbox = Mailbox.create<number>(Region.create());
+      const n = 1 + rand(20); // at least one: a thread that never read a mailbox is not its reader
+      const w = spawned({ mode: "serve-then-end", inbox, n, exit0: trial % 2 === 1 });
+      const blocking = trial % 4 >= 2;
+      const ask = (x: number) =>
+        blocking ? Promise.resolve().then(() => inbox.request<number>(x, { timeout: LONG })) : inbox.requestAsync<number>(x, { timeout: LONG });
+      let answered = 0;
+      let gone = 0;
+      const bad: string[] = [];
+      for (let i = 0; gone === 0; i += 4) {
+        const xs = [i, i + 1, i + 2, i + 3];
+        const rs = await Promise.allSettled(xs.map(ask));
+        rs.forEach((r, k) => {
+          if (r.status === "fulfilled") {
+            answered++;
+            if (r.value !== xs[k] * xs[k]) bad.push(`${xs[k]} -> ${r.value}`);
+          } else if (r.reason instanceof PeerGoneError) gone++;
+          else bad.push(String(r.reason));
+        });
+      }
+      expect({ trial, answered, bad }).toEqual({ trial, answered: n, bad: [] });
+      await w.exited;
+    }
+  });
+
   it("a worker that only sent to a mailbox leaves it usable when it ends: its reader is alive", async () => {
     const inbox = Mailbox.create<number>(Region.create());
     const w = spawned({ mode: "send-then-end", inbox, n: 3 });
