@@ -4,8 +4,8 @@
 //
 // ReplyDispatcher. Each reply inbox has one. `newId` hands out correlation ids (unique among
 // the requests waiting on the inbox: a free-running u32 that skips 0). An async request
-// registers (id -> Pending) BEFORE its request is sent; the inbox's pump hands every reply and
-// failure it reads to `settle`, which removes the pending entry and returns how to settle it;
+// registers (id -> Pending) BEFORE its request is sent; the inbox's pump hands every reply,
+// failure and gone it reads to `settle`, which removes the pending entry and returns how to settle it;
 // a reply whose id is not pending (its request timed out, was aborted, or was blocking) is
 // dropped there and never reaches a later request. A request that gives up removes itself
 // (`giveUp`) first, so a reply racing with it is dropped, never delivered twice.
@@ -57,7 +57,7 @@ export class ReplyDispatcher {
   }
 
   /**
-   * How to settle the request a reply or failure is for (`value` decodes it with that
+   * How to settle the request a reply, failure or gone is for (`value` decodes it with that
    * request's codec, or throws its RemoteError); undefined when no request waits for it (it
    * is dropped).
    */

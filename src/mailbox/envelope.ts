@@ -1,5 +1,5 @@
 // envelope.ts — the mailbox envelope as code (its format is protocol.ts): packing a message,
-// request, reply or failure into one channel message, reading one back, a failure's payload
+// request, reply, failure or gone into one channel message, reading one back, a failure's payload
 // (an ErrorWire as JSON, rebuilt into a RemoteError on the requester's side), and a value's
 // payload through the mailbox's codec.
 import type { Codec } from "../codec/codec";

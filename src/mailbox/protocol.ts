@@ -18,7 +18,7 @@
 // queued with `gone`, so the requester fails at once with PeerGoneError (Erlang's `noproc`).
 //
 // Correlation ids are chosen by the requester, unique per reply inbox among the requests
-// waiting on it; a reply or failure carries its request's id back unchanged.
+// waiting on it; a reply, failure or gone carries its request's id back unchanged.
 //
 // Reply addresses. A request names where its reply goes by an opaque string: the requester
 // makes it, the server hands it to `resolveReplyAddress` (address.ts) and delivers the reply to

@@ -3,8 +3,8 @@
 // blocking; takeAsync, without blocking the thread).
 //
 // Selectors. A receive wants plain messages (K_MESSAGE) or requests (K_REQUEST), optionally
-// filtered by a predicate; a blocking request's wait wants the reply (or failure) with its
-// correlation id (K_REPLY + id). An entry a receive does not want is stashed: a reply or failure
+// filtered by a predicate; a blocking request's wait wants the answer (reply, failure or gone)
+// with its correlation id (K_REPLY + id). An entry a receive does not want is stashed: an answer
 // goes to the inbox's ReplyDispatcher (settling an async request, or dropped when none waits),
 // a message or request to the save queue (SaveQueueFullError past its bound, the entry kept).
 // A predicate that throws leaves the entry saved and passes the error on.
