@@ -1,0 +1,34 @@
+// errors.ts — the pool's named errors. Each has a literal `name` and a stable string `code`
+// (an error may cross a thread and still be recognised; never match message text). Errors a
+// task throws in a worker come back as TaskError-free copies: see revive in core.ts.
+import { SabreError } from "../index";
+
+/** The pool is closing or destroyed: no new task is accepted; `run` rejects with this, and
+ *  destroy() rejects every unsettled task with it. */
+export class PoolClosedError extends SabreError {
+  readonly code = "POOL_CLOSED";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PoolClosedError";
+  }
+}
+
+/** `run` found the pool's queue at `maxQueue`: the task was not queued. */
+export class QueueFullError extends SabreError {
+  readonly code = "POOL_QUEUE_FULL";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "QueueFullError";
+  }
+}
+
+/** A task's worker died while the task ran (an uncaught error, process.exit, out of memory), or
+ *  was terminated because a cancelled task on it did not stop within the grace period. The
+ *  worker's own error is the `cause`; the pool replaced the worker. */
+export class TaskWorkerError extends SabreError {
+  readonly code = "POOL_WORKER_DIED";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TaskWorkerError";
+  }
+}
