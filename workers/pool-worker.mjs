@@ -17,8 +17,9 @@
 //     settles while the worker waits, and at least every FLUSH_MICROS while sync tasks run.
 //   - Cancel ids arrive on the control channel: a running task's signal aborts; a task still
 //     in the inbox is dropped when its turn comes (R_SKIPPED).
-//   - Idle: polls the task channel for `spinMicros` (state SPINNING), then parks in recvAsync
-//     (state PARKED). The pool closing the task channel ends the worker once its inbox is
+//   - Idle: polls the task channel (state SPINNING) for `spinMicros` while recent polls caught
+//     a task (after misses, only a probe now and then: src/pool/spin.ts), then parks in
+//     recvAsync (state PARKED). The pool closing the task channel ends the worker once its inbox is
 //     empty and its tasks have settled.
 import { Channel, attachWorkerData } from "sabre/node";
 
@@ -263,18 +264,34 @@ function pull() {
   }
 }
 
-/** Polls the task channel for up to spinMicros; true when a batch arrived. */
+// Whether to poll before parking (src/pool/spin.ts has the same rule): poll spinMicros while
+// most recent polls caught a task (a score in [-4, 4]); after misses, one probe in 16 waits.
+let score = 4;
+let waits = 0;
+function spinBudget() {
+  if (score > 0) return spinMicros;
+  return ++waits % 16 === 0 ? spinMicros : 0;
+}
+function record(caught) {
+  score = caught ? Math.min(4, score + 1) : Math.max(-4, score - 1);
+}
+
+/** Polls the task channel for up to the spin budget; true when a batch arrived. */
 function spin() {
+  const budget = spinBudget();
+  if (budget === 0) return false;
   words[0] = STATE_SPINNING;
-  const end = performance.now() + spinMicros / 1000;
+  const end = performance.now() + budget / 1000;
   let n = 0;
   do {
     if (pull()) {
       words[0] = STATE_BUSY;
+      record(true);
       return true;
     }
     if (closing) break;
   } while ((++n & 15) !== 0 || performance.now() < end);
+  record(false);
   return false;
 }
 

@@ -17,9 +17,10 @@
 //     tasks stay here, highest priority first, until a worker has room. run() calls in one
 //     tick are sent as one batch (the dispatch runs in a microtask); one message per batch.
 //   - One async loop receives every worker's replies from the shared results channel: it
-//     drains what is there, lets the event loop turn (setImmediate), then polls for up to
-//     SPIN_MICROS while tasks run and they are short, and only then parks in recvAsync (a
-//     parked wake-up costs ~15-35 us; DESIGN.md, "Waiting").
+//     drains what is there, lets the event loop turn (setImmediate), then, while short tasks
+//     are out, polls for up to SPIN_MICROS as long as polls keep catching replies (spin.ts),
+//     and only then parks in recvAsync (a parked wake-up costs ~15-35 us; DESIGN.md,
+//     "Waiting").
 //   - A worker that dies: its tasks that had begun (protocol.ts, word `started`) reject with
 //     TaskWorkerError carrying the cause; the others are queued again in their order; a
 //     replacement starts when there is work or fewer than minThreads live. A worker that dies
@@ -38,6 +39,7 @@ import {
 import { StatsRecorder, type PoolStats } from "./stats";
 import { TaskQueue } from "./task-queue";
 import { PoolStream } from "./stream";
+import { AdaptiveSpin } from "./spin";
 
 /** What the core needs of a platform: start one worker of the pool. */
 export interface WorkerHost {
@@ -56,7 +58,7 @@ export interface SpawnedPoolWorker {
   terminate(): Promise<void>;
 }
 
-/** Microseconds the results loop polls before it parks, while short tasks are out. */
+/** Most microseconds the results loop polls before it parks, while short tasks are out. */
 const SPIN_MICROS = 50;
 /** Microseconds an idle worker polls its task channel before it parks. */
 const WORKER_SPIN_MICROS = 100;
@@ -146,6 +148,7 @@ export class PoolCore {
   #idleWaiters: (() => void)[] = [];
   /** Mean run time (us, exponentially weighted), for prefetch and polling decisions. */
   #meanRunMicros = 1000;
+  readonly #spin = new AdaptiveSpin(SPIN_MICROS);
   #loop: Promise<void>;
 
   constructor(options: PoolOptions, host: WorkerHost) {
@@ -542,7 +545,13 @@ export class PoolCore {
     const results = this.#results;
     for (;;) {
       let r = results.tryRecv();
-      if (!r.ok && !r.closed && this.#dispatched.size > 0 && this.#meanRunMicros < SPIN_IF_RUN_BELOW_MICROS) r = this.#poll();
+      if (!r.ok && !r.closed && this.#dispatched.size > 0 && this.#meanRunMicros < SPIN_IF_RUN_BELOW_MICROS) {
+        const budget = this.#spin.budget();
+        if (budget > 0) {
+          r = this.#poll(budget);
+          this.#spin.record(r.ok);
+        }
+      }
       if (!r.ok) {
         if (r.closed) return;
         try {
@@ -562,8 +571,8 @@ export class PoolCore {
     }
   }
 
-  #poll(): ReturnType<Channel<ResultBatch>["tryRecv"]> {
-    const end = performance.now() + SPIN_MICROS / 1000;
+  #poll(micros: number): ReturnType<Channel<ResultBatch>["tryRecv"]> {
+    const end = performance.now() + micros / 1000;
     let n = 0;
     for (;;) {
       const r = this.#results.tryRecv();
