@@ -315,9 +315,8 @@ export class PoolCore {
         w.inflight++;
         this.#dispatched.set(task.id, task);
         this.#stats.recordWait((now - task.submitted) * 1000);
-        batch.push([task.id, task.name, task.input]);
+        batch.push([task.id, task.name, task.input]); // input kept until settled: a crash may requeue it
         sent.push(task);
-        task.input = undefined;
       }
       if (w.idleTimer !== undefined) {
         clearTimeout(w.idleTimer);
