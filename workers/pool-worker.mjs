@@ -14,7 +14,10 @@
 //     channel (sendAsync: a full channel suspends the generator, never the thread), then R_OK
 //     (end) or R_ERROR once it closed the stream.
 //   - Replies go out in batches, one message per batch: when the inbox is empty, when a task
-//     settles while the worker waits, and at least every FLUSH_MICROS while sync tasks run.
+//     settles while the worker waits, and while sync tasks run every FLUSH_COUNT replies or
+//     FLUSH_MICROS, whichever comes first: the pool refills the inbox from those partial
+//     batches while the rest runs, so a busy worker never runs dry (and never parks) between
+//     batches.
 //   - Cancel ids arrive on the control channel: a running task's signal aborts; a task still
 //     in the inbox is dropped when its turn comes (R_SKIPPED).
 //   - Idle: polls the task channel (state SPINNING) for `spinMicros` while recent polls caught
@@ -31,8 +34,9 @@ const R_SKIPPED = 4;
 const STATE_BUSY = 0;
 const STATE_SPINNING = 1;
 const STATE_PARKED = 2;
-/** Longest stretch of sync tasks before the replies so far go out (and the event loop turns). */
-const FLUSH_MICROS = 200;
+/** Longest stretch of sync tasks, and most replies, before the replies so far go out. */
+const FLUSH_MICROS = 100;
+const FLUSH_COUNT = 64;
 
 const init = await attachWorkerData();
 const { id: workerId, tasks, control, concurrency, streamCapacity, spinMicros, workerData } = init;
@@ -229,7 +233,7 @@ async function streamOut(id, iterable, context, t0) {
   }
 }
 
-/** Starts inbox tasks while slots are free; replies go out at least every FLUSH_MICROS.
+/** Starts inbox tasks while slots are free; replies go out in partial batches (header).
  *  Returns whether it ran long enough that the event loop should turn (cancels, timers). */
 function runReady() {
   const t0 = performance.now();
@@ -237,7 +241,7 @@ function runReady() {
     const task = inbox[head];
     inbox[head++] = undefined;
     start(task);
-    if (out.length > 0 && (performance.now() - lastFlush) * 1000 > FLUSH_MICROS) flush();
+    if (out.length >= FLUSH_COUNT || (out.length > 0 && (performance.now() - lastFlush) * 1000 > FLUSH_MICROS)) flush();
   }
   if (head === inbox.length) {
     inbox.length = 0;

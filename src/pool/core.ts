@@ -65,8 +65,8 @@ const WORKER_SPIN_MICROS = 100;
 /** Tasks whose mean run time is below this are short enough to poll for (us). */
 const SPIN_IF_RUN_BELOW_MICROS = 200;
 /** Auto prefetch keeps about this much work (us) waiting in each worker. */
-const PREFETCH_TARGET_MICROS = 500;
-const PREFETCH_MAX = 256;
+const PREFETCH_TARGET_MICROS = 1000;
+const PREFETCH_MAX = 1024;
 const TASK_CHANNEL_BYTES = 256 * 1024;
 const RESULT_CHANNEL_BYTES = 1024 * 1024;
 const STREAM_RESERVE_BYTES = 4 * 1024 * 1024;
