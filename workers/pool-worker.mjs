@@ -269,15 +269,16 @@ function pull() {
 }
 
 // Whether to poll before parking (src/pool/spin.ts has the same rule): poll spinMicros while
-// most recent polls caught a task (a score in [-4, 4]); after misses, one probe in 16 waits.
+// most recent polls caught a task within a quarter of it (a score in [-4, 4]); after misses,
+// one probe in 16 waits.
 let score = 4;
 let waits = 0;
 function spinBudget() {
   if (score > 0) return spinMicros;
   return ++waits % 16 === 0 ? spinMicros : 0;
 }
-function record(caught) {
-  score = caught ? Math.min(4, score + 1) : Math.max(-4, score - 1);
+function record(caught, micros) {
+  score = caught && micros * 4 <= spinMicros ? Math.min(4, score + 1) : Math.max(-4, score - 1);
 }
 
 /** Polls the task channel for up to the spin budget; true when a batch arrived. */
@@ -285,17 +286,18 @@ function spin() {
   const budget = spinBudget();
   if (budget === 0) return false;
   words[0] = STATE_SPINNING;
-  const end = performance.now() + budget / 1000;
+  const t0 = performance.now();
+  const end = t0 + budget / 1000;
   let n = 0;
   do {
     if (pull()) {
       words[0] = STATE_BUSY;
-      record(true);
+      record(true, (performance.now() - t0) * 1000);
       return true;
     }
     if (closing) break;
   } while ((++n & 15) !== 0 || performance.now() < end);
-  record(false);
+  record(false, 0);
   return false;
 }
 

@@ -17,10 +17,10 @@
 //     tasks stay here, highest priority first, until a worker has room. run() calls in one
 //     tick are sent as one batch (the dispatch runs in a microtask); one message per batch.
 //   - One async loop receives every worker's replies from the shared results channel: it
-//     drains what is there, lets the event loop turn (setImmediate), then, while short tasks
-//     are out, polls for up to SPIN_MICROS as long as polls keep catching replies (spin.ts),
-//     and only then parks in recvAsync (a parked wake-up costs ~15-35 us; DESIGN.md,
-//     "Waiting").
+//     drains what is there, lets the event loop turn (setImmediate: the callers' continuations
+//     submit their next tasks, timers and I/O run), then, while short tasks are out and polls
+//     keep paying (spin.ts), polls for up to SPIN_MICROS, and only then parks in recvAsync (a
+//     parked wake-up costs ~15-35 us; DESIGN.md, "Waiting").
 //   - A worker that dies: its tasks that had begun (protocol.ts, word `started`) reject with
 //     TaskWorkerError carrying the cause; the others are queued again in their order; a
 //     replacement starts when there is work or fewer than minThreads live. A worker that dies
@@ -547,8 +547,9 @@ export class PoolCore {
       if (!r.ok && !r.closed && this.#dispatched.size > 0 && this.#meanRunMicros < SPIN_IF_RUN_BELOW_MICROS) {
         const budget = this.#spin.budget();
         if (budget > 0) {
+          const t0 = performance.now();
           r = this.#poll(budget);
-          this.#spin.record(r.ok);
+          this.#spin.record(r.ok, (performance.now() - t0) * 1000);
         }
       }
       if (!r.ok) {
@@ -566,7 +567,7 @@ export class PoolCore {
         this.#onReplies(more.value);
       }
       this.#pump();
-      await macrotask(); // let the callers' continuations run (and submit) before polling
+      await macrotask(); // the callers' continuations run (and submit), timers and I/O too
     }
   }
 

@@ -5,9 +5,10 @@
 // length and, on a machine with more runnable threads than cores, takes the CPU from the very
 // thread it waits for (measured here under load: polling on either side made a round trip
 // slower than parking on both). So a poll of `max` microseconds runs while most recent polls
-// caught their event (a running score, +1 for a catch, -1 for a miss, kept in [-4, 4]); after
-// misses it stops, except one probe every PROBE_EVERY waits, so that a machine that becomes
-// quiet again is noticed.
+// caught their event early, within a quarter of `max` (a running score, +1 for an early
+// catch, -1 otherwise, kept in [-4, 4]): a late catch means the other thread was not running
+// either, and parking would have cost little more. After misses it stops, except one probe
+// every PROBE_EVERY waits, so that a machine that becomes quiet again is noticed.
 const PROBE_EVERY = 16;
 const SCORE_MAX = 4;
 
@@ -22,8 +23,9 @@ export class AdaptiveSpin {
     return ++this.#waits % PROBE_EVERY === 0 ? this.max : 0;
   }
 
-  /** Records a poll's outcome: whether the event came within it. */
-  record(caught: boolean): void {
-    this.#score = caught ? Math.min(SCORE_MAX, this.#score + 1) : Math.max(-SCORE_MAX, this.#score - 1);
+  /** Records a poll's outcome: whether the event came within it, and after how long (us). */
+  record(caught: boolean, micros: number): void {
+    const early = caught && micros * 4 <= this.max;
+    this.#score = early ? Math.min(SCORE_MAX, this.#score + 1) : Math.max(-SCORE_MAX, this.#score - 1);
   }
 }
