@@ -6,14 +6,20 @@
 //   sequential    one `await run(x)` at a time; one sample = one task (latency; medians matter)
 //   1 ms tasks    CPU_TASKS tasks of ~1 ms CPU at once (throughput of real work: the pools
 //                 should be equal within noise, bounded by the cores)
-// Every result is checked (x + 1). Targets (issue): tiny >= 10x piscina's tasks/s, sequential
-// <= 1/5 of piscina's median latency, 1 ms tasks no worse than the best peer.
+//   reduction     the sum of SUM_N float64s in a Region, by the sabre Pool's THREADS workers
+//                 (SUM_PARTS tasks of { offset, length }: zero-copy, the region is their
+//                 workerData) against the same loop on one thread; items = numbers summed
+// Every result is checked. Targets (issue): tiny >= 10x piscina's tasks/s, sequential <= 1/5
+// of piscina's median latency, 1 ms tasks no worse than the best peer, the reduction within
+// 1.2x of linear speed-up over one thread (>= THREADS / 1.2).
 import { Piscina } from "piscina";
 import Tinypool from "tinypool";
 import workerpool from "workerpool";
 import { FixedThreadPool } from "poolifier";
 import { fileURLToPath } from "node:url";
+import { Region } from "sabre";
 import { Pool } from "sabre/node";
+import { sumRange } from "../workers/pool-tasks.mjs";
 
 export const title = "worker pools: tiny tasks/s, sequential latency, 1 ms CPU tasks — sabre Pool vs piscina, tinypool, workerpool, poolifier";
 export const description = "Same thread count and task functions for every pool; results checked.";
@@ -21,6 +27,8 @@ export const description = "Same thread count and task functions for every pool;
 const THREADS = 2;
 const TINY = 4000;
 const CPU_TASKS = 16;
+const SUM_N = 4 << 20;
+const SUM_PARTS = 8;
 const tasksModule = new URL("../workers/pool-tasks.mjs", import.meta.url);
 const workerpoolEntry = fileURLToPath(new URL("../workers/pool-workerpool.mjs", import.meta.url));
 const poolifierEntry = fileURLToPath(new URL("../workers/pool-poolifier.mjs", import.meta.url));
@@ -75,6 +83,33 @@ export async function define() {
       fn: () => many(p.run, "cpu1ms", CPU_TASKS),
     });
   }
+  // the zero-copy reduction: one region, filled once; the pool's workers attach it at start
+  const region = Region.create({ size: SUM_N * 8 + 4096 });
+  const offset = region.alloc(SUM_N * 8);
+  const values = new Float64Array(region.memory.buffer, offset, SUM_N);
+  for (let i = 0; i < SUM_N; i++) values[i] = i % 1000;
+  const expected = sumRange({ offset, length: SUM_N }, { workerData: { region } });
+  const reducer = new Pool({ filename: tasksModule, minThreads: THREADS, maxThreads: THREADS, idleTimeout: Infinity, workerData: { region } });
+  const chunk = SUM_N / SUM_PARTS;
+  const PARALLEL = `sabre Pool, parallel sum (${THREADS} workers, zero-copy)`;
+  const SINGLE = "one thread, the same sum";
+  tasks.push({
+    name: PARALLEL, role: "sabre", async: true, itemsPerSample: SUM_N, sampleIs: `summing ${SUM_N} float64s`,
+    fn: async () => {
+      const parts = await Promise.all(
+        Array.from({ length: SUM_PARTS }, (_, p) => reducer.run({ offset: offset + p * chunk * 8, length: chunk }, { name: "sumRange" })),
+      );
+      if (parts.reduce((a, b) => a + b, 0) !== expected) throw new Error("pool bench: wrong parallel sum");
+    },
+  });
+  tasks.push({
+    name: SINGLE, role: "baseline", itemsPerSample: SUM_N, sampleIs: `summing ${SUM_N} float64s`,
+    fn: () => {
+      if (sumRange({ offset, length: SUM_N }, { workerData: { region } }) !== expected) throw new Error("pool bench: wrong sum");
+    },
+  });
+  ratios.push({ sabre: PARALLEL, baseline: SINGLE, target: { by: "mean", minSpeedup: THREADS / 1.2, text: `>= ${(THREADS / 1.2).toFixed(2)}x (1.2x of linear)` } });
+
   const [sabre, ...peers] = list;
   for (const peer of peers) {
     const piscina = peer.label === "piscina";
@@ -104,6 +139,7 @@ export async function define() {
     skipped: [],
     teardown: async () => {
       for (const p of list) await p.stop();
+      await reducer.destroy();
     },
   };
 }
