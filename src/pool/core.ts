@@ -511,7 +511,13 @@ export class PoolCore {
     if (!this.#destroyed) {
       const needed = this.#queue.length > 0 || this.#live() < this.options.minThreads;
       if (needed && (!this.#closing || this.#queue.length > 0) && !(w.ready === false && reason !== undefined && !w.killedFor)) {
-        if (this.#live() < this.options.maxThreads) this.#spawn();
+        if (this.#live() < this.options.maxThreads) {
+          try {
+            this.#spawn();
+          } catch {
+            // the platform refused it: #spawn rejected the queue with its error
+          }
+        }
       }
       this.#schedulePump();
     }

@@ -121,6 +121,15 @@ describe("Pool crash recovery", () => {
     expect(await pool.run(1, { name: "inc" })).toBe(2);
   });
 
+  it("resourceLimits apply per worker: one that runs out of memory rejects its task and is replaced", async () => {
+    await using pool = new Pool({ filename: tasks, minThreads: 1, maxThreads: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+    const error = await pool.run(null, { name: "hog" }).catch((e) => e);
+    expect(error.name).toBe("TaskWorkerError");
+    expect(error.cause.code).toBe("ERR_WORKER_OUT_OF_MEMORY");
+    expect(await pool.run(1, { name: "inc" })).toBe(2);
+    expect(pool.stats.replacedWorkers).toBe(1);
+  });
+
   it("every promise settles once when workers crash under load", async () => {
     await using pool = new Pool({ filename: tasks, minThreads: 2, maxThreads: 2 });
     const n = 2000;
