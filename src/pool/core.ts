@@ -4,6 +4,7 @@
 //
 // Where a task is, and who may move it (all on the caller's thread):
 //
+//   (waiting: queue full, queueFull "wait") ──room──> queued
 //   queued ──dispatch──> dispatched ──reply──> done
 //     │                    │   └─worker died─> queued again (not begun) | rejected (begun)
 //     └─cancel─> rejected  └─cancel─> rejected at once; the worker is told on its control
@@ -69,7 +70,8 @@ const PREFETCH_TARGET_MICROS = 1000;
 const PREFETCH_MAX = 1024;
 const TASK_CHANNEL_BYTES = 256 * 1024;
 const RESULT_CHANNEL_BYTES = 1024 * 1024;
-const STREAM_RESERVE_BYTES = 4 * 1024 * 1024;
+/** Room for stream channels (64 KiB rings): about 250 streams open at once. */
+const STREAM_RESERVE_BYTES = 16 * 1024 * 1024;
 
 const macrotask: () => Promise<void> =
   typeof setImmediate === "function"
@@ -89,6 +91,8 @@ export class Task {
   settled = false;
   /** Settled by a cancel while dispatched: the slot stays taken until the worker reports. */
   cancelled = false;
+  /** Waiting for room in a full queue (queueFull "wait"), in #overflow, not in the queue. */
+  overflow = false;
   worker: WorkerSlot | undefined = undefined;
   /** 1-based dispatch order on its worker. */
   seq = 0;
@@ -136,6 +140,8 @@ export class PoolCore {
   readonly #region: Region;
   readonly #results: Channel<ResultBatch>;
   readonly #queue = new TaskQueue<Task>();
+  /** Tasks waiting for room in the queue (queueFull "wait"), in arrival order. */
+  #overflow: Task[] = [];
   readonly #dispatched = new Map<number, Task>();
   readonly #workers: WorkerSlot[] = [];
   readonly #stats = new StatsRecorder();
@@ -174,7 +180,8 @@ export class PoolCore {
     if (signal?.aborted) {
       return Promise.reject(new AbortError("Pool.run: the task's AbortSignal was already aborted; the task was not queued", { cause: signal.reason }));
     }
-    if (this.#queue.length >= this.options.maxQueue) {
+    const full = this.#queue.length + this.#overflow.length >= this.options.maxQueue;
+    if (full && this.options.queueFull === "reject") {
       return Promise.reject(new QueueFullError(
         `Pool.run: the queue holds maxQueue (${this.options.maxQueue}) tasks; wait for some to finish, or raise maxQueue`,
       ));
@@ -196,7 +203,10 @@ export class PoolCore {
         options.timeout,
       );
     }
-    this.#queue.push(task);
+    if (full) {
+      task.overflow = true;
+      this.#overflow.push(task);
+    } else this.#queue.push(task);
     this.#schedulePump();
     return promise;
   }
@@ -217,7 +227,8 @@ export class PoolCore {
   cancel(task: Task, error: Error): void {
     if (task.state === DONE) return;
     if (task.state === QUEUED) {
-      this.#queue.remove(task);
+      if (task.overflow) this.#overflow.splice(this.#overflow.indexOf(task), 1);
+      else this.#queue.remove(task);
       task.state = DONE;
       this.#stats.cancelled++;
       this.#settle(task, false, error);
@@ -296,10 +307,22 @@ export class PoolCore {
     return best;
   }
 
+  /** Moves waiting tasks into the queue while it has room. */
+  #admit(): void {
+    let n = 0;
+    while (n < this.#overflow.length && this.#queue.length < this.options.maxQueue) {
+      const task = this.#overflow[n++];
+      task.overflow = false;
+      this.#queue.push(task);
+    }
+    if (n > 0) this.#overflow.splice(0, n);
+  }
+
   #pump(): void {
     this.#pumpQueued = false;
     if (this.#destroyed) return;
     const limit = this.#limit();
+    this.#admit();
     while (this.#queue.length > 0) {
       const w = this.#pick();
       if (w === undefined) break;
@@ -323,6 +346,7 @@ export class PoolCore {
         w.idleTimer = undefined;
       }
       this.#send(w, batch, sent);
+      this.#admit();
     }
   }
 
@@ -536,7 +560,7 @@ export class PoolCore {
 
   /** Rejects every queued task with `error` (the task module cannot load). */
   #failAll(error: unknown): void {
-    for (const t of this.#queue.drain()) {
+    for (const t of this.#takeWaiting()) {
       t.state = DONE;
       this.#stats.failed++;
       this.#settle(t, false, error);
@@ -643,7 +667,7 @@ export class PoolCore {
   // ---- ending -------------------------------------------------------------------------------
 
   get stats(): PoolStats {
-    return this.#stats.snapshot(this.#queue.length, this.#dispatched.size, this.#live());
+    return this.#stats.snapshot(this.#queue.length + this.#overflow.length, this.#dispatched.size, this.#live());
   }
 
   get threads(): number {
@@ -651,18 +675,26 @@ export class PoolCore {
   }
 
   get queueSize(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#overflow.length;
+  }
+
+  /** Removes and returns every task not dispatched: the queue's, then the waiting ones. */
+  #takeWaiting(): Task[] {
+    const all = this.#queue.drain().concat(this.#overflow);
+    this.#overflow = [];
+    for (const t of all) t.overflow = false;
+    return all;
   }
 
   #checkIdle(): void {
-    if (this.#queue.length > 0 || this.#dispatched.size > 0) return;
+    if (this.#queue.length > 0 || this.#overflow.length > 0 || this.#dispatched.size > 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const wake of waiters) wake();
   }
 
   #whenIdle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#dispatched.size === 0) return Promise.resolve();
+    if (this.#queue.length === 0 && this.#overflow.length === 0 && this.#dispatched.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -681,7 +713,7 @@ export class PoolCore {
     this.#closing = true;
     this.#destroyed = true;
     const error = new PoolClosedError("Pool.destroy: the pool was destroyed before this task finished");
-    for (const t of this.#queue.drain()) {
+    for (const t of this.#takeWaiting()) {
       t.state = DONE;
       this.#settle(t, false, error);
     }

@@ -1,6 +1,7 @@
-// errors.ts — the pool's named errors. Each has a literal `name` and a stable string `code`
-// (an error may cross a thread and still be recognised; never match message text). Errors a
-// task throws in a worker come back as TaskError-free copies: see revive in core.ts.
+// errors.ts — the pool's own named errors. Each has a literal `name` and a stable string `code`
+// (an error may cross a thread and still be recognised; never match message text). An error a
+// task throws in its worker is not wrapped: run() rejects with a copy of it (same name,
+// message, code, fields and stack; reviveError in core.ts).
 import { SabreError } from "../index";
 
 /** The pool is closing or destroyed: no new task is accepted; `run` rejects with this, and

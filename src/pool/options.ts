@@ -31,6 +31,10 @@ export interface PoolOptions {
   /** Tasks that may wait for a worker; beyond it run() rejects with QueueFullError. A number,
    *  Infinity (default), or "auto" (maxThreads squared, as piscina). */
   maxQueue?: number | "auto";
+  /** When the queue holds maxQueue tasks: "reject" (default) rejects run() with QueueFullError;
+   *  "wait" lets the task wait, in order, until the queue has room (its signal and timeout
+   *  still apply while it waits). */
+  queueFull?: "reject" | "wait";
   /** Tasks one worker runs at once (default 1). Above 1, for async task functions. */
   concurrentTasksPerWorker?: number;
   /** Tasks a worker may hold beyond the ones it runs, so it never waits for the next one:
@@ -61,6 +65,7 @@ export interface ResolvedOptions {
   maxThreads: number;
   idleTimeout: number;
   maxQueue: number;
+  queueFull: "reject" | "wait";
   concurrentTasksPerWorker: number;
   prefetch: number | "auto";
   resourceLimits: PoolResourceLimits | undefined;
@@ -73,7 +78,7 @@ export interface ResolvedOptions {
 }
 
 export const KNOWN_OPTIONS = [
-  "filename", "runtime", "name", "minThreads", "maxThreads", "idleTimeout", "maxQueue",
+  "filename", "runtime", "name", "minThreads", "maxThreads", "idleTimeout", "maxQueue", "queueFull",
   "concurrentTasksPerWorker", "prefetch", "resourceLimits", "env", "argv", "execArgv", "workerData",
   "cancelGracePeriod", "streamCapacity",
 ] as const;
@@ -132,6 +137,9 @@ export function resolveOptions(options: PoolOptions, cores: number, toURL: (file
   if (o.maxQueue === "auto") maxQueue = max * max;
   else if (o.maxQueue !== undefined && o.maxQueue !== Infinity) maxQueue = integer("maxQueue", o.maxQueue, 0);
 
+  const queueFull = o.queueFull ?? "reject";
+  if (queueFull !== "reject" && queueFull !== "wait") fail(`queueFull must be "reject" or "wait", got ${show(queueFull)}`);
+
   const concurrentTasksPerWorker = o.concurrentTasksPerWorker === undefined ? 1 : integer("concurrentTasksPerWorker", o.concurrentTasksPerWorker, 1);
 
   let prefetch: number | "auto" = "auto";
@@ -155,7 +163,7 @@ export function resolveOptions(options: PoolOptions, cores: number, toURL: (file
   const streamCapacity = o.streamCapacity === undefined ? 16 : integer("streamCapacity", o.streamCapacity, 1);
 
   return {
-    filename, runtime: "thread", name, minThreads: min, maxThreads: max, idleTimeout, maxQueue,
+    filename, runtime: "thread", name, minThreads: min, maxThreads: max, idleTimeout, maxQueue, queueFull,
     concurrentTasksPerWorker, prefetch, resourceLimits,
     env: o.env as Record<string, string> | undefined, argv: o.argv as unknown[] | undefined,
     execArgv: o.execArgv as string[] | undefined, workerData: o.workerData, cancelGracePeriod, streamCapacity,

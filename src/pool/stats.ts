@@ -33,7 +33,8 @@ export interface PoolStats {
   failed: number;
   /** Tasks cancelled by their signal or timeout (queued or running). */
   cancelled: number;
-  /** Tasks waiting in the pool's queue (not yet given to a worker). */
+  /** Tasks waiting in the pool's queue (not yet given to a worker), with those waiting for
+   *  room in it (queueFull "wait"). */
   queueSize: number;
   /** Tasks given to workers and not yet reported back. */
   running: number;

@@ -16,7 +16,7 @@ describe("Pool options", () => {
   it("refuses unknown keys, listing the known ones", () => {
     expect(() => new Pool({ filename: tasks, maxThread: 2 } as never)).toThrow(InvalidArgumentError);
     expect(() => new Pool({ filename: tasks, maxThread: 2 } as never)).toThrow(
-      'Pool: unknown option "maxThread"; known options: filename, runtime, name, minThreads, maxThreads, idleTimeout, maxQueue, concurrentTasksPerWorker, prefetch, resourceLimits, env, argv, execArgv, workerData, cancelGracePeriod, streamCapacity',
+      'Pool: unknown option "maxThread"; known options: filename, runtime, name, minThreads, maxThreads, idleTimeout, maxQueue, queueFull, concurrentTasksPerWorker, prefetch, resourceLimits, env, argv, execArgv, workerData, cancelGracePeriod, streamCapacity',
     );
   });
 
@@ -30,6 +30,7 @@ describe("Pool options", () => {
       [{ filename: tasks, idleTimeout: -1 }, "Pool: idleTimeout must be a number of milliseconds >= 0 or Infinity, got -1"],
       [{ filename: tasks, maxQueue: "big" }, 'Pool: maxQueue must be an integer >= 0, got "big"'],
       [{ filename: tasks, concurrentTasksPerWorker: 0 }, "Pool: concurrentTasksPerWorker must be an integer >= 1, got 0"],
+      [{ filename: tasks, queueFull: "block" }, 'Pool: queueFull must be "reject" or "wait", got "block"'],
       [{ filename: tasks, runtime: "process" }, 'Pool: runtime "process" is not available in this build; use "thread"'],
       [{ filename: tasks, runtime: "fiber" }, 'Pool: runtime must be "thread", "process" or "web", got "fiber"'],
       [{ filename: tasks, resourceLimits: { maxOldGenSizeMb: 64 } }, 'Pool: unknown resourceLimits key "maxOldGenSizeMb"; known keys: maxOldGenerationSizeMb, maxYoungGenerationSizeMb, codeRangeSizeMb, stackSizeMb'],
@@ -136,6 +137,29 @@ describe("Pool.run", () => {
       gate.send(1);
       expect(await blocker).toBe("blocker");
       expect(await Promise.all(queued)).toEqual([2, 3]);
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('with queueFull "wait", tasks beyond maxQueue wait in order for room; aborting one removes it', async () => {
+    const region = Region.create();
+    const gate = Channel.create(region, { capacity: 1 });
+    const pool = new Pool({ filename: tasks, minThreads: 1, maxThreads: 1, prefetch: 0, maxQueue: 1, queueFull: "wait", workerData: { gate } });
+    try {
+      const blocker = pool.run("blocker", { name: "gate" });
+      await until(() => pool.stats.running === 1);
+      const order: string[] = [];
+      const ac = new AbortController();
+      const runs = ["a", "b", "c", "d"].map((tag) =>
+        pool.run(tag, { name: "tagged", signal: tag === "c" ? ac.signal : undefined }).then((t) => order.push(t as string), (e) => order.push(e.name)),
+      );
+      expect(pool.queueSize).toBe(4); // one queued, three waiting for room
+      ac.abort();
+      gate.send(1);
+      expect(await blocker).toBe("blocker");
+      await Promise.all(runs);
+      expect(order).toEqual(["AbortError", "a", "b", "d"]);
     } finally {
       await pool.destroy();
     }
