@@ -65,14 +65,15 @@ export class Pool {
       throw new InvalidArgumentError(`Pool: map option concurrency must be an integer >= 1, got ${String(options.concurrency)}`);
     }
     const ordered = options.ordered ?? true;
-    const controller = new AbortController();
+    // one controller per unfinished task (one shared signal would collect a listener per task)
+    const running = new Set<AbortController>();
+    const cancelAll = (reason: unknown) => {
+      for (const c of running) c.abort(reason);
+    };
     const outer = options.signal;
-    const onOuter = () => controller.abort(outer!.reason);
+    const onOuter = () => cancelAll(outer!.reason);
     if (outer?.aborted) throw new AbortError("Pool.map was aborted by its AbortSignal", { cause: outer.reason });
     outer?.addEventListener("abort", onOuter, { once: true });
-    const runOptions: RunOptions = { signal: controller.signal };
-    if (options.name !== undefined) runOptions.name = options.name;
-    if (options.priority !== undefined) runOptions.priority = options.priority;
 
     const source = (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator]?.() ?? (inputs as Iterable<unknown>)[Symbol.iterator]();
     type Slot = { settled: boolean; ok: boolean; value: unknown };
@@ -83,7 +84,12 @@ export class Pool {
     let exhausted = false;
     const launch = (input: unknown) => {
       const slot: Slot = { settled: false, ok: false, value: undefined };
-      const promise = this.run(input, runOptions).then(
+      const controller = new AbortController();
+      running.add(controller);
+      const runOptions: RunOptions = { signal: controller.signal };
+      if (options.name !== undefined) runOptions.name = options.name;
+      if (options.priority !== undefined) runOptions.priority = options.priority;
+      const promise = this.run(input, runOptions).finally(() => running.delete(controller)).then(
         (value) => Object.assign(slot, { settled: true, ok: true, value }),
         (error) => Object.assign(slot, { settled: true, ok: false, value: error }),
       ).then((s) => {
@@ -118,7 +124,7 @@ export class Pool {
       }
     } finally {
       outer?.removeEventListener("abort", onOuter);
-      if (unfinished > 0) controller.abort(new AbortError("Pool.map ended before its tasks finished"));
+      if (running.size > 0) cancelAll(new AbortError("Pool.map ended before its tasks finished"));
       if (!exhausted) await source.return?.();
     }
   }

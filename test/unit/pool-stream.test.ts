@@ -61,6 +61,25 @@ describe("Pool.map", () => {
   });
 });
 
+describe("Pool.map cancellation", () => {
+  it("aborting its signal cancels the map's tasks and ends the iteration with AbortError", async () => {
+    await using pool = new Pool({ filename: tasks, minThreads: 1, maxThreads: 1 });
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const inputs = Array.from({ length: 50 }, (_, i) => ({ ms: 2, id: i }));
+    const error = await (async () => {
+      for await (const r of pool.map<number>(inputs, { name: "spin", concurrency: 4, signal: ac.signal })) {
+        seen.push(r);
+        if (seen.length === 3) ac.abort();
+      }
+    })().catch((e) => e);
+    expect(error.name).toBe("AbortError");
+    expect(seen.length).toBeLessThan(50);
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i)); // a prefix, in order
+    expect(await pool.run(1, { name: "inc" })).toBe(2);
+  });
+});
+
 describe("Pool streamed results", () => {
   it("streams a generator's items in order", async () => {
     await using pool = new Pool({ filename: tasks, minThreads: 1, maxThreads: 1 });
