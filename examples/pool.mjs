@@ -1,6 +1,5 @@
-// examples/pool.mjs — sabre's worker Pool: run, map, a streamed result and cancellation
-// (README, "Worker pool"; run by test/unit/pool-example.test.ts). This one file is both the
-// program and the task module: the pool's workers import it and call its exports by name.
+// examples/pool.mjs — a worker Pool: run, map, a streamed result and a cancelled task. This one
+// file is both the program and the task module: the pool's workers import it, call its exports.
 import { isMainThread } from "node:worker_threads";
 import { Pool } from "sabre/node";
 
@@ -23,22 +22,22 @@ export function sleepy(ms, { signal }) {
 }
 
 if (isMainThread) {
-  const pool = new Pool({ filename: new URL(import.meta.url), maxThreads: 2 });
+  const pool = new Pool({ filename: new URL(import.meta.url), maxThreads: 2 }); // TypeScript: `await using`
   try {
-    const f = await pool.run(20, { name: "fib" }); // 6765
+    console.log(await pool.run(20, { name: "fib" })); // 6765
 
     const fibs = [];
-    for await (const v of pool.map([10, 11, 12, 13], { name: "fib" })) fibs.push(v); // input order
+    for await (const v of pool.map([10, 11, 12, 13], { name: "fib" })) fibs.push(v); // in input order
+    console.log(fibs.join(" ")); // 55 89 144 233
 
     const counted = [];
     for await (const v of await pool.run(3, { name: "countdown" })) counted.push(v); // streamed
+    console.log(counted.join(" ")); // 3 2 1
 
     const ac = new AbortController();
     const slow = pool.run(60_000, { name: "sleepy", signal: ac.signal });
     setTimeout(() => ac.abort(), 10);
-    const cancelled = await slow.catch((e) => e.name); // "AbortError"
-
-    console.log(`fib=${f} map=${fibs.join(",")} stream=${counted.join(",")} cancelled=${cancelled} completed=${pool.stats.completed}`);
+    console.log(await slow.catch((e) => e.name)); // AbortError
   } finally {
     await pool.close();
   }

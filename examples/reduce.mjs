@@ -1,15 +1,12 @@
-// examples/reduce.mjs — zero-copy parallel reduction (README, "Worker pool"): a Float64Array
-// lives in a Region; the pool's workers get the region once, as workerData, and each task sums
-// a slice of it in place — no copy of the numbers crosses a thread, only { offset, length }.
-// The same sum on this thread checks it. (bench/scenarios/pool.mjs times both.)
-// Run by test/unit/pool-example.test.ts.
+// examples/reduce.mjs — zero-copy parallel reduction: the numbers live in a Region that every
+// worker of the pool attached once (workerData); a task carries only { offset, length } and
+// sums its slice in place. The same loop on this thread checks the result.
 import { isMainThread } from "node:worker_threads";
 import { Region } from "sabre";
 import { Pool } from "sabre/node";
 
-/** The task: sums `length` float64s at byte `offset` of the shared region. */
 export function sumRange({ offset, length }, { workerData }) {
-  const view = new Float64Array(workerData.region.memory.buffer, offset, length);
+  const view = new Float64Array(workerData.region.memory.buffer, offset, length); // no copy
   let s = 0;
   for (let i = 0; i < view.length; i++) s += view[i];
   return s;
@@ -29,9 +26,8 @@ if (isMainThread) {
     const sums = await Promise.all(
       Array.from({ length: parts }, (_, p) => pool.run({ offset: offset + p * chunk * 8, length: chunk }, { name: "sumRange" })),
     );
-    const parallel = sums.reduce((a, b) => a + b, 0);
-    const single = sumRange({ offset, length: n }, { workerData: { region } });
-    console.log(`parts=${parts} sum=${parallel} matches=${parallel === single}`);
+    const total = sums.reduce((a, b) => a + b, 0);
+    console.log(total, total === sumRange({ offset, length: n }, { workerData: { region } })); // 1998000000 true
   } finally {
     await pool.close();
   }

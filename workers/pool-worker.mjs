@@ -24,7 +24,7 @@
 //     a task (after misses, only a probe now and then: src/pool/spin.ts), then parks in
 //     recvAsync (state PARKED). The pool closing the task channel ends the worker once its inbox is
 //     empty and its tasks have settled.
-import { Channel, attachWorkerData } from "sabre/node";
+import { AbortError, Channel, attachWorkerData, errorToWire } from "sabre/node";
 
 const R_OK = 0;
 const R_ERROR = 1;
@@ -64,23 +64,7 @@ function lookup(name) {
 }
 
 function wireError(error) {
-  if (error !== null && typeof error === "object") {
-    const out = { name: String(error.name ?? "Error"), message: String(error.message ?? ""), stack: error.stack };
-    if (typeof error.code === "string") out.code = error.code;
-    const props = {};
-    let any = false;
-    for (const key of Object.keys(error)) {
-      if (key === "code" || key === "stack" || key === "message" || key === "name") continue;
-      const v = error[key];
-      if (v === null || ["string", "number", "boolean"].includes(typeof v)) {
-        props[key] = v;
-        any = true;
-      }
-    }
-    if (any) out.props = props;
-    return out;
-  }
-  return { name: "Error", message: `a task threw a non-error value: ${String(error)}` };
+  return errorToWire(error); // plain data: msgpack carries it; the pool rebuilds it (errorFromWire)
 }
 
 /** The second argument of a task function. */
@@ -102,10 +86,7 @@ class TaskContext {
   abort() {
     this.#aborted = true;
     if (this.#controller && !this.#controller.signal.aborted) {
-      const error = new Error(`task ${this.id} ("${this.name}") was cancelled by the pool`);
-      error.name = "AbortError";
-      error.code = "ABORT";
-      this.#controller.abort(error);
+      this.#controller.abort(new AbortError(`task ${this.id} ("${this.name}") was cancelled by the pool`));
     }
   }
 }

@@ -9,3 +9,4 @@ export * from "../index";
 export { startWorker, workerInput, type StartWorkerOptions } from "./worker";
 export { spawnWorker, attachWorkerData, type NodeSpawnWorkerOptions } from "./spawn";
 export { Pool } from "./pool";
+export { PoolClosedError, QueueFullError, TaskWorkerError } from "../pool/errors";

@@ -30,7 +30,7 @@
 //   - close(): no new task; queued and running ones finish; then workers end and the
 //     resources are freed. destroy(): every unsettled task rejects with PoolClosedError, its
 //     streams end with it, workers are terminated.
-import { AbortError, Channel, ClosedError, Region, TimeoutError } from "../index";
+import { AbortError, Channel, ClosedError, Region, TimeoutError, errorFromWire, type ErrorWire } from "../index";
 import { PoolClosedError, QueueFullError, TaskWorkerError } from "./errors";
 import { resolveOptions, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
 import {
@@ -744,13 +744,8 @@ export class PoolCore {
   }
 }
 
-/** An error from a worker, as an Error of the same name, message, code and fields, with the
- *  worker's stack. */
+/** An error from a worker: a sabre error as its own class, any other as an Error of the same
+ *  name, message, code and fields, with the worker's stack. */
 export function reviveError(w: WireError): Error {
-  const error = new Error(w.message);
-  error.name = w.name;
-  if (w.stack) error.stack = w.stack;
-  if (w.code !== undefined) (error as { code?: string }).code = w.code;
-  if (w.props) Object.assign(error, w.props);
-  return error;
+  return errorFromWire(w as ErrorWire);
 }

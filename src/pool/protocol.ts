@@ -20,6 +20,7 @@
 //
 // Ordering: the worker starts tasks in the order it received them (FIFO inbox); the pool
 // counts dispatches per worker in the same order. Results come back in completion order.
+import type { ErrorWire } from "../index";
 
 /** One task as dispatched: [id, export name, input]. */
 export type TaskTuple = [id: number, name: string, input: unknown];
@@ -47,14 +48,8 @@ export type SkippedReply = [typeof R_SKIPPED, number];
 export type Reply = OkReply | ErrorReply | StreamReply | ReadyReply | SkippedReply;
 export type ResultBatch = Reply[];
 
-/** An error as it crosses: name, message, stack, code and the error's own enumerable fields. */
-export interface WireError {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  props?: Record<string, unknown>;
-}
+/** An error as it crosses: errorToWire's form (src/errors.ts). */
+export type WireError = ErrorWire;
 
 export const STATE_BUSY = 0;
 export const STATE_SPINNING = 1;
