@@ -167,7 +167,11 @@ export class PoolCore {
       capacity: 4096, bufferBytes: RESULT_CHANNEL_BYTES, name: "pool results",
     });
     for (let i = 0; i < o.minThreads; i++) this.#spawn();
-    this.#loop = this.#receive();
+    // the results loop ends only when the pool closes; if it fails (a corrupt reply), nothing
+    // would ever settle again: destroy the pool with that error as the cause
+    this.#loop = this.#receive().catch((error) => {
+      void this.destroy(error);
+    });
   }
 
   // ---- submitting ---------------------------------------------------------------------------
@@ -708,11 +712,14 @@ export class PoolCore {
     return this.#closed;
   }
 
-  destroy(): Promise<void> {
+  /** `cause`: why the pool destroys itself (its results loop failed), if it does. */
+  destroy(cause?: unknown): Promise<void> {
     if (this.#destroyed) return this.#closed!;
     this.#closing = true;
     this.#destroyed = true;
-    const error = new PoolClosedError("Pool.destroy: the pool was destroyed before this task finished");
+    const error = cause === undefined
+      ? new PoolClosedError("Pool.destroy: the pool was destroyed before this task finished")
+      : new PoolClosedError("Pool: the pool failed and was destroyed before this task finished; see the cause", { cause });
     for (const t of this.#takeWaiting()) {
       t.state = DONE;
       this.#settle(t, false, error);
