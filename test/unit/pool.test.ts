@@ -77,6 +77,19 @@ describe("Pool.run", () => {
     expect(stats.utilization).toBeGreaterThan(0);
   });
 
+  it("concurrentTasksPerWorker: one worker runs that many async tasks at once", async () => {
+    const region = Region.create();
+    const events = Channel.create<string>(region, { capacity: 16 });
+    await using pool = new Pool({ filename: tasks, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 4, workerData: { events } });
+    const acs = Array.from({ length: 4 }, () => new AbortController());
+    const runs = acs.map((ac, i) => pool.run(`t${i}`, { name: "waitForAbort", signal: ac.signal }).catch((e) => e.name));
+    const started = new Set<string>();
+    while (started.size < 4) started.add(await events.recvAsync()); // all four began: none has ended
+    expect(started).toEqual(new Set(["started t0", "started t1", "started t2", "started t3"]));
+    for (const ac of acs) ac.abort();
+    expect(await Promise.all(runs)).toEqual(["AbortError", "AbortError", "AbortError", "AbortError"]);
+  });
+
   it("rejects with the task's error: name, message, code, fields and stack", async () => {
     await using pool = new Pool({ filename: tasks, maxThreads: 1 });
     const error = await pool.run("bad input", { name: "fail" }).catch((e) => e);
