@@ -6,25 +6,25 @@ import { SabreError } from "../errors";
 /** The native addon (native/, built by `npm install`) is missing or failed to load, so this
  *  cross-process call cannot run. Everything between threads still works. */
 export class NativeAddonMissingError extends SabreError {
-  override readonly name = "NativeAddonMissingError";
-  readonly code = "ERR_SABRE_NATIVE_MISSING";
+  override readonly name = "NativeAddonMissingError" as const;
+  override readonly code = "ERR_SABRE_NATIVE_MISSING" as const;
 }
 
 /** A named region's file is not safe to map: not a regular file, owned by another user, or
  *  readable or writable by group or others (sabre creates them 0600). Nothing was mapped. */
 export class RegionPermissionError extends SabreError {
-  override readonly name = "RegionPermissionError";
-  readonly code = "ERR_SABRE_REGION_PERMISSION";
+  override readonly name = "RegionPermissionError" as const;
+  override readonly code = "ERR_SABRE_REGION_PERMISSION" as const;
 }
 
 /** createRegion({ name }) found a region of that name already; nothing was changed. */
 export class RegionExistsError extends SabreError {
-  override readonly name = "RegionExistsError";
-  readonly code = "ERR_SABRE_REGION_EXISTS";
+  override readonly name = "RegionExistsError" as const;
+  override readonly code = "ERR_SABRE_REGION_EXISTS" as const;
 }
 
 /** openRegion(name) found no region of that name. */
 export class RegionNotFoundError extends SabreError {
-  override readonly name = "RegionNotFoundError";
-  readonly code = "ERR_SABRE_REGION_NOT_FOUND";
+  override readonly name = "RegionNotFoundError" as const;
+  override readonly code = "ERR_SABRE_REGION_NOT_FOUND" as const;
 }

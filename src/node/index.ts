@@ -8,3 +8,7 @@
 export * from "../index";
 export { startWorker, workerInput, type StartWorkerOptions } from "./worker";
 export { spawnWorker, attachWorkerData, type NodeSpawnWorkerOptions } from "./spawn";
+export { FutexParker } from "./futex-parker";
+export { LIVENESS_INTERVAL_MS } from "./liveness";
+export { nativeProblem } from "./native";
+export { NativeAddonMissingError } from "./errors";
