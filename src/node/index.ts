@@ -16,4 +16,5 @@ export { FutexParker } from "./futex-parker";
 export { LIVENESS_INTERVAL_MS } from "./liveness";
 export { nativeProblem } from "./native";
 export { NativeAddonMissingError, RegionPermissionError, RegionExistsError, RegionNotFoundError } from "./errors";
+export { spawnProcess, attachProcessData, type SpawnProcessOptions, type SpawnedProcess } from "./spawn-process";
 export { encodeHandles, decodeHandles } from "./process-wire";

@@ -25,16 +25,16 @@ describe("native addon", () => {
 
   it("futexWaitAsync resolves on a wake, on a timeout, and with 3 when cancelled", async () => {
     const words = new Int32Array(new SharedArrayBuffer(64));
-    const woken = new Promise((resolve) => native.futexWaitAsync(words, 2, 0, -1, resolve));
+    let settled = false;
+    const woken = new Promise((resolve) => native.futexWaitAsync(words, 2, 0, -1, (code: number) => { settled = true; resolve(code); }));
     const timed = new Promise((resolve) => native.futexWaitAsync(words, 3, 0, 10, resolve));
     let job: object | undefined;
     const cancelled = new Promise((resolve) => { job = native.futexWaitAsync(words, 4, 0, -1, resolve); });
-    // wake until the waiter thread is parked (it may not have reached the futex yet)
-    let n = 0;
-    while (n === 0) {
-      Atomics.store(words, 2, 1);
-      n = native.futexWake(words, 2, 1);
-      if (n === 0) await new Promise((r) => setTimeout(r, 1));
+    // the word never changes: only a wake that finds the waiter parked ends its wait (an
+    // earlier one finds nobody), so wake until it has ended
+    while (!settled) {
+      native.futexWake(words, 2, 1);
+      await new Promise((r) => setTimeout(r, 1));
     }
     expect(await woken).toBe(0);
     expect(await timed).toBe(2);

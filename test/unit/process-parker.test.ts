@@ -46,17 +46,17 @@ describe("FutexParker", () => {
   });
 
   it("waitAsync is woken; an aborted waitAsync resolves ABORTED, and the other waiter still gets the wake-up", async () => {
-    const woken = parker.waitAsync(120, 0, forever);
+    let settled = false;
+    const woken = parker.waitAsync(120, 0, forever).then((code) => { settled = true; return code; });
     const ac = new AbortController();
     const aborted = parker.waitAsync(124, 0, forever, ac.signal);
     await new Promise((r) => setTimeout(r, 20));
     ac.abort();
     expect(await aborted).toBe(ABORTED);
-    Atomics.store(words, 30, 1);
-    let n = 0;
-    while (n === 0) {
-      n = parker.wake(120, 1);
-      if (n === 0) await new Promise((r) => setTimeout(r, 1));
+    // the word never changes: only a wake that finds the waiter parked ends its wait
+    while (!settled) {
+      parker.wake(120, 1);
+      await new Promise((r) => setTimeout(r, 1));
     }
     expect(await woken).toBe(WOKEN);
     expect(await parker.waitAsync(124, 0, forever, AbortSignal.abort())).toBe(ABORTED);

@@ -131,12 +131,12 @@ describe("anonymous regions", () => {
 describe("without the native addon (SABRE_NATIVE_ABSENT=1, test-only)", () => {
   it("threads keep working; cross-process calls throw NativeAddonMissingError with a code", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", `
-      import { Region, Channel, createRegion, openRegion } from "sabre/node";
+      import { Region, Channel, createRegion, spawnProcess } from "sabre/node";
       const r = Region.create({ size: 1 << 16 });
       const ch = Channel.create(r, { capacity: 2 });
       ch.send(41);
       const seen = [ch.recv() + 1];
-      for (const f of [() => createRegion({ size: 4096 }), () => openRegion("x")]) {
+      for (const f of [() => createRegion({ size: 4096 }), () => spawnProcess("x.mjs")]) {
         try { f(); seen.push("no error"); } catch (e) { seen.push(e.name + " " + e.code + " " + /SABRE_NATIVE_ABSENT=1/.test(e.message)); }
       }
       console.log(JSON.stringify(seen));
