@@ -1,11 +1,11 @@
 // process-spawn.test.ts — real child processes (sabre/node spawnProcess): a Channel carrying
 // 10^5 sequence/checksum messages from a child (10^6 under SABRE_STRESS=heavy) verified in the
-// parent; a Mutex counter exact across 3 children; kill -9 of a child blocked in recv makes the
+// parent; a Mutex counter exact across 3 children; a Mailbox served by a child; kill -9 of a child blocked in recv makes the
 // parent's recv (async, and blocking on the main thread) fail with PeerGoneError; a thread-only
 // region in data is refused with a clear error.
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { Channel, Mutex, PeerGoneError, Region, WorkerCrashError, createRegion, spawnProcess } from "sabre/node";
+import { Channel, Mailbox, Mutex, PeerGoneError, Region, WorkerCrashError, createRegion, spawnProcess } from "sabre/node";
 import { stressLevel } from "../fixtures/stress-level";
 import { expectEverySequenceOnce } from "../fixtures/verify";
 import { seededRandom } from "../fixtures/prng.mjs";
@@ -64,6 +64,19 @@ describe("spawnProcess", () => {
     await Promise.all(kids.map((k) => k.exited));
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ done: rounds }, { done: rounds }, { done: rounds }]);
     expect(new Int32Array(region.memory.buffer, at, 1)[0]).toBe(3 * rounds);
+  });
+
+  it("a Mailbox served by a child process: request and requestAsync get their replies", async () => {
+    const region = createRegion({ size: 1 << 20 });
+    const mailbox = Mailbox.create<number>(region);
+    const child = spawnProcess(fixture("process-serve.mjs"), { data: { mailbox }, stdio: "pipe" });
+    const line = firstLine(child.process);
+    const sync = [1, 2, 3].map((x) => mailbox.request<number>(x, { timeout: 30_000 }));
+    const async = await Promise.all([4, 5, 6].map((x) => mailbox.requestAsync<number>(x, { timeout: 30_000 })));
+    expect([...sync, ...async]).toEqual([1, 4, 9, 16, 25, 36]);
+    mailbox.close();
+    expect(JSON.parse(await line)).toEqual({ served: 6 });
+    await child.exited;
   });
 
   it("kill -9 of a child blocked in recv: the parent's recvAsync fails with PeerGoneError; exited rejects, onCrash runs", async () => {
