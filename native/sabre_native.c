@@ -623,11 +623,12 @@ static napi_value shm_open_js(napi_env env, napi_callback_info info) {
   int fd = open(path, flags, 0600);
   if (fd < 0) return throw_errno(env, errno, "open", path);
   if (create) {
-    if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0) {
+    const char* failed = fchmod(fd, 0600) != 0 ? "fchmod" : ftruncate(fd, (off_t)size) != 0 ? "ftruncate" : NULL;
+    if (failed) {
       int e = errno;
       close(fd);
       unlink(path);
-      return throw_errno(env, e, "ftruncate", path);
+      return throw_errno(env, e, failed, path);
     }
   }
   napi_value out;
