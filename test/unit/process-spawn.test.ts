@@ -1,11 +1,11 @@
 // process-spawn.test.ts — real child processes (sabre/node spawnProcess): a Channel carrying
 // 10^5 sequence/checksum messages from a child (10^6 under SABRE_STRESS=heavy) verified in the
-// parent; a Mutex counter exact across 3 children; a Mailbox served by a child; kill -9 of a child blocked in recv makes the
+// parent; a Mutex counter exact across 3 children; a RingBuffer, Semaphore and Barrier, and a Mailbox served by a child; kill -9 of a child blocked in recv makes the
 // parent's recv (async, and blocking on the main thread) fail with PeerGoneError; a thread-only
 // region in data is refused with a clear error.
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { Channel, Mailbox, Mutex, PeerGoneError, Region, WorkerCrashError, createRegion, spawnProcess } from "sabre/node";
+import { Barrier, Channel, Mailbox, Mutex, PeerGoneError, RingBuffer, Semaphore, Region, WorkerCrashError, createRegion, spawnProcess } from "sabre/node";
 import { stressLevel } from "../fixtures/stress-level";
 import { expectEverySequenceOnce } from "../fixtures/verify";
 import { seededRandom } from "../fixtures/prng.mjs";
@@ -64,6 +64,27 @@ describe("spawnProcess", () => {
     await Promise.all(kids.map((k) => k.exited));
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ done: rounds }, { done: rounds }, { done: rounds }]);
     expect(new Int32Array(region.memory.buffer, at, 1)[0]).toBe(3 * rounds);
+  });
+
+  it("a RingBuffer, a Semaphore and a Barrier shared with a child process (blocking and async forms)", async () => {
+    const region = createRegion({ size: 1 << 18 });
+    const ring = RingBuffer.create(region, { capacity: 8 });
+    const sem = Semaphore.create(region, { initial: 0, max: 1 << 30 });
+    const barrier = Barrier.create(region, 2);
+    const count = stressLevel(2000);
+    const child = spawnProcess(fixture("process-prims.mjs"), { data: { ring, sem, barrier, count }, stdio: "pipe" });
+    const line = firstLine(child.process);
+    await barrier.waitAsync({ timeout: 30_000 });
+    const got: number[] = [];
+    for (let i = 0; i < count; i++) {
+      got.push(i % 3 ? ring.pop({ timeout: 30_000 }) : await ring.popAsync({ timeout: 30_000 }));
+      if (i % 2) sem.acquire(1, { timeout: 30_000 });
+      else await sem.acquireAsync(1, { timeout: 30_000 });
+    }
+    barrier.wait({ timeout: 30_000 });
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(JSON.parse(await line)).toEqual({ pushed: count });
+    await child.exited;
   });
 
   it("a Mailbox served by a child process: request and requestAsync get their replies", async () => {
