@@ -1,8 +1,11 @@
 // process-spawn.test.ts — real child processes (sabre/node spawnProcess): a Channel carrying
 // 10^5 sequence/checksum messages from a child (10^6 under SABRE_STRESS=heavy) verified in the
-// parent; a Mutex counter exact across 3 children; a RingBuffer, Semaphore and Barrier, and a Mailbox served by a child; kill -9 of a child blocked in recv makes the
-// parent's recv (async, and blocking on the main thread) fail with PeerGoneError; a thread-only
-// region in data is refused with a clear error.
+// parent; a Mutex counter exact across 3 children; a RingBuffer, a Semaphore and a Barrier; a
+// Mailbox served by a child; kill -9 of a child blocked in recv fails the parent's recv (async,
+// and blocking on the main thread) with PeerGoneError; kill -9 of a parent fails its child's
+// blocked recv the same way; a thread-only region in data is refused with a clear error.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { Barrier, Channel, Mailbox, Mutex, PeerGoneError, RingBuffer, Semaphore, Region, WorkerCrashError, createRegion, spawnProcess } from "sabre/node";
@@ -132,6 +135,18 @@ describe("spawnProcess", () => {
     expect(error).toBeInstanceOf(PeerGoneError);
     await killer.terminate();
     await child.exited.catch(() => {});
+  });
+
+  it("kill -9 of the parent while its child is blocked in recv: the child's recv throws PeerGoneError", async () => {
+    const parent = spawn(process.execPath, [fileURLToPath(fixture("process-orphan-parent.mjs"))], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    const ended = new Promise((resolve) => parent.stdout.on("end", resolve));
+    parent.stdout.on("data", (d) => {
+      out += d;
+      if (out.startsWith("ready\n") && parent.exitCode === null) parent.kill("SIGKILL");
+    });
+    await ended; // the pipe ends when the child, its last writer, has exited too
+    expect(out).toBe("ready\nPeerGoneError\n");
   });
 
   it("refuses a region shared between threads only, naming where it is", () => {
