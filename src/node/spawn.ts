@@ -44,6 +44,7 @@ import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
 import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../browser/spawn";
+import { settleExit, type ExitState } from "./crash-watch";
 
 /** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
@@ -80,27 +81,18 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
     throw cloneError(error);
   }
 
-  let terminating = false;
+  const state: ExitState = { terminating: false };
   let ended = false;
-  let failure: Error | undefined;
   worker.on("error", (error) => {
     // Node delivers the worker's error as a plain Error with its own fields: rebuild its sabre class by code
-    failure = error instanceof Error ? (reviveError(error) as Error) : new WorkerCrashError(`worker ${label} threw ${String(error)}`, { cause: error });
+    state.failure = error instanceof Error ? (reviveError(error) as Error) : new WorkerCrashError(`worker ${label} threw ${String(error)}`, { cause: error });
   });
   const exited = new Promise<void>((resolve, reject) => {
     worker.once("exit", (code) => {
       ended = true;
-      if (code === 0 && !failure) return resolve();
-      markAllPeerGone(endpoints);
-      if (terminating && !failure) return resolve();
-      const error = failure ?? new WorkerCrashError(
+      settleExit(code === 0, state, endpoints, options.onCrash, () => new WorkerCrashError(
         `worker ${label} exited with code ${code}; channels passed to it were marked peer-gone`, { exitCode: code },
-      );
-      try {
-        options.onCrash?.(error);
-      } finally {
-        reject(error);
-      }
+      ), resolve, reject);
     });
   });
   if (options.onCrash) exited.catch(() => {});
@@ -108,8 +100,8 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
     worker,
     exited,
     async terminate() {
-      if (!ended && !terminating) {
-        terminating = true;
+      if (!ended && !state.terminating) {
+        state.terminating = true;
         markAllPeerGone(endpoints);
         await worker.terminate();
       }

@@ -167,8 +167,9 @@ function liveHandle(value: object): object | undefined {
   return undefined;
 }
 
-/** Copies containers, mapping each non-container through `leaf` (path for errors). */
-function walk(value: unknown, path: string, seen: Map<object, unknown>, leaf: (v: object, path: string) => unknown): unknown {
+/** Copies containers, mapping each non-container and each handle through `leaf` (path for
+ *  errors); @internal exported for sabre/node's process wire, which rewrites handles. */
+export function walk(value: unknown, path: string, seen: Map<object, unknown>, leaf: (v: object, path: string) => unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (seen.has(value)) return seen.get(value);
   if (Array.isArray(value)) {
