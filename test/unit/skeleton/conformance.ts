@@ -13,6 +13,8 @@
 //                       (aborted before a blocking call; before and during an async one), then
 //                       nothing changed (no token lost, no permit or arrival left behind)
 //   timeout-abort-put   the same for put on full (queues, whose put waits)
+//   wakes               a put here wakes a taker blocked in a worker (permits: giving back
+//                       the permits), a take here wakes a putter blocked on full
 //   close               puts fail with ClosedError, takes drain what was put then end (every
 //                       form), try take says closed
 //   close-wakes-takers  close wakes a taker blocked in a worker and an async one here
@@ -47,7 +49,7 @@ import { expectEverySequenceOnce } from "../../fixtures/verify";
 import { adapter as makeAdapter } from "./adapters.mjs";
 
 export type CaseId =
-  | "smoke" | "capacity" | "empty-full" | "timeout-abort-take" | "timeout-abort-put" | "close" | "close-wakes-takers"
+  | "smoke" | "capacity" | "empty-full" | "timeout-abort-take" | "timeout-abort-put" | "wakes" | "close" | "close-wakes-takers"
   | "close-wakes-putters" | "spsc" | "mpmc" | "async-takers" | "async-putters" | "leaks" | "leaks-worker-exit";
 
 type Opts = { timeout?: number; signal?: AbortSignal };
@@ -303,6 +305,36 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
     }
   });
 
+  add("wakes", "wakes: a put here wakes a taker blocked in a worker; a take here wakes a blocked putter",
+    permits || (queue && a.capacity > 0), async () => {
+      const region = Region.create();
+      const s = a.create(region);
+      const giveBack = permits ? await a.occupy!(s) : undefined;
+      const taker = worker(a, s, { role: "take", form: "blocking" });
+      await taker.ready;
+      await settle();
+      if (permits) {
+        giveBack!(); // the worker takes a permit and gives it back
+        ok(await taker.result);
+        await taker.exited;
+        expect(a.length!(s)).toBe(a.capacity);
+        return;
+      }
+      a.put!.blocking(s, 31, LONG);
+      expect(ok(await taker.result)).toBe(31);
+      // a structure of its own: the worker was the taking thread of the first (Mailbox, ByteRing)
+      const full = a.create(region);
+      const tokens = Array.from({ length: a.capacity }, (_, i) => 40 + i);
+      for (const t of tokens) a.put!.blocking(full, t, LONG);
+      const putter = worker(a, full, { role: "put", form: "blocking", token: 32 });
+      await putter.ready;
+      await settle();
+      expect(a.take.blocking(full, LONG)).toBe(tokens[0]);
+      expect(ok(await putter.result)).toBe(32);
+      expect(drainTry(a, full)).toEqual([...tokens.slice(1), 32]);
+      await Promise.all([taker.exited, putter.exited]);
+    });
+
   add("close", "close: puts fail, takes drain what was put then end, with every form", queue && closable, async () => {
     const s = a.create(Region.create());
     const tokens = [41, 42, 43].slice(0, a.capacity);
@@ -325,11 +357,13 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
   add("close-wakes-takers", "close wakes waiting takers: one blocked in a worker, one async here", queue && closable, async () => {
     const region = Region.create();
     const s = a.create(region);
+    const here = a.consumers === 1 ? a.create(region) : s; // one taking thread per structure
     const blocked = worker(a, s, { role: "take", form: "blocking" });
     await blocked.ready;
-    const waiting = outcome(a.take.async(s, LONG));
+    const waiting = outcome(a.take.async(here, LONG));
     await settle();
     a.close!(s);
+    a.close!(here);
     expect(await waiting).toBe("ClosedError");
     expect((await blocked.result).error).toBe("ClosedError");
     await blocked.exited;
@@ -338,12 +372,15 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
   add("close-wakes-putters", "close wakes waiting putters: one blocked in a worker, one async here", queue && closable, async () => {
     const region = Region.create();
     const s = a.create(region);
+    const here = a.producers === 1 ? a.create(region) : s; // one putting thread per structure
     for (let i = 0; i < a.capacity; i++) a.put!.blocking(s, i, LONG);
+    for (let i = 0; here !== s && i < a.capacity; i++) a.put!.blocking(here, i, LONG);
     const blocked = worker(a, s, { role: "put", form: "blocking", token: 77 });
     await blocked.ready;
-    const waiting = outcome(a.put!.async(s, 78, LONG));
+    const waiting = outcome(a.put!.async(here, 78, LONG));
     await settle();
     a.close!(s);
+    a.close!(here);
     expect(await waiting).toBe("ClosedError");
     expect((await blocked.result).error).toBe("ClosedError");
     await blocked.exited;
@@ -361,12 +398,14 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
     const common = { stats: statsAt, logLength, gate: threads, count };
     const seed = 0x5eed + producers * 31 + consumers;
     if (queue) {
-      const prod = Array.from({ length: producers }, (_, id) => worker(a, s, { ...common, role: "producer", id, seed: seed + id }));
+      // the end markers come from the producer itself where only one thread may put (ByteRing)
+      const ends = a.producers === 1 ? consumers : 0;
+      const prod = Array.from({ length: producers }, (_, id) => worker(a, s, { ...common, role: "producer", id, seed: seed + id, ends }));
       const cons = Array.from({ length: consumers }, (_, id) => worker(a, s, { ...common, role: "consumer", producers, seed: seed + 100 + id }));
       for (const p of prod) expect(ok(await p.result)).toBe(count);
       // every token is in or through the structure: one end marker per consumer after them
       // (FIFO: each consumer stops at the first it takes, after every token before it)
-      for (let i = 0; i < consumers; i++) a.put!.blocking(s, END, LONG);
+      for (let i = ends; i < consumers; i++) a.put!.blocking(s, END, LONG);
       const results = [];
       for (const c of cons) results.push(ok(await c.result) as { seen: number[][]; error?: string });
       for (const r of results) expect(r.error).toBeUndefined();
