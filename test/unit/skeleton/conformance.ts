@@ -39,12 +39,12 @@
 // Budgets scale with SABRE_STRESS (stress-level.ts). Timeouts here are short waits that must
 // end in an error, or bounds on waits that must not (a lost wake-up fails a case instead of
 // hanging the run); no assertion is about how long anything took. A case that waits for a
-// worker blocked in the core gives it a longer timeout than the case's own 20 s, so a missed
+// worker blocked in the core gives it a longer timeout than the case's own (20 s), so a missed
 // wake-up cannot pass as "woke at its timeout and saw the new state".
 import { describe, expect, it } from "vitest";
 import { AbortError, ClosedError, DeadlockError, Region, TimeoutError } from "sabre";
 import { startJobWorker, type JobResult } from "../../fixtures/job-worker";
-import { stressLevel } from "../../fixtures/stress-level";
+import { stressLevel, stressMultiplier } from "../../fixtures/stress-level";
 import { expectEverySequenceOnce } from "../../fixtures/verify";
 import { adapter as makeAdapter } from "./adapters.mjs";
 
@@ -98,6 +98,8 @@ const END = 0x7fffffff;
 // the stats block of conformance-worker.mjs (same word numbers there)
 const READY = 0, MAX_INSIDE = 2, VIOLATIONS = 3, PLAIN = 4, LOG_LEN = 5, LOG = 22;
 
+/** A case's own timeout (ms); a worker's waits are 3 times longer (see the header). */
+const CASE_TIMEOUT = 20_000 * Math.max(1, stressMultiplier());
 const SHORT = 20; // ms: a wait that must time out
 const LONG = { timeout: 30_000 }; // a wait that must not (a lost wake-up fails the test by timing out)
 const BOUNDED = { timeout: 3_000 }; // a wait that must not, where a failure must not hang the case
@@ -108,7 +110,9 @@ const settle = () => new Promise((r) => setTimeout(r, 30));
 
 /** Starts conformance-worker.mjs on structure `s`; `result` also settles if it dies without one. */
 function worker(a: Adapter, s: unknown, command: Record<string, unknown>) {
-  const job = startJobWorker("conformance-worker.mjs", { kind: a.kind, params: a.params, handle: a.handle(s), ...command });
+  const job = startJobWorker("conformance-worker.mjs", {
+    kind: a.kind, params: a.params, handle: a.handle(s), patience: 3 * CASE_TIMEOUT, ...command,
+  });
   const died = job.exited.then(
     (): JobResult => ({ error: "WorkerExit", message: "the worker exited without a result" }),
     (error): JobResult => ({ error: "WorkerCrash", message: String(error) }),
@@ -438,11 +442,11 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
   const spscTitle = queue ? "spsc: 1 producer and 1 consumer thread, every token once, in order"
     : permits ? "spsc: 2 threads take turns, every critical section logged once, exclusion held"
     : `spsc: ${a.capacity} parties x rounds, all arrive before any passes, one leader per round`;
-  add("spsc", spscTitle, true, transfer(permits ? 2 : 1, 1, stressLevel(barrier ? 100 : queue ? 600 : 400)));
+  add("spsc", spscTitle, true, transfer(permits ? 2 : 1, 1, stressLevel(barrier ? 100 : queue ? 400 : 300)));
   const mp = Math.min(3, a.producers), mc = Math.min(3, a.consumers);
   const mpmcTitle = queue ? `mpmc: ${mp} producer and ${mc} consumer threads, every token once, per-producer order`
     : `mpmc: 4 threads contend, every critical section logged once, at most ${a.capacity} inside`;
-  add("mpmc", mpmcTitle, permits || (queue && (mp > 1 || mc > 1)), transfer(permits ? 4 : mp, mc, stressLevel(queue ? 300 : 250)));
+  add("mpmc", mpmcTitle, permits || (queue && (mp > 1 || mc > 1)), transfer(permits ? 4 : mp, mc, stressLevel(200)));
 
   // several async calls of one thread at once: each is given a bounded wait (BOUNDED) so that
   // a call that is never served fails the case with its error instead of hanging it
@@ -545,8 +549,9 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
   const picked = cases.filter(([id, , applies]) =>
     applies && (!select.only || select.only.includes(id)) && !select.except?.includes(id));
   if (picked.length === 0) return;
-  // a lost wake-up hangs a case: fail it in 20 s rather than the default 60 s
-  describe(subject.name, { timeout: 20_000 }, () => {
+  // a lost wake-up hangs a case: fail it in 20 s rather than the default 60 s (more when
+  // SABRE_STRESS raises the worker cases' budgets)
+  describe(subject.name, { timeout: CASE_TIMEOUT }, () => {
     for (const [id, title, , body] of picked) it(`${title} [${id}]`, body);
   });
 }
