@@ -27,8 +27,9 @@
 //                       workers log every critical section, never more than `capacity` inside,
 //                       a plain counter exact under a lock of one. Barrier: every party passes
 //                       every round only after all arrived, one leader per round
-//   async-takers        fairness: several async takes of ONE thread wait at once and each is
-//                       served once (in arrival order where the adapter promises FIFO)
+//   async-takers        fairness: several async takes of ONE thread wait at once (permits:
+//                       while earlier async takes of the thread hold every permit) and each
+//                       is served once (in arrival order where the adapter promises FIFO)
 //   async-putters       several async puts of one thread on a full queue all complete, in order
 //   leaks               create, use every form, attach from the handle, free: the region's
 //                       usedBlocks and freeBytes are back where they started
@@ -103,7 +104,7 @@ const CASE_TIMEOUT = 20_000 * Math.max(1, stressMultiplier());
 const SHORT = 20; // ms: a wait that must time out
 const LONG = { timeout: 30_000 }; // a wait that must not (a lost wake-up fails the test by timing out)
 const BOUNDED = { timeout: 3_000 }; // a wait that must not, where a failure must not hang the case
-/** Lets a free() that finishes after the async receive it stopped (Mailbox) complete. */
+/** One turn of the event loop (a free() that finishes after a stopped async receive, a holder). */
 const tick = () => new Promise((r) => setTimeout(r, 0));
 /** Gives a worker that said "ready" a moment to reach its wait (the case holds either way). */
 const settle = () => new Promise((r) => setTimeout(r, 30));
@@ -456,17 +457,20 @@ export function conformance(subject: Subject, select: { only?: readonly CaseId[]
   add("async-takers", `async takers: ${k} async takes of one thread wait at once, each is served once${a.fifoTakers ? ", oldest first" : ""}`,
     (queue || permits) && a.manyAsyncTakers, async () => {
       const s = a.create(Region.create());
-      const giveBack = permits ? await a.occupy!(s) : undefined;
+      // permits: earlier async takes of this thread hold every permit while the k wait
+      for (let i = 0; permits && i < a.capacity; i++) await a.take.async(s, BOUNDED);
       const order: number[] = [];
       const got: number[] = [];
-      const takes = settledNames(Array.from({ length: k }, (_, i) => a.take.async(s, BOUNDED).then((v) => {
+      const takes = settledNames(Array.from({ length: k }, (_, i) => a.take.async(s, BOUNDED).then(async (v) => {
         order.push(i);
         got.push(v);
-        if (permits) a.put!.blocking(s); // each waiter returns its permit once it has it
+        if (!permits) return;
+        await tick(); // each holds its permit a while (the others look meanwhile), then returns it
+        a.put!.blocking(s);
       })));
       await settle();
       if (permits) {
-        giveBack!();
+        for (let i = 0; i < a.capacity; i++) a.put!.blocking(s);
         expect(await takes).toEqual(["ok", "ok", "ok"]);
         expect(a.length!(s)).toBe(a.capacity);
         return;
