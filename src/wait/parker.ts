@@ -43,7 +43,9 @@ export function coreParkImports(parker: Parker): { park(ptr: number, expected: n
   return {
     park: (ptr, expected, timeoutMs) =>
       parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
-    wake: (ptr, count) => parker.wake(ptr >>> 0, count),
+    // the core's count is an i32 with -1 for "all" (wasm's notify reads it as u32); Atomics.notify
+    // clamps a negative count to 0 and would wake nobody
+    wake: (ptr, count) => parker.wake(ptr >>> 0, count < 0 ? Infinity : count),
   };
 }
 
