@@ -35,7 +35,8 @@ import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
 import { call, runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
 import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
-import { channelError, channelPort, lockChannel, type ChannelPort } from "./port";
+import { channelError, channelPort, lockChannel, regionEvents, type ChannelPort } from "./port";
+import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
 import { recvSteps, type RecvHow } from "./recv";
 import { commitSteps, reserveSteps, sendSteps } from "./send";
 
@@ -76,7 +77,7 @@ const NONE = Symbol("none");
 /** The fast path claimed a message in several fragments: read it with the receive machine. */
 const CLAIMED = Symbol("claimed");
 
-export class Channel<T = unknown> {
+export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSource<T> {
   readonly handle: ChannelHandle;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
@@ -538,18 +539,55 @@ export class Channel<T = unknown> {
     this.region.release(L.KIND_CHANNEL, this.offset, "Channel.free");
   }
 
-  // ---- internal: select (src/channel/select.ts) ---------------------------------------------------------------
-  // Not part of the public API. select encodes a send case's value once, then offers the bytes
-  // on every round; it tells "not now" from "busy" with the lock owners and the core's readiness.
+  // ---- select (Selectable, selectable.ts) --------------------------------------------------------------
 
-  /** @internal select: encodes `value` for a later trySendEncoded (codec and size checks). */
-  encodeForSend(value: T, what: string): Uint8Array {
-    return this.#encode(value, what);
+  /** A receive case of select on this channel (Selectable). */
+  selectRecv(what: string, async: boolean): Selectable<T> {
+    const port = this.#port;
+    const agent = async ? this.region.newAgent() : this.region.agent;
+    const channel = this;
+    return {
+      events: regionEvents(this.region),
+      *attempt() {
+        const r = yield* recvSteps(port, agent, "try", false);
+        if (r === L.WOULD_BLOCK) return { done: false };
+        const v = channel.#received(r, what);
+        return v === END ? { done: true, closed: true } : { done: true, closed: false, value: v };
+      },
+      // a message is there, but another receiver holds the recv lock (a receiver leaving the
+      // lock makes no message appear: while none is there, events suffice)
+      *ready() {
+        return (yield call("ch_recv_ready", port.c)) !== 0;
+      },
+    };
   }
 
-  /** @internal select: trySend of bytes from encodeForSend. */
-  trySendEncoded(bytes: Uint8Array, what: string): boolean {
-    return this.#trySendBytes(bytes, what);
+  /** A send case of select on this channel (Selectable); `value` is encoded now. */
+  selectSend(value: T, what: string, async: boolean): Selectable<undefined> {
+    const bytes = this.#encode(value, what);
+    const port = this.#port;
+    const agent = async ? this.region.newAgent() : this.region.agent;
+    const channel = this;
+    return {
+      events: regionEvents(this.region),
+      *attempt() {
+        const s = yield* sendSteps(port, bytes, agent, "try");
+        if (s === L.WOULD_BLOCK) return { done: false };
+        if (s !== L.OK) throw channel.#error(s, what);
+        return { done: true, closed: false, value: undefined };
+      },
+      // a rendezvous channel (no event says a receiver arrived), another sender holding the
+      // lock (it may withdraw a message, which bumps no event), or room now
+      *ready() {
+        if (port.capacity === 0 || (yield call("mutex_owner", port.c + L.CH_SEND_LOCK)) !== 0) return true;
+        return (yield call("ch_send_ready", port.c)) !== L.WOULD_BLOCK;
+      },
+    };
+  }
+
+  /** @internal Encodes `value` as a send would (codec and size checks); for tests of sizes. */
+  encodeForSend(value: T, what: string): Uint8Array {
+    return this.#encode(value, what);
   }
 }
 

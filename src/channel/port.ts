@@ -18,7 +18,8 @@ import {
 } from "../errors";
 import { lockSteps } from "../sync/mutex";
 import type { Deadline } from "../wait/deadline";
-import { call, load, park, type CallRequest, type ParkHow, type Steps } from "../wait/steps";
+import { call, load, park, type CallRequest, type ParkHow, type StepHost, type Steps } from "../wait/steps";
+import type { EventSource } from "./selectable";
 
 export interface ChannelPort {
   /** Offset of the channel (assembly/channel.ts layout). */
@@ -133,4 +134,26 @@ export function channelError(status: number, what: string, name: string, deadlin
   }
   // any other number is not a status the channel protocol produces: the words read are garbage
   return new CorruptRegionError(`${where}: the channel's shared words hold an invalid status ${status} (corrupt region, or a stale handle)`);
+}
+
+const events = new WeakMap<object, EventSource>();
+
+/** The event word of `region` (RH_EVENT_SEQ; assembly/channel.ts bumps it), one object per
+ *  region so that select registers once per region. */
+export function regionEvents(region: StepHost): EventSource {
+  let e = events.get(region);
+  if (!e) {
+    e = {
+      host: region,
+      word: L.REGION_BASE + L.RH_EVENT_SEQ,
+      *register() {
+        yield call("ch_event_wait_begin");
+      },
+      *unregister() {
+        yield call("ch_event_wait_end");
+      },
+    };
+    events.set(region, e);
+  }
+  return e;
 }
