@@ -36,6 +36,7 @@ import { Deadline } from "../wait/deadline";
 import { call, runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
 import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 import { channelError, channelPort, lockChannel, regionEvents, type ChannelPort } from "./port";
+import { recvSelectable, sendSelectable } from "./cases";
 import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
 import { recvSteps, type RecvHow } from "./recv";
 import { commitSteps, reserveSteps, sendSteps } from "./send";
@@ -543,46 +544,15 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
 
   /** A receive case of select on this channel (Selectable). */
   selectRecv(what: string, async: boolean): Selectable<T> {
-    const port = this.#port;
     const agent = async ? this.region.newAgent() : this.region.agent;
-    const channel = this;
-    return {
-      events: regionEvents(this.region),
-      *attempt() {
-        const r = yield* recvSteps(port, agent, "try", false);
-        if (r === L.WOULD_BLOCK) return { done: false };
-        const v = channel.#received(r, what);
-        return v === END ? { done: true, closed: true } : { done: true, closed: false, value: v };
-      },
-      // a message is there, but another receiver holds the recv lock (a receiver leaving the
-      // lock makes no message appear: while none is there, events suffice)
-      *ready() {
-        return (yield call("ch_recv_ready", port.c)) !== 0;
-      },
-    };
+    return recvSelectable(this.#port, agent, regionEvents(this.region), (b) => this.#decode(b, what), (s) => this.#error(s, what));
   }
 
   /** A send case of select on this channel (Selectable); `value` is encoded now. */
   selectSend(value: T, what: string, async: boolean): Selectable<undefined> {
     const bytes = this.#encode(value, what);
-    const port = this.#port;
     const agent = async ? this.region.newAgent() : this.region.agent;
-    const channel = this;
-    return {
-      events: regionEvents(this.region),
-      *attempt() {
-        const s = yield* sendSteps(port, bytes, agent, "try");
-        if (s === L.WOULD_BLOCK) return { done: false };
-        if (s !== L.OK) throw channel.#error(s, what);
-        return { done: true, closed: false, value: undefined };
-      },
-      // a rendezvous channel (no event says a receiver arrived), another sender holding the
-      // lock (it may withdraw a message, which bumps no event), or room now
-      *ready() {
-        if (port.capacity === 0 || (yield call("mutex_owner", port.c + L.CH_SEND_LOCK)) !== 0) return true;
-        return (yield call("ch_send_ready", port.c)) !== L.WOULD_BLOCK;
-      },
-    };
+    return sendSelectable(this.#port, agent, regionEvents(this.region), bytes, (s) => this.#error(s, what));
   }
 
   /** @internal Encodes `value` as a send would (codec and size checks); for tests of sizes. */
