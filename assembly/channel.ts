@@ -53,21 +53,29 @@
 //     receiver drops the partial message and claims again. That frame needs 8 bytes of ring
 //     space, which the claiming receiver is freeing, so the wait for it is short.
 // A sender that withdrew a rendezvous message reports the timeout; one that finds the message
-// already claimed reports success (it was delivered). Receivers never give up mid-message: a
-// claim is only made once the message is counted, just before its first fragment is committed
-// (a claim in between waits for it: ch_fragment says -WOULD_BLOCK), and the rest follows from a
-// sender that holds the send lock and waits only for this receiver (or closes, or is marked
-// gone).
+// already claimed reports success (it was delivered). A claim is only made once the message is
+// counted, just before its first fragment is committed (a claim in between waits for it:
+// ch_fragment says -WOULD_BLOCK; that wait does not give up). A receiver may give up after the
+// first fragment (its deadline, or a sender that died mid-message): it releases the fragments
+// published so far (ch_fragment(c, 0) passes frames before a live FIRST) and drops the message;
+// the fragments its sender still writes are dead frames, trimmed as below.
+//
+// Waiting is the runtime's: every wait is a `*_step` export that registers the caller and says
+// WOULD_BLOCK (read the park word first, park while it holds that value, then the matching
+// `*_unwait`), run by the step machines of src/channel/send.ts and recv.ts.
 //
 // Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
 // receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
 // additionally sets CH_PEER_GONE: every blocked or later operation gets PEER_GONE.
 //
-// Withdrawn frames keep their ring bytes until someone passes them: every claim attempt first
-// trims dead frames at the front of the ring (trimDead), a withdraw wakes parked receivers to
-// do so, and a sender short of ring space trims them itself when no receiver holds the recv
-// lock (reserveTrimming; test/unit/channel.property.test.ts found an empty channel refusing
-// every send behind them), so a sender waiting for ring space is never stuck behind them.
+// Dead frames (of withdrawn messages, and of a message its receiver gave up on) keep their ring
+// bytes until someone passes them: every claim attempt first trims dead frames at the front of
+// the ring (trimDead), a withdraw wakes parked receivers to do so, and a sender short of ring
+// space trims them itself when no receiver holds the recv lock, or wakes the parked receivers
+// when one does (reserveTrimming; test/unit/channel.property.test.ts found an empty channel
+// refusing every send behind them), so a sender waiting for ring space is never stuck behind
+// them. A peer marked gone also wakes the agents parked for either lock (a dead thread may hold
+// it): they check CH_STATE before they park again.
 //
 // Invariants:
 //   - SENT - TAKEN == COUNT whenever no agent is between the two updates;

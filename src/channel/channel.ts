@@ -16,11 +16,17 @@
 //               recvView() -> view, release()
 //   iteration   for (const v of ch) (blocking), for await (const v of ch)
 //
+// Send and receive are written once, as the step machines of send.ts and recv.ts; this facade
+// runs them blocking (as the thread's agent), async (as a fresh agent per call: any number of
+// async tasks of one thread may wait on one channel, served in turn) and as tries, after the
+// one-call fast paths (ch_send_begin/end, ch_recv_begin/end). Select reaches a channel only
+// through its cases (selectRecv / selectSend: Selectable, selectable.ts).
+//
 // Every wait takes { timeout, signal }. A sender that gives up after part of a message is in
 // the ring never leaves half a message: it withdraws the message if no receiver claimed it,
 // else writes a cancel frame so the receiver drops the partial (assembly/channel.ts). A receive
-// that has claimed a message finishes it (the rest is on its way from a sender that holds the
-// send lock), so timeouts and aborts apply to the wait for a message, not to its bytes.
+// that gives up after the first fragment of a claimed message (its timeout or signal; a sender
+// that died mid-message) drops that message and leaves the channel usable (recv.ts).
 //
 // Close: later sends throw ClosedError; receivers drain every complete message, then recv
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see

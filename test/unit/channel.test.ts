@@ -333,7 +333,16 @@ describe("Channel faults and Go's semantics (regressions)", () => {
     for (const c of chans) {
       barrier.wait({ timeout: 20_000 });
       c.close();
-      c.tryRecv(); // Go's `<-c`: the value, or closed if the worker took it
+      // Go's `<-c`: the value, or closed if the worker took it; held for ~50 us (a receive in
+      // progress is the window the worker's try must not report as "not ready")
+      try {
+        c.recvView();
+        const until = performance.now() + 0.05;
+        while (performance.now() < until);
+        c.release();
+      } catch (error) {
+        if (!(error instanceof ClosedError)) throw error;
+      }
     }
     expect(await w.result).toEqual({ ok: { defaults: 0, rounds: ROUNDS } });
     await w.exited;

@@ -305,10 +305,10 @@ describe("select: a verifier counts every message", () => {
 });
 
 describe("select with a default is atomic (Go's TestNonblockSelectRace, TestNonblockSelectRace2)", () => {
-  const ROUNDS = 1000;
+  const ROUNDS = 5000;
   for (const variant of ["send", "close"] as const) {
     it(`${variant === "send" ? "TestNonblockSelectRace: c2 gets a value" : "TestNonblockSelectRace2: c2 is closed"} while c1's value is taken: never the default`, async () => {
-      const region = Region.create({ size: 8 << 20 });
+      const region = Region.create({ size: 16 << 20 });
       const barrier = Barrier.create(region, 2);
       const pairs = Array.from({ length: ROUNDS }, () => {
         const c1 = Channel.create<number>(region, { capacity: 1, bufferBytes: 64 });
