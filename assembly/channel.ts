@@ -60,9 +60,10 @@
 // published so far (ch_fragment(c, 0) passes frames before a live FIRST) and drops the message;
 // the fragments its sender still writes are dead frames, trimmed as below.
 //
-// Waiting is the runtime's: every wait is a `*_step` export that registers the caller and says
-// WOULD_BLOCK (read the park word first, park while it holds that value, then the matching
-// `*_unwait`), run by the step machines of src/channel/send.ts and recv.ts.
+// Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
+// and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
+// word first, park while it holds that value, then the matching `*_unwait`), run by the step
+// machines of src/channel/send.ts and recv.ts.
 //
 // Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
 // receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
@@ -84,14 +85,15 @@
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, notify } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, notify, now } from "./atom";
+import { spinLimit } from "./time";
 import {
   OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
   REGION_BASE, RH_EVENT_SEQ, RH_EVENT_WAITERS,
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
 import {
@@ -176,6 +178,7 @@ export function ch_send_ready(c: usize): i32 {
  *  CH_SEND_SEQ before calling; park while it holds that value; then ch_send_unwait once). */
 export function ch_send_ready_step(c: usize): i32 {
   let s = ch_send_ready(c);
+  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_send_ready(c);
   if (s != WOULD_BLOCK) return s;
   add32(c + CH_SEND_WAITERS, 1);
   s = ch_send_ready(c);
@@ -213,6 +216,10 @@ export function ch_reserve(c: usize, kind: i32, total: i32, len: i32): i32 {
  *  first; park; then br_space_unwait on the ring once). */
 export function ch_reserve_step(c: usize, kind: i32, total: i32, len: i32): i32 {
   if (len < 0) return -BAD_ARGUMENT;
+  for (let i = 0; i < spinLimit(); i++) {
+    const a = br_reserve(ring(c), fragFrame(len));
+    if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
+  }
   const a = reserveTrimming(c, len);
   if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
   return fillHeader(br_reserve_step(ring(c), fragFrame(len)), kind, total, len);
@@ -316,6 +323,7 @@ export function ch_delivered(c: usize, ticket: i32): i32 {
 /** As ch_delivered, registering in CH_SEND_WAITERS on WOULD_BLOCK (see ch_send_ready_step). */
 export function ch_delivered_step(c: usize, ticket: i32): i32 {
   let s = ch_delivered(c, ticket);
+  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_delivered(c, ticket);
   if (s != WOULD_BLOCK) return s;
   add32(c + CH_SEND_WAITERS, 1);
   s = ch_delivered(c, ticket);
@@ -423,6 +431,17 @@ export function ch_claim(c: usize): i32 {
  *  then ch_recv_unwait once). */
 export function ch_claim_step(c: usize): i32 {
   let s = ch_claim(c);
+  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_claim(c);
+  // then spin for up to CH_SPIN_MS: a peer's reply often lands within it, and parking costs a
+  // futex round trip of tens of microseconds (not in the model build: a spin repeats the check)
+  if (!isDefined(SABRE_MODEL) && s == WOULD_BLOCK) {
+    const spinEnd = now() + CH_SPIN_MS;
+    for (let i = 1; ; i++) {
+      s = ch_claim(c);
+      if (s != WOULD_BLOCK) return s;
+      if ((i & 63) == 0 && !(now() < spinEnd)) break;
+    }
+  }
   if (s != WOULD_BLOCK) return s;
   add32(c + CH_RECV_WAITERS, 1);
   s = ch_claim(c);
@@ -472,6 +491,7 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
  *  first; park while it holds that value; then br_data_unwait on the ring once). */
 export function ch_fragment_step(c: usize, inMessage: i32): i32 {
   let n = ch_fragment(c, inMessage);
+  for (let i = 0; n == -WOULD_BLOCK && i < spinLimit(); i++) n = ch_fragment(c, inMessage);
   if (n != -WOULD_BLOCK) return n;
   add32(ring(c) + BR_DATA_WAITERS, 1);
   n = ch_fragment(c, inMessage);

@@ -131,6 +131,16 @@ function* handOver(p: ChannelPort, first: number, ticket: number, attempt: boole
 
 function* sendLocked(p: ChannelPort, bytes: Uint8Array, attempt: boolean): Steps<number> {
   const { c } = p;
+  if (p.capacity > 0 && bytes.length <= p.fragment) {
+    // a slot and ring space now: one call, no waits (sendMany's common case)
+    const a = yield call("ch_send_try", c, bytes.length);
+    if (a >= 0) {
+      copyInto(p.bytes, a, bytes);
+      const pub = yield call("ch_publish", c, 1);
+      return pub < 0 ? -pub : L.OK;
+    }
+    if (a !== -L.WOULD_BLOCK) return -a;
+  }
   const s = attempt ? yield call("ch_send_ready", c) : yield* slot(p);
   if (s !== L.OK) return s;
   // rendezvous: a try is only worth it while a receiver is inside recv
