@@ -55,6 +55,9 @@ export function channelPort(
 
 /** Parks that ignore the deadline and the signal (see stepPark). */
 export const WHOLE: ParkHow = { whole: true };
+/** The channel's step exports re-check for a while before they register (assembly/channel.ts):
+ *  the driver parks at once instead of spinning on the word again. */
+const SPUN: ParkHow = { spun: true };
 
 /** stepPark's result when the deadline passed while the step still said "wait". */
 export const GAVE_UP = Symbol("gave up");
@@ -76,7 +79,7 @@ export function* stepPark(
     if (!blocked(r)) return r;
     let woke: number;
     try {
-      woke = yield park(word, seen, how);
+      woke = yield park(word, seen, how ? { ...how, spun: true } : SPUN);
     } finally {
       yield unwait;
     }

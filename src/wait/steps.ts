@@ -16,6 +16,9 @@
 //   yield park(address, expected, { sliceMs })        a park of at most sliceMs (a polling
 //                                                     slice): its end resumes with WAIT_WOKEN
 //                                                     unless the deadline passed
+//   yield park(address, expected, { spun: true })     the step before it already re-checked for
+//                                                     a while: the blocking driver parks without
+//                                                     its own spin on the word
 //
 // and returns the operation's result. The same machine is run by four drivers:
 //
@@ -65,6 +68,8 @@ export interface ParkRequest {
   readonly capMs?: number;
   /** Park at most this many ms; the slice's end resumes with WAIT_WOKEN (see the header). */
   readonly sliceMs?: number;
+  /** The step already spun: no spin on the word before the park (see the header). */
+  readonly spun?: boolean;
 }
 
 /** How a park request may differ from a plain park (see the header). */
@@ -72,6 +77,7 @@ export interface ParkHow {
   readonly whole?: boolean;
   readonly capMs?: number;
   readonly sliceMs?: number;
+  readonly spun?: boolean;
 }
 export type StepRequest = CallRequest | LoadRequest | ParkRequest;
 
@@ -132,7 +138,7 @@ export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Dead
     else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
     else {
       const index = r.address >> 2;
-      let spun = 0;
+      let spun = r.spun ? SPIN_LOADS : 0;
       while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
         pause();
         spun++;
