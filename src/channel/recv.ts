@@ -50,11 +50,12 @@ export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: bo
   const lock = c + L.CH_RECV_LOCK;
   const attempt = how === "try";
   let l = claimed ? L.OK : attempt ? yield call("mutex_try_lock", lock, agent) : yield* lockChannel(p, L.CH_RECV_LOCK, agent);
-  if (attempt && l === L.WOULD_BLOCK) {
+  if (attempt && (l === L.WOULD_BLOCK || l === L.WOULD_DEADLOCK)) {
+    // busy: another receiver holds the lock (WOULD_DEADLOCK: this agent, with a view open)
     const st = yield call("ch_state", c);
     if (st & L.CH_PEER_GONE) return L.PEER_GONE;
     if (st === 0) return L.WOULD_BLOCK;
-    if ((yield call("ch_len", c)) === 0) return L.CLOSED;
+    if (l === L.WOULD_DEADLOCK || (yield call("ch_len", c)) === 0) return L.CLOSED;
     l = yield* lockChannel(p, L.CH_RECV_LOCK, agent, { capMs: GRACE_MS });
     if (l === L.TIMED_OUT) return L.CLOSED;
   }

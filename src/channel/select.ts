@@ -21,8 +21,9 @@
 // parker of the region of the first case.
 //
 // How it waits. Each round tries every case once (its attempt: a try-receive, a try-send of
-// the encoded bytes) in a fresh random order — Go's pollorder: a random permutation, so among ready cases
-// each is chosen with equal probability and a busy channel does not starve its neighbours.
+// the encoded bytes) in a fresh random order — Go's pollorder: a random permutation, so among
+// ready cases each is chosen with equal probability and a busy channel does not starve its
+// neighbours.
 // The first case that completes ends the select; the others are untouched. With
 // { default: true } a round is all, made atomic as Go's (which locks every case's channel):
 // select registers on the event words around it and takes the default only when no event

@@ -42,8 +42,9 @@ export function* sendSteps(p: ChannelPort, bytes: Uint8Array, agent: number, how
   const lock = p.c + L.CH_SEND_LOCK;
   if (how !== "locked") {
     const l = how === "try" ? yield call("mutex_try_lock", lock, agent) : yield* lockChannel(p, L.CH_SEND_LOCK, agent);
-    if (l === L.WOULD_BLOCK) {
-      // busy: a closed or peer-gone channel says so, never "not now"
+    if (l === L.WOULD_BLOCK || (how === "try" && l === L.WOULD_DEADLOCK)) {
+      // busy (WOULD_DEADLOCK: this agent holds the lock, a reserve open): a closed or
+      // peer-gone channel says so, never "not now"
       const st = yield call("ch_state", p.c);
       return st & L.CH_PEER_GONE ? L.PEER_GONE : st ? L.CLOSED : L.WOULD_BLOCK;
     }
