@@ -11,7 +11,7 @@
 //   blocking    send(v), recv()                       park the thread (not on a browser main thread)
 //               sendMany(values)                      a batch under one send-lock hold
 //   try         trySend(v) -> boolean, tryRecv() -> { ok, value } | { ok: false, closed }
-//   async       sendAsync(v), recvAsync()             park with Atomics.waitAsync
+//   async       sendAsync(v), recvAsync()             park with the region parker's async wait
 //   zero-copy   reserve(len) -> view, commit();       raw bytes, one fragment at most
 //               recvView() -> view, release()
 //   iteration   for (const v of ch) (blocking), for await (const v of ch)
