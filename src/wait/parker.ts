@@ -43,9 +43,8 @@ export function coreParkImports(parker: Parker): { park(ptr: number, expected: n
   return {
     park: (ptr, expected, timeoutMs) =>
       parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
-    // the core's count is an i32 with -1 for "all" (wasm's notify reads it as u32); Atomics.notify
-    // clamps a negative count to 0 and would wake nobody
-    wake: (ptr, count) => parker.wake(ptr >>> 0, count < 0 ? Infinity : count),
+    // wasm's notify count is unsigned: the core's "all" (-1) is 2^32 - 1, never "none"
+    wake: (ptr, count) => parker.wake(ptr >>> 0, count >>> 0),
   };
 }
 
