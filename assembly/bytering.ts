@@ -58,7 +58,7 @@
 // publish, or the notifier sees the waiter and changes the park word after it was read.
 import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT,
   BR_WRITE, BR_READ_CACHE, BR_RESERVE, BR_READ, BR_WRITE_CACHE, BR_CAPACITY, BR_DATA_WAITERS,
   BR_SPACE_WAITERS, BR_DATA_SEQ, BR_SPACE_SEQ, BR_DATA, BR_FRAME_HEADER, BR_FRAME_ALIGN, BR_WRAP,
   BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
@@ -251,8 +251,8 @@ function commitThenCopy(b: usize, a: i32, src: usize, len: i32): i32 {
 // ---- consumer -------------------------------------------------------------------------------------
 
 /**
- * Length of the next frame (>= 0), skipping wrap markers, or -WOULD_BLOCK (empty) or -CLOSED
- * (closed and drained). Consumer only. Does not consume the frame.
+ * Length of the next frame (>= 0), skipping wrap markers, or -WOULD_BLOCK (empty), -CLOSED
+ * (closed and drained), or -CORRUPT (a wrap marker past the published bytes). Consumer only. Does not consume the frame.
  */
 export function br_peek(b: usize): i32 {
   const cap = capacityOf(b);
@@ -267,7 +267,11 @@ export function br_peek(b: usize): i32 {
     }
     const len = load<i32>(at(b, r, cap));
     if (len != BR_WRAP) return len;
-    r = advance(r, cap - (r & (cap - 1)));
+    // a marker is published with the frame after it, so published bytes go past its end; one
+    // that does not (a corrupt header) would send READ round the ring forever
+    const waste = cap - (r & (cap - 1));
+    if (span(w, r) <= waste) return -CORRUPT;
+    r = advance(r, waste);
     // publish: the marker's bytes are free again
     store32(b + BR_READ, r);
     wakeProducer(b);
