@@ -62,18 +62,16 @@
 // word BR_DATA_SEQ); results are addresses / lengths, or -status.
 //
 // The channel (channel.ts, src/channel/) still uses an older form of the same waits: a step
-// that registers anew each time (br_reserve_step, br_peek_step) with a deregistration after
-// every park (br_space_unwait, br_data_unwait), and the blocking loops br_reserve_wait and
-// br_peek_wait that park in the core. They are kept, written over the steps above, until the
-// channel runs step machines of its own.
-import { load32, store32, add32, sub32, or32, cas32, wait32, notify } from "./atom";
+// that registers anew each time (br_reserve_step; its own ch_fragment_step over br_peek) with
+// a deregistration after every park (br_space_unwait, br_data_unwait). They are kept, written
+// over the steps above, until the channel moves to the convention.
+import { load32, store32, add32, sub32, or32, cas32, notify } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
+  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT,
   BR_WRITE, BR_READ_CACHE, BR_RESERVE, BR_READ, BR_WRITE_CACHE, BR_CAPACITY, BR_DATA_WAITERS,
   BR_SPACE_WAITERS, BR_DATA_SEQ, BR_SPACE_SEQ, BR_DATA, BR_FRAME_HEADER, BR_FRAME_ALIGN, BR_WRAP,
   BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
 } from "./layout";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -224,26 +222,6 @@ export function br_space_unwait(b: usize): void {
   br_space_cancel(b);
 }
 
-/** The channel's blocking reserve (parks in the core): an address, or -TIMED_OUT / -CLOSED / -BAD_ARGUMENT. */
-export function br_reserve_wait(b: usize, len: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    const a = br_reserve(b, len);
-    if (a != -WOULD_BLOCK) return a;
-    if (i == 0 && br_commit(b) == CLOSED) return -CLOSED;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  let parked = 0;
-  while (true) {
-    const seq = load32(b + BR_SPACE_SEQ);
-    const a = br_space_step(b, len, parked);
-    if (a != -WOULD_BLOCK) return a;
-    parked = 1;
-    const ns = remainingNs(deadline);
-    if (ns == 0) return br_space_cancel(b);
-    wait32(b + BR_SPACE_SEQ, seq, ns);
-  }
-}
-
 /** Non-blocking write of `len` bytes from `src` as one frame, published at once (with any
  *  pending reserved frames). OK, WOULD_BLOCK, CLOSED or BAD_ARGUMENT. */
 export function br_try_write(b: usize, src: usize, len: i32): i32 {
@@ -265,8 +243,8 @@ function commitThenCopy(b: usize, a: i32, src: usize, len: i32): i32 {
 // ---- consumer -------------------------------------------------------------------------------------
 
 /**
- * Length of the next frame (>= 0), skipping wrap markers, or -WOULD_BLOCK (empty) or -CLOSED
- * (closed and drained). Consumer only. Does not consume the frame.
+ * Length of the next frame (>= 0), skipping wrap markers, or -WOULD_BLOCK (empty), -CLOSED
+ * (closed and drained), or -CORRUPT (a wrap marker past the published bytes). Consumer only. Does not consume the frame.
  */
 export function br_peek(b: usize): i32 {
   const cap = capacityOf(b);
@@ -281,7 +259,11 @@ export function br_peek(b: usize): i32 {
     }
     const len = load<i32>(at(b, r, cap));
     if (len != BR_WRAP) return len;
-    r = advance(r, cap - (r & (cap - 1)));
+    // a marker is published with the frame after it, so published bytes go past its end; one
+    // that does not (a corrupt header) would send READ round the ring forever
+    const waste = cap - (r & (cap - 1));
+    if (span(w, r) <= waste) return -CORRUPT;
+    r = advance(r, waste);
     // publish: the marker's bytes are free again
     store32(b + BR_READ, r);
     wakeProducer(b);
@@ -340,33 +322,9 @@ export function br_data_cancel(b: usize): i32 {
   return -TIMED_OUT;
 }
 
-/** The channel's form: br_data_step that registers anew, then br_data_unwait after the park. */
-export function br_peek_step(b: usize): i32 {
-  return br_data_step(b, 0);
-}
-
-/** The channel's form: ends the registration of a br_peek_step that returned -WOULD_BLOCK. */
+/** The channel's form: ends a registration of br_data_step (parked = 0) after each park. */
 export function br_data_unwait(b: usize): void {
   br_data_cancel(b);
-}
-
-/** The channel's blocking peek (parks in the core): a frame length, or -TIMED_OUT / -CLOSED. */
-export function br_peek_wait(b: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    const len = br_peek(b);
-    if (len != -WOULD_BLOCK) return len;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  let parked = 0;
-  while (true) {
-    const seq = load32(b + BR_DATA_SEQ);
-    const len = br_data_step(b, parked);
-    if (len != -WOULD_BLOCK) return len;
-    parked = 1;
-    const ns = remainingNs(deadline);
-    if (ns == 0) return br_data_cancel(b);
-    wait32(b + BR_DATA_SEQ, seq, ns);
-  }
 }
 
 // ---- close and observers ------------------------------------------------------------------------

@@ -53,21 +53,30 @@
 //     receiver drops the partial message and claims again. That frame needs 8 bytes of ring
 //     space, which the claiming receiver is freeing, so the wait for it is short.
 // A sender that withdrew a rendezvous message reports the timeout; one that finds the message
-// already claimed reports success (it was delivered). Receivers never give up mid-message: a
-// claim is only made once the message is counted, just before its first fragment is committed
-// (a claim in between waits for it: ch_fragment says -WOULD_BLOCK), and the rest follows from a
-// sender that holds the send lock and waits only for this receiver (or closes, or is marked
-// gone).
+// already claimed reports success (it was delivered). A claim is only made once the message is
+// counted, just before its first fragment is committed (a claim in between waits for it:
+// ch_fragment says -WOULD_BLOCK; that wait does not give up). A receiver may give up after the
+// first fragment (its deadline, or a sender that died mid-message): it releases the fragments
+// published so far (ch_fragment(c, 0) passes frames before a live FIRST) and drops the message;
+// the fragments its sender still writes are dead frames, trimmed as below.
+//
+// Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
+// and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
+// word first, park while it holds that value, then the matching `*_unwait`), run by the step
+// machines of src/channel/send.ts and recv.ts.
 //
 // Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
 // receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
 // additionally sets CH_PEER_GONE: every blocked or later operation gets PEER_GONE.
 //
-// Withdrawn frames keep their ring bytes until someone passes them: every claim attempt first
-// trims dead frames at the front of the ring (trimDead), a withdraw wakes parked receivers to
-// do so, and a sender short of ring space trims them itself when no receiver holds the recv
-// lock (reserveTrimming; test/unit/channel.property.test.ts found an empty channel refusing
-// every send behind them), so a sender waiting for ring space is never stuck behind them.
+// Dead frames (of withdrawn messages, and of a message its receiver gave up on) keep their ring
+// bytes until someone passes them: every claim attempt first trims dead frames at the front of
+// the ring (trimDead), a withdraw wakes parked receivers to do so, and a sender short of ring
+// space trims them itself when no receiver holds the recv lock, or wakes the parked receivers
+// when one does (reserveTrimming; test/unit/channel.property.test.ts found an empty channel
+// refusing every send behind them), so a sender waiting for ring space is never stuck behind
+// them. A peer marked gone also wakes the agents parked for either lock (a dead thread may hold
+// it): they check CH_STATE before they park again.
 //
 // Invariants:
 //   - SENT - TAKEN == COUNT whenever no agent is between the two updates;
@@ -76,21 +85,21 @@
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, wait32, notify, now } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, notify, now } from "./atom";
+import { spinLimit } from "./time";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
+  OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
   REGION_BASE, RH_EVENT_SEQ, RH_EVENT_WAITERS,
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, CH_SPIN_MS,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
 import {
-  br_size_of, br_init, br_reserve, br_reserve_wait, br_reserve_step, br_commit, br_peek,
+  br_size_of, br_init, br_reserve, br_reserve_step, br_commit, br_peek, br_max_frame,
   br_frame_addr, br_release, br_close,
 } from "./bytering";
-import { deadlineOf, remainingNs, spinLimit } from "./time";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -169,6 +178,7 @@ export function ch_send_ready(c: usize): i32 {
  *  CH_SEND_SEQ before calling; park while it holds that value; then ch_send_unwait once). */
 export function ch_send_ready_step(c: usize): i32 {
   let s = ch_send_ready(c);
+  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_send_ready(c);
   if (s != WOULD_BLOCK) return s;
   add32(c + CH_SEND_WAITERS, 1);
   s = ch_send_ready(c);
@@ -178,27 +188,6 @@ export function ch_send_ready_step(c: usize): i32 {
 
 export function ch_send_unwait(c: usize): void {
   sub32(c + CH_SEND_WAITERS, 1);
-}
-
-/** Blocking ch_send_ready: OK, TIMED_OUT, CLOSED, PEER_GONE. */
-export function ch_send_ready_wait(c: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    const s = ch_send_ready(c);
-    if (s != WOULD_BLOCK) return s;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  while (true) {
-    const seq = load32(c + CH_SEND_SEQ);
-    const s = ch_send_ready_step(c);
-    if (s != WOULD_BLOCK) return s;
-    const ns = remainingNs(deadline);
-    if (ns == 0) {
-      ch_send_unwait(c);
-      return TIMED_OUT;
-    }
-    wait32(c + CH_SEND_SEQ, seq, ns);
-    ch_send_unwait(c);
-  }
 }
 
 // @ts-ignore: decorator
@@ -227,17 +216,13 @@ export function ch_reserve(c: usize, kind: i32, total: i32, len: i32): i32 {
  *  first; park; then br_space_unwait on the ring once). */
 export function ch_reserve_step(c: usize, kind: i32, total: i32, len: i32): i32 {
   if (len < 0) return -BAD_ARGUMENT;
+  for (let i = 0; i < spinLimit(); i++) {
+    const a = br_reserve(ring(c), fragFrame(len));
+    if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
+  }
   const a = reserveTrimming(c, len);
   if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
   return fillHeader(br_reserve_step(ring(c), fragFrame(len)), kind, total, len);
-}
-
-/** Blocking ch_reserve: a payload address, or -TIMED_OUT, -CLOSED, -BAD_ARGUMENT. */
-export function ch_reserve_wait(c: usize, kind: i32, total: i32, len: i32, timeoutMs: f64): i32 {
-  if (len < 0) return -BAD_ARGUMENT;
-  const a = reserveTrimming(c, len);
-  if (a != -WOULD_BLOCK) return fillHeader(a, kind, total, len);
-  return fillHeader(br_reserve_wait(ring(c), fragFrame(len), timeoutMs), kind, total, len);
 }
 
 /** A hint, read without the recv lock (frames between READ and WRITE are published and stay
@@ -267,7 +252,12 @@ function reserveTrimming(c: usize, len: i32): i32 {
   // only when the front looks dead: taking the recv lock on every failed reserve would starve a
   // receiver trying to take it (a select retrying a send in a loop did, in Chromium)
   if (!deadAtFront(c)) return a;
-  if (mutex_try_lock(c + CH_RECV_LOCK, ANONYMOUS_AGENT) != OK) return a;
+  if (mutex_try_lock(c + CH_RECV_LOCK, ANONYMOUS_AGENT) != OK) {
+    // a receiver holds the lock: one parked for a claim trims them when woken (ch_claim); the
+    // frames of a message whose receiver gave up mid-way are dead too, and no claim is coming
+    wakeReceivers(c);
+    return a;
+  }
   const before = load32(ring(c) + BR_READ);
   trimDead(c);
   const trimmed = load32(ring(c) + BR_READ) != before;
@@ -333,32 +323,12 @@ export function ch_delivered(c: usize, ticket: i32): i32 {
 /** As ch_delivered, registering in CH_SEND_WAITERS on WOULD_BLOCK (see ch_send_ready_step). */
 export function ch_delivered_step(c: usize, ticket: i32): i32 {
   let s = ch_delivered(c, ticket);
+  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_delivered(c, ticket);
   if (s != WOULD_BLOCK) return s;
   add32(c + CH_SEND_WAITERS, 1);
   s = ch_delivered(c, ticket);
   if (s != WOULD_BLOCK) sub32(c + CH_SEND_WAITERS, 1);
   return s;
-}
-
-/** Blocking ch_delivered: OK, TIMED_OUT, CLOSED, PEER_GONE. */
-export function ch_delivered_wait(c: usize, ticket: i32, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    const s = ch_delivered(c, ticket);
-    if (s != WOULD_BLOCK) return s;
-  }
-  const deadline = deadlineOf(timeoutMs);
-  while (true) {
-    const seq = load32(c + CH_SEND_SEQ);
-    const s = ch_delivered_step(c, ticket);
-    if (s != WOULD_BLOCK) return s;
-    const ns = remainingNs(deadline);
-    if (ns == 0) {
-      ch_send_unwait(c);
-      return TIMED_OUT;
-    }
-    wait32(c + CH_SEND_SEQ, seq, ns);
-    ch_send_unwait(c);
-  }
 }
 
 /** Withdraws the message the sender began (first fragment payload at `first`) if no receiver
@@ -378,6 +348,8 @@ export function ch_withdraw(c: usize, first: usize): i32 {
       // its frames still hold ring bytes: a parked receiver trims them (ch_claim) so that
       // a sender waiting for space is not stuck behind them
       wakeReceivers(c);
+      // a slot is free again: a select's send case may be ready
+      ch_wake_events();
       return OK;
     }
   }
@@ -411,20 +383,6 @@ export function ch_cancel_step(c: usize, first: usize): i32 {
   s = ch_cancel(c, first);
   if (s != WOULD_BLOCK) sub32(ring(c) + BR_SPACE_WAITERS, 1);
   return s;
-}
-
-/** Blocking ch_cancel (waits for ring space as long as it takes: a receiver is reading). */
-export function ch_cancel_wait(c: usize, first: usize): i32 {
-  while (true) {
-    const s = ch_cancel(c, first);
-    if (s != WOULD_BLOCK) return s;
-    const a = br_reserve_wait(ring(c), fragFrame(0), -1);
-    if (a < 0) continue; // closed: ch_cancel reports it
-    // a frame is reserved: make it the cancel frame
-    fillHeader(a, CH_CANCEL, 0, 0);
-    const p = ch_publish(c, 0);
-    return p < 0 ? -p : CANCELLED;
-  }
 }
 
 // ---- receiver (holding the recv lock) -------------------------------------------------------
@@ -473,6 +431,17 @@ export function ch_claim(c: usize): i32 {
  *  then ch_recv_unwait once). */
 export function ch_claim_step(c: usize): i32 {
   let s = ch_claim(c);
+  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_claim(c);
+  // then spin for up to CH_SPIN_MS: a peer's reply often lands within it, and parking costs a
+  // futex round trip of tens of microseconds (not in the model build: a spin repeats the check)
+  if (!isDefined(SABRE_MODEL) && s == WOULD_BLOCK) {
+    const spinEnd = now() + CH_SPIN_MS;
+    for (let i = 1; ; i++) {
+      s = ch_claim(c);
+      if (s != WOULD_BLOCK) return s;
+      if ((i & 63) == 0 && !(now() < spinEnd)) break;
+    }
+  }
   if (s != WOULD_BLOCK) return s;
   add32(c + CH_RECV_WAITERS, 1);
   s = ch_claim(c);
@@ -482,38 +451,6 @@ export function ch_claim_step(c: usize): i32 {
 
 export function ch_recv_unwait(c: usize): void {
   sub32(c + CH_RECV_WAITERS, 1);
-}
-
-/** Blocking ch_claim: OK, TIMED_OUT, CLOSED, PEER_GONE. */
-export function ch_claim_wait(c: usize, timeoutMs: f64): i32 {
-  for (let i = 0; i < spinLimit(); i++) {
-    const s = ch_claim(c);
-    if (s != WOULD_BLOCK) return s;
-  }
-  // then spin for up to CH_SPIN_MS (bounded by the timeout): a peer's reply often lands within
-  // it, and parking costs a futex round trip of tens of microseconds. (Not in the model build:
-  // a spin repeats the same check.)
-  if (!isDefined(SABRE_MODEL)) {
-    const spinEnd = now() + (timeoutMs >= 0 && timeoutMs < CH_SPIN_MS ? timeoutMs : CH_SPIN_MS);
-    for (let i = 1; ; i++) {
-      const s = ch_claim(c);
-      if (s != WOULD_BLOCK) return s;
-      if ((i & 63) == 0 && !(now() < spinEnd)) break;
-    }
-  }
-  const deadline = deadlineOf(timeoutMs);
-  while (true) {
-    const seq = load32(c + CH_RECV_SEQ);
-    const s = ch_claim_step(c);
-    if (s != WOULD_BLOCK) return s;
-    const ns = remainingNs(deadline);
-    if (ns == 0) {
-      ch_recv_unwait(c);
-      return TIMED_OUT;
-    }
-    wait32(c + CH_RECV_SEQ, seq, ns);
-    ch_recv_unwait(c);
-  }
 }
 
 /**
@@ -529,8 +466,10 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
   while (true) {
     if (load32(c + CH_STATE) & CH_PEER_GONE) return -PEER_GONE;
     const len = br_peek(b);
-    if (len < 0) return len;
-    if (len < CH_FRAG_HEADER) return -CORRUPT;
+    // a frame length is a status only when it is one of br_peek's; any other negative, or a
+    // length no frame can have, is a corrupt ring (never a raw number to the caller)
+    if (len < 0) return len == -WOULD_BLOCK || len == -CLOSED ? len : -CORRUPT;
+    if (len < CH_FRAG_HEADER || len > br_max_frame(b)) return -CORRUPT;
     const frame = <usize>br_frame_addr(b);
     const kind = load32(frame + CH_FRAG_KIND); // atomic: see ch_withdraw
     const payload = load<i32>(frame + CH_FRAG_LEN);
@@ -546,6 +485,18 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
     if (kind == CH_FIRST) return payload;
     br_release(b); // withdrawn FIRST, its CONT frames, stale CANCEL frames
   }
+}
+
+/** As ch_fragment; on -WOULD_BLOCK the caller is registered on the ring's BR_DATA_SEQ (read it
+ *  first; park while it holds that value; then br_data_unwait on the ring once). */
+export function ch_fragment_step(c: usize, inMessage: i32): i32 {
+  let n = ch_fragment(c, inMessage);
+  for (let i = 0; n == -WOULD_BLOCK && i < spinLimit(); i++) n = ch_fragment(c, inMessage);
+  if (n != -WOULD_BLOCK) return n;
+  add32(ring(c) + BR_DATA_WAITERS, 1);
+  n = ch_fragment(c, inMessage);
+  if (n != -WOULD_BLOCK) sub32(ring(c) + BR_DATA_WAITERS, 1);
+  return n;
 }
 
 // ---- both sides ---------------------------------------------------------------------------------
@@ -574,7 +525,12 @@ export function ch_close(c: usize): i32 {
  *  later operation fail with PEER_GONE. Idempotent. OK. */
 export function ch_mark_peer_gone(c: usize): i32 {
   or32(c + CH_STATE, CH_PEER_GONE | CH_CLOSED);
-  return ch_close(c);
+  ch_close(c);
+  // agents parked for a lock the dead peer may hold: they re-check CH_STATE before parking
+  // again (src/channel/port.ts, lockChannel); a spurious wake-up of a mutex waiter is harmless
+  notify(c + CH_SEND_LOCK + MUTEX_STATE, NOTIFY_ALL);
+  notify(c + CH_RECV_LOCK + MUTEX_STATE, NOTIFY_ALL);
+  return OK;
 }
 
 export function ch_state(c: usize): i32 {

@@ -86,7 +86,7 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
 /**
  * Blocking lock that parks in the core: spin, then park. `timeoutMs` < 0 waits forever. OK /
  * TIMED_OUT / WOULD_DEADLOCK. For the core's short internal locks (the allocator's) and the
- * channel's locks; Mutex runs the step machine over mutex_lock_step (src/sync/mutex.ts).
+ * codec table's lock; Mutex runs the step machine over mutex_lock_step (src/sync/mutex.ts).
  */
 export function mutex_lock(m: usize, agent: i32, timeoutMs: f64): i32 {
   for (let i = 0; i < spinLimit(); i++) {

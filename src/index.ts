@@ -29,3 +29,6 @@ export {
   type SelectResult, type SelectOutcome, type RecvResult, type SendResult, type DefaultResult,
 } from "./channel/select";
 export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type MailboxFromOptions, type MailboxTryResult, type RequestOptions, type ServeOptions } from "./mailbox/mailbox";
+export type {
+  PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
+} from "./pool/index";

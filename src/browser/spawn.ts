@@ -39,7 +39,8 @@
 // terminate() marks the endpoints too (the worker may have stopped mid-message) and resolves
 // `exited`. Unhandled promise rejections do not end a Web Worker and are not crashes here.
 // A Web Worker's clean end (self.close()) is not observable from the parent: `exited`
-// settles only on terminate() or a crash.
+// settles only on terminate() or a crash. On a crash the worker also marks reader-gone every
+// mailbox it reads; before a clean end, close them (or call markReaderGone) yourself.
 //
 // Node: 'sabre/node' exports its own spawnWorker and attachWorkerData (node/spawn.ts, on
 // worker_threads) under the same names; that explicit export shadows this one in 'sabre/node',
@@ -48,6 +49,7 @@
 // environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
 // error that says which entry to import instead.
 import { InvalidArgumentError, SabreError, WorkerCrashError, WorkerLoadError } from "../errors";
+import { markReadMailboxesGone } from "../mailbox/mailbox";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
@@ -254,7 +256,10 @@ if (isDedicatedWorker()) {
     }
   };
   scope.addEventListener("message", onFirst);
-  scope.addEventListener("error", () => markAllPeerGone(workerEndpoints));
+  scope.addEventListener("error", () => {
+    markAllPeerGone(workerEndpoints);
+    markReadMailboxesGone(); // this worker is ending: mailboxes it reads have no reader now
+  });
 }
 
 /**

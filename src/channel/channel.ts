@@ -11,32 +11,41 @@
 //   blocking    send(v), recv()                       park the thread (not on a browser main thread)
 //               sendMany(values)                      a batch under one send-lock hold
 //   try         trySend(v) -> boolean, tryRecv() -> { ok, value } | { ok: false, closed }
-//   async       sendAsync(v), recvAsync()             park with Atomics.waitAsync
+//   async       sendAsync(v), recvAsync()             park with the region parker's async wait
 //   zero-copy   reserve(len) -> view, commit();       raw bytes, one fragment at most
 //               recvView() -> view, release()
 //   iteration   for (const v of ch) (blocking), for await (const v of ch)
 //
+// Send and receive are written once, as the step machines of send.ts and recv.ts; this facade
+// runs them blocking (as the thread's agent), async (as a fresh agent per call: any number of
+// async tasks of one thread may wait on one channel, served in turn) and as tries, after the
+// one-call fast paths (ch_send_begin/end, ch_recv_begin/end). Select reaches a channel only
+// through its cases (selectRecv / selectSend: Selectable, selectable.ts).
+//
 // Every wait takes { timeout, signal }. A sender that gives up after part of a message is in
 // the ring never leaves half a message: it withdraws the message if no receiver claimed it,
 // else writes a cancel frame so the receiver drops the partial (assembly/channel.ts). A receive
-// that has claimed a message finishes it (the rest is on its way from a sender that holds the
-// send lock), so timeouts and aborts apply to the wait for a message, not to its bytes.
+// that gives up after the first fragment of a claimed message (its timeout or signal; a sender
+// that died mid-message) drops that message and leaves the channel usable (recv.ts).
 //
 // Close: later sends throw ClosedError; receivers drain every complete message, then recv
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../../assembly/layout";
 import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
-import {
-  ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, throwStatus,
-} from "../errors";
+import { CodecError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
-import {
-  blockingAllowed, checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { call, runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
+import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
+import { channelError, channelPort, lockChannel, regionEvents, type ChannelPort } from "./port";
+import { recvSelectable, sendSelectable } from "./cases";
+import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
+import { recvSteps, type RecvHow } from "./recv";
+import { commitSteps, reserveSteps, sendSteps } from "./send";
 
 export interface ChannelHandle extends PrimitiveHandle<"channel"> {
   readonly codec: string;
@@ -70,13 +79,12 @@ const MIN_BUFFER = 64;
 
 /** Thrown internally to end iteration; never escapes. */
 const END = Symbol("end");
-/** How long a trySend of a message larger than the free ring waits for a receiver inside recv
- *  to claim it before withdrawing it (ms). */
-const CLAIM_WAIT_MS = 1;
 /** The fast path did not apply: take the general one. */
 const NONE = Symbol("none");
+/** The fast path claimed a message in several fragments: read it with the receive machine. */
+const CLAIMED = Symbol("claimed");
 
-export class Channel<T = unknown> {
+export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSource<T> {
   readonly handle: ChannelHandle;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
@@ -87,6 +95,10 @@ export class Channel<T = unknown> {
   readonly #fragment: number;
   readonly #maxFrame: number;
   readonly #capacity: number;
+  /** What the send and receive machines know of this channel (port.ts). */
+  readonly #port: ChannelPort;
+  /** Agents of this object's pending async operations (each runs under its own). */
+  readonly #asyncAgents = new Set<number>();
   /** First-fragment payload of a reserve() awaiting commit(); 0 when none. */
   #reserved = 0;
   /** Whether recvView() handed out a view awaiting release(). */
@@ -101,13 +113,12 @@ export class Channel<T = unknown> {
     // msgpack shares its record structures through the channel (structures.ts)
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
-    this.#ring = offset + L.CH_RING;
-    // a fragment of n bytes takes CH_FRAG_HEADER + n padded to 8 of a ring frame
-    const floor8 = (n: number) => n - (n % L.CH_FRAG_ALIGN);
-    const ringBytes = region.core.br_capacity(this.#ring);
-    this.#maxFrame = floor8(region.core.br_max_frame(this.#ring) - L.CH_FRAG_HEADER);
-    this.#fragment = Math.min(this.#maxFrame, Math.max(L.CH_FRAG_ALIGN, floor8(ringBytes / 4 - L.BR_FRAME_HEADER - L.CH_FRAG_HEADER)));
-    this.#capacity = region.core.ch_capacity(offset);
+    const port = channelPort(region.core, region.memory.buffer, offset);
+    this.#port = port;
+    this.#ring = port.ring;
+    this.#maxFrame = port.maxFrame;
+    this.#fragment = port.fragment;
+    this.#capacity = port.capacity;
   }
 
   /** Allocates a channel in `region`. */
@@ -176,24 +187,10 @@ export class Channel<T = unknown> {
     return this.#maxFrame;
   }
 
-  // ---- errors -------------------------------------------------------------------------------
+  // ---- errors and codec -----------------------------------------------------------------------
 
-  #error(status: number, what: string, ms = -1): Error {
-    if (status === L.CLOSED) {
-      return new ClosedError(`${what} on ${this.name}: the channel is closed; nothing more can be sent, and receiving ends once it is drained`);
-    }
-    if (status === L.PEER_GONE) {
-      return new PeerGoneError(`${what} on ${this.name}: a thread using this channel died (it was marked peer-gone); create a new channel`);
-    }
-    if (status === L.TIMED_OUT) return timeoutError(`${what} on ${this.name}`, ms);
-    if (status === L.CORRUPT) {
-      return new CorruptRegionError(`${what} on ${this.name}: a fragment header in the ring is not valid (corrupt region, or a stale handle)`);
-    }
-    try {
-      throwStatus(status, `${what} on ${this.name}`);
-    } catch (error) {
-      return error as Error;
-    }
+  #error(status: number, what: string, deadline?: Deadline): Error {
+    return channelError(status, what, this.name, deadline);
   }
 
   #encode(value: T, what: string): Uint8Array {
@@ -227,63 +224,37 @@ export class Channel<T = unknown> {
     );
   }
 
-  // ---- locks ----------------------------------------------------------------------------------
+  // ---- drivers ------------------------------------------------------------------------------------
+  // The send and receive machines (send.ts, recv.ts) run here: blocking as this thread's agent,
+  // async as a fresh agent per call (any number of async tasks of one thread may wait on one
+  // channel and are served in turn), and tries (their only parks are short graces, GRACE_MS,
+  // and waits for a committed peer) where the thread may block, else without ever parking.
 
-  #lock(at: number, ms: number, what: string): void {
-    const s = this.region.core.mutex_lock(this.offset + at, this.region.agent, ms);
-    if (s === L.WOULD_DEADLOCK) {
-      throw new InvalidArgumentError(`${what} on ${this.name}: this thread is already inside a ${at === L.CH_SEND_LOCK ? "send (reserve without commit?)" : "receive (recvView without release?)"}`);
-    }
-    if (s !== L.OK) throw this.#error(s, what, ms);
-  }
-
-  async #lockAsync(at: number, deadline: number, ms: number, what: string, signal?: AbortSignal): Promise<void> {
-    const { core, agent } = this.region;
-    let parked = 0;
-    for (;;) {
-      const s = core.mutex_lock_step(this.offset + at, agent, parked);
-      if (s === L.OK) return;
-      if (s !== L.WOULD_BLOCK) throw this.#error(s, what, ms);
-      parked = 1;
-      const woke = await parkAsync(this.#words, (this.offset + at + L.MUTEX_STATE) >> 2, L.MUTEX_CONTENDED, deadline, what, signal);
-      if (woke === "timed-out") {
-        if (core.mutex_lock_step(this.offset + at, agent, 1) === L.OK) return;
-        throw timeoutError(`${what} on ${this.name}`, ms);
-      }
+  /** Throws instead of parking the thread on a lock that one of this object's async calls holds
+   *  (that call runs on this thread: it could never release it). */
+  #checkNotHeldByTask(at: number, what: string): void {
+    const owner = this.region.core.mutex_owner(this.offset + at);
+    if (owner !== 0 && this.#asyncAgents.has(owner)) {
+      throw new InvalidArgumentError(`${what} on ${this.name}: an async call of this thread (sendAsync/recvAsync) holds the channel's ${at === L.CH_SEND_LOCK ? "send" : "recv"} lock; await it before a blocking call`);
     }
   }
 
-  #unlock(at: number): void {
-    this.region.core.mutex_unlock(this.offset + at, this.region.agent);
+  #block<R>(at: number, machine: Steps<R>, deadline: Deadline, what: string): R {
+    this.#checkNotHeldByTask(at, what);
+    return runBlocking(this.region, machine, deadline);
   }
 
-  /**
-   * Generic async wait on a core step: `step` returns a result, `blocked(r)` says it registered
-   * as a waiter on words[index] (read before the step); parks, deregisters with `unwait`, and
-   * retries. On timeout, one last `step` then its `unwait`; returns L.TIMED_OUT (as -TIMED_OUT
-   * when negative results are addresses).
-   */
-  async #waitStep(
-    index: number, step: () => number, blocked: (r: number) => boolean, unwait: () => void,
-    deadline: number, what: string, signal: AbortSignal | undefined, timedOut: number,
-  ): Promise<number> {
-    for (;;) {
-      const seen = Atomics.load(this.#words, index);
-      const r = step();
-      if (!blocked(r)) return r;
-      let woke: "woken" | "timed-out";
-      try {
-        woke = await parkAsync(this.#words, index, seen, deadline, what, signal);
-      } finally {
-        unwait();
-      }
-      if (woke === "timed-out") {
-        const last = step();
-        if (!blocked(last)) return last;
-        unwait();
-        return timedOut;
-      }
+  async #async<R>(agent: number, machine: Steps<R>, deadline: Deadline, what: string, signal?: AbortSignal): Promise<R> {
+    this.#asyncAgents.add(agent);
+    try {
+      return await runAsync(this.region, machine, deadline, what, signal);
+    } finally {
+      this.#asyncAgents.delete(agent);
     }
+  }
+
+  #try<R>(machine: Steps<R>): R {
+    return blockingAllowed ? runBlocking(this.region, machine, Deadline.forever) : runTry(this.region, machine);
   }
 
   // ---- send --------------------------------------------------------------------------------------
@@ -292,9 +263,11 @@ export class Channel<T = unknown> {
   send(value: T, options?: WaitOptions): void {
     const what = "Channel.send";
     checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
     const bytes = this.#encode(value, what);
     if (this.#sendFast(bytes, what)) return;
-    this.#sendBytes(bytes, timeoutMs(options), what);
+    const s = this.#block(L.CH_SEND_LOCK, sendSteps(this.#port, bytes, this.region.agent, "wait"), deadline, what);
+    if (s !== L.OK) throw this.#error(s, what, deadline);
   }
 
   /** The common case in two core calls: a message of one fragment, capacity > 0, the send
@@ -314,61 +287,6 @@ export class Channel<T = unknown> {
     return true;
   }
 
-  #sendBytes(bytes: Uint8Array, ms: number, what: string): void {
-    const deadline = deadlineFrom(ms);
-    this.#lock(L.CH_SEND_LOCK, ms, what);
-    try {
-      this.#sendLocked(bytes, ms, deadline, what);
-    } finally {
-      this.#unlock(L.CH_SEND_LOCK);
-    }
-  }
-
-  /** One message, blocking, with the send lock held: wait for a slot, write its fragments,
-   *  and with capacity 0 wait for a receiver to take it. */
-  #sendLocked(bytes: Uint8Array, ms: number, deadline: number, what: string): void {
-    const { core } = this.region;
-    const c = this.offset;
-    const left = () => (ms < 0 ? -1 : Math.max(0, deadline - performance.now()));
-    if (this.#capacity > 0 && bytes.length <= this.#fragment) {
-      // a slot and ring space now: one call, no waits
-      const a = core.ch_send_try(c, bytes.length);
-      if (a >= 0) {
-        copyInto(this.#bytes, a, bytes);
-        const p = core.ch_publish(c, 1);
-        if (p < 0) throw this.#error(-p, what, ms);
-        return;
-      }
-      if (a !== -L.WOULD_BLOCK) throw this.#error(-a, what, ms);
-    }
-    const s = core.ch_send_ready_wait(c, left());
-    if (s !== L.OK) throw this.#error(s, what, ms);
-    const total = bytes.length;
-    let off = 0;
-    let first = 0;
-    let ticket = 0;
-    do {
-      const n = Math.min(this.#fragment, total - off);
-      const a = core.ch_reserve_wait(c, off === 0 ? L.CH_FIRST : L.CH_CONT, total, n, left());
-      if (a < 0) {
-        if (first) core.ch_cancel_wait(c, first);
-        throw this.#error(-a, what, ms);
-      }
-      copyInto(this.#bytes, a, bytes, off, off + n);
-      const p = core.ch_publish(c, off === 0 ? 1 : 0);
-      if (p < 0) throw this.#error(-p, what, ms);
-      if (off === 0) {
-        first = a;
-        ticket = p;
-      }
-      off += n;
-    } while (off < total);
-    if (this.#capacity === 0) {
-      const d = core.ch_delivered_wait(c, ticket, left());
-      if (d !== L.OK && core.ch_withdraw(c, first) === L.OK) throw this.#error(d, what, ms);
-    }
-  }
-
   /**
    * Sends `values` in order, each its own message, under one hold of the send lock: no other
    * sender's message comes between them, and the lock is taken once for the batch. Blocks
@@ -380,183 +298,42 @@ export class Channel<T = unknown> {
   sendMany(values: Iterable<T>, options?: WaitOptions): void {
     const what = "Channel.sendMany";
     checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
     const encoded = Array.from(values, (v) => this.#encode(v, what));
     if (encoded.length === 0) return;
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    let sent = 0;
-    try {
-      this.#lock(L.CH_SEND_LOCK, ms, what);
-      try {
-        for (; sent < encoded.length; sent++) this.#sendLocked(encoded[sent], ms, deadline, what);
-      } finally {
-        this.#unlock(L.CH_SEND_LOCK);
-      }
-    } catch (error) {
-      if (error instanceof Error) {
-        error.message += ` (${sent} of ${encoded.length} messages were sent)`;
-        Object.assign(error, { sent });
-      }
-      throw error;
-    }
+    const progress = { sent: 0 };
+    const s = this.#block(L.CH_SEND_LOCK, sendManySteps(this.#port, encoded, this.region.agent, progress), deadline, what);
+    if (s === L.OK) return;
+    const error = this.#error(s, what, deadline);
+    error.message += ` (${progress.sent} of ${encoded.length} messages were sent)`;
+    throw Object.assign(error, { sent: progress.sent });
   }
 
   /** One attempt: true if sent, false if the channel is full now (capacity 0: no receiver is
    *  waiting). Throws ClosedError when closed. Never leaves part of the message behind. */
   trySend(value: T): boolean {
     const what = "Channel.trySend";
-    const bytes = this.#encode(value, what);
-    return this.#trySendBytes(bytes, what);
-  }
-
-  /** Waits up to CLAIM_WAIT_MS for a receiver to claim the message with `ticket` (a bounded
-   *  spin where blocking is not allowed); true once claimed. */
-  #awaitClaim(ticket: number): boolean {
-    const { core } = this.region;
-    if (blockingAllowed) return core.ch_delivered_wait(this.offset, ticket, CLAIM_WAIT_MS) === L.OK;
-    const end = performance.now() + CLAIM_WAIT_MS;
-    do if (core.ch_delivered(this.offset, ticket) === L.OK) return true;
-    while (performance.now() < end);
-    return false;
+    return this.#trySendBytes(this.#encode(value, what), what);
   }
 
   #trySendBytes(bytes: Uint8Array, what: string): boolean {
     if (this.#sendFast(bytes, what)) return true;
-    const { core } = this.region;
-    const c = this.offset;
-    const l = core.mutex_try_lock(c + L.CH_SEND_LOCK, this.region.agent);
-    if (l !== L.OK) return false;
-    try {
-      const s = core.ch_send_ready(c);
-      if (s === L.WOULD_BLOCK) return false;
-      if (s !== L.OK) throw this.#error(s, what);
-      // rendezvous: only worth trying while a receiver is inside recv
-      if (this.#capacity === 0 && core.mutex_owner(c + L.CH_RECV_LOCK) === 0) return false;
-      const total = bytes.length;
-      let off = 0;
-      let first = 0;
-      let ticket = 0;
-      do {
-        const n = Math.min(this.#fragment, total - off);
-        let a = core.ch_reserve(c, off === 0 ? L.CH_FIRST : L.CH_CONT, total, n);
-        if (a === -L.WOULD_BLOCK) {
-          if (off === 0) return false;
-          // A message larger than the free ring goes through only while a receiver reads it.
-          // One inside recv (it holds the recv lock) was woken by the first fragment: give it
-          // a moment to claim before withdrawing, or a parked receiver (woken in tens of
-          // microseconds) never catches a message withdrawn microseconds after it began.
-          if (core.mutex_owner(c + L.CH_RECV_LOCK) !== 0) this.#awaitClaim(ticket);
-          if (core.ch_withdraw(c, first) === L.OK) return false;
-          // a receiver claimed the message and is reading it: the rest goes through
-          // (a thread that may not block, a browser main thread, re-tries instead of parking)
-          do a = core.ch_reserve_wait(c, L.CH_CONT, total, n, blockingAllowed ? -1 : 0); while (a === -L.TIMED_OUT);
-        }
-        if (a < 0) throw this.#error(-a, what);
-        copyInto(this.#bytes, a, bytes, off, off + n);
-        const p = core.ch_publish(c, off === 0 ? 1 : 0);
-        if (p < 0) throw this.#error(-p, what);
-        if (off === 0) {
-          first = a;
-          ticket = p;
-        }
-        off += n;
-      } while (off < total);
-      if (this.#capacity === 0) {
-        // a receiver is in recv: give it a moment (bounded; spin only where blocking is not allowed)
-        const d = core.ch_delivered_wait(c, ticket, blockingAllowed ? 1 : 0);
-        if (d !== L.OK && core.ch_withdraw(c, first) === L.OK) {
-          if (d === L.TIMED_OUT) return false;
-          throw this.#error(d, what);
-        }
-      }
-      return true;
-    } finally {
-      this.#unlock(L.CH_SEND_LOCK);
-    }
+    const s = this.#try(sendSteps(this.#port, bytes, this.region.agent, "try"));
+    if (s === L.OK) return true;
+    if (s === L.WOULD_BLOCK) return false;
+    throw this.#error(s, what);
   }
 
-  /** `send` without blocking the thread. */
+  /** `send` without blocking the thread. Several async calls of one thread may wait at once. */
   async sendAsync(value: T, options?: WaitOptions): Promise<void> {
     const what = "Channel.sendAsync";
     throwIfAborted(what, options?.signal);
+    const deadline = Deadline.of(options, what);
     const bytes = this.#encode(value, what);
     if (this.#sendFast(bytes, what)) return;
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const signal = options?.signal;
-    const { core } = this.region;
-    const c = this.offset;
-    const sendSeq = (c + L.CH_SEND_SEQ) >> 2;
-    const spaceSeq = (this.#ring + L.BR_SPACE_SEQ) >> 2;
-    await this.#lockAsync(L.CH_SEND_LOCK, deadline, ms, what, signal);
-    try {
-      const s = await this.#waitStep(
-        sendSeq, () => core.ch_send_ready_step(c), (r) => r === L.WOULD_BLOCK, () => core.ch_send_unwait(c),
-        deadline, what, signal, L.TIMED_OUT,
-      );
-      if (s !== L.OK) throw this.#error(s, what, ms);
-      const total = bytes.length;
-      let off = 0;
-      let first = 0;
-      let ticket = 0;
-      do {
-        const n = Math.min(this.#fragment, total - off);
-        const kind = off === 0 ? L.CH_FIRST : L.CH_CONT;
-        let a: number;
-        try {
-          a = await this.#waitStep(
-            spaceSeq, () => core.ch_reserve_step(c, kind, total, n), (r) => r === -L.WOULD_BLOCK,
-            () => core.br_space_unwait(this.#ring), deadline, what, signal, -L.TIMED_OUT,
-          );
-        } catch (error) {
-          if (first) await this.#cancelAsync(first);
-          throw error;
-        }
-        if (a < 0) {
-          if (first) await this.#cancelAsync(first);
-          throw this.#error(-a, what, ms);
-        }
-        copyInto(this.#bytes, a, bytes, off, off + n);
-        const p = core.ch_publish(c, off === 0 ? 1 : 0);
-        if (p < 0) throw this.#error(-p, what, ms);
-        if (off === 0) {
-          first = a;
-          ticket = p;
-        }
-        off += n;
-      } while (off < total);
-      if (this.#capacity === 0) {
-        let d: number;
-        try {
-          d = await this.#waitStep(
-            sendSeq, () => core.ch_delivered_step(c, ticket), (r) => r === L.WOULD_BLOCK, () => core.ch_send_unwait(c),
-            deadline, what, signal, L.TIMED_OUT,
-          );
-        } catch (error) {
-          if (core.ch_withdraw(c, first) === L.OK) throw error;
-          return; // delivered meanwhile
-        }
-        if (d !== L.OK && core.ch_withdraw(c, first) === L.OK) throw this.#error(d, what, ms);
-      }
-    } finally {
-      this.#unlock(L.CH_SEND_LOCK);
-    }
-  }
-
-  /** Gives up a begun message without blocking the thread (waits for 8 bytes of ring space
-   *  only when a receiver is reading the message, so that wait is short). */
-  async #cancelAsync(first: number): Promise<void> {
-    const { core } = this.region;
-    const spaceSeq = (this.#ring + L.BR_SPACE_SEQ) >> 2;
-    for (;;) {
-      const seen = Atomics.load(this.#words, spaceSeq);
-      if (core.ch_cancel_step(this.offset, first) !== L.WOULD_BLOCK) return;
-      try {
-        await parkAsync(this.#words, spaceSeq, seen, Infinity, "Channel.cancel");
-      } finally {
-        core.br_space_unwait(this.#ring);
-      }
-    }
+    const agent = this.region.newAgent();
+    const s = await this.#async(agent, sendSteps(this.#port, bytes, agent, "wait"), deadline, what, options?.signal);
+    if (s !== L.OK) throw this.#error(s, what, deadline);
   }
 
   // ---- zero-copy send ------------------------------------------------------------------------------
@@ -573,23 +350,11 @@ export class Channel<T = unknown> {
     }
     if (this.#reserved) throw new InvalidArgumentError(`${what} on ${this.name}: commit() the previous reserve first`);
     checkBlocking(what, options);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const left = () => (ms < 0 ? -1 : Math.max(0, deadline - performance.now()));
-    const { core } = this.region;
-    this.#lock(L.CH_SEND_LOCK, ms, what);
-    let ok = false;
-    try {
-      const s = core.ch_send_ready_wait(this.offset, left());
-      if (s !== L.OK) throw this.#error(s, what, ms);
-      const a = core.ch_reserve_wait(this.offset, L.CH_FIRST, len, len, left());
-      if (a < 0) throw this.#error(-a, what, ms);
-      this.#reserved = a;
-      ok = true;
-      return this.#bytes.subarray(a, a + len);
-    } finally {
-      if (!ok) this.#unlock(L.CH_SEND_LOCK);
-    }
+    const deadline = Deadline.of(options, what);
+    const a = this.#block(L.CH_SEND_LOCK, reserveSteps(this.#port, len, this.region.agent), deadline, what);
+    if (a < 0) throw this.#error(-a, what, deadline);
+    this.#reserved = a;
+    return this.#bytes.subarray(a, a + len);
   }
 
   /** Publishes the message `reserve` handed out (capacity 0: waits for a receiver to take it). */
@@ -598,151 +363,12 @@ export class Channel<T = unknown> {
     const first = this.#reserved;
     if (!first) throw new InvalidArgumentError(`${what} on ${this.name}: nothing reserved; call reserve(len) first`);
     this.#reserved = 0;
-    const { core } = this.region;
-    try {
-      const p = core.ch_publish(this.offset, 1);
-      if (p < 0) throw this.#error(-p, what);
-      if (this.#capacity === 0) {
-        const ms = timeoutMs(options);
-        const d = core.ch_delivered_wait(this.offset, p, ms);
-        if (d !== L.OK && core.ch_withdraw(this.offset, first) === L.OK) throw this.#error(d, what, ms);
-      }
-    } finally {
-      this.#unlock(L.CH_SEND_LOCK);
-    }
+    const deadline = Deadline.of(options, what);
+    const s = runBlocking(this.region, commitSteps(this.#port, first, this.region.agent), deadline);
+    if (s !== L.OK) throw this.#error(s, what, deadline);
   }
 
   // ---- receive ---------------------------------------------------------------------------------------
-
-  /**
-   * Reads the claimed message (recv lock held, claim made). Returns its bytes (a private copy),
-   * END when the channel closed mid-message, or null when the sender cancelled it (claim again).
-   * `view`: a single-fragment message is returned as a view into the ring, not released.
-   */
-  #readClaimed(view: boolean, what: string): Uint8Array | null | typeof END {
-    const { core } = this.region;
-    const c = this.offset;
-    let out: Uint8Array | undefined;
-    let got = 0;
-    let total = 0;
-    for (;;) {
-      const n = core.ch_fragment(c, out ? 1 : 0);
-      if (n === -L.WOULD_BLOCK) {
-        // The rest is on its way: its sender holds the send lock until the message is written
-        // (or close wakes us). A thread that may not block (a browser main thread, reached
-        // through tryRecv/recvView) re-checks instead of parking.
-        if (blockingAllowed) core.br_peek_wait(this.#ring, -1);
-        continue;
-      }
-      if (n === -L.CANCELLED) return null;
-      if (n === -L.CLOSED) return END;
-      if (n < 0) throw this.#error(-n, what);
-      const a = core.br_frame_addr(this.#ring) + L.CH_FRAG_HEADER;
-      if (!out) {
-        total = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
-        if (total < n || total < 0) throw this.#error(L.CORRUPT, what);
-        if (n === total) {
-          if (view) return this.#bytes.subarray(a, a + n);
-          const copy = copyOut(this.#bytes, a, a + n);
-          core.br_release(this.#ring);
-          return copy;
-        }
-        out = new Uint8Array(total);
-      }
-      if (got + n > total) throw this.#error(L.CORRUPT, what);
-      out.set(this.#bytes.subarray(a, a + n), got);
-      got += n;
-      core.br_release(this.#ring);
-      if (got === total) return out;
-    }
-  }
-
-  async #readClaimedAsync(what: string): Promise<Uint8Array | null | typeof END> {
-    const { core } = this.region;
-    const dataSeq = (this.#ring + L.BR_DATA_SEQ) >> 2;
-    for (;;) {
-      // non-blocking pass: returns unless the next fragment is not published yet
-      const r = this.#readSome(what);
-      if (r !== undefined) return r;
-      const seen = Atomics.load(this.#words, dataSeq);
-      const len = core.br_peek_step(this.#ring);
-      if (len !== -L.WOULD_BLOCK) continue;
-      try {
-        await parkAsync(this.#words, dataSeq, seen, Infinity, what);
-      } finally {
-        core.br_data_unwait(this.#ring);
-      }
-    }
-  }
-
-  // state of a message being assembled by #readSome (async receive, one at a time per thread
-  // thanks to the recv lock)
-  #partial: Uint8Array | undefined;
-  #partialGot = 0;
-
-  #readSome(what: string): Uint8Array | null | typeof END | undefined {
-    const { core } = this.region;
-    for (;;) {
-      const out = this.#partial;
-      const n = core.ch_fragment(this.offset, out ? 1 : 0);
-      if (n === -L.WOULD_BLOCK) return undefined;
-      if (n === -L.CANCELLED || n === -L.CLOSED || n < 0) {
-        this.#partial = undefined;
-        this.#partialGot = 0;
-        if (n === -L.CANCELLED) return null;
-        if (n === -L.CLOSED) return END;
-        throw this.#error(-n, what);
-      }
-      const a = core.br_frame_addr(this.#ring) + L.CH_FRAG_HEADER;
-      if (!out) {
-        const total = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
-        if (total < n || total < 0) throw this.#error(L.CORRUPT, what);
-        if (n === total) {
-          const copy = copyOut(this.#bytes, a, a + n);
-          core.br_release(this.#ring);
-          return copy;
-        }
-        this.#partial = new Uint8Array(total);
-        this.#partialGot = 0;
-      }
-      const buf = this.#partial as Uint8Array;
-      if (this.#partialGot + n > buf.length) throw this.#error(L.CORRUPT, what);
-      buf.set(this.#bytes.subarray(a, a + n), this.#partialGot);
-      this.#partialGot += n;
-      core.br_release(this.#ring);
-      if (this.#partialGot === buf.length) {
-        this.#partial = undefined;
-        this.#partialGot = 0;
-        return buf;
-      }
-    }
-  }
-
-  /** Receives bytes (blocking); END when closed and drained. */
-  #recvBytes(ms: number, what: string, view: boolean): Uint8Array | typeof END {
-    const { core } = this.region;
-    const deadline = deadlineFrom(ms);
-    const left = () => (ms < 0 ? -1 : Math.max(0, deadline - performance.now()));
-    this.#lock(L.CH_RECV_LOCK, ms, what);
-    let keep = false;
-    try {
-      for (;;) {
-        const s = core.ch_claim_wait(this.offset, left());
-        if (s === L.CLOSED) return END;
-        if (s !== L.OK) throw this.#error(s, what, ms);
-        const r = this.#readClaimed(view, what);
-        if (r === null) continue;
-        if (r === END) {
-          if (core.ch_state(this.offset) & L.CH_PEER_GONE) throw this.#error(L.PEER_GONE, what);
-          return END;
-        }
-        if (view && r.buffer === this.#bytes.buffer) keep = true;
-        return r;
-      }
-    } finally {
-      if (!keep) this.#unlock(L.CH_RECV_LOCK);
-    }
-  }
 
   /** Private buffer single-fragment messages are copied to and decoded from (see #recvFast). */
   #scratch = new Uint8Array(256);
@@ -751,10 +377,11 @@ export class Channel<T = unknown> {
    * The common case in two core calls: the recv lock free and a message claimable now. A
    * single-fragment message is copied out (to the scratch buffer when the codec decodes a range,
    * else a private copy), released, and decoded after the lock is dropped. Returns the value,
-   * END (closed and drained), or NONE (nothing now, lock busy, or a cancelled message: take the
-   * general path, which waits).
+   * END (closed and drained), NONE (nothing now, or the lock busy: take the general path), or
+   * CLAIMED (a message in several fragments was claimed as this thread's agent, the recv lock
+   * held: read it with recvSteps(..., claimed)).
    */
-  #recvFast(what: string): T | typeof END | typeof NONE {
+  #recvFast(what: string): T | typeof END | typeof NONE | typeof CLAIMED {
     const { core, agent } = this.region;
     const c = this.offset;
     const a = core.ch_recv_begin(c, agent);
@@ -778,103 +405,78 @@ export class Channel<T = unknown> {
     }
     if (a === -L.WOULD_BLOCK) return NONE;
     if (a === -L.CLOSED) return END;
-    if (a !== -L.CLAIMED) throw this.#error(-a, what);
-    // claimed a message in several fragments (or one not readable yet): the general reader
-    let r: Uint8Array | null | typeof END;
-    try {
-      r = this.#readClaimed(false, what);
-      if (r === END && core.ch_state(c) & L.CH_PEER_GONE) throw this.#error(L.PEER_GONE, what);
-    } finally {
-      this.#unlock(L.CH_RECV_LOCK);
-    }
-    if (r === null) return NONE;
-    if (r === END) return END;
-    return this.#decode(r, what);
+    if (a === -L.CLAIMED) return CLAIMED;
+    throw this.#error(-a, what);
+  }
+
+  /** The receive machine as this thread's agent; `claimed`: #recvFast claimed a message. */
+  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent): Steps<Uint8Array | number> {
+    return recvSteps(this.#port, agent, how, view, claimed);
+  }
+
+  /** A blocking receive's value, END once closed and drained, or a thrown error. */
+  #recvBlocking(options: WaitOptions | undefined, what: string): T | typeof END {
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    const fast = this.#recvFast(what);
+    if (fast !== NONE && fast !== CLAIMED) return fast;
+    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, fast === CLAIMED), deadline, what);
+    return this.#received(r, what, deadline);
+  }
+
+  /** The value of a machine's result; END for CLOSED; throws for every other status. */
+  #received(r: Uint8Array | number, what: string, deadline?: Deadline): T | typeof END {
+    if (typeof r !== "number") return this.#decode(r, what);
+    if (r === L.CLOSED) return END;
+    throw this.#error(r, what, deadline);
   }
 
   /** Receives the next value, blocking while there is none. Throws ClosedError once the
    *  channel is closed and drained. */
   recv(options?: WaitOptions): T {
     const what = "Channel.recv";
-    checkBlocking(what, options);
-    const fast = this.#recvFast(what);
-    if (fast !== NONE) {
-      if (fast === END) throw this.#error(L.CLOSED, what);
-      return fast;
-    }
-    const bytes = this.#recvBytes(timeoutMs(options), what, false);
-    if (bytes === END) throw this.#error(L.CLOSED, what);
-    return this.#decode(bytes, what);
+    const v = this.#recvBlocking(options, what);
+    if (v === END) throw this.#error(L.CLOSED, what);
+    return v;
   }
 
-  /** One attempt: { ok: true, value } or { ok: false, closed } when there is no message now. */
+  /**
+   * One attempt: { ok: true, value }, or { ok: false, closed } when this call can take no
+   * message now. `closed` is true exactly when the channel is closed (a closed channel is
+   * always ready, as in Go): closed and drained, or its last messages are held behind another
+   * receiver that keeps the recv lock (a recvView held open; that receiver drains them). On an
+   * open channel a receiver inside recv takes the messages first: { ok: false, closed: false }.
+   */
   tryRecv(): TryRecvResult<T> {
     const what = "Channel.tryRecv";
     const fast = this.#recvFast(what);
-    if (fast !== NONE) return fast === END ? { ok: false, closed: true } : { ok: true, value: fast };
-    const { core } = this.region;
-    const c = this.offset;
-    if (core.mutex_try_lock(c + L.CH_RECV_LOCK, this.region.agent) !== L.OK) return { ok: false, closed: false };
-    let bytes: Uint8Array | undefined;
-    try {
-      for (;;) {
-        const s = core.ch_claim(c);
-        if (s === L.WOULD_BLOCK) return { ok: false, closed: false };
-        if (s === L.CLOSED) return { ok: false, closed: true };
-        if (s !== L.OK) throw this.#error(s, what);
-        const r = this.#readClaimed(false, what);
-        if (r === null) continue;
-        if (r === END) return { ok: false, closed: true };
-        bytes = r;
-        break;
-      }
-    } finally {
-      this.#unlock(L.CH_RECV_LOCK);
-    }
-    return { ok: true, value: this.#decode(bytes, what) };
+    if (fast === END) return { ok: false, closed: true };
+    if (fast !== NONE && fast !== CLAIMED) return { ok: true, value: fast };
+    const r = this.#try(this.#recvSteps("try", false, fast === CLAIMED));
+    if (r === L.WOULD_BLOCK) return { ok: false, closed: false };
+    const v = this.#received(r, what);
+    return v === END ? { ok: false, closed: true } : { ok: true, value: v };
   }
 
-  async #recvBytesAsync(options: WaitOptions | undefined, what: string): Promise<Uint8Array | typeof END> {
-    throwIfAborted(what, options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
+  /** An async receive's value, or END once closed and drained. */
+  async #recvValueAsync(options: WaitOptions | undefined, what: string): Promise<T | typeof END> {
     const signal = options?.signal;
-    const { core } = this.region;
-    const c = this.offset;
-    await this.#lockAsync(L.CH_RECV_LOCK, deadline, ms, what, signal);
-    try {
-      for (;;) {
-        const s = await this.#waitStep(
-          (c + L.CH_RECV_SEQ) >> 2, () => core.ch_claim_step(c), (r) => r === L.WOULD_BLOCK, () => core.ch_recv_unwait(c),
-          deadline, what, signal, L.TIMED_OUT,
-        );
-        if (s === L.CLOSED) return END;
-        if (s !== L.OK) throw this.#error(s, what, ms);
-        const r = await this.#readClaimedAsync(what);
-        if (r === null) continue;
-        if (r === END) {
-          if (core.ch_state(c) & L.CH_PEER_GONE) throw this.#error(L.PEER_GONE, what);
-          return END;
-        }
-        return r;
-      }
-    } finally {
-      this.#unlock(L.CH_RECV_LOCK);
-    }
+    throwIfAborted(what, signal);
+    const deadline = Deadline.of(options, what);
+    const fast = this.#recvFast(what);
+    if (fast !== NONE && fast !== CLAIMED) return fast;
+    // a claim made by the fast path is this thread's agent's; otherwise a fresh agent
+    const agent = fast === CLAIMED ? this.region.agent : this.region.newAgent();
+    const r = await this.#async(agent, this.#recvSteps("wait", false, fast === CLAIMED, agent), deadline, what, signal);
+    return this.#received(r, what, deadline);
   }
 
-  /** `recv` without blocking the thread. */
+  /** `recv` without blocking the thread. Several async calls of one thread may wait at once. */
   async recvAsync(options?: WaitOptions): Promise<T> {
     const what = "Channel.recvAsync";
-    throwIfAborted(what, options?.signal);
-    const fast = this.#recvFast(what);
-    if (fast !== NONE) {
-      if (fast === END) throw this.#error(L.CLOSED, what);
-      return fast;
-    }
-    const bytes = await this.#recvBytesAsync(options, what);
-    if (bytes === END) throw this.#error(L.CLOSED, what);
-    return this.#decode(bytes, what);
+    const v = await this.#recvValueAsync(options, what);
+    if (v === END) throw this.#error(L.CLOSED, what);
+    return v;
   }
 
   /**
@@ -887,11 +489,12 @@ export class Channel<T = unknown> {
     const what = "Channel.recvView";
     if (this.#viewing) throw new InvalidArgumentError(`${what} on ${this.name}: release() the previous view first`);
     checkBlocking(what, options);
-    const bytes = this.#recvBytes(timeoutMs(options), what, true);
-    if (bytes === END) throw this.#error(L.CLOSED, what);
+    const deadline = Deadline.of(options, what);
+    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", true, false), deadline, what);
+    if (typeof r === "number") throw this.#error(r, what, deadline);
     this.#viewing = true;
-    this.#viewHeld = bytes.buffer === this.#bytes.buffer; // a view: frame and recv lock kept
-    return bytes;
+    this.#viewHeld = r.buffer === this.#bytes.buffer; // a view: frame and recv lock kept
+    return r;
   }
 
   /** Ends the view `recvView` returned: its bytes may be overwritten from now on. */
@@ -900,8 +503,7 @@ export class Channel<T = unknown> {
     this.#viewing = false;
     if (!this.#viewHeld) return;
     this.#viewHeld = false;
-    this.region.core.br_release(this.#ring);
-    this.#unlock(L.CH_RECV_LOCK);
+    this.region.core.ch_recv_end(this.offset, this.region.agent);
   }
   #viewHeld = false;
 
@@ -910,25 +512,18 @@ export class Channel<T = unknown> {
   /** Blocking iteration: yields values until the channel is closed and drained. */
   *[Symbol.iterator](): Iterator<T> {
     for (;;) {
-      checkBlocking("Channel iteration", undefined);
-      const fast = this.#recvFast("Channel iteration");
-      if (fast === END) return;
-      if (fast !== NONE) {
-        yield fast;
-        continue;
-      }
-      const bytes = this.#recvBytes(-1, "Channel iteration", false);
-      if (bytes === END) return;
-      yield this.#decode(bytes, "Channel iteration");
+      const v = this.#recvBlocking(undefined, "Channel iteration");
+      if (v === END) return;
+      yield v;
     }
   }
 
   /** Async iteration: yields values until the channel is closed and drained. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
-      const bytes = await this.#recvBytesAsync(undefined, "Channel iteration");
-      if (bytes === END) return;
-      yield this.#decode(bytes, "Channel iteration");
+      const v = await this.#recvValueAsync(undefined, "Channel iteration");
+      if (v === END) return;
+      yield v;
     }
   }
 
@@ -951,17 +546,39 @@ export class Channel<T = unknown> {
     this.region.release(L.KIND_CHANNEL, this.offset, "Channel.free");
   }
 
-  // ---- internal: select (src/channel/select.ts) ---------------------------------------------------------------
-  // Not part of the public API. select encodes a send case's value once, then offers the bytes
-  // on every round; it tells "not now" from "busy" with the lock owners and the core's readiness.
+  // ---- select (Selectable, selectable.ts) --------------------------------------------------------------
 
-  /** @internal select: encodes `value` for a later trySendEncoded (codec and size checks). */
+  /** A receive case of select on this channel (Selectable). */
+  selectRecv(what: string, async: boolean): Selectable<T> {
+    const agent = async ? this.region.newAgent() : this.region.agent;
+    return recvSelectable(this.#port, agent, regionEvents(this.region), (b) => this.#decode(b, what), (s) => this.#error(s, what));
+  }
+
+  /** A send case of select on this channel (Selectable); `value` is encoded now. */
+  selectSend(value: T, what: string, async: boolean): Selectable<undefined> {
+    const bytes = this.#encode(value, what);
+    const agent = async ? this.region.newAgent() : this.region.agent;
+    return sendSelectable(this.#port, agent, regionEvents(this.region), bytes, (s) => this.#error(s, what));
+  }
+
+  /** @internal Encodes `value` as a send would (codec and size checks); for tests of sizes. */
   encodeForSend(value: T, what: string): Uint8Array {
     return this.#encode(value, what);
   }
+}
 
-  /** @internal select: trySend of bytes from encodeForSend. */
-  trySendEncoded(bytes: Uint8Array, what: string): boolean {
-    return this.#trySendBytes(bytes, what);
+/** sendMany's machine: the send lock once, then each message under it (send.ts, "locked"). */
+function* sendManySteps(p: ChannelPort, encoded: Uint8Array[], agent: number, progress: { sent: number }): Steps<number> {
+  const l = yield* lockChannel(p, L.CH_SEND_LOCK, agent);
+  if (l !== L.OK) return l;
+  try {
+    for (const bytes of encoded) {
+      const s = yield* sendSteps(p, bytes, agent, "locked");
+      if (s !== L.OK) return s;
+      progress.sent++;
+    }
+    return L.OK;
+  } finally {
+    yield call("mutex_unlock", p.c + L.CH_SEND_LOCK, agent);
   }
 }

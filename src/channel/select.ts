@@ -15,26 +15,34 @@
 // other indices stay where they are (Go's nil-channel case, to switch a case off in a loop).
 // Result types follow the case tuple: each index carries its own channel's value type.
 //
-// How it waits. Each round tries every case once (Channel.tryRecv, a try-send of the encoded
-// bytes) in a fresh random order — Go's pollorder: a random permutation, so among ready cases
-// each is chosen with equal probability and a busy channel does not starve its neighbours.
+// Cases reach select through the Selectable seam (selectable.ts): select knows nothing of
+// channels but their attempts, readiness and event words. Its loop is one step machine
+// (selectSteps) run by the blocking and the async drivers of src/wait/steps.ts, through the
+// parker of the region of the first case.
+//
+// How it waits. Each round tries every case once (its attempt: a try-receive, a try-send of
+// the encoded bytes) in a fresh random order — Go's pollorder: a random permutation, so among
+// ready cases each is chosen with equal probability and a busy channel does not starve its
+// neighbours.
 // The first case that completes ends the select; the others are untouched. With
-// { default: true } one round is all. Otherwise select registers on the region-wide event word
+// { default: true } a round is all, made atomic as Go's (which locks every case's channel):
+// select registers on the event words around it and takes the default only when no event
+// came during the round (every case was not ready at its end); else it tries another round
+// (at most DEFAULT_ROUNDS). Otherwise select registers on the region-wide event word
 // (RH_EVENT_SEQ, assembly/channel.ts: every channel state change that can make a case ready —
 // a message begun, a message claimed, a close — bumps and notifies it while someone is
 // registered), reads the word, tries a round, and parks while the word is unchanged, so no
-// change after the read is missed. Blocking select parks with Atomics.wait (the same futex
-// wait as the core's memory.atomic.wait32) and obeys the blocking rules of Channel.recv
+// change after the read is missed. Blocking select parks through the region's parker and obeys the blocking rules of Channel.recv
 // (BlockingNotAllowedError on a browser main thread, except with { default: true }, which
-// never parks; the signal is checked once, before it parks). selectAsync parks with
-// Atomics.waitAsync (polling where it is missing), so it works on a browser main thread and
+// never parks; the signal is checked once, before it parks). selectAsync parks with the
+// parker's async wait, so it works on a browser main thread and
 // honours its signal at any time. Registration is undone on every exit: result, timeout,
 // abort or error.
 //
 // Bounded polling instead of an event wait (a slice of 1 ms doubling to 50 ms), when:
 //   - cases live in more than one region: select parks on the first case's region and polls
 //     the others once per slice (an event in another region is seen within one slice);
-//   - a case failed although its channel could proceed ("busy"): a recv case found a message
+//   - a case failed although it was ready (Selectable.ready, "busy"): a recv case found a message
 //     but another receiver held the channel's recv lock; a send case found the send lock held
 //     by another sender (which may withdraw a message on a timeout: that bumps no event) or
 //     room but no lock; or the case is a send on a rendezvous channel, which succeeds only
@@ -61,22 +69,23 @@
 //     not FIFO among several selects or receivers waiting on the same channel.
 //   - A blocking select is not interrupted by its signal once parked (a parked thread runs no
 //     JavaScript); use a timeout, or selectAsync.
-import * as L from "../../assembly/layout";
-import { Channel } from "./channel";
 import { InvalidArgumentError } from "../errors";
-import type { Region } from "../region/region";
-import { checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { parkerFor } from "../wait/parker";
+import { load, park, runAsync, runBlocking, runTry, type StepHost, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
+import type { EventSource, RecvSelectSource, Selectable, SendSelectSource } from "./selectable";
 
 /** A receive case: completes with the channel's next value, or closed once it is drained. */
 export interface RecvCase<T> {
   readonly kind: "recv";
-  readonly channel: Channel<T>;
+  readonly channel: RecvSelectSource<T>;
 }
 
 /** A send case: completes once `value` is sent. */
 export interface SendCase<T> {
   readonly kind: "send";
-  readonly channel: Channel<T>;
+  readonly channel: SendSelectSource<T>;
   readonly value: T;
 }
 
@@ -116,15 +125,20 @@ type DefaultOf<O> = O extends undefined
   ? never
   : "default" extends keyof O ? (O extends { readonly default?: infer D } ? (true extends D ? DefaultResult : never) : never) : never;
 
+const isRecvSource = (x: unknown): x is RecvSelectSource<unknown> =>
+  typeof x === "object" && x !== null && typeof (x as { selectRecv?: unknown }).selectRecv === "function";
+const isSendSource = (x: unknown): x is SendSelectSource<unknown> =>
+  typeof x === "object" && x !== null && typeof (x as { selectSend?: unknown }).selectSend === "function";
+
 /** A receive case on `channel`. */
-export function recvCase<T>(channel: Channel<T>): RecvCase<T> {
-  if (!(channel instanceof Channel)) throw new InvalidArgumentError(`recvCase: expected a Channel, got ${describe(channel)}`);
+export function recvCase<T>(channel: RecvSelectSource<T>): RecvCase<T> {
+  if (!isRecvSource(channel)) throw new InvalidArgumentError(`recvCase: expected a Channel, got ${describe(channel)}`);
   return { kind: "recv", channel };
 }
 
 /** A send case of `value` on `channel`. */
-export function sendCase<T>(channel: Channel<T>, value: T): SendCase<T> {
-  if (!(channel instanceof Channel)) throw new InvalidArgumentError(`sendCase: expected a Channel, got ${describe(channel)}`);
+export function sendCase<T>(channel: SendSelectSource<T>, value: T): SendCase<T> {
+  if (!isSendSource(channel)) throw new InvalidArgumentError(`sendCase: expected a Channel, got ${describe(channel)}`);
   return { kind: "send", channel, value };
 }
 
@@ -134,95 +148,144 @@ function describe(v: unknown): string {
 
 const MIN_SLICE_MS = 1;
 const MAX_SLICE_MS = 50;
-const EVENT_SEQ = (L.REGION_BASE + L.RH_EVENT_SEQ) >> 2;
+/** Rounds a select with a default tries while events keep coming during its rounds. */
+const DEFAULT_ROUNDS = 16;
 
-interface Active {
+/** A live case: its index in the caller's list and its Selectable. */
+export interface ActiveCase {
   readonly index: number;
-  readonly channel: Channel<unknown>;
-  /** Encoded value of a send case; undefined for a receive case. */
-  readonly bytes: Uint8Array | undefined;
+  readonly kind: "recv" | "send";
+  readonly selectable: Selectable<unknown>;
 }
 
-/** One select call's state: the live cases, their regions, and the round that tries them. */
-class Selector {
-  readonly active: Active[] = [];
-  readonly regions: Region[] = [];
-  /** Whether the last round saw a case fail that could have proceeded (see the header). */
-  busy = false;
-  readonly #order: number[];
+/** What selectSteps returns: a case's result, the default, or the deadline. */
+export type SelectOutcomeOf = { index: number; closed?: boolean; value?: unknown } | typeof NO_CASE | typeof TIMED_OUT;
+export const NO_CASE = Symbol("default");
+export const TIMED_OUT = Symbol("timed out");
 
-  constructor(cases: readonly SelectCaseSlot[], readonly what: string) {
-    if (!Array.isArray(cases)) throw new InvalidArgumentError(`${what}: cases must be an array of recvCase(...) / sendCase(...), got ${describe(cases)}`);
-    cases.forEach((c, index) => {
-      if (c === null || c === undefined || c === false) return;
-      if (typeof c !== "object" || (c.kind !== "recv" && c.kind !== "send") || !(c.channel instanceof Channel)) {
-        throw new InvalidArgumentError(`${what}: case ${index} is not a recvCase(...) / sendCase(...), got ${describe(c)}`);
+/** Runs `machine` on `source`'s host: inline when that is the driver's (`home`), else as a try. */
+function* on<R>(home: EventSource, source: EventSource, machine: Steps<R>): Steps<R> {
+  if (source.host === home.host) return yield* machine;
+  return runTry(source.host, machine);
+}
+
+/** The event words of every source, read now. */
+function* words(home: EventSource, sources: readonly EventSource[]): Steps<number[]> {
+  const out: number[] = [];
+  for (const src of sources) out.push(yield* on(home, src, loadWord(src.word)));
+  return out;
+}
+
+function* loadWord(address: number): Steps<number> {
+  return yield load(address);
+}
+
+/**
+ * Select's loop, once (see the header). `cases` are tried in a fresh random order per round
+ * (`random`: [0, 1)); `home` is the event source parked on (its host is the driver's), the
+ * others are polled. Returns the completed case, NO_CASE (withDefault and nothing ready), or
+ * TIMED_OUT (the driver's deadline passed).
+ */
+export function* selectSteps(
+  cases: readonly ActiveCase[], withDefault: boolean, random: () => number = Math.random,
+): Steps<SelectOutcomeOf> {
+  const sources = [...new Set(cases.map((c) => c.selectable.events))];
+  const home = sources[0];
+  const order = cases.map((_, i) => i);
+  for (const src of sources) yield* on(home, src, src.register());
+  try {
+    let slice = MIN_SLICE_MS;
+    for (let round = 1; ; round++) {
+      const before = yield* words(home, sources);
+      // Fisher-Yates: a fresh random permutation per round (Go's pollorder)
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
       }
-      const channel = c.channel as Channel<unknown>;
-      const bytes = c.kind === "send" ? channel.encodeForSend(c.value, `${what} (send case ${index})`) : undefined;
-      this.active.push({ index, channel, bytes });
-      if (!this.regions.includes(channel.region)) this.regions.push(channel.region);
-    });
-    this.#order = this.active.map((_, i) => i);
-  }
-
-  /** Tries every case once in a random order; the first that completes is the result. */
-  round(): SelectResult<SelectCaseSlot[]> | undefined {
-    const order = this.#order;
-    // Fisher-Yates: a fresh random permutation per round (Go's pollorder)
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    let busy = false;
-    for (const k of order) {
-      const { index, channel, bytes } = this.active[k];
-      const { core } = channel.region;
-      const c = channel.offset;
-      if (bytes === undefined) {
-        const r = channel.tryRecv();
-        if (r.ok) return { index, closed: false, value: r.value };
-        if (r.closed) return { index, closed: true };
-        // failed: busy if a message is there now (another receiver holds the lock). A receiver
-        // leaving the lock makes no message appear: while none is there, events suffice.
-        if (core.ch_recv_ready(c) !== 0) busy = true;
+      let busy = sources.length > 1;
+      for (const k of order) {
+        const { index, kind, selectable } = cases[k];
+        const src = selectable.events;
+        const a = yield* on(home, src, selectable.attempt());
+        if (a.done) return kind === "send" ? { index } : a.closed ? { index, closed: true } : { index, closed: false, value: a.value };
+        if (!busy && (yield* on(home, src, selectable.ready()))) busy = true;
+      }
+      if (withDefault) {
+        const after = yield* words(home, sources);
+        if (round >= DEFAULT_ROUNDS || after.every((w, i) => w === before[i])) return NO_CASE;
+        continue;
+      }
+      let woke: number;
+      if (busy) {
+        // a polling wait takes the word as it is now: this round's own attempts bump it, and the
+        // value from before the round would return at once, every round
+        woke = yield park(home.word, yield load(home.word), { sliceMs: slice });
+        slice = Math.min(slice * 2, MAX_SLICE_MS);
       } else {
-        if (channel.trySendEncoded(bytes, `${this.what} (send case ${index})`)) return { index };
-        // failed: busy on a rendezvous channel (no event says a receiver arrived), when another
-        // sender holds the lock (it may withdraw a message, which bumps no event), or when
-        // there is room now
-        if (channel.capacity === 0 || core.mutex_owner(c + L.CH_SEND_LOCK) !== 0 || core.ch_send_ready(c) !== L.WOULD_BLOCK) busy = true;
+        woke = yield park(home.word, before[0]);
+        slice = MIN_SLICE_MS;
+      }
+      if (woke === WAIT_TIMED_OUT) {
+        // the deadline passed: one last round without waiting
+        for (const { index, kind, selectable } of cases) {
+          const a = yield* on(home, selectable.events, selectable.attempt());
+          if (a.done) return kind === "send" ? { index } : a.closed ? { index, closed: true } : { index, closed: false, value: a.value };
+        }
+        return TIMED_OUT;
       }
     }
-    this.busy = busy;
-    return undefined;
-  }
-
-  /** Whether waits must be bounded slices (several regions, or a busy case). */
-  get polling(): boolean {
-    return this.busy || this.regions.length > 1;
-  }
-
-  register(): void {
-    for (const r of this.regions) r.core.ch_event_wait_begin();
-  }
-
-  unregister(): void {
-    for (const r of this.regions) r.core.ch_event_wait_end();
+  } finally {
+    for (const src of sources) yield* on(home, src, src.unregister());
   }
 }
 
-function start(cases: readonly SelectCaseSlot[], options: SelectOptions | undefined, what: string): Selector {
+/** The WAIT_* code of a park that timed out (src/wait/parker.ts). */
+const WAIT_TIMED_OUT = 2;
+
+/** One select call's live cases (null / undefined / false slots dropped). */
+function start(cases: readonly SelectCaseSlot[], options: SelectOptions | undefined, what: string, async: boolean): ActiveCase[] {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new InvalidArgumentError(`${what}: options must be an object { timeout, signal, default }, got ${describe(options)}`);
   }
-  const s = new Selector(cases, what);
-  if (s.active.length === 0 && !options?.default && timeoutMs(options) < 0) {
+  if (!Array.isArray(cases)) throw new InvalidArgumentError(`${what}: cases must be an array of recvCase(...) / sendCase(...), got ${describe(cases)}`);
+  const active: ActiveCase[] = [];
+  cases.forEach((c: SelectCaseSlot, index) => {
+    if (c === null || c === undefined || c === false) return;
+    const ok = typeof c === "object" && ((c.kind === "recv" && isRecvSource(c.channel)) || (c.kind === "send" && isSendSource(c.channel)));
+    if (!ok) throw new InvalidArgumentError(`${what}: case ${index} is not a recvCase(...) / sendCase(...), got ${describe(c)}`);
+    const selectable = c.kind === "recv"
+      ? (c.channel as RecvSelectSource<unknown>).selectRecv(what, async)
+      : (c.channel as SendSelectSource<unknown>).selectSend(c.value, `${what} (send case ${index})`, async);
+    active.push({ index, kind: c.kind, selectable: selectable as Selectable<unknown> });
+  });
+  return active;
+}
+
+/** A host with a private word, to sleep out a timeout when no case can ever be ready. */
+function privateHost(): StepHost {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  return { core: undefined as never, parker: parkerFor("atomics", memory), words: new Int32Array(memory.buffer) };
+}
+function* sleepOut(): Steps<typeof TIMED_OUT> {
+  while ((yield park(0, 0)) !== WAIT_TIMED_OUT);
+  return TIMED_OUT;
+}
+
+function finish<R>(r: SelectOutcomeOf, what: string, deadline: Deadline): R {
+  if (r === NO_CASE) return { index: -1 } as R;
+  if (r === TIMED_OUT) throw deadline.error(what);
+  return r as R;
+}
+
+function prepare(cases: readonly SelectCaseSlot[], options: SelectOptions | undefined, what: string, async: boolean) {
+  const deadline = Deadline.of(options, what);
+  const active = start(cases, options, what, async);
+  if (active.length === 0 && !options?.default && deadline.forever) {
     throw new InvalidArgumentError(`${what}: no case can ever be ready (every case is null/undefined/false) and there is no timeout or default: it would wait forever`);
   }
-  return s;
+  return { deadline, active };
 }
 
 /**
@@ -238,82 +301,21 @@ export function select<const Cases extends readonly SelectCaseSlot[], const O ex
   // with a default case it never parks: allowed where blocking is not (a browser main thread)
   if (options?.default) throwIfAborted(what, options.signal);
   else checkBlocking(what, options);
-  const ms = timeoutMs(options);
-  const s = start(cases, options, what);
-  type R = SelectOutcome<Cases, O>;
-  const first = s.round();
-  if (first) return first as R;
-  if (options?.default) return { index: -1 } as R;
-  const deadline = deadlineFrom(ms);
-  if (s.active.length === 0) {
-    // nothing can be ready: sleep out the timeout on a private word
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-    throw timeoutError(what, ms);
-  }
-  const words = s.regions[0].words;
-  s.register();
-  try {
-    let slice = MIN_SLICE_MS;
-    for (;;) {
-      const seen = Atomics.load(words, EVENT_SEQ);
-      const r = s.round();
-      if (r) return r as R;
-      const left = deadline - performance.now();
-      if (left <= 0) throw timeoutError(what, ms);
-      if (s.polling) {
-        // a polling wait takes the word as it is now: this round's own sends bump it (a publish,
-        // a withdraw's wake), and waiting on the value read before the round would return at
-        // once, every round (a busy loop that starved a receiver in Chromium); an event from
-        // another thread during the round costs at most this slice
-        Atomics.wait(words, EVENT_SEQ, Atomics.load(words, EVENT_SEQ), Math.min(slice, left));
-        slice = Math.min(slice * 2, MAX_SLICE_MS);
-      } else {
-        Atomics.wait(words, EVENT_SEQ, seen, left);
-        slice = MIN_SLICE_MS;
-      }
-    }
-  } finally {
-    s.unregister();
-  }
+  const { deadline, active } = prepare(cases, options, what, false);
+  const withDefault = !!options?.default;
+  if (active.length === 0) return finish(withDefault ? NO_CASE : runBlocking(privateHost(), sleepOut(), deadline), what, deadline);
+  return finish(runBlocking(active[0].selectable.events.host, selectSteps(active, withDefault), deadline), what, deadline);
 }
 
-/** `select` without blocking the thread (Atomics.waitAsync); honours `signal` at any time. */
+/** `select` without blocking the thread (the parker's async wait); honours `signal` at any time. */
 export async function selectAsync<const Cases extends readonly SelectCaseSlot[], const O extends SelectOptions | undefined = undefined>(
   cases: Cases, options?: O,
 ): Promise<SelectOutcome<Cases, O>> {
   const what = "selectAsync";
   const signal = options?.signal;
   throwIfAborted(what, signal);
-  const ms = timeoutMs(options);
-  const s = start(cases, options, what);
-  type R = SelectOutcome<Cases, O>;
-  const first = s.round();
-  if (first) return first as R;
-  if (options?.default) return { index: -1 } as R;
-  const deadline = deadlineFrom(ms);
-  if (s.active.length === 0) {
-    await parkAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, deadline, what, signal);
-    throw timeoutError(what, ms);
-  }
-  const words = s.regions[0].words;
-  s.register();
-  try {
-    let slice = MIN_SLICE_MS;
-    for (;;) {
-      const seen = Atomics.load(words, EVENT_SEQ);
-      const r = s.round();
-      if (r) return r as R;
-      if (deadline - performance.now() <= 0) throw timeoutError(what, ms);
-      if (s.polling) {
-        // the word as it is now, as in select
-        await parkAsync(words, EVENT_SEQ, Atomics.load(words, EVENT_SEQ), Math.min(deadline, performance.now() + slice), what, signal);
-        slice = Math.min(slice * 2, MAX_SLICE_MS);
-      } else {
-        await parkAsync(words, EVENT_SEQ, seen, deadline, what, signal);
-        slice = MIN_SLICE_MS;
-      }
-    }
-  } finally {
-    s.unregister();
-  }
+  const { deadline, active } = prepare(cases, options, what, true);
+  const withDefault = !!options?.default;
+  if (active.length === 0) return finish(withDefault ? NO_CASE : await runAsync(privateHost(), sleepOut(), deadline, what, signal), what, deadline);
+  return finish(await runAsync(active[0].selectable.events.host, selectSteps(active, withDefault), deadline, what, signal), what, deadline);
 }

@@ -1,5 +1,8 @@
 // node/index.ts — the Node-only entry ('sabre/node'): everything in 'sabre' plus helpers that
-// need Node APIs (worker threads now; file-backed regions, processes, pipes later).
+// need Node APIs: worker threads (spawnWorker), and between processes (native addon, native/):
+// file-backed regions (createRegion, openRegion, removeRegion), child processes
+// (spawnProcess, attachProcessData), handles for unrelated processes (encodeHandles,
+// decodeHandles), the futex parker and the liveness watch.
 //
 // spawnWorker and attachWorkerData are exported by name here AND by 'sabre' (Web Workers):
 // ESM lets this explicit export shadow the star export, so 'sabre/node' gives the worker
@@ -8,3 +11,12 @@
 export * from "../index";
 export { startWorker, workerInput, type StartWorkerOptions } from "./worker";
 export { spawnWorker, attachWorkerData, type NodeSpawnWorkerOptions } from "./spawn";
+export { Pool } from "./pool";
+export { PoolClosedError, QueueFullError, TaskWorkerError } from "../pool/errors";
+export { createRegion, openRegion, removeRegion, type FileRegionOptions } from "./file-region";
+export { FutexParker } from "./futex-parker";
+export { LIVENESS_INTERVAL_MS } from "./liveness";
+export { nativeProblem } from "./native";
+export { NativeAddonMissingError, RegionPermissionError, RegionExistsError, RegionNotFoundError } from "./errors";
+export { spawnProcess, attachProcessData, type SpawnProcessOptions, type SpawnedProcess } from "./spawn-process";
+export { encodeHandles, decodeHandles } from "./process-wire";

@@ -31,7 +31,7 @@ export interface CoreExports {
   mutex_init(m: number): void;
   mutex_try_lock(m: number, agent: number): number;
   mutex_lock_step(m: number, agent: number, parked: number): number;
-  /** a lock that parks in the core (the allocator's, the channel's); Mutex runs lockSteps (src/sync/mutex.ts) */
+  /** a lock that parks in the core (the allocator's, the codec table's); Mutex runs lockSteps (src/sync/mutex.ts) */
   mutex_lock(m: number, agent: number, timeoutMs: number): number;
   mutex_unlock(m: number, agent: number): number;
   mutex_owner(m: number): number;
@@ -109,10 +109,7 @@ export interface CoreExports {
   // the channel's older forms of the same waits (assembly/bytering.ts header)
   br_reserve_step(b: number, len: number): number;
   br_space_unwait(b: number): void;
-  br_reserve_wait(b: number, len: number, timeoutMs: number): number;
-  br_peek_step(b: number): number;
   br_data_unwait(b: number): void;
-  br_peek_wait(b: number, timeoutMs: number): number;
   br_close(b: number): number;
   br_closed(b: number): number;
   br_used(b: number): number;
@@ -125,23 +122,19 @@ export interface CoreExports {
   ch_send_ready(c: number): number;
   ch_send_ready_step(c: number): number;
   ch_send_unwait(c: number): void;
-  ch_send_ready_wait(c: number, timeoutMs: number): number;
   ch_reserve(c: number, kind: number, total: number, len: number): number;
   ch_reserve_step(c: number, kind: number, total: number, len: number): number;
-  ch_reserve_wait(c: number, kind: number, total: number, len: number, timeoutMs: number): number;
   ch_publish(c: number, first: number): number;
   ch_delivered(c: number, ticket: number): number;
   ch_delivered_step(c: number, ticket: number): number;
-  ch_delivered_wait(c: number, ticket: number, timeoutMs: number): number;
   ch_withdraw(c: number, first: number): number;
   ch_cancel(c: number, first: number): number;
   ch_cancel_step(c: number, first: number): number;
-  ch_cancel_wait(c: number, first: number): number;
   ch_claim(c: number): number;
   ch_claim_step(c: number): number;
   ch_recv_unwait(c: number): void;
-  ch_claim_wait(c: number, timeoutMs: number): number;
   ch_fragment(c: number, inMessage: number): number;
+  ch_fragment_step(c: number, inMessage: number): number;
   ch_close(c: number): number;
   ch_mark_peer_gone(c: number): number;
   ch_state(c: number): number;

@@ -36,8 +36,9 @@ export interface RegionHandle {
   readonly __sabre: "region";
   readonly memory: WebAssembly.Memory;
   readonly id: number;
-  /** How agents park on the region's words (absent in handles of older builds: "atomics"). */
-  readonly parking?: ParkingKind;
+  /** How agents park on the region's words (absent in handles of older builds: "atomics";
+   *  "futex" for sabre/node's file-backed regions, attachable once 'sabre/node' is loaded). */
+  readonly parking?: ParkingKind | "futex";
 }
 
 export interface RegionOptions {
@@ -55,11 +56,14 @@ const PARKING_KINDS: readonly ParkingKind[] = ["atomics", "polling"];
 
 const attached = new WeakMap<WebAssembly.Memory, Region>();
 
+/** Parkers of kinds other platforms' modules add (sabre/node: "futex"), by kind. */
+const parkingFactories = new Map<string, (memory: WebAssembly.Memory) => Parker>();
+
 const KIND_NAMES: Record<number, string> = {
   [L.KIND_RAW]: "raw block", [L.KIND_MUTEX]: "Mutex", [L.KIND_SEMAPHORE]: "Semaphore",
   [L.KIND_CONDVAR]: "CondVar", [L.KIND_BARRIER]: "Barrier", [L.KIND_RWLOCK]: "RwLock",
   [L.KIND_RING]: "RingBuffer", [L.KIND_BYTERING]: "ByteRing", [L.KIND_CHANNEL]: "Channel",
-  [L.KIND_CODEC_TABLE]: "codec table",
+  [L.KIND_CODEC_TABLE]: "codec table", [L.KIND_MAILBOX]: "Mailbox",
 };
 
 export function kindName(kind: number): string {
@@ -83,7 +87,7 @@ export class Region {
     this.core = core;
     this.words = new Int32Array(memory.buffer);
     this.agent = this.core.region_new_agent();
-    this.handle = Object.freeze({ __sabre: "region" as const, memory, id, parking: parker.kind as ParkingKind });
+    this.handle = Object.freeze({ __sabre: "region" as const, memory, id, parking: parker.kind as ParkingKind | "futex" });
   }
 
   /** A fresh agent id in this region (async operations hold locks under their own). */
@@ -137,11 +141,36 @@ export class Region {
       throw new CorruptRegionError("Region.from: the memory is not shared; regions are made by Region.create");
     }
     const parking = handle.parking ?? "atomics";
-    if (!PARKING_KINDS.includes(parking)) {
-      throw new ForeignHandleError(`Region.from: the handle's parking kind ${String(parking)} is not one of ${PARKING_KINDS.join(", ")}`);
+    const factory = parkingFactories.get(parking);
+    if (!factory && !PARKING_KINDS.includes(parking as ParkingKind)) {
+      throw new ForeignHandleError(
+        `Region.from: the handle's parking kind ${String(parking)} is not one of ${[...PARKING_KINDS, ...parkingFactories.keys()].join(", ")}` +
+          (parking === "futex" ? " (a file-backed region: import 'sabre/node' in this thread before attaching)" : ""),
+      );
     }
-    const parker = parkerFor(parking, memory);
+    const parker = factory ? factory(memory) : parkerFor(parking as ParkingKind, memory);
+    const region = Region.over(memory, parker);
+    if (region.handle.id !== handle.id) throw foreignId(handle.id, region.handle.id);
+    return region;
+  }
+
+  /**
+   * @internal A Region over `memory` parking through `parker`, for memory a platform module
+   * provides (sabre/node's file-backed regions). With `id`, writes a fresh header (the memory
+   * must be zero); without, validates the header there. Cached like Region.from.
+   */
+  static over(memory: WebAssembly.Memory, parker: Parker, id?: number): Region {
+    const known = attached.get(memory);
+    if (known) return known;
+    const buffer = memory.buffer as ArrayBufferLike;
     const core = coreFor(memory, parker);
+    if (id !== undefined) {
+      const status = core.region_init(buffer.byteLength, id);
+      if (status !== L.OK) throw new CorruptRegionError(`region_init failed with status ${status}`);
+      const region = new Region(memory, id, parker, core);
+      attached.set(memory, region);
+      return region;
+    }
     const status = core.region_check(buffer.byteLength);
     if (status === L.BAD_ARGUMENT) {
       const version = new Uint32Array(memory.buffer, L.REGION_BASE + L.RH_VERSION, 1)[0];
@@ -153,10 +182,14 @@ export class Region {
     if (status !== L.OK) {
       throw new CorruptRegionError("Region.from: the memory holds no valid sabre region header (wrong memory, or overwritten)");
     }
-    if (core.region_id() !== handle.id) throw foreignId(handle.id, core.region_id());
-    const region = new Region(memory, handle.id, parker, core);
+    const region = new Region(memory, core.region_id(), parker, core);
     attached.set(memory, region);
     return region;
+  }
+
+  /** @internal Lets Region.from attach handles whose parking kind a platform module adds. */
+  static registerParking(kind: string, make: (memory: WebAssembly.Memory) => Parker): void {
+    parkingFactories.set(kind, make);
   }
 
   /** Bytes of memory in the region (header and heap). */

@@ -39,6 +39,8 @@ export interface StepLoop {
   readonly spunInCore?: boolean;
 }
 
+const SPUN = { spun: true } as const;
+
 /** Runs the convention's loop; returns the final result of the step or the cancel. */
 export function* stepLoop(s: StepLoop): Steps<number> {
   const blocked = s.blocked ?? L.WOULD_BLOCK;
@@ -52,7 +54,7 @@ export function* stepLoop(s: StepLoop): Steps<number> {
     if (s.mayPark && !s.mayPark(seen)) continue;
     let woke: number;
     try {
-      woke = yield park(s.parkAt, seen, !s.spunInCore);
+      woke = yield park(s.parkAt, seen, s.spunInCore ? SPUN : undefined);
     } catch (error) {
       const cancelled = yield s.cancel();
       if (cancelled !== timedOut) return cancelled;

@@ -7,8 +7,18 @@
 //                                                     point in the model); resumes with the value
 //   yield park(address, expected)                     park while the word holds `expected`;
 //                                                     resumes with a WAIT_* code
-//   yield park(address, expected, false)              the same without the blocking driver's
-//                                                     spin (the operation spun already)
+//   yield park(address, expected, { whole: true })    a park that must finish: ignores the
+//                                                     deadline and the signal (the other side
+//                                                     is committed to changing the word soon)
+//   yield park(address, expected, { capMs })          a park of at most capMs (a grace wait
+//                                                     of a try): its end resumes with
+//                                                     WAIT_TIMED_OUT
+//   yield park(address, expected, { sliceMs })        a park of at most sliceMs (a polling
+//                                                     slice): its end resumes with WAIT_WOKEN
+//                                                     unless the deadline passed
+//   yield park(address, expected, { spun: true })     the step before it already re-checked for
+//                                                     a while: the blocking driver parks without
+//                                                     its own spin on the word
 //
 // and returns the operation's result. The same machine is run by four drivers:
 //
@@ -35,7 +45,7 @@
 // One-call fast paths (a try-lock before the machine starts) stay plain code in the facades.
 import * as L from "../../assembly/layout";
 import type { CoreExports } from "../region/core";
-import type { Deadline } from "./deadline";
+import { Deadline } from "./deadline";
 import { type Parker, WAIT_ABORTED } from "./parker";
 import { abortError } from "./wait";
 
@@ -52,8 +62,22 @@ export interface ParkRequest {
   readonly op: "park";
   readonly address: number;
   readonly expected: number;
-  /** Whether the blocking driver spins on the word before it parks. */
-  readonly spin: boolean;
+  /** Ignore the deadline and the signal (see the header). */
+  readonly whole?: boolean;
+  /** Park at most this many ms; its end resumes with WAIT_TIMED_OUT (see the header). */
+  readonly capMs?: number;
+  /** Park at most this many ms; the slice's end resumes with WAIT_WOKEN (see the header). */
+  readonly sliceMs?: number;
+  /** The step already spun: no spin on the word before the park (see the header). */
+  readonly spun?: boolean;
+}
+
+/** How a park request may differ from a plain park (see the header). */
+export interface ParkHow {
+  readonly whole?: boolean;
+  readonly capMs?: number;
+  readonly sliceMs?: number;
+  readonly spun?: boolean;
 }
 export type StepRequest = CallRequest | LoadRequest | ParkRequest;
 
@@ -66,8 +90,20 @@ export function call(fn: keyof CoreExports & string, ...args: number[]): CallReq
 export function load(address: number): LoadRequest {
   return { op: "load", address };
 }
-export function park(address: number, expected: number, spin = true): ParkRequest {
-  return { op: "park", address, expected, spin };
+export function park(address: number, expected: number, how?: ParkHow): ParkRequest {
+  return how ? { op: "park", address, expected, ...how } : { op: "park", address, expected };
+}
+
+/** The deadline a driver parks with for `r`: forever for a whole park, capped for a cap or a slice. */
+function parkDeadline(r: ParkRequest, deadline: Deadline): Deadline {
+  if (r.whole) return Deadline.forever;
+  const cap = r.capMs ?? r.sliceMs;
+  return cap === undefined ? deadline : deadline.capped(cap);
+}
+
+/** A slice that ended before the deadline is a spurious wake-up, not a timeout. */
+function sliceResult(r: ParkRequest, result: number, deadline: Deadline): number {
+  return result === L.WAIT_TIMED_OUT && r.sliceMs !== undefined && !deadline.passed() ? L.WAIT_WOKEN : result;
 }
 
 /** What a driver needs: the thread's core instance and the region's parker and words. */
@@ -102,12 +138,12 @@ export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Dead
     else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
     else {
       const index = r.address >> 2;
-      let spun = r.spin ? 0 : SPIN_LOADS;
+      let spun = r.spun ? SPIN_LOADS : 0;
       while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
         pause();
         spun++;
       }
-      input = spun < SPIN_LOADS ? L.WAIT_NOT_EQUAL : parker.wait(r.address, r.expected, deadline);
+      input = spun < SPIN_LOADS ? L.WAIT_NOT_EQUAL : sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
     }
   }
 }
@@ -125,7 +161,7 @@ export async function runAsync<R>(
     if (r.op === "call") input = doCall(core, r);
     else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
     else {
-      input = await parker.waitAsync(r.address, r.expected, deadline, signal);
+      input = sliceResult(r, await parker.waitAsync(r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal), deadline);
       if (input === WAIT_ABORTED) {
         next = machine.throw(abortError(what, signal as AbortSignal));
         continue;

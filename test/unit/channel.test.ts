@@ -1,11 +1,15 @@
 // channel.test.ts — Channel through the public entry. Semantics ported from Go's
 // runtime/chan_test.go (TestChan: buffered and unbuffered, FIFO, len/cap, non-blocking ops,
 // close wakes blocked receivers and senders, receivers drain a closed channel; TestMultiConsumer),
-// plus fragmentation, zero-copy, cancel mid-message, options and leaks.
+// plus fragmentation, zero-copy, cancel mid-message, options and leaks; and regressions: Go's
+// TestNonblockRecvRace, tries beside a held message, async tasks of one thread, timeouts after a
+// claim, peer-gone over a dead lock holder, corrupt frames, a normal exit keeps the channel open.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, Channel, ClosedError, CodecError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, Region, TimeoutError,
+  AbortError, Barrier, Channel, ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError,
+  Region, TimeoutError, recvCase, select,
 } from "sabre";
+import * as L from "../../assembly/layout";
 import { startJobWorker } from "../fixtures/job-worker";
 
 
@@ -310,5 +314,144 @@ describe("Channel messages", () => {
       ch.free();
     }
     expect(region.freeBytes).toBe(free);
+  });
+});
+
+describe("Channel faults and Go's semantics (regressions)", () => {
+  const ROUNDS = 1000;
+
+  it("Go's TestNonblockRecvRace: a try on a closed channel never says 'not ready, not closed'", async () => {
+    const region = Region.create({ size: 8 << 20 });
+    const barrier = Barrier.create(region, 2);
+    const chans = Array.from({ length: ROUNDS }, () => {
+      const c = Channel.create<number>(region, { capacity: 1, bufferBytes: 64 });
+      c.send(1);
+      return c;
+    });
+    const w = startJobWorker("race-worker.mjs", { barrier: barrier.handle, channels: chans.map((c) => [c.handle]), op: "tryRecv" });
+    await w.ready;
+    for (const c of chans) {
+      barrier.wait({ timeout: 20_000 });
+      c.close();
+      // Go's `<-c`: the value, or closed if the worker took it; held for ~50 us (a receive in
+      // progress is the window the worker's try must not report as "not ready")
+      try {
+        c.recvView();
+        const until = performance.now() + 0.05;
+        while (performance.now() < until);
+        c.release();
+      } catch (error) {
+        if (!(error instanceof ClosedError)) throw error;
+      }
+    }
+    expect(await w.result).toEqual({ ok: { defaults: 0, rounds: ROUNDS } });
+    await w.exited;
+  });
+
+  it("a try while another thread holds a message open (recvView) on a closed channel says closed", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 2 });
+    ch.send(1);
+    ch.send(2);
+    ch.close();
+    const w = worker({ channel: ch.handle, op: "holdView" });
+    await w.ready;
+    expect(await w.result).toEqual({ ok: "held" });
+    expect(ch.tryRecv()).toEqual({ ok: false, closed: true });
+    expect(select([recvCase(ch)], { default: true })).toEqual({ index: 0, closed: true });
+    w.exited.catch(() => {}); // terminated: a non-zero exit code
+    await w.worker.terminate();
+  });
+
+  it("two async receives and two async sends of one thread on one channel are served in turn", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 1 });
+    const both = Promise.all([ch.recvAsync({ timeout: 5000 }), ch.recvAsync({ timeout: 5000 })]);
+    await sleep(10);
+    ch.send(1);
+    await sleep(10);
+    ch.send(2);
+    expect((await both).sort()).toEqual([1, 2]);
+    ch.send(3); // full
+    const sends = Promise.all([ch.sendAsync(4, { timeout: 5000 }), ch.sendAsync(5, { timeout: 5000 })]);
+    const got = [await ch.recvAsync({ timeout: 5000 }), await ch.recvAsync({ timeout: 5000 }), await ch.recvAsync({ timeout: 5000 })];
+    await sends;
+    expect(got[0]).toBe(3);
+    expect(got.slice(1).sort()).toEqual([4, 5]);
+  });
+
+  it("a receive honours its timeout after claiming a message whose sender was terminated mid-message", async () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 1, bufferBytes: 16 << 10, codec: "raw" });
+    const w = worker({ channel: ch.handle, op: "sendBig", value: 1 << 20 });
+    await w.ready;
+    await sleep(50); // the worker is parked mid-message: the ring is full
+    w.exited.catch(() => {}); // terminated: a non-zero exit code
+    await w.worker.terminate();
+    expect(() => ch.recv({ timeout: 500 })).toThrow(TimeoutError);
+    // the dead sender holds the send lock: marking it gone ends every wait at once
+    ch.markPeerGone();
+    expect(() => ch.send(new Uint8Array(1), { timeout: 500 })).toThrow(PeerGoneError);
+    expect(() => ch.recv({ timeout: 500 })).toThrow(PeerGoneError);
+  });
+
+  it("a receive that gives up mid-message leaves the channel usable", async () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 1, bufferBytes: 1024, codec: "raw" });
+    const big = bytes(10_000, 3);
+    const sending = ch.sendAsync(big, { timeout: 5000 }); // parks for ring space mid-message
+    expect(() => ch.recv({ timeout: 50 })).toThrow(TimeoutError); // same thread: the rest never comes
+    await sending; // the sender finishes (trimming the dropped message's frames itself)
+    ch.send(bytes(200, 9), { timeout: 5000 });
+    expect(ch.recv({ timeout: 5000 })).toEqual(bytes(200, 9));
+    expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
+  });
+
+  it("peer gone where a dead thread holds the recv lock: PeerGoneError at once, in every form", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 2 });
+    ch.send(1);
+    ch.send(2);
+    const w = worker({ channel: ch.handle, op: "holdView" });
+    await w.ready;
+    expect(await w.result).toEqual({ ok: "held" });
+    const waiting = ch.recvAsync({ timeout: 20_000 });
+    await sleep(20);
+    w.exited.catch(() => {}); // terminated: a non-zero exit code
+    await w.worker.terminate();
+    ch.markPeerGone();
+    await expect(waiting).rejects.toThrow(PeerGoneError);
+    expect(() => ch.recv({ timeout: 500 })).toThrow(PeerGoneError);
+    expect(() => ch.tryRecv()).toThrow(PeerGoneError);
+  });
+
+  it("peer gone where a dead thread holds the send lock: PeerGoneError at once, in every form", async () => {
+    const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 2, codec: "raw" });
+    const w = worker({ channel: ch.handle, op: "holdReserve", value: 8 });
+    await w.ready;
+    expect(await w.result).toEqual({ ok: "held" });
+    w.exited.catch(() => {}); // terminated: a non-zero exit code
+    await w.worker.terminate();
+    ch.markPeerGone();
+    expect(() => ch.send(new Uint8Array(1), { timeout: 500 })).toThrow(PeerGoneError);
+    expect(() => ch.trySend(new Uint8Array(1))).toThrow(PeerGoneError);
+    await expect(ch.sendAsync(new Uint8Array(1), { timeout: 500 })).rejects.toThrow(PeerGoneError);
+  });
+
+  it("a corrupt frame length is a CorruptRegionError, never a raw status", () => {
+    for (const garbage of [-331534092, -1, 1 << 30]) {
+      const ch = Channel.create<number>(Region.create(), { capacity: 1 });
+      ch.send(1);
+      ch.region.words[(ch.offset + L.CH_RING + L.BR_DATA) >> 2] = garbage;
+      expect(() => ch.recv({ timeout: 100 })).toThrow(CorruptRegionError);
+    }
+  });
+
+  it("a channel stays open when a thread that used it exits normally; what it sent is drained", async () => {
+    const ch = Channel.create<number>(Region.create(), { capacity: 4 });
+    const w = worker({ channel: ch.handle, op: "sendMany", values: [1, 2, 3] });
+    expect(await w.result).toEqual({ ok: 3 });
+    await w.exited;
+    expect(ch.closed).toBe(false);
+    expect(ch.peerGone).toBe(false);
+    expect([ch.recv({ timeout: 1000 }), ch.recv({ timeout: 1000 }), ch.recv({ timeout: 1000 })]).toEqual([1, 2, 3]);
+    expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
+    ch.send(4);
+    expect(ch.recv()).toBe(4);
   });
 });

@@ -21,6 +21,10 @@ describe("examples", () => {
     expect(run("workers.mjs").trim()).toBe("sum=5050 crash=PeerGoneError");
   });
 
+  it("processes.mjs: spawnProcess with two children, a SIGKILLed child fails the wait with PeerGoneError, a named region attached by an unrelated node", () => {
+    expect(run("processes.mjs").trim()).toBe("sum=338350 count=100 crash=PeerGoneError byName=true");
+  });
+
   it("select.mjs: select over two channels until both are closed", () => {
     expect(run("select.mjs").trim()).toBe("sum=55 text=ceelst");
   });

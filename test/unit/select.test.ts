@@ -2,7 +2,8 @@
 // runtime/chan_test.go and select tests (TestNonblockRecvRace / select with default,
 // TestSelectFairness, TestSelfSelect's closed-channel cases, timeouts via time.After), plus
 // real worker threads waking a parked select, cases in two regions, rendezvous channels,
-// a verifier that counts every message, and no leaked event-waiter registration.
+// a verifier that counts every message, and no leaked event-waiter registration; Go's
+// TestNonblockSelectRace and TestNonblockSelectRace2 (a select with a default is atomic).
 import { describe, expect, it } from "vitest";
 import {
   AbortError, Barrier, Channel, ClosedError, CodecError, InvalidArgumentError, Region,
@@ -299,6 +300,32 @@ describe("select: a verifier counts every message", () => {
       expect(outOfOrder).toBe(0);
       expectEverySequenceOnce([{ seen }], 2, K);
       expect(eventWaiters(region)).toBe(0);
+    });
+  }
+});
+
+describe("select with a default is atomic (Go's TestNonblockSelectRace, TestNonblockSelectRace2)", () => {
+  const ROUNDS = 5000;
+  for (const variant of ["send", "close"] as const) {
+    it(`${variant === "send" ? "TestNonblockSelectRace: c2 gets a value" : "TestNonblockSelectRace2: c2 is closed"} while c1's value is taken: never the default`, async () => {
+      const region = Region.create({ size: 16 << 20 });
+      const barrier = Barrier.create(region, 2);
+      const pairs = Array.from({ length: ROUNDS }, () => {
+        const c1 = Channel.create<number>(region, { capacity: 1, bufferBytes: 64 });
+        const c2 = Channel.create<number>(region, { capacity: 1, bufferBytes: 64 });
+        c1.send(1);
+        return [c1, c2];
+      });
+      const w = worker("race-worker.mjs", { barrier: barrier.handle, channels: pairs.map((p) => p.map((c) => c.handle)), op: "select" });
+      await w.ready;
+      for (const [c1, c2] of pairs) {
+        barrier.wait({ timeout: 20_000 });
+        if (variant === "send") c2.send(1);
+        else c2.close();
+        select([recvCase(c1)], { default: true });
+      }
+      expect(await w.result).toEqual({ ok: { defaults: 0, rounds: ROUNDS } });
+      await w.exited;
     });
   }
 });

@@ -202,7 +202,8 @@ export class VThread {
    * Runs a shipped step machine (src/wait/steps.ts) as this thread: the model's driver. Each
    * core call runs on this thread's instance (every atomic inside a pause), each `load` is a
    * pause then a read, each `park` a modelled futex wait (`timeoutMs` < 0: forever; a timed
-   * park times out when the scheduler fires it). The same machine the blocking, async and try
+   * park times out when the scheduler fires it; a whole park is untimed; a capped park is timed by
+   * its cap; a slice park by its slice, ending as a wake-up in an untimed run). The same machine the blocking, async and try
    * drivers run in the runtime, so the model explores the shipped protocol.
    */
   *run<R>(machine: Steps<R>, timeoutMs = -1): Generator<unknown, R, unknown> {
@@ -215,7 +216,13 @@ export class VThread {
       else if (r.op === "load") {
         yield* this.pause("load");
         input = Atomics.load(this.i32, r.address >> 2);
-      } else input = yield* this.wait(r.address, r.expected, timeoutMs);
+      } else {
+        // a whole park ignores the timeout; a slice ends as a spurious wake-up while untimed
+        const cap = r.capMs ?? r.sliceMs;
+        const ms = r.whole ? -1 : cap === undefined ? timeoutMs : timeoutMs < 0 ? cap : Math.min(cap, timeoutMs);
+        input = yield* this.wait(r.address, r.expected, ms);
+        if (input === 2 /* WAIT_TIMED_OUT */ && r.sliceMs !== undefined && timeoutMs < 0) input = 0 /* WAIT_WOKEN */;
+      }
     }
   }
 

@@ -1,0 +1,137 @@
+// recv.ts — the channel's receive, written once as a step machine (src/wait/steps.ts): the
+// blocking, async and try receives, recvView, iteration and select's receive cases all run it.
+//
+//   recvSteps(port, agent, how, view)   one message: its bytes, or a status (below)
+//   how = "wait"   take the recv lock (Mutex's lockSteps, giving up on peer-gone), wait for a
+//                  message to claim, read its fragments; every wait honours the driver's
+//                  deadline and signal, but the short window between a claim and the first
+//                  fragment (see below)
+//         "try"    one attempt: the lock by try-lock, a claim only if a message is there now;
+//                  a claimed message is then read to its end (its sender is writing it)
+//   view           a single-fragment message comes back as a view into the ring, its frame
+//                  and the recv lock kept (the caller releases both: Channel.release)
+//   claimed        the caller holds the recv lock as `agent` and has claimed a message (the
+//                  fast path ch_recv_begin said CLAIMED): read it first
+//
+// Results: a Uint8Array (the message: a private copy, or the view), or a status: CLOSED
+// (closed and drained, for this call: see "try" below), TIMED_OUT, WOULD_BLOCK ("try": no
+// message now), PEER_GONE, WOULD_DEADLOCK (the agent holds the recv lock), CORRUPT.
+//
+// "try" while another receiver holds the recv lock (it is inside recv, or holds a recvView
+// open): on an open channel, WOULD_BLOCK (that receiver takes the messages first). On a
+// closed channel never WOULD_BLOCK (a closed channel is always ready, as in Go): if messages
+// are left, it waits for the lock up to GRACE_MS (send.ts) and
+// takes one; if none are left, or the holder keeps the lock (a recvView held open: the
+// messages behind it are that receiver's to drain), CLOSED.
+//
+// Giving up mid-message. A claim is made once the message is counted, a few instructions of
+// its sender before its first fragment is committed (ch_publish); that wait does not give up
+// ({ whole: true }). After the first fragment, a receive that gives up (deadline, abort)
+// drops the message: it releases the fragments published so far (ch_fragment trims frames that
+// precede a live first fragment), and the ones still to come are dead frames that the next
+// claim, or the sender short of space, trims (assembly/channel.ts, reserveTrimming). The
+// channel stays usable; the sender's send completes as if the message was received.
+import * as L from "../../assembly/layout";
+import { copyOut } from "../region/copy";
+import { call, type Steps } from "../wait/steps";
+import { GRACE_MS } from "./send";
+import { GAVE_UP, lockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
+
+export type RecvHow = "wait" | "try";
+
+const isWouldBlock = (r: number) => r === L.WOULD_BLOCK;
+const isNoFragment = (r: number) => r === -L.WOULD_BLOCK;
+/** readClaimed: the sender cancelled the message; claim again. */
+const CANCELLED = -1;
+
+/** Receives one message on the channel of `p` as `agent` (see the header). */
+export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: boolean, claimed = false): Steps<Uint8Array | number> {
+  const { c } = p;
+  const lock = c + L.CH_RECV_LOCK;
+  const attempt = how === "try";
+  let l = claimed ? L.OK : attempt ? yield call("mutex_try_lock", lock, agent) : yield* lockChannel(p, L.CH_RECV_LOCK, agent);
+  if (attempt && (l === L.WOULD_BLOCK || l === L.WOULD_DEADLOCK)) {
+    // busy: another receiver holds the lock (WOULD_DEADLOCK: this agent, with a view open)
+    const st = yield call("ch_state", c);
+    if (st & L.CH_PEER_GONE) return L.PEER_GONE;
+    if (st === 0) return L.WOULD_BLOCK;
+    if (l === L.WOULD_DEADLOCK || (yield call("ch_len", c)) === 0) return L.CLOSED;
+    l = yield* lockChannel(p, L.CH_RECV_LOCK, agent, { capMs: GRACE_MS });
+    if (l === L.TIMED_OUT) return L.CLOSED;
+  }
+  if (l !== L.OK) return l;
+  let keep = false;
+  try {
+    for (;;) {
+      let s: number;
+      if (claimed) {
+        s = L.OK;
+        claimed = false;
+      } else if (attempt) s = yield call("ch_claim", c);
+      else {
+        const r = yield* stepPark(c + L.CH_RECV_SEQ, call("ch_claim_step", c), isWouldBlock, call("ch_recv_unwait", c));
+        s = r === GAVE_UP ? L.TIMED_OUT : r;
+      }
+      if (s !== L.OK) return s;
+      const m = yield* readClaimed(p, view, attempt);
+      if (m === CANCELLED) continue;
+      if (m === L.CLOSED) return (yield call("ch_state", c)) & L.CH_PEER_GONE ? L.PEER_GONE : L.CLOSED;
+      if (typeof m === "number") return m;
+      keep = view && m.buffer === p.bytes.buffer;
+      return m;
+    }
+  } finally {
+    if (!keep) yield call("mutex_unlock", lock, agent);
+  }
+}
+
+/** Drops the claimed message being read: releases its published fragments (recv lock held). */
+function* abandon(p: ChannelPort): Steps<void> {
+  yield call("ch_fragment", p.c, 0);
+}
+
+/**
+ * Reads the claimed message (recv lock held, claim made): its bytes, CANCELLED, or a status
+ * (CLOSED: the channel closed mid-message; TIMED_OUT: gave up after the first fragment).
+ */
+function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean): Steps<Uint8Array | number> {
+  const { c, ring } = p;
+  let out: Uint8Array | undefined;
+  let got = 0;
+  let total = 0;
+  for (;;) {
+    // before the first fragment, and in a try: waits that do not give up (see the header)
+    const whole = attempt || out === undefined;
+    let n: number | typeof GAVE_UP;
+    try {
+      n = yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, out ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? WHOLE : undefined);
+    } catch (error) {
+      yield* abandon(p);
+      throw error;
+    }
+    if (n === GAVE_UP) {
+      if (whole) continue; // the try driver: re-check
+      yield* abandon(p);
+      return L.TIMED_OUT;
+    }
+    if (n === -L.CANCELLED) return CANCELLED;
+    if (n < 0) return -n;
+    const a = (yield call("br_frame_addr", ring)) + L.CH_FRAG_HEADER;
+    if (!out) {
+      total = p.words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
+      if (total < n || total < 0) return L.CORRUPT;
+      if (n === total) {
+        if (view) return p.bytes.subarray(a, a + n);
+        const copy = copyOut(p.bytes, a, a + n);
+        yield call("br_release", ring);
+        return copy;
+      }
+      out = new Uint8Array(total);
+    }
+    if (got + n > total) return L.CORRUPT;
+    out.set(p.bytes.subarray(a, a + n), got);
+    got += n;
+    yield call("br_release", ring);
+    if (got === total) return out;
+  }
+}

@@ -1,0 +1,190 @@
+// send.ts — the channel's send, written once as a step machine (src/wait/steps.ts): the
+// blocking, async and try sends, sendMany, commit and select's send cases all run it.
+//
+//   sendSteps(port, bytes, agent, how)   one message; returns a status (below)
+//   how = "wait"     take the send lock (Mutex's lockSteps, giving up on peer-gone), wait for
+//                    a slot, write every fragment (waiting for ring space), with capacity 0
+//                    wait until a receiver claimed it; every wait honours the driver's deadline
+//                    and signal
+//         "locked"   as "wait" with the send lock already held by the caller (sendMany)
+//         "try"      one attempt: the lock by try-lock, a slot only if free now, the first
+//                    fragment only if it fits now; parks only in two short grace waits (a
+//                    receiver inside recv claiming a message larger than the free ring, a
+//                    rendezvous receiver taking the value), each capped at GRACE_MS
+//
+// Results: OK (sent; capacity 0: a receiver claimed it), TIMED_OUT (the deadline passed;
+// nothing was sent), WOULD_BLOCK ("try" only: not now; nothing was sent), CLOSED, PEER_GONE,
+// WOULD_DEADLOCK (the agent already holds the send lock), CORRUPT.
+//
+// Giving up never leaves half a message: a sender that gives up (deadline, abort, close)
+// after its first fragment was published cancels it (ch_cancel_step: withdraws it if no
+// receiver claimed it, else writes a cancel frame the receiver drops the partial on). Once a
+// receiver claimed a rendezvous message the send is delivered, whatever happens after. Two
+// waits do not give up, since the other side is committed and frees the word soon: the ring
+// space for the cancel frame (the claiming receiver reads), and in "try" the rest of a message
+// a receiver claimed (they park with { whole: true }).
+import * as L from "../../assembly/layout";
+import { copyInto } from "../region/copy";
+import { call, type Steps } from "../wait/steps";
+import { GAVE_UP, lockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
+
+/** A try's grace wait for a receiver (ms; see the header). */
+export const GRACE_MS = 1;
+const GRACE = { capMs: GRACE_MS };
+
+export type SendHow = "wait" | "locked" | "try";
+
+const isWouldBlock = (r: number) => r === L.WOULD_BLOCK;
+const isNoAddress = (r: number) => r === -L.WOULD_BLOCK;
+
+/** Sends one message of `bytes` on the channel of `p` as `agent` (see the header). */
+export function* sendSteps(p: ChannelPort, bytes: Uint8Array, agent: number, how: SendHow): Steps<number> {
+  const lock = p.c + L.CH_SEND_LOCK;
+  if (how !== "locked") {
+    const l = how === "try" ? yield call("mutex_try_lock", lock, agent) : yield* lockChannel(p, L.CH_SEND_LOCK, agent);
+    if (l === L.WOULD_BLOCK || (how === "try" && l === L.WOULD_DEADLOCK)) {
+      // busy (WOULD_DEADLOCK: this agent holds the lock, a reserve open): a closed or
+      // peer-gone channel says so, never "not now"
+      const st = yield call("ch_state", p.c);
+      return st & L.CH_PEER_GONE ? L.PEER_GONE : st ? L.CLOSED : L.WOULD_BLOCK;
+    }
+    if (l !== L.OK) return l;
+  }
+  try {
+    return yield* sendLocked(p, bytes, how === "try");
+  } finally {
+    if (how !== "locked") yield call("mutex_unlock", lock, agent);
+  }
+}
+
+/** Waits for a slot; OK, TIMED_OUT, CLOSED, PEER_GONE. */
+function* slot(p: ChannelPort): Steps<number> {
+  const r = yield* stepPark(p.c + L.CH_SEND_SEQ, call("ch_send_ready_step", p.c), isWouldBlock, call("ch_send_unwait", p.c));
+  return r === GAVE_UP ? L.TIMED_OUT : r;
+}
+
+/** Reserves a fragment, waiting for ring space: its payload address or -status (-TIMED_OUT). */
+function* space(p: ChannelPort, kind: number, total: number, n: number, whole: boolean): Steps<number> {
+  for (;;) {
+    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_reserve_step", p.c, kind, total, n), isNoAddress, call("br_space_unwait", p.ring), whole ? WHOLE : undefined);
+    if (r !== GAVE_UP) return r;
+    if (!whole) return -L.TIMED_OUT;
+  }
+}
+
+/** Waits until the message with `ticket` was claimed: OK, TIMED_OUT, CLOSED, PEER_GONE. */
+function* delivered(p: ChannelPort, ticket: number, attempt: boolean): Steps<number> {
+  const r = yield* stepPark(p.c + L.CH_SEND_SEQ, call("ch_delivered_step", p.c, ticket), isWouldBlock, call("ch_send_unwait", p.c), attempt ? GRACE : undefined);
+  return r === GAVE_UP ? L.TIMED_OUT : r;
+}
+
+/** Gives up the begun message whose first payload is at `first` (see the header). */
+function* cancel(p: ChannelPort, first: number): Steps<number> {
+  for (;;) {
+    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_cancel_step", p.c, first), isWouldBlock, call("br_space_unwait", p.ring), WHOLE);
+    if (r !== GAVE_UP) return r;
+  }
+}
+
+/**
+ * Zero-copy send, first half: takes the send lock as `agent`, waits for a slot and reserves a
+ * single-fragment message of `len` bytes. Its payload address (the lock is held: fill it,
+ * then commitSteps), or -status (the lock is not held).
+ */
+export function* reserveSteps(p: ChannelPort, len: number, agent: number): Steps<number> {
+  const l = yield* lockChannel(p, L.CH_SEND_LOCK, agent);
+  if (l !== L.OK) return -l;
+  let a = -L.BAD_ARGUMENT;
+  try {
+    const s = yield* slot(p);
+    a = s === L.OK ? yield* space(p, L.CH_FIRST, len, len, false) : -s;
+    return a;
+  } finally {
+    if (a < 0) yield call("mutex_unlock", p.c + L.CH_SEND_LOCK, agent);
+  }
+}
+
+/** Zero-copy send, second half: publishes the message reserveSteps reserved at `first`, with
+ *  capacity 0 waits until a receiver claimed it, and unlocks. A status, as sendSteps. */
+export function* commitSteps(p: ChannelPort, first: number, agent: number): Steps<number> {
+  try {
+    const pub = yield call("ch_publish", p.c, 1);
+    if (pub < 0) return -pub;
+    return p.capacity === 0 ? yield* handOver(p, first, pub, false) : L.OK;
+  } finally {
+    yield call("mutex_unlock", p.c + L.CH_SEND_LOCK, agent);
+  }
+}
+
+/** Rendezvous: waits until the message (first payload at `first`, `ticket`) was claimed; a
+ *  send that gives up withdraws it, unless it was claimed meanwhile (then it was delivered). */
+function* handOver(p: ChannelPort, first: number, ticket: number, attempt: boolean): Steps<number> {
+  let d: number;
+  try {
+    d = yield* delivered(p, ticket, attempt);
+  } catch (error) {
+    if ((yield call("ch_withdraw", p.c, first)) === L.OK) throw error;
+    return L.OK;
+  }
+  if (d !== L.OK && (yield call("ch_withdraw", p.c, first)) === L.OK) return attempt && d === L.TIMED_OUT ? L.WOULD_BLOCK : d;
+  return L.OK;
+}
+
+function* sendLocked(p: ChannelPort, bytes: Uint8Array, attempt: boolean): Steps<number> {
+  const { c } = p;
+  if (p.capacity > 0 && bytes.length <= p.fragment) {
+    // a slot and ring space now: one call, no waits (sendMany's common case)
+    const a = yield call("ch_send_try", c, bytes.length);
+    if (a >= 0) {
+      copyInto(p.bytes, a, bytes);
+      const pub = yield call("ch_publish", c, 1);
+      return pub < 0 ? -pub : L.OK;
+    }
+    if (a !== -L.WOULD_BLOCK) return -a;
+  }
+  const s = attempt ? yield call("ch_send_ready", c) : yield* slot(p);
+  if (s !== L.OK) return s;
+  // rendezvous: a try is only worth it while a receiver is inside recv
+  if (attempt && p.capacity === 0 && (yield call("mutex_owner", c + L.CH_RECV_LOCK)) === 0) return L.WOULD_BLOCK;
+  const total = bytes.length;
+  let off = 0;
+  let first = 0;
+  let ticket = 0;
+  do {
+    const n = Math.min(p.fragment, total - off);
+    const kind = off === 0 ? L.CH_FIRST : L.CH_CONT;
+    let a: number;
+    if (attempt) {
+      a = yield call("ch_reserve", c, kind, total, n);
+      if (a === -L.WOULD_BLOCK) {
+        if (off === 0) return L.WOULD_BLOCK;
+        // A message larger than the free ring goes through only while a receiver reads it. One
+        // inside recv was woken by the first fragment: give it the grace to claim before
+        // withdrawing (a parked receiver takes tens of microseconds to wake).
+        if ((yield call("mutex_owner", c + L.CH_RECV_LOCK)) !== 0) yield* delivered(p, ticket, true);
+        if ((yield call("ch_withdraw", c, first)) === L.OK) return L.WOULD_BLOCK;
+        a = yield* space(p, kind, total, n, true); // claimed: the receiver reads the rest
+      }
+    } else {
+      try {
+        a = yield* space(p, kind, total, n, false);
+      } catch (error) {
+        if (first) yield* cancel(p, first);
+        throw error;
+      }
+    }
+    if (a < 0) {
+      if (first) yield* cancel(p, first);
+      return -a;
+    }
+    copyInto(p.bytes, a, bytes, off, off + n);
+    const pub = yield call("ch_publish", c, off === 0 ? 1 : 0);
+    if (pub < 0) return -pub;
+    if (off === 0) {
+      first = a;
+      ticket = pub;
+    }
+    off += n;
+  } while (off < total);
+  return p.capacity === 0 ? yield* handOver(p, first, ticket, attempt) : L.OK;
+}

@@ -1,0 +1,31 @@
+// node/crash-watch.ts — the one crash rule of sabre's worker hosts (spawnWorker for threads,
+// spawnProcess for processes): how a host's `exited` promise settles when its agent ends.
+//
+//   clean end (exit code 0, no error)   resolve; nothing is marked (channels stay open)
+//   terminate() was called              mark the endpoints peer-gone, resolve
+//   anything else (a crash)             mark the endpoints peer-gone, run onCrash(error) once,
+//                                       reject with the error
+import { markAllPeerGone, type PeerEndpoint } from "../wire/revive";
+
+export interface ExitState {
+  /** terminate() was called before the end. */
+  terminating: boolean;
+  /** An error the agent reported (its 'error' event), if any. */
+  failure?: Error;
+}
+
+/** Settles a host's `exited` by the rule above; `crash()` makes the error of an unexplained end. */
+export function settleExit(
+  clean: boolean, state: ExitState, endpoints: readonly PeerEndpoint[], onCrash: ((error: Error) => void) | undefined,
+  crash: () => Error, resolve: () => void, reject: (error: Error) => void,
+): void {
+  if (clean && !state.failure) return resolve();
+  markAllPeerGone(endpoints);
+  if (state.terminating && !state.failure) return resolve();
+  const error = state.failure ?? crash();
+  try {
+    onCrash?.(error);
+  } finally {
+    reject(error);
+  }
+}

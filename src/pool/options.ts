@@ -1,0 +1,200 @@
+// options.ts — the Pool's options: their types, defaults and validation. Every check throws
+// InvalidArgumentError with a message that names the option, what it must be and what it got;
+// an unknown key is refused with the list of known ones (a misspelt option never passes
+// silently). Validation happens in the constructor, before any worker starts.
+import { InvalidArgumentError } from "../index";
+
+export type PoolRuntime = "thread" | "process" | "web";
+
+/** Node worker-thread resource limits (worker_threads' ResourceLimits). */
+export interface PoolResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
+}
+
+export interface PoolOptions {
+  /** The task module: an absolute path or a file: URL (string or URL). Its exports are the
+   *  task functions; `run(input, { name })` calls one by name. */
+  filename: string | URL;
+  /** Where tasks run: "thread" (Node worker threads). "process" and "web" are not in this build. */
+  runtime?: PoolRuntime;
+  /** The export `run` calls when no name is given (default "default"). */
+  name?: string;
+  /** Workers kept alive while idle (default: half the cores, at least 1). */
+  minThreads?: number;
+  /** Workers at most (default: the number of cores, at least minThreads). */
+  maxThreads?: number;
+  /** Milliseconds an idle worker above minThreads lives (default 1000; Infinity: forever). */
+  idleTimeout?: number;
+  /** Tasks that may wait for a worker; beyond it run() rejects with QueueFullError. A number,
+   *  Infinity (default), or "auto" (maxThreads squared, as piscina). */
+  maxQueue?: number | "auto";
+  /** When the queue holds maxQueue tasks: "reject" (default) rejects run() with QueueFullError;
+   *  "wait" lets the task wait, in order, until the queue has room (its signal and timeout
+   *  still apply while it waits). */
+  queueFull?: "reject" | "wait";
+  /** Tasks one worker runs at once (default 1). Above 1, for async task functions. */
+  concurrentTasksPerWorker?: number;
+  /** Tasks a worker may hold beyond the ones it runs, so it never waits for the next one:
+   *  "auto" (default) sizes it from the measured run time (hundreds for microsecond tasks, 1
+   *  for millisecond ones), a number fixes it. Held tasks are past the priority queue. */
+  prefetch?: number | "auto";
+  /** Node's worker resource limits, per worker. */
+  resourceLimits?: PoolResourceLimits;
+  /** Environment, argv and execArgv of each worker (as worker_threads' Worker options). */
+  env?: Record<string, string>;
+  argv?: unknown[];
+  execArgv?: string[];
+  /** Data every task sees as `context.workerData`: anything spawnWorker carries, live sabre
+   *  objects included (a Region arrives attached: zero-copy work on shared memory). */
+  workerData?: unknown;
+  /** Milliseconds a cancelled running task has to stop before its worker is terminated and
+   *  replaced (default 1000). */
+  cancelGracePeriod?: number;
+  /** Items a streamed result buffers before its producer waits for the consumer (default 16). */
+  streamCapacity?: number;
+}
+
+export interface ResolvedOptions {
+  filename: string;
+  runtime: "thread";
+  name: string;
+  minThreads: number;
+  maxThreads: number;
+  idleTimeout: number;
+  maxQueue: number;
+  queueFull: "reject" | "wait";
+  concurrentTasksPerWorker: number;
+  prefetch: number | "auto";
+  resourceLimits: PoolResourceLimits | undefined;
+  env: Record<string, string> | undefined;
+  argv: unknown[] | undefined;
+  execArgv: string[] | undefined;
+  workerData: unknown;
+  cancelGracePeriod: number;
+  streamCapacity: number;
+}
+
+export const KNOWN_OPTIONS = [
+  "filename", "runtime", "name", "minThreads", "maxThreads", "idleTimeout", "maxQueue", "queueFull",
+  "concurrentTasksPerWorker", "prefetch", "resourceLimits", "env", "argv", "execArgv", "workerData",
+  "cancelGracePeriod", "streamCapacity",
+] as const;
+
+const LIMIT_KEYS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"];
+
+function fail(message: string): never {
+  throw new InvalidArgumentError(`Pool: ${message}`);
+}
+
+const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
+function integer(name: string, v: unknown, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(`${name} must be an integer >= ${min}, got ${show(v)}`);
+  return v;
+}
+
+function millis(name: string, v: unknown): number {
+  if (typeof v !== "number" || Number.isNaN(v) || v < 0) fail(`${name} must be a number of milliseconds >= 0 or Infinity, got ${show(v)}`);
+  return v;
+}
+
+export function checkKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) fail(`unknown ${what} "${key}"; known ${what}s: ${known.join(", ")}`);
+  }
+}
+
+/** Validates `options` and fills in the defaults; `cores` is the machine's parallelism. */
+export function resolveOptions(options: PoolOptions, cores: number, toURL: (filename: string) => string): ResolvedOptions {
+  if (options === null || typeof options !== "object") fail(`options must be an object with at least { filename }, got ${show(options)}`);
+  checkKeys("option", options, KNOWN_OPTIONS);
+  const o = options as unknown as Record<string, unknown>;
+  let filename: string;
+  if (o.filename instanceof URL) filename = o.filename.href;
+  else if (typeof o.filename === "string" && o.filename.length > 0) filename = toURL(o.filename);
+  else fail(`filename must be an absolute path or a file: URL of the task module, got ${show(o.filename)}`);
+
+  const runtime = o.runtime ?? "thread";
+  if (runtime === "process" || runtime === "web") fail(`runtime "${runtime}" is not available in this build; use "thread"`);
+  if (runtime !== "thread") fail(`runtime must be "thread", "process" or "web", got ${show(runtime)}`);
+
+  const name = o.name ?? "default";
+  if (typeof name !== "string" || name.length === 0) fail(`name must be a non-empty string (an export of the task module), got ${show(name)}`);
+
+  const minDefault = Math.max(1, Math.floor(cores / 2));
+  const minThreads = o.minThreads === undefined ? undefined : integer("minThreads", o.minThreads, 0);
+  const maxThreads = o.maxThreads === undefined ? undefined : integer("maxThreads", o.maxThreads, 1);
+  const min = minThreads ?? Math.min(minDefault, maxThreads ?? minDefault);
+  const max = maxThreads ?? Math.max(cores, min, 1);
+  if (min > max) fail(`minThreads (${min}) must not exceed maxThreads (${max})`);
+
+  const idleTimeout = o.idleTimeout === undefined ? 1000 : millis("idleTimeout", o.idleTimeout);
+
+  let maxQueue = Infinity;
+  if (o.maxQueue === "auto") maxQueue = max * max;
+  else if (o.maxQueue !== undefined && o.maxQueue !== Infinity) maxQueue = integer("maxQueue", o.maxQueue, 0);
+
+  const queueFull = o.queueFull ?? "reject";
+  if (queueFull !== "reject" && queueFull !== "wait") fail(`queueFull must be "reject" or "wait", got ${show(queueFull)}`);
+
+  const concurrentTasksPerWorker = o.concurrentTasksPerWorker === undefined ? 1 : integer("concurrentTasksPerWorker", o.concurrentTasksPerWorker, 1);
+
+  let prefetch: number | "auto" = "auto";
+  if (o.prefetch !== undefined && o.prefetch !== "auto") prefetch = integer("prefetch", o.prefetch, 0);
+
+  let resourceLimits: PoolResourceLimits | undefined;
+  if (o.resourceLimits !== undefined) {
+    if (o.resourceLimits === null || typeof o.resourceLimits !== "object") fail(`resourceLimits must be an object, got ${show(o.resourceLimits)}`);
+    for (const [k, v] of Object.entries(o.resourceLimits)) {
+      if (!LIMIT_KEYS.includes(k)) fail(`unknown resourceLimits key "${k}"; known keys: ${LIMIT_KEYS.join(", ")}`);
+      if (typeof v !== "number" || !(v > 0)) fail(`resourceLimits.${k} must be a number of megabytes > 0, got ${show(v)}`);
+    }
+    resourceLimits = o.resourceLimits as PoolResourceLimits;
+  }
+  if (o.env !== undefined && (o.env === null || typeof o.env !== "object")) fail(`env must be an object of strings, got ${show(o.env)}`);
+  if (o.argv !== undefined && !Array.isArray(o.argv)) fail(`argv must be an array, got ${show(o.argv)}`);
+  if (o.execArgv !== undefined && !(Array.isArray(o.execArgv) && o.execArgv.every((a) => typeof a === "string"))) {
+    fail(`execArgv must be an array of strings, got ${show(o.execArgv)}`);
+  }
+  const cancelGracePeriod = o.cancelGracePeriod === undefined ? 1000 : millis("cancelGracePeriod", o.cancelGracePeriod);
+  const streamCapacity = o.streamCapacity === undefined ? 16 : integer("streamCapacity", o.streamCapacity, 1);
+
+  return {
+    filename, runtime: "thread", name, minThreads: min, maxThreads: max, idleTimeout, maxQueue, queueFull,
+    concurrentTasksPerWorker, prefetch, resourceLimits,
+    env: o.env as Record<string, string> | undefined, argv: o.argv as unknown[] | undefined,
+    execArgv: o.execArgv as string[] | undefined, workerData: o.workerData, cancelGracePeriod, streamCapacity,
+  };
+}
+
+/** Options of one run(). */
+export interface RunOptions {
+  /** The export to call (default: the pool's `name`). */
+  name?: string;
+  /** Cancels the task: removed if queued, signalled if running (see Pool). */
+  signal?: AbortSignal;
+  /** Higher runs first; FIFO within a priority (default 0). Any finite number. */
+  priority?: number;
+  /** Milliseconds from run() until the task is cancelled with a TimeoutError. */
+  timeout?: number;
+}
+
+const RUN_KEYS = ["name", "signal", "priority", "timeout"];
+
+export function checkRunOptions(options: RunOptions): void {
+  if (options === null || typeof options !== "object") fail(`run options must be an object, got ${show(options)}`);
+  checkKeys("run option", options, RUN_KEYS);
+  if (options.name !== undefined && (typeof options.name !== "string" || options.name.length === 0)) {
+    fail(`run option name must be a non-empty string, got ${show(options.name)}`);
+  }
+  if (options.priority !== undefined && (typeof options.priority !== "number" || !Number.isFinite(options.priority))) {
+    fail(`run option priority must be a finite number (higher runs first), got ${show(options.priority)}`);
+  }
+  if (options.timeout !== undefined) millis("run option timeout", options.timeout);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    fail(`run option signal must be an AbortSignal, got ${show(options.signal)}`);
+  }
+}
