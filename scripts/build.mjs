@@ -5,11 +5,13 @@
 //      src/index.ts -> dist/browser/sabre.js: one self-contained ESM file (platform browser,
 //      the wasm inlined) for a plain <script type="module"> or a Web Worker, no bundler needed
 //   4. tsc: .d.ts types -> dist/types/
-//   5. the model (schedule-exploration) builds for test/model: asc target `model` and one
-//      target per seeded bug (`model-bug-*`, asconfig.json), each made resumable with
-//      Binaryen's asyncify -> build/sabre.<target>.wasm. Never part of the package.
-// `node scripts/build.mjs wasm` stops after step 2; `dev` skips step 5; `model` does only
-// step 5. Run by `npm install` (prepare) and tests.
+//   5. only with the argument `model` (npm run build:model; `npm test` runs it): the model
+//      (schedule-exploration) builds for test/model: asc target `model` and one target per
+//      seeded bug (`model-bug-*`, asconfig.json), each made resumable with Binaryen's
+//      asyncify -> build/sabre.<target>.wasm. Test-only, never part of the package, and
+//      about two minutes from scratch, so `npm install` (prepare) does not build them.
+// `node scripts/build.mjs` does steps 1-4 (what `npm install` runs through prepare);
+// `wasm` stops after step 2; `model` does only step 5 (skipping builds that are up to date).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -109,5 +111,4 @@ if (only !== "wasm") {
     });
   });
   step("tsc types", () => run(require.resolve("typescript/bin/tsc"), ["-p", "tsconfig.json"]));
-  if (only !== "dev") buildModels(); // "dev": everything but the model builds (edit-test loops)
 }
