@@ -60,7 +60,7 @@ export class OwnerDeadError extends SabreError {}
 /** The peer at the other end of a channel or connection went away. */
 export class PeerGoneError extends SabreError {}
 
-/** Throws the error for a core status that is not OK; `what` names the operation. */
+/** @internal Throws the error for a core status that is not OK; `what` names the operation. */
 export function throwStatus(status: number, what: string): never {
   switch (status) {
     case L.TIMED_OUT:

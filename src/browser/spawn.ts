@@ -32,6 +32,7 @@
 // environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
 // error that says which entry to import instead.
 import { InvalidArgumentError, SabreError, WorkerCrashError } from "../errors";
+import type { WebWorker } from "../globals";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
@@ -67,7 +68,7 @@ export interface SpawnedWorker<W> {
 }
 
 /** Starts a Web Worker with `data` (see the header). */
-export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<Worker> {
+export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<WebWorker> {
   const WorkerClass = (globalThis as { Worker?: typeof Worker }).Worker;
   if (typeof WorkerClass !== "function") {
     throw new SabreError(

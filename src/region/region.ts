@@ -7,6 +7,7 @@
 // agent id (the owner id its locks record). Layout: assembly/layout.ts; allocator: alloc.ts.
 import * as L from "../../assembly/layout";
 import { coreFor, type CoreExports } from "./core";
+import type { WasmMemory } from "../globals";
 import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "../errors";
@@ -21,7 +22,7 @@ const DEFAULT_REGION_BYTES = 1 << 20;
 /** The structured-cloneable identity of a region. */
 export interface RegionHandle {
   readonly __sabre: "region";
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly id: number;
 }
 
@@ -44,15 +45,15 @@ export function kindName(kind: number): string {
 }
 
 export class Region {
-  /** This thread's instance of the core on this region's memory. */
+  /** @internal This thread's instance of the core on this region's memory. */
   readonly core: CoreExports;
-  /** The memory's bytes as 32-bit words, for async parking on the core's words. */
+  /** @internal The memory's bytes as 32-bit words, for async parking on the core's words. */
   readonly words: Int32Array;
-  /** This thread's agent id in this region (recorded as lock owner; never 0). */
+  /** @internal This thread's agent id in this region (recorded as lock owner; never 0). */
   readonly agent: number;
   readonly handle: RegionHandle;
 
-  private constructor(readonly memory: WebAssembly.Memory, id: number) {
+  private constructor(readonly memory: WasmMemory, id: number) {
     this.core = coreFor(memory);
     this.words = new Int32Array(memory.buffer);
     this.agent = this.core.region_new_agent();

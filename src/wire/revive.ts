@@ -43,6 +43,7 @@ import { Region } from "../region/region";
 import { RingBuffer } from "../queue/ring";
 import { RwLock } from "../sync/rwlock";
 import { Semaphore } from "../sync/semaphore";
+import type { WasmMemory } from "../globals";
 
 /** The live class of each handle kind (`__sabre` name), for Attached<T>. Open for merging. */
 export interface LiveKinds {
@@ -61,7 +62,7 @@ export interface LiveKinds {
 /** Anything with a handle of a known kind: the live sabre objects. */
 type Live = LiveKinds[keyof LiveKinds];
 type Leaf =
-  | Live | ArrayBufferView | ArrayBufferLike | Date | RegExp | Error | WebAssembly.Memory
+  | Live | ArrayBufferView | ArrayBufferLike | Date | RegExp | Error | WasmMemory
   | ((...args: any[]) => unknown) | string | number | boolean | bigint | symbol | null | undefined;
 
 /** What fromWire returns for data typed `T`: handles become live objects, the rest keeps its type. */
