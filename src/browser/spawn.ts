@@ -54,6 +54,7 @@ export interface SpawnWorkerOptions<Data> {
 export interface WebSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
   /** "module" (default) or "classic"; classic scripts cannot import sabre as a module. */
   type?: "module" | "classic";
+  /** The Worker's `credentials` option, for fetching a module worker's script. */
   credentials?: "omit" | "same-origin" | "include";
 }
 

@@ -6,9 +6,17 @@
 import { ForeignHandleError } from "../errors";
 import { Region, kindName, type RegionHandle } from "./region";
 
+/**
+ * The structured-cloneable identity of a primitive in a region (`mutex.handle`, ...): plain data
+ * and the region's memory, so it crosses threads by `postMessage` or `workerData`; the receiving
+ * side attaches with the class's `from`, which validates it first.
+ */
 export interface PrimitiveHandle<Name extends string> {
+  /** The primitive's kind ("mutex", "channel", ...): `from` refuses a handle of another kind. */
   readonly __sabre: Name;
+  /** The handle of the region the primitive lives in. */
   readonly region: RegionHandle;
+  /** Byte offset of the primitive's block in the region. */
   readonly offset: number;
 }
 

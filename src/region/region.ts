@@ -21,11 +21,15 @@ const DEFAULT_REGION_BYTES = 1 << 20;
 
 /** The structured-cloneable identity of a region. */
 export interface RegionHandle {
+  /** The handle's kind, always "region". */
   readonly __sabre: "region";
+  /** The region's shared memory: posting it to a worker shares the same bytes. */
   readonly memory: WasmMemory;
+  /** Identifies the region among the regions of this process (diagnostics). */
   readonly id: number;
 }
 
+/** Options of {@link Region.create}. */
 export interface RegionOptions {
   /** Heap bytes wanted for primitives and buffers (default 1 MiB, at most 1 GiB). */
   size?: number;
@@ -44,6 +48,12 @@ export function kindName(kind: number): string {
   return KIND_NAMES[kind] ?? `kind ${kind}`;
 }
 
+/**
+ * A shared `WebAssembly.Memory` with a validated header and a thread-safe allocator, in which every
+ * other primitive lives. Create one with {@link Region.create}, send its {@link Region.handle |
+ * handle} to another thread, and attach there with {@link Region.from}; each thread runs its own
+ * instance of the core on the same bytes. Regions do not grow: choose `size` up front.
+ */
 export class Region {
   /** @internal This thread's instance of the core on this region's memory. */
   readonly core: CoreExports;
@@ -51,8 +61,13 @@ export class Region {
   readonly words: Int32Array;
   /** @internal This thread's agent id in this region (recorded as lock owner; never 0). */
   readonly agent: number;
+  /**
+   * The structured-cloneable handle: post it to a worker (or put it in `workerData`) and call
+   * `Region.from` there.
+   */
   readonly handle: RegionHandle;
 
+  /** @param memory The region's shared memory, the same bytes in every thread attached to it. */
   private constructor(readonly memory: WasmMemory, id: number) {
     this.core = coreFor(memory);
     this.words = new Int32Array(memory.buffer);
