@@ -5,6 +5,11 @@
 // core status code (assembly/layout.ts) to the error a facade throws for it.
 import * as L from "../assembly/layout";
 
+/**
+ * The base class of every error sabre throws. `name` is the class's name as a literal (it survives
+ * minifiers and crosses threads), so check errors by `name` where `instanceof` cannot see the class
+ * (another realm, a thread, a process).
+ */
 export class SabreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -108,8 +113,11 @@ export class WorkerCrashError extends SabreError {
 export class RemoteError extends SabreError {
   constructor(
     message: string,
+    /** The original error's `name` ("RangeError", ...). */
     readonly remoteName: string,
+    /** The original error's message. */
     readonly remoteMessage: string,
+    /** The original error's stack, as the serving thread printed it, if it had one. */
     readonly remoteStack?: string,
   ) {
     super(message);

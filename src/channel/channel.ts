@@ -38,12 +38,23 @@ import {
   blockingAllowed, checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
 } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
+ * `Channel.from` there.
+ */
 export interface ChannelHandle extends PrimitiveHandle<"channel"> {
+  /**
+   * The name of the channel's codec; `from` picks the same one (pass the object for a custom
+   * codec).
+   */
   readonly codec: string;
+  /** Largest encoded message the channel accepts. */
   readonly maxMessageBytes: number;
+  /** The channel's name in error messages. */
   readonly name: string;
 }
 
+/** Options of {@link Channel.create}. */
 export interface ChannelOptions<T> {
   /** Messages that may be buffered (Go's cap); 0 (default) = rendezvous. */
   capacity?: number;
@@ -62,7 +73,20 @@ export interface FromOptions<T> {
   codec?: Codec<T>;
 }
 
-export type TryRecvResult<T> = { ok: true; value: T } | { ok: false; closed: boolean };
+/** What {@link Channel.tryRecv} returns: a value, or why there is none now. */
+export type TryRecvResult<T> =
+  | {
+    /** A message was taken. */
+    ok: true;
+    /** The message. */
+    value: T;
+  }
+  | {
+    /** No message now. */
+    ok: false;
+    /** Whether the channel is closed and drained (no message will ever come). */
+    closed: boolean;
+  };
 
 const DEFAULT_BUFFER = 65536;
 const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
@@ -76,7 +100,14 @@ const CLAIM_WAIT_MS = 1;
 /** The fast path did not apply: take the general one. */
 const NONE = Symbol("none");
 
+/**
+ * A typed, bounded multi-producer multi-consumer channel of messages in shared memory, with Go's
+ * semantics: `capacity` counts messages (0 = rendezvous), values go through a codec (msgpack by
+ * default), large messages are split into fragments, `close` lets receivers drain. Blocking, async,
+ * try and zero-copy forms, iteration, and `select` over several channels.
+ */
 export class Channel<T = unknown> {
+  /** The structured-cloneable handle: post it to a worker and call `Channel.from` there. */
   readonly handle: ChannelHandle;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
@@ -92,6 +123,11 @@ export class Channel<T = unknown> {
   /** Whether recvView() handed out a view awaiting release(). */
   #viewing = false;
 
+  /**
+   * @param region The region the channel lives in. @param offset Byte offset of the channel's block
+   * in the region. @param maxMessageBytes Largest encoded message accepted; larger sends throw
+   * MessageTooLargeError before writing. @param name The channel's name in error messages.
+   */
   private constructor(readonly region: Region, readonly offset: number, codec: Codec<T>, readonly maxMessageBytes: number, readonly name: string) {
     this.handle = Object.freeze({
       __sabre: "channel" as const, region: region.handle, offset, codec: codec.name, maxMessageBytes, name,
@@ -163,6 +199,7 @@ export class Channel<T = unknown> {
     return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0;
   }
 
+  /** Whether the channel was closed: sends fail, receives drain what is left and then end. */
   get closed(): boolean {
     return this.region.core.ch_state(this.offset) !== 0;
   }

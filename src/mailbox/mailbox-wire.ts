@@ -77,6 +77,7 @@ export class MailboxRequest<T = unknown, R = unknown> {
 
   /** @internal */
   constructor(
+    /** The request's value, as the requester sent it. */
     readonly value: T,
     private readonly server: ReplySink,
     private readonly id: number,

@@ -117,17 +117,34 @@ const PEER_CHECK_MS = 50;
 
 // ---- public types ----------------------------------------------------------------------------
 
+/**
+ * The structured-cloneable handle of a {@link Mailbox}: pass it to another thread and call
+ * `Mailbox.from` there.
+ */
 export interface MailboxHandle {
+  /** The handle's kind, always "mailbox". */
   readonly __sabre: "mailbox";
+  /** The handle of the region the mailbox lives in. */
   readonly region: RegionHandle;
   /** Offset of the mailbox's header block. */
   readonly offset: number;
+  /**
+   * A random number fixed at creation: replies addressed to a freed and reused inbox are dropped
+   * instead of delivered to the wrong mailbox.
+   */
   readonly nonce: number;
+  /** The handle of the raw-bytes channel underneath. */
   readonly channel: ChannelHandle;
+  /**
+   * The name of the mailbox's codec; `from` picks the same one (pass the object for a custom
+   * codec).
+   */
   readonly codec: string;
+  /** The mailbox's name in error messages. */
   readonly name: string;
 }
 
+/** Options of {@link Mailbox.create}. */
 export interface MailboxOptions<T> {
   /** Messages the channel buffers before senders wait (default 1024; at least 1). */
   capacity?: number;
@@ -143,6 +160,7 @@ export interface MailboxOptions<T> {
   name?: string;
 }
 
+/** Options of {@link Mailbox.from}. */
 export interface MailboxFromOptions<T> {
   /** The codec object, for a mailbox created with a custom codec. */
   codec?: Codec<T>;
@@ -163,7 +181,20 @@ export interface ServeOptions<T> extends WaitOptions {
   replyTimeout?: number;
 }
 
-export type MailboxTryResult<T> = { ok: true; value: T } | { ok: false; closed: boolean };
+/** What {@link Mailbox.tryReceive} returns: a value, or why there is none now. */
+export type MailboxTryResult<T> =
+  | {
+    /** A message was taken. */
+    ok: true;
+    /** The message. */
+    value: T;
+  }
+  | {
+    /** No matching message now. */
+    ok: false;
+    /** Whether the mailbox is closed and drained (no message will ever come). */
+    closed: boolean;
+  };
 export type Match<T> = (value: T) => boolean;
 
 // ---- internal types -------------------------------------------------------------------------
@@ -196,7 +227,13 @@ const replyInboxes = new WeakMap<Region, { sync?: Mailbox<any>; async?: Mailbox<
 
 // ---- Mailbox ------------------------------------------------------------------------------------
 
+/**
+ * An actor-style inbox in shared memory: many writers, one reader. Selective receive (a predicate
+ * picks the message; the others are saved, in order, for later receives), and request/reply with
+ * correlation (`request`, `serve`) between any threads attached to its region. Built on a Channel.
+ */
 export class Mailbox<T = unknown> {
+  /** The structured-cloneable handle: post it to a worker and call `Mailbox.from` there. */
   readonly handle: MailboxHandle;
   readonly #channel: Channel<Uint8Array>;
   #codec: Codec<T>;
@@ -220,6 +257,11 @@ export class Mailbox<T = unknown> {
   #sendChain: Promise<unknown> = Promise.resolve();
   #freed = false;
 
+  /**
+   * @param region The region the mailbox lives in.
+   * @param offset Byte offset of the mailbox's header block in the region.
+   * @param name The mailbox's name in error messages.
+   */
   private constructor(
     readonly region: Region, readonly offset: number, channel: Channel<Uint8Array>, codec: Codec<T>,
     nonce: number, readonly name: string, maxSaved: number,
@@ -365,12 +407,17 @@ export class Mailbox<T = unknown> {
   get saved(): number {
     return this.#saved.length;
   }
+  /** Whether the mailbox was closed: sends fail, receives drain what is left and then end. */
   get closed(): boolean {
     return this.#channel.closed;
   }
+  /** Messages the mailbox buffers before senders wait. */
   get capacity(): number {
     return this.#channel.capacity;
   }
+  /**
+   * Most non-matching messages this reader keeps for later receives (SaveQueueFullError past it).
+   */
   get maxSaved(): number {
     return this.#maxSaved;
   }
