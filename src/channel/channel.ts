@@ -30,7 +30,7 @@ import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName,
 import {
   ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError, throwStatus,
 } from "../errors";
-import { attach, type PrimitiveHandle } from "../region/handle";
+import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
 import type { Region } from "../region/region";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
@@ -42,7 +42,7 @@ import {
  * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
  * `Channel.from` there.
  */
-export interface ChannelHandle extends PrimitiveHandle<"channel"> {
+export interface ChannelHandle<T = unknown> extends PrimitiveHandle<"channel">, Typed<T> {
   /**
    * The name of the channel's codec; `from` picks the same one (pass the object for a custom
    * codec).
@@ -108,7 +108,7 @@ const NONE = Symbol("none");
  */
 export class Channel<T = unknown> {
   /** The structured-cloneable handle: post it to a worker and call `Channel.from` there. */
-  readonly handle: ChannelHandle;
+  readonly handle: ChannelHandle<T>;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
   readonly #codec: Codec<T>;
@@ -171,7 +171,7 @@ export class Channel<T = unknown> {
   }
 
   /** Attaches to a channel from its handle (same codec by name; pass { codec } for a custom one). */
-  static from<T = unknown>(handle: ChannelHandle, options: FromOptions<T> = {}): Channel<T> {
+  static from<T = unknown>(handle: ChannelHandle<T>, options: FromOptions<T> = {}): Channel<T> {
     const { region, offset } = attach(handle, "channel", L.KIND_CHANNEL);
     let codec: Codec<T>;
     if (options.codec) codec = options.codec;

@@ -104,6 +104,7 @@ import {
   ENV_HEADER, K_FAILURE, K_MESSAGE, K_REPLY, K_REQUEST, MB_BYTES, MB_CHANNEL, MB_MAGIC, MB_MAGIC_VALUE, MB_MAX_MSG, MB_NONCE,
   MailboxRequest, decodeFailure, encodeFailure, envelope, headerMatches, isA, randomNonce, unpackHeader, type Incoming,
 } from "./mailbox-wire";
+import type { Typed } from "../region/handle";
 import { Region, type RegionHandle } from "../region/region";
 import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
@@ -121,7 +122,7 @@ const PEER_CHECK_MS = 50;
  * The structured-cloneable handle of a {@link Mailbox}: pass it to another thread and call
  * `Mailbox.from` there.
  */
-export interface MailboxHandle {
+export interface MailboxHandle<T = unknown> extends Typed<T> {
   /** The handle's kind, always "mailbox". */
   readonly __sabre: "mailbox";
   /** The handle of the region the mailbox lives in. */
@@ -234,7 +235,7 @@ const replyInboxes = new WeakMap<Region, { sync?: Mailbox<any>; async?: Mailbox<
  */
 export class Mailbox<T = unknown> {
   /** The structured-cloneable handle: post it to a worker and call `Mailbox.from` there. */
-  readonly handle: MailboxHandle;
+  readonly handle: MailboxHandle<T>;
   readonly #channel: Channel<Uint8Array>;
   #codec: Codec<T>;
   /** False for an object a server made from a request envelope: it only carries replies, and
@@ -313,7 +314,7 @@ export class Mailbox<T = unknown> {
   }
 
   /** Attaches to a mailbox from its handle; returns this thread's one object for it. */
-  static from<T = unknown>(handle: MailboxHandle, options: MailboxFromOptions<T> = {}): Mailbox<T> {
+  static from<T = unknown>(handle: MailboxHandle<T>, options: MailboxFromOptions<T> = {}): Mailbox<T> {
     const h = handle as Partial<MailboxHandle> | null | undefined;
     if (!h || h.__sabre !== "mailbox" || !h.region || typeof h.offset !== "number" || typeof h.nonce !== "number" || !h.channel) {
       throw new ForeignHandleError(
@@ -336,7 +337,7 @@ export class Mailbox<T = unknown> {
       throw new ForeignHandleError(`Mailbox.from: no live mailbox "${String(h.name)}" at offset ${h.offset}; was it freed?`);
     }
     const codec = fromCodec(h, options);
-    const channel = Channel.from<Uint8Array>(h.channel as ChannelHandle);
+    const channel = Channel.from<Uint8Array>(h.channel as ChannelHandle<Uint8Array>);
     return new Mailbox(region, h.offset, channel, codec, h.nonce, h.name ?? `mailbox@${h.offset}`, checkMaxSaved(options.maxSaved, "Mailbox.from"));
   }
 

@@ -20,6 +20,18 @@ export interface PrimitiveHandle<Name extends string> {
   readonly offset: number;
 }
 
+declare const valueType: unique symbol;
+
+/**
+ * Carries the value type `T` of a channel's or mailbox's handle, at the type level only (no
+ * such property exists at run time), so that `Channel.from(channel.handle)` is a `Channel<T>`.
+ * Covariant: a handle of `Channel<{ n: number }>` is also a `ChannelHandle` (of `unknown`).
+ */
+export interface Typed<T> {
+  /** Never present: the type of the values, for the type checker. */
+  readonly [valueType]?: T;
+}
+
 export function makeHandle<Name extends string>(name: Name, region: Region, offset: number): PrimitiveHandle<Name> {
   return Object.freeze({ __sabre: name, region: region.handle, offset });
 }

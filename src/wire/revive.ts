@@ -79,6 +79,8 @@ type Leaf =
 export type Attached<T> =
   0 extends 1 & T ? any // T is any
   : T extends Leaf ? T
+  : T extends ChannelHandle<infer V> ? Channel<V>
+  : T extends MailboxHandle<infer V> ? Mailbox<V>
   : T extends {
     /** A handle's kind. */
     readonly __sabre: infer K extends keyof LiveKinds;
