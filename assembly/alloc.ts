@@ -119,6 +119,9 @@ function unlockHeap(): void {
 
 // @ts-ignore: decorator
 @inline function writeBlock(b: u32, size: u32, used: u32, tag: u32): void {
+  // invariant: blocks tile the heap in whole, aligned units (debug and model builds check)
+  assert(size >= <u32>BLOCK_MIN && (size & <u32>(ALLOC_ALIGN - 1)) == 0, "block size not a multiple of ALLOC_ALIGN");
+  assert(b >= <u32>HEAP_START && b + size <= load<u32>(REGION_BASE + RH_HEAP_END), "block outside the heap");
   store<u32>(b, size | used);
   store<u32>(b + BLOCK_TAG, tag);
   store<u32>(b + size - BLOCK_FOOTER, size | used);

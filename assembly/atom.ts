@@ -1,10 +1,10 @@
 // atom.ts — the ONE place in assembly/ where `atomic.` appears.
 //
 // Every shared-memory access of the core that must be atomic goes through these functions,
-// so that a test build can route each of them to a scheduler (issue: schedule exploration),
+// so that a test build can route each of them to a scheduler (test/model),
 // in the way tokio reaches its atomics through one module for loom. The release build
-// inlines them to single `i32.atomic.*` / `memory.atomic.wait32` / `memory.atomic.notify`
-// instructions; a test inspects the compiled module to keep it so.
+// inlines them to single `i32.atomic.*` instructions, and wait/notify to the imported park/wake
+// of the region's Parker (below); a test inspects the compiled module to keep it so.
 //
 // Contract:
 //   - all functions take a byte address in the (shared) memory; i32 accesses must be
@@ -12,10 +12,25 @@
 //   - every operation is sequentially consistent (wasm atomics are SC);
 //   - `wait32` parks the calling agent while `load32(ptr) == expected`, for at most
 //     `timeoutNs` nanoseconds (negative: forever), and returns a WAIT_* status;
-//     it traps where the host forbids blocking (a browser main thread), so callers that may
+//     it throws where the host forbids blocking (a browser main thread), so callers that may
 //     run there use the non-blocking entry points instead;
 //   - `notify` wakes at most `count` agents parked on `ptr` and returns how many it woke.
 //   - `now` is the host's monotonic clock in milliseconds (imported, it only reads time).
+//
+// Parking is the region's, not the core's (DESIGN.md, "Seams": Parker). The release build
+// reaches parking and waking through two imported functions, `env.park(ptr, expected,
+// timeoutMs)` and `env.wake(ptr, count)`, bound when the core is instantiated on a region to
+// that region's Parker (src/wait/parker.ts): Atomics.wait/notify for memory shared between
+// threads, a futex for file-backed memory shared between processes (V8's wait and notify,
+// wasm's memory.atomic.wait32/notify included, never cross a process). One build serves every
+// parker; the cost is a wasm-to-JS call on the park and wake paths only, which run when a
+// waiter is registered and cost a futex system call anyway. Every other operation here is a
+// single `i32.atomic.*` instruction (a test inspects the compiled module to keep it so).
+//
+// The core parks only inside short internal locks (the allocator's); every multi-phase
+// operation a user waits on (lock, acquire, push, send, ...) is a step export that returns
+// WOULD_BLOCK, and the runtime's step machines (src/wait/steps.ts) park on the same word
+// through the same Parker.
 //
 // Model build (asconfig target `model`, `--use SABRE_MODEL=1`; test/model): every operation
 // first calls the imported yield point `model.yield(op, ptr)` (op = one of the MODEL_OP_*
@@ -30,6 +45,12 @@
 // Only read on slow (parking) paths.
 @external("env", "now")
 export declare function now(): f64;
+
+// The region's Parker, imported (release and debug builds; see the header).
+// @ts-ignore: decorator
+@external("env", "park") declare function hostPark(ptr: usize, expected: i32, timeoutMs: f64): i32;
+// @ts-ignore: decorator
+@external("env", "wake") declare function hostWake(ptr: usize, count: i32): i32;
 
 // ---- model build only: the yield points (never imported by the release build) ---------
 export const MODEL_OP_LOAD = 1;
@@ -97,7 +118,7 @@ export const MODEL_OP_NOTIFY = 9;
     // the scheduler compares and blocks (a yield point of its own)
     return modelWait(ptr, expected, timeoutNs);
   } else {
-    return <i32>atomic.wait<i32>(ptr, expected, timeoutNs);
+    return hostPark(ptr, expected, timeoutNs < 0 ? -1.0 : <f64>timeoutNs / 1e6);
   }
 }
 // @ts-ignore: decorator
@@ -106,6 +127,6 @@ export const MODEL_OP_NOTIFY = 9;
     modelYield(MODEL_OP_NOTIFY, ptr);
     return modelNotify(ptr, count);
   } else {
-    return atomic.notify(ptr, count);
+    return hostWake(ptr, count);
   }
 }

@@ -10,3 +10,4 @@ export * from "./rwlock";
 export * from "./ring";
 export * from "./bytering";
 export * from "./channel";
+import "./debug"; // coreAbort: what a failed assert does (bound by --use abort=...)

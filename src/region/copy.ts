@@ -2,7 +2,7 @@
 //
 // V8's `slice` of a view on a SharedArrayBuffer (or shared WebAssembly.Memory) copies element
 // by element: 10x slower than `new Uint8Array(n)` + `set` at 64 KiB and 5x at 1 MiB on Node
-// 20 (bench figures in the issue 4 notes). Small copies go byte by byte: cheaper than creating
+// 20 (measured with the channel bench scenarios). Small copies go byte by byte: cheaper than creating
 // the subarray view `set` needs.
 
 /** Bytes below this length are copied by a loop. */

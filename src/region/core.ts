@@ -9,6 +9,7 @@
 import { CORE_WASM_BASE64 } from "./core-wasm.generated";
 import * as L from "../../assembly/layout";
 import { CorruptRegionError } from "../errors";
+import { coreParkImports, type Parker } from "../wait/parker";
 
 /** Exports of the compiled core (assembly/index.ts). Addresses are byte offsets in memory. */
 export interface CoreExports {
@@ -164,9 +165,23 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Node only, for sabre's own tests: SABRE_CORE_WASM names a core file to load instead of the
+ * inlined release build (the stress suites run build/sabre.debug.wasm, whose asserts are
+ * compiled in). Read through process.getBuiltinModule, so no `node:` import is reachable from
+ * the platform-neutral entry; elsewhere, or when unset, undefined.
+ */
+function coreFileOverride(): Uint8Array | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  const file = proc?.env?.SABRE_CORE_WASM;
+  if (!file || typeof proc?.getBuiltinModule !== "function") return undefined;
+  const fs = proc.getBuiltinModule("fs") as { readFileSync(path: string): Uint8Array };
+  return fs.readFileSync(file);
+}
+
 /** The compiled core module for this thread (compiled on first use, then cached). */
 export function coreModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(decodeBase64(CORE_WASM_BASE64) as BufferSource);
+  compiled ??= new WebAssembly.Module((coreFileOverride() ?? decodeBase64(CORE_WASM_BASE64)) as BufferSource);
   return compiled;
 }
 
@@ -175,11 +190,15 @@ const instances = new WeakMap<WebAssembly.Memory, CoreExports>();
 const now: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
-/** This thread's instance of the core on `memory` (instantiated on first use, then cached). */
-export function coreFor(memory: WebAssembly.Memory): CoreExports {
+/**
+ * This thread's instance of the core on `memory` (instantiated on first use, then cached),
+ * parking and waking through `parker` (the imports env.park / env.wake of assembly/atom.ts).
+ * A memory has one parker per thread: the one its Region was made or attached with.
+ */
+export function coreFor(memory: WebAssembly.Memory, parker: Parker): CoreExports {
   let core = instances.get(memory);
   if (core) return core;
-  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now } });
+  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now, ...coreParkImports(parker) } });
   core = instance.exports as unknown as CoreExports;
   if (core.core_static_end() > L.STATIC_LIMIT) {
     throw new CorruptRegionError(

@@ -5,6 +5,11 @@
 // postMessage or workerData. The receiver calls `Region.from(handle)`, which validates the
 // header and gives that thread its own instance of the core on the same memory, plus its own
 // agent id (the owner id its locks record). Layout: assembly/layout.ts; allocator: alloc.ts.
+//
+// Each Region owns the Parker through which every wait on its memory parks and every wake is
+// delivered (src/wait/parker.ts): the core's (bound at instantiation) and the runtime's step
+// drivers'. The parking kind is fixed at creation and travels in the handle, so every thread
+// attached to a region parks the same way.
 import * as L from "../../assembly/layout";
 import { coreFor, type CoreExports } from "./core";
 import type { WasmMemory } from "../globals";
@@ -12,6 +17,7 @@ import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "../errors";
 import { blockingAllowed } from "../wait/wait";
+import { parkerFor, type Parker, type ParkingKind } from "../wait/parker";
 import { requireCrossOriginIsolation } from "../browser/isolation";
 
 const PAGE = 65536;
@@ -27,13 +33,23 @@ export interface RegionHandle {
   readonly memory: WasmMemory;
   /** Identifies the region among the regions of this process (diagnostics). */
   readonly id: number;
+  /** How agents park on the region's words (absent in handles of older builds: "atomics"). */
+  readonly parking?: ParkingKind;
 }
 
 /** Options of {@link Region.create}. */
 export interface RegionOptions {
   /** Heap bytes wanted for primitives and buffers (default 1 MiB, at most 1 GiB). */
   size?: number;
+  /**
+   * How waits park (default "atomics": Atomics.wait / waitAsync / notify, for threads).
+   * "polling" re-reads the waited word with backoff (0.05 ms doubling to 20 ms) and needs no
+   * wake-ups: slower to react, for memory that Atomics cannot wake across.
+   */
+  parking?: ParkingKind;
 }
+
+const PARKING_KINDS: readonly ParkingKind[] = ["atomics", "polling"];
 
 const attached = new WeakMap<WebAssembly.Memory, Region>();
 
@@ -66,13 +82,21 @@ export class Region {
    * `Region.from` there.
    */
   readonly handle: RegionHandle;
+  /** @internal How this region's waits park and wakes are delivered (one per region per thread). */
+  readonly parker: Parker;
 
   /** @param memory The region's shared memory, the same bytes in every thread attached to it. */
-  private constructor(readonly memory: WasmMemory, id: number) {
-    this.core = coreFor(memory);
+  private constructor(readonly memory: WasmMemory, id: number, parker: Parker, core: CoreExports) {
+    this.parker = parker;
+    this.core = core;
     this.words = new Int32Array(memory.buffer);
     this.agent = this.core.region_new_agent();
-    this.handle = Object.freeze({ __sabre: "region" as const, memory, id });
+    this.handle = Object.freeze({ __sabre: "region" as const, memory, id, parking: parker.kind as ParkingKind });
+  }
+
+  /** @internal A fresh agent id in this region (async operations hold locks under their own). */
+  newAgent(): number {
+    return this.core.region_new_agent();
   }
 
   /**
@@ -82,6 +106,10 @@ export class Region {
   static create(options: RegionOptions = {}): Region {
     requireCrossOriginIsolation("Region.create");
     const size = options.size ?? DEFAULT_REGION_BYTES;
+    const parking = options.parking ?? "atomics";
+    if (!PARKING_KINDS.includes(parking)) {
+      throw new InvalidArgumentError(`Region.create: parking must be one of ${PARKING_KINDS.map((k) => `"${k}"`).join(", ")}, got ${String(parking)}`);
+    }
     if (!Number.isInteger(size) || size < L.BLOCK_MIN || size > MAX_REGION_BYTES - L.HEAP_START) {
       throw new InvalidArgumentError(
         `Region size must be an integer from ${L.BLOCK_MIN} to ${MAX_REGION_BYTES - L.HEAP_START} bytes, got ${String(size)}`,
@@ -89,12 +117,13 @@ export class Region {
     }
     const pages = Math.ceil((L.HEAP_START + size + L.ALLOC_ALIGN) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const core = coreFor(memory);
+    const parker = parkerFor(parking, memory);
+    const core = coreFor(memory, parker);
     let id = 0;
     while (id === 0) id = (Math.random() * 0x7fffffff) | 0;
     const status = core.region_init(memory.buffer.byteLength, id);
     if (status !== L.OK) throw new CorruptRegionError(`region_init failed with status ${status}`);
-    const region = new Region(memory, id);
+    const region = new Region(memory, id, parker, core);
     attached.set(memory, region);
     return region;
   }
@@ -115,7 +144,12 @@ export class Region {
     if (Object.prototype.toString.call(buffer) !== "[object SharedArrayBuffer]") {
       throw new CorruptRegionError("Region.from: the memory is not shared; regions are made by Region.create");
     }
-    const core = coreFor(memory);
+    const parking = handle.parking ?? "atomics";
+    if (!PARKING_KINDS.includes(parking)) {
+      throw new ForeignHandleError(`Region.from: the handle's parking kind ${String(parking)} is not one of ${PARKING_KINDS.join(", ")}`);
+    }
+    const parker = parkerFor(parking, memory);
+    const core = coreFor(memory, parker);
     const status = core.region_check(buffer.byteLength);
     if (status === L.BAD_ARGUMENT) {
       const version = new Uint32Array(memory.buffer, L.REGION_BASE + L.RH_VERSION, 1)[0];
@@ -127,7 +161,7 @@ export class Region {
       throw new CorruptRegionError("Region.from: the memory holds no valid sabre region header (wrong memory, or overwritten)");
     }
     if (core.region_id() !== handle.id) throw foreignId(handle.id, core.region_id());
-    const region = new Region(memory, handle.id);
+    const region = new Region(memory, handle.id, parker, core);
     attached.set(memory, region);
     return region;
   }

@@ -7,6 +7,7 @@
 // use `waitUntil(mutex, predicate)`, which does. `signal` and `broadcast` may be called with
 // or without the mutex held; make the state change under the mutex first.
 import * as L from "../../assembly/layout";
+import { Deadline } from "../wait/deadline";
 import { InvalidArgumentError, NotOwnerError, throwStatus } from "../errors";
 import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Mutex } from "./mutex";
@@ -25,9 +26,9 @@ function notOwner(what: string): NotOwnerError {
   return new NotOwnerError(`${what}: the calling thread must hold the mutex it passes (lock it first)`);
 }
 
-/** Relocks `mutex` after a wait, with no timeout or signal: the caller must get it back. */
-async function relock(mutex: Mutex): Promise<void> {
-  await mutex.lockAsync();
+/** Relocks `mutex` as `agent` after a wait, with no timeout or signal: the caller must get it back. */
+async function relock(mutex: Mutex, agent: number): Promise<void> {
+  await mutex.lockAsAsync(agent, Deadline.forever, "CondVar.waitAsync");
 }
 
 /**
@@ -89,7 +90,8 @@ export class CondVar {
     throwIfAborted(what, options?.signal);
     const ms = timeoutMs(options);
     const deadline = deadlineFrom(ms);
-    const { core, words, agent } = this.region;
+    const { core, words } = this.region;
+    const agent = mutex.heldAgent() || this.region.agent; // this thread's, or one of its lockAsync's
     const index = (this.offset + L.CV_SEQ) >> 2;
     const seen = Atomics.load(words, index); // read under the mutex, before begin unlocks it
     const status = core.cv_wait_begin(this.offset, mutex.offset, agent);
@@ -103,7 +105,7 @@ export class CondVar {
       failure = error;
     }
     core.cv_wait_end(this.offset);
-    await relock(mutex); // in every outcome: the caller's guard stays valid
+    await relock(mutex, agent); // in every outcome: the caller's guard stays valid
     if (failure !== undefined) throw failure;
     if (woke === "timed-out") throw timeoutError(what, ms);
   }

@@ -1,18 +1,38 @@
 // mutex.ts — Mutex: a mutual-exclusion lock in shared memory (facade over assembly/mutex.ts).
 //
-// Blocking `lock` spins then parks inside the core; `lockAsync` runs the core's lock step and
-// parks with Atomics.waitAsync on MUTEX_STATE while it is MUTEX_CONTENDED (the core's
-// protocol: see the header of assembly/mutex.ts). The lock is owned by the calling thread's
-// agent id in the region; it is not re-entrant (relocking throws DeadlockError) and only the
-// holder may unlock (NotOwnerError otherwise).
+// One step machine (`lockSteps`) is the lock protocol of the core (see the header of
+// assembly/mutex.ts): run mutex_lock_step until it returns OK, parking on MUTEX_STATE while it
+// is MUTEX_CONTENDED in between. `lock` runs it blocking, `lockAsync` without blocking the
+// thread, both after a one-call try (mutex_try_lock), through the region's Parker.
+//
+// Ownership. A lock is held by an agent id of the region: `lock` and `tryLock` by the calling
+// thread's (the region's agent: relocking throws DeadlockError), `lockAsync` by a fresh agent
+// per call, so that any number of async tasks of one thread may wait for the same mutex and
+// are served in turn (a task, not a thread, holds it, as in tokio). Only the holder may
+// unlock (NotOwnerError otherwise): the guard, or `unlock()` on this Mutex object, which
+// releases the lock held by this thread or by one of its async acquisitions.
 import * as L from "../../assembly/layout";
 import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import type { Region } from "../region/region";
-import {
-  checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
-} from "../wait/wait";
+import { Deadline } from "../wait/deadline";
+import { call, park, runAsync, runBlocking, type Steps } from "../wait/steps";
+import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
+
+/** The lock protocol: OK, TIMED_OUT, or WOULD_DEADLOCK (the agent already holds it). */
+export function* lockSteps(m: number, agent: number): Steps<number> {
+  let parked = 0;
+  for (;;) {
+    const status = yield call("mutex_lock_step", m, agent, parked);
+    if (status !== L.WOULD_BLOCK) return status;
+    parked = 1;
+    if ((yield park(m + L.MUTEX_STATE, L.MUTEX_CONTENDED)) === L.WAIT_TIMED_OUT) {
+      const last = yield call("mutex_lock_step", m, agent, 1);
+      return last === L.WOULD_BLOCK ? L.TIMED_OUT : last;
+    }
+  }
+}
 
 /**
  * The structured-cloneable handle of a {@link Mutex}: pass it to another thread and call
@@ -22,7 +42,7 @@ export type MutexHandle = PrimitiveHandle<"mutex">;
 
 /** Releases the lock once, when disposed (`using guard = mutex.lock()`) or unlocked. */
 export class MutexGuard extends OnceGuard {
-  constructor(private readonly mutex: Mutex) {
+  constructor(private readonly mutex: Mutex, private readonly agent: number) {
     super();
   }
   /** Unlocks the mutex; a second unlock through this guard does nothing. */
@@ -30,7 +50,7 @@ export class MutexGuard extends OnceGuard {
     this.releaseOnce();
   }
   protected releaseNow(): void {
-    this.mutex.unlock();
+    this.mutex.unlockAs(this.agent);
   }
 }
 
@@ -43,6 +63,8 @@ export class MutexGuard extends OnceGuard {
 export class Mutex {
   /** The structured-cloneable handle: post it to a worker and call `Mutex.from` there. */
   readonly handle: MutexHandle;
+  /** Agents of this thread's pending or held lockAsync calls on this object. */
+  readonly #asyncAgents = new Set<number>();
   /**
    * @param region The region the mutex lives in. @param offset Byte offset of the mutex's block in
    * the region.
@@ -67,46 +89,73 @@ export class Mutex {
   /** Locks, blocking this thread (spin, then park) until acquired or the timeout passes. */
   lock(options?: WaitOptions): MutexGuard {
     checkBlocking("Mutex.lock", options);
-    const ms = timeoutMs(options);
-    const status = this.region.core.mutex_lock(this.offset, this.region.agent, ms);
-    if (status !== L.OK) {
-      if (status === L.TIMED_OUT) throw timeoutError("Mutex.lock", ms);
-      throwStatus(status, "Mutex.lock");
-    }
-    return new MutexGuard(this);
+    const deadline = Deadline.of(options, "Mutex.lock");
+    const { core, agent } = this.region;
+    let status = core.mutex_try_lock(this.offset, agent);
+    if (status === L.WOULD_BLOCK) status = runBlocking(this.region, lockSteps(this.offset, agent), deadline);
+    if (status === L.OK) return new MutexGuard(this, agent);
+    if (status === L.TIMED_OUT) throw deadline.error("Mutex.lock");
+    throwStatus(status, "Mutex.lock");
   }
 
   /** One attempt: a guard if acquired, `undefined` if another thread holds the lock. */
   tryLock(): MutexGuard | undefined {
-    const status = this.region.core.mutex_try_lock(this.offset, this.region.agent);
-    if (status === L.OK) return new MutexGuard(this);
+    const { agent } = this.region;
+    const status = this.region.core.mutex_try_lock(this.offset, agent);
+    if (status === L.OK) return new MutexGuard(this, agent);
     if (status === L.WOULD_BLOCK) return undefined;
     throwStatus(status, "Mutex.tryLock");
   }
 
-  /** Locks without blocking the thread: parks with Atomics.waitAsync on the lock word. */
+  /**
+   * Locks without blocking the thread (parks with Atomics.waitAsync, or the region's parker).
+   * Several async calls of one thread may wait at once; each gets the lock in turn.
+   */
   async lockAsync(options?: WaitOptions): Promise<MutexGuard> {
     throwIfAborted("Mutex.lockAsync", options?.signal);
-    const ms = timeoutMs(options);
-    const deadline = deadlineFrom(ms);
-    const { core, agent, words } = this.region;
-    let parked = 0;
-    for (;;) {
-      const status = core.mutex_lock_step(this.offset, agent, parked);
-      if (status === L.OK) return new MutexGuard(this);
-      if (status !== L.WOULD_BLOCK) throwStatus(status, "Mutex.lockAsync");
-      const woke = await parkAsync(
-        words, (this.offset + L.MUTEX_STATE) >> 2, L.MUTEX_CONTENDED, deadline, "Mutex.lockAsync", options?.signal,
-      );
-      if (woke === "timed-out") throw timeoutError("Mutex.lockAsync", ms);
-      parked = 1;
-    }
+    const deadline = Deadline.of(options, "Mutex.lockAsync");
+    const agent = this.region.newAgent();
+    await this.lockAsAsync(agent, deadline, "Mutex.lockAsync", options?.signal);
+    return new MutexGuard(this, agent);
   }
 
-  /** Unlocks; throws NotOwnerError (and changes nothing) if this thread does not hold it. */
+  /** @internal Locks asynchronously as `agent` (a CondVar relocks as the agent that held it). */
+  async lockAsAsync(agent: number, deadline: Deadline, what: string, signal?: AbortSignal): Promise<void> {
+    if (agent !== this.region.agent) this.#asyncAgents.add(agent);
+    let status: number;
+    try {
+      status = this.region.core.mutex_try_lock(this.offset, agent);
+      if (status === L.WOULD_BLOCK) status = await runAsync(this.region, lockSteps(this.offset, agent), deadline, what, signal);
+    } catch (error) {
+      this.#asyncAgents.delete(agent);
+      throw error;
+    }
+    if (status === L.OK) return;
+    this.#asyncAgents.delete(agent);
+    if (status === L.TIMED_OUT) throw deadline.error(what);
+    throwStatus(status, what);
+  }
+
+  /** @internal The agent of this thread (or of one of its lockAsync calls) holding the lock, or 0. */
+  heldAgent(): number {
+    const owner = this.region.core.mutex_owner(this.offset);
+    return owner !== 0 && (owner === this.region.agent || this.#asyncAgents.has(owner)) ? owner : 0;
+  }
+
+  /**
+   * Unlocks the lock held by this thread, or by one of this object's lockAsync calls; throws
+   * NotOwnerError (and changes nothing) otherwise.
+   */
   unlock(): void {
-    const status = this.region.core.mutex_unlock(this.offset, this.region.agent);
+    const owner = this.region.core.mutex_owner(this.offset);
+    this.unlockAs(this.#asyncAgents.has(owner) ? owner : this.region.agent);
+  }
+
+  /** @internal Unlocks as `agent` (a guard's). */
+  unlockAs(agent: number): void {
+    const status = this.region.core.mutex_unlock(this.offset, agent);
     if (status !== L.OK) throwStatus(status, "Mutex.unlock");
+    if (agent !== this.region.agent) this.#asyncAgents.delete(agent);
   }
 
   /** Whether some thread holds the lock (a racy snapshot). */

@@ -52,7 +52,7 @@ export function throwIfAborted(what: string, signal: AbortSignal | undefined): v
   if (signal?.aborted) throw abortError(what, signal);
 }
 
-function abortError(what: string, signal: AbortSignal): AbortError {
+export function abortError(what: string, signal: AbortSignal): AbortError {
   return new AbortError(`${what} was aborted by its AbortSignal`, { cause: signal.reason });
 }
 

@@ -3,11 +3,11 @@
 //
 //   thread 0: lock(M)      ; critical section ; lock(N, 5 ms) [; unlock(N)] ; unlock(M)
 //   thread 1: lock(N)      ; lock(M, 5 ms) [; critical section ; unlock(M)] ; unlock(N)
-//   thread 2: try_lock(M) [; critical section ; unlock(M)] ; lockAsync(M) ; critical section ; unlock(M)
+//   thread 2: try_lock(M) [; critical section ; unlock(M)] ; lock(M) ; critical section ; unlock(M)
 //
-// lockAsync is the protocol of src/sync/mutex.ts's Mutex.lockAsync: call mutex_lock_step until
-// it returns OK, parking in JS (t.wait, standing for Atomics.waitAsync) on MUTEX_STATE while
-// it is MUTEX_CONTENDED in between.
+// Locks run the shipped step machine of src/sync/mutex.ts (lockSteps: mutex_lock_step until
+// OK, parking on MUTEX_STATE while it is MUTEX_CONTENDED), the one that Mutex.lock and
+// Mutex.lockAsync run, driven here by the model's driver (t.run).
 //
 // Threads 0 and 1 take M and N in opposite orders with timeouts, so some schedules block
 // both and the modelled timeouts fire (the timed path of mutex_lock runs). Checked:
@@ -20,6 +20,7 @@
 // model-bug-mutex-relock-cas (a woken waiter re-acquires with cas(0, 1) instead of xchg(2)).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
+import { lockSteps } from "../../src/sync/mutex";
 import { modelExecutions, modelSuite, mutexSpec, seededBug, type ModelTest, type VThread } from "./harness";
 
 interface Ctx { mutex: number[]; counter: number }
@@ -28,19 +29,9 @@ const M = 0;
 const N = 1;
 
 const lock = (t: VThread, c: Ctx, i: number, timeoutMs: number) =>
-  t.op("lock", [i, timeoutMs], t.call("mutex_lock", c.mutex[i], t.agent, timeoutMs));
+  t.op("lock", [i, timeoutMs], t.run(lockSteps(c.mutex[i], t.agent), timeoutMs));
 const tryLock = (t: VThread, c: Ctx, i: number) => t.op("try_lock", [i], t.call("mutex_try_lock", c.mutex[i], t.agent));
-/** Mutex.lockAsync's loop (src/sync/mutex.ts), without a timeout. */
-function* lockAsyncSteps(t: VThread, m: number) {
-  let parked = 0;
-  for (;;) {
-    const r = yield* t.call("mutex_lock_step", m, t.agent, parked);
-    if (r !== L.WOULD_BLOCK) return r;
-    yield* t.wait(m + L.MUTEX_STATE, L.MUTEX_CONTENDED);
-    parked = 1;
-  }
-}
-const lockAsync = (t: VThread, c: Ctx, i: number) => t.op("lock", [i, -1], lockAsyncSteps(t, c.mutex[i]));
+const tryLockThenLock = (t: VThread, c: Ctx, i: number) => t.op("lock", [i, -1], t.run(lockSteps(c.mutex[i], t.agent)));
 const unlock = (t: VThread, c: Ctx, i: number) => t.op("unlock", [i], t.call("mutex_unlock", c.mutex[i], t.agent));
 
 function* critical(t: VThread, c: Ctx, s: State) {
@@ -87,7 +78,7 @@ function mutexTest(build: string): ModelTest<Ctx, State> {
           yield* critical(t, c, s);
           yield* unlock(t, c, M);
         }
-        t.check((yield* lockAsync(t, c, M)) === L.OK, "lockAsync(M) failed");
+        t.check((yield* tryLockThenLock(t, c, M)) === L.OK, "lock(M) failed");
         yield* critical(t, c, s);
         yield* unlock(t, c, M);
       }

@@ -4,7 +4,8 @@
 //   - the release module has no mutable globals, no allocator, no memory.grow, and its hot
 //     paths compile to atomic instructions;
 //   - no `node:` import is reachable from the platform-neutral entry's bundle;
-//   - the release module imports only env.memory and env.now (no model yield points), and
+//   - the release module imports only env.memory, env.now, env.park and env.wake (no model
+//     yield points), and
 //     the model build (test/model) imports the yield points and exports asyncify's controls.
 // These read build outputs (build/, dist/), which `npm test` makes first.
 import { readFileSync, readdirSync } from "node:fs";
@@ -17,7 +18,7 @@ const read = (path: string) => readFileSync(new URL(path, root), "utf8");
 function releaseExports(): Record<string, unknown> {
   const bytes = readFileSync(new URL("build/sabre.wasm", root));
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, now: () => 0 } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, now: () => 0, park: () => 2, wake: () => 0 } });
   return instance.exports as Record<string, unknown>;
 }
 
@@ -63,18 +64,18 @@ describe("compiled core", () => {
     const funcs = releaseFunctions();
     const hot: Record<string, RegExp[]> = {
       mutex_try_lock: [/i32\.atomic\.rmw\.cmpxchg/],
-      mutex_lock: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.wait32/],
-      mutex_unlock: [/i32\.atomic\.rmw\.sub/, /memory\.atomic\.notify/],
+      mutex_lock: [/i32\.atomic\.rmw\.cmpxchg/, /call \$assembly\/atom\/hostPark/],
+      mutex_unlock: [/i32\.atomic\.rmw\.sub/, /call \$assembly\/atom\/hostWake/],
       sem_try_acquire: [/i32\.atomic\.rmw\.cmpxchg/],
-      sem_release: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.notify/],
-      sem_acquire: [/memory\.atomic\.wait32/],
+      sem_release: [/i32\.atomic\.rmw\.cmpxchg/, /call \$assembly\/atom\/hostWake/],
+      sem_acquire: [/call \$assembly\/atom\/hostPark/],
       rw_try_read: [/i32\.atomic\.rmw\.cmpxchg/],
       cv_signal: [/i32\.atomic/],
-      barrier_wait: [/i32\.atomic\.rmw\.cmpxchg/, /memory\.atomic\.wait32/],
+      barrier_wait: [/i32\.atomic\.rmw\.cmpxchg/, /call \$assembly\/atom\/hostPark/],
       ring_try_push: [/i32\.atomic\.rmw\.cmpxchg/, /i32\.atomic\.store/],
       ring_try_pop: [/i32\.atomic\.rmw\.cmpxchg/, /i32\.atomic\.load/],
-      ring_push: [/memory\.atomic\.wait32/],
-      ring_pop: [/memory\.atomic\.wait32/],
+      ring_push: [/call \$assembly\/atom\/hostPark/],
+      ring_pop: [/call \$assembly\/atom\/hostPark/],
       br_commit: [/i32\.atomic\.rmw\.cmpxchg/],
       br_release: [/i32\.atomic\.store/],
     };
@@ -93,10 +94,10 @@ describe("compiled core", () => {
     expect(exports.core_static_end()).toBeLessThanOrEqual(layout.STATIC_LIMIT);
   });
 
-  it("imports only env.memory and env.now in the release build", () => {
+  it("imports only env.memory, env.now and the region parker's env.park / env.wake in the release build", () => {
     const module = new WebAssembly.Module(readFileSync(new URL("build/sabre.wasm", root)));
     const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`);
-    expect(imports.sort()).toEqual(["env.memory:memory", "env.now:function"]);
+    expect(imports.sort()).toEqual(["env.memory:memory", "env.now:function", "env.park:function", "env.wake:function"]);
     expect(read("build/sabre.wat")).not.toMatch(/asyncify|"model"/);
   });
 

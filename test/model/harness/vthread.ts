@@ -18,6 +18,7 @@
 // region under test (see scheduler.ts, "memory map"); asyncify's state globals are per
 // instance, which is why each virtual thread has its own instance (test build only).
 import type { CoreExports } from "../../../src/region/core";
+import type { Steps } from "../../../src/wait/steps";
 
 /** Codes of pending operations: 1..9 are MODEL_OP_* of assembly/atom.ts (a test keeps them equal). */
 export const OP = {
@@ -195,6 +196,27 @@ export class VThread {
     this.waitTimeoutNs = timeoutMs < 0 ? -1 : Math.round(timeoutMs * 1e6);
     yield;
     return this.resumeValue;
+  }
+
+  /**
+   * Runs a shipped step machine (src/wait/steps.ts) as this thread: the model's driver. Each
+   * core call runs on this thread's instance (every atomic inside a pause), each `load` is a
+   * pause then a read, each `park` a modelled futex wait (`timeoutMs` < 0: forever; a timed
+   * park times out when the scheduler fires it). The same machine the blocking, async and try
+   * drivers run in the runtime, so the model explores the shipped protocol.
+   */
+  *run<R>(machine: Steps<R>, timeoutMs = -1): Generator<unknown, R, unknown> {
+    let input = 0;
+    for (;;) {
+      const next = machine.next(input);
+      if (next.done) return next.value;
+      const r = next.value;
+      if (r.op === "call") input = yield* this.call(r.fn, ...r.args);
+      else if (r.op === "load") {
+        yield* this.pause("load");
+        input = Atomics.load(this.i32, r.address >> 2);
+      } else input = yield* this.wait(r.address, r.expected, timeoutMs);
+    }
   }
 
   /** A futex notify from JS: wakes up to `count` threads waiting on `ptr`. Not a pause. */

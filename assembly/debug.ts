@@ -1,0 +1,12 @@
+// debug.ts — what a failed `assert` does in the core: trap.
+//
+// The core's invariants are checked with AssemblyScript's `assert(condition, message)`, which
+// the release build compiles out (`noAssert`) and the debug and model builds keep (asconfig.json).
+// A failed assert calls this function (bound with `--use abort=assembly/debug/coreAbort`), which
+// traps: no host import, no allocation, nothing written to shared memory. The runtime turns a
+// trap in the core into CorruptRegionError; the model harness reports it as a violation with
+// the schedule that led to it; the stress suites run the debug build (SABRE_CORE_WASM, see
+// src/region/core.ts), so an invariant broken under real threads stops the test at once.
+export function coreAbort(message: string | null, file: string | null, line: u32, column: u32): void {
+  unreachable();
+}

@@ -1,0 +1,165 @@
+// parker.ts — Parker: how a region's agents park on a 32-bit word and wake each other.
+//
+// Every park in sabre goes through the Parker of the region the word lives in: the core's own
+// (bound at instantiation as the imports env.park / env.wake, see assembly/atom.ts) and the
+// runtime's (the step drivers of steps.ts, select). A Parker is chosen per region, never per
+// primitive, so every primitive's code is the same whatever its region is shared with.
+//
+//   wait(address, expected, deadline)          blocks while the word at `address` (a byte
+//                                              offset, 4-aligned) holds `expected`
+//   waitAsync(address, expected, deadline, signal)   the same without blocking the thread
+//   wake(address, count)                       wakes up to `count` agents parked on it
+//
+// Results are the core's WAIT_* codes (assembly/layout.ts): WAIT_WOKEN (woken, or a spurious
+// return: re-check), WAIT_NOT_EQUAL (the word did not hold `expected`), WAIT_TIMED_OUT; an
+// async wait whose signal fires resolves WAIT_ABORTED. A Parker never decides anything about
+// a protocol: callers re-check their condition after every return.
+//
+// Implementations:
+//   - AtomicsParker: Atomics.wait / Atomics.waitAsync / Atomics.notify, for memory shared
+//     between threads (worker threads, Web Workers). Where Atomics.waitAsync is missing, async
+//     waits poll with backoff (0.05 ms doubling to 20 ms).
+//   - PollingParker: re-reads the word with backoff and sleeps in between; `wake` does nothing.
+//     It needs no kernel support for the memory, so it serves memory shared by any means (and
+//     tests that every protocol survives a parker with no wake-ups, only re-checks).
+//   - (sabre/node) the futex parker, for file-backed regions shared between processes.
+import * as L from "../../assembly/layout";
+import { Deadline } from "./deadline";
+
+/** An async wait ended by its AbortSignal (not a core code: the core never sees it). */
+export const WAIT_ABORTED = 3;
+
+export type ParkingKind = "atomics" | "polling";
+
+export interface Parker {
+  readonly kind: string;
+  wait(address: number, expected: number, deadline: Deadline): number;
+  waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number>;
+  wake(address: number, count: number): number;
+}
+
+/** The core's imports for parking (assembly/atom.ts), bound to `parker`. */
+export function coreParkImports(parker: Parker): { park(ptr: number, expected: number, timeoutMs: number): number; wake(ptr: number, count: number): number } {
+  return {
+    park: (ptr, expected, timeoutMs) =>
+      parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
+    wake: (ptr, count) => parker.wake(ptr >>> 0, count),
+  };
+}
+
+type WaitAsyncResult = { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
+const atomicsWaitAsync: ((a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult) | undefined =
+  (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }).waitAsync;
+
+/** Whether async waits park natively (Atomics.waitAsync) rather than by polling. */
+export const nativeWaitAsync = typeof atomicsWaitAsync === "function";
+
+const CODE = { ok: L.WAIT_WOKEN, "not-equal": L.WAIT_NOT_EQUAL, "timed-out": L.WAIT_TIMED_OUT } as const;
+
+/** A private word to sleep on (Atomics.wait with nothing to wake it: a sleep that blocks). */
+let sleepWord: Int32Array | undefined;
+function sleepBlocking(ms: number): void {
+  sleepWord ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(sleepWord, 0, 0, ms);
+}
+
+const POLL_FIRST_MS = 0.05;
+const POLL_MAX_MS = 20;
+
+/** Re-reads `words[index]` until it differs from `expected`, the deadline, or the signal. */
+async function pollAsync(words: Int32Array, index: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
+  let delay = POLL_FIRST_MS;
+  while (Atomics.load(words, index) === expected) {
+    if (signal?.aborted) return WAIT_ABORTED;
+    const left = deadline.left();
+    if (left <= 0) return L.WAIT_TIMED_OUT;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    delay = Math.min(delay * 2, POLL_MAX_MS);
+  }
+  return signal?.aborted ? WAIT_ABORTED : L.WAIT_WOKEN;
+}
+
+export class AtomicsParker implements Parker {
+  readonly kind = "atomics";
+  readonly #words: Int32Array;
+  constructor(memory: WebAssembly.Memory) {
+    this.#words = new Int32Array(memory.buffer);
+  }
+
+  wait(address: number, expected: number, deadline: Deadline): number {
+    return CODE[Atomics.wait(this.#words, address >> 2, expected, deadline.left())];
+  }
+
+  waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) return Promise.resolve(WAIT_ABORTED);
+    const left = deadline.left();
+    if (left <= 0) return Promise.resolve(Atomics.load(this.#words, address >> 2) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
+    if (!atomicsWaitAsync) return pollAsync(this.#words, address >> 2, expected, deadline, signal);
+    const r = atomicsWaitAsync(this.#words, address >> 2, expected, left);
+    if (!r.async) return Promise.resolve(CODE[r.value]);
+    // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
+    // only it would exit); hold a timer until the wait settles or is aborted.
+    const keepAlive = setTimeout(() => {}, 0x7fffffff);
+    const settledValue = r.value.finally(() => clearTimeout(keepAlive));
+    if (!signal) return settledValue.then((v) => CODE[v]);
+    return new Promise((resolve) => {
+      let settled = false;
+      const onAbort = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(keepAlive);
+        resolve(WAIT_ABORTED);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      void settledValue.then((v) => {
+        signal.removeEventListener("abort", onAbort);
+        if (settled) {
+          // pass on a wake-up this abandoned wait took, so no other waiter loses it
+          if (v === "ok") Atomics.notify(this.#words, address >> 2, 1);
+          return;
+        }
+        settled = true;
+        resolve(CODE[v]);
+      });
+    });
+  }
+
+  wake(address: number, count: number): number {
+    return Atomics.notify(this.#words, address >> 2, count);
+  }
+}
+
+export class PollingParker implements Parker {
+  readonly kind = "polling";
+  readonly #words: Int32Array;
+  constructor(memory: WebAssembly.Memory) {
+    this.#words = new Int32Array(memory.buffer);
+  }
+
+  wait(address: number, expected: number, deadline: Deadline): number {
+    const index = address >> 2;
+    if (Atomics.load(this.#words, index) !== expected) return L.WAIT_NOT_EQUAL;
+    let delay = POLL_FIRST_MS;
+    while (Atomics.load(this.#words, index) === expected) {
+      const left = deadline.left();
+      if (left <= 0) return L.WAIT_TIMED_OUT;
+      sleepBlocking(Math.min(delay, left));
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+    }
+    return L.WAIT_WOKEN;
+  }
+
+  waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
+    if (Atomics.load(this.#words, address >> 2) !== expected) return Promise.resolve(L.WAIT_NOT_EQUAL);
+    return pollAsync(this.#words, address >> 2, expected, deadline, signal);
+  }
+
+  wake(): number {
+    return 0; // pollers see the change on their next read
+  }
+}
+
+/** The parker of a thread-shared region of the given kind. */
+export function parkerFor(kind: ParkingKind, memory: WebAssembly.Memory): Parker {
+  return kind === "polling" ? new PollingParker(memory) : new AtomicsParker(memory);
+}
