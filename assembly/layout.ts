@@ -216,3 +216,18 @@ export const CH_FIRST = 1;          // first fragment of a message (carries the 
 export const CH_CONT = 2;           // a following fragment
 export const CH_CANCEL = 3;         // the sender gave up after a receiver claimed: drop the partial
 export const CH_WITHDRAWN = 0x100;  // FIRST | this: the sender withdrew the message before any claim
+
+// ---- mailbox header (src/mailbox/header.ts) --------------------------------------------------
+// A Mailbox is a Channel plus this header block (kind KIND_MAILBOX). The runtime alone reads
+// and writes it (the core only allocates it and checks its kind); the words live here so that
+// the layout test and the region's kind checks cover them.
+export const KIND_MAILBOX = 11;
+export const MB_MAGIC = 0;        // u32 MB_MAGIC_VALUE; creator stores it LAST (publishes the header), free clears it FIRST
+export const MB_NONCE = 4;        // i32 random non-zero; creator once, zeroed by free: tells this mailbox from a later one at the same block
+export const MB_CHANNEL = 8;      // u32 offset of the mailbox's Channel; creator once
+export const MB_MAX_MSG = 12;     // u32 the channel's maxMessageBytes (envelope included); creator once
+export const MB_READER = 16;      // i32 agent id of the thread that reads the mailbox (0 before any receive); the reading thread, on a receive that finds another id
+export const MB_STATE = 20;       // i32 MB_READER_GONE bit; set once (the reader's exit hook, or a crash watcher), never cleared
+export const MB_SIZE = 64;
+export const MB_MAGIC_VALUE = 0x584f424d; // "MBOX" little-endian
+export const MB_READER_GONE = 1;  // MB_STATE bit: the thread reading the mailbox has ended (any exit code)

@@ -1,6 +1,8 @@
 // run.mjs — the benchmark harness (`npm run bench`): runs each scenario in bench/scenarios/
 // beside its baselines, prints a table of figures and of sabre-to-baseline ratios per
-// scenario, and saves everything as JSON in bench/results/<date-time>.json and latest.json.
+// scenario, and saves everything as JSON in bench/results/<date-time>.json and latest.json,
+// with an HTML report beside each (<date-time>.html, latest.html: inline SVG charts, no
+// network) and the charts as SVG files in bench/results/charts/ (BENCHMARKS.md shows them).
 //
 // Each scenario runs its tasks for `rounds` rounds (tinybench, one Bench per round, the task
 // order reversed every other round); samples are pooled over the rounds and every ratio is
@@ -10,17 +12,18 @@ import { Bench } from "tinybench";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseOptions } from "./lib/options.mjs";
+import { readOptions } from "./lib/options.mjs";
 import { loadAverage, resultHeader } from "./lib/machine.mjs";
 import { Progress } from "./lib/progress.mjs";
 import { ratioOf, taskFigures } from "./lib/stats.mjs";
-import { fmtNs, fmtRate, fmtX, table } from "./lib/format.mjs";
+import { formatScenario, wrapText, REPORT_WIDTH } from "./lib/format.mjs";
+import { writeReport } from "./lib/report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Scenario files in bench/scenarios/, in run order. */
 const SCENARIOS = ["mutex", "ringcalls", "ring", "pingpong", "channel", "channelrtt"];
 
-const options = parseOptions();
+const options = readOptions();
 if (options.list) {
   for (const name of SCENARIOS) {
     const mod = await import(`./scenarios/${name}.mjs`);
@@ -40,12 +43,17 @@ const startedAt = new Date();
 const result = resultHeader(options, startedAt);
 
 console.log(
-  `sabre benchmarks — mode ${options.mode}, ${options.budget.rounds} rounds, ${selected.join(", ")}\n` +
-    `${result.machine.cpuModel}, ${result.machine.cores} cores, ${(result.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ` +
-    `${result.machine.os}, Node ${result.runtime.node}, load average ${result.loadAverage.start.join(" ")}`,
+  [
+    ...wrapText(`sabre benchmarks — mode ${options.mode}, ${options.budget.rounds} rounds, ${selected.join(", ")}`, REPORT_WIDTH),
+    ...wrapText(
+      `${result.machine.cpuModel}, ${result.machine.cores} cores, ${(result.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ` +
+        `${result.machine.os}, Node ${result.runtime.node}, load average ${result.loadAverage.start.join(" ")}`,
+      REPORT_WIDTH,
+    ),
+  ].join("\n"),
 );
 
-const progress = new Progress();
+const progress = new Progress(process.stderr, { enabled: !options.quiet });
 progress.start();
 let failed = false;
 for (const [i, name] of selected.entries()) {
@@ -53,7 +61,7 @@ for (const [i, name] of selected.entries()) {
   const entry = await runScenario(name);
   result.scenarios.push(entry);
   progress.clear();
-  printScenario(entry);
+  console.log(`\n${formatScenario(entry)}`);
   if (entry.error || entry.failed.length) failed = true;
 }
 progress.stop();
@@ -69,7 +77,11 @@ if (options.save) {
   const dated = join(dir, `${stamp}.json`);
   writeFileSync(dated, text);
   writeFileSync(join(dir, "latest.json"), text);
-  console.log(`saved ${relative(process.cwd(), dated)} and ${relative(process.cwd(), join(dir, "latest.json"))}`);
+  writeReport(result, dir, { name: stamp });
+  writeReport(result, dir, { name: "latest", chartsDir: join(dir, "charts") });
+  const rel = (f) => relative(process.cwd(), join(dir, f));
+  console.log(`saved ${rel(`${stamp}.json`)} and ${rel("latest.json")}`);
+  console.log(`report ${rel("latest.html")} (and ${rel(`${stamp}.html`)}), charts in ${rel("charts")}/`);
 }
 // exit explicitly: a worker or waitAsync left behind by a failed scenario must not hang the run
 process.exit(failed ? 1 : 0);
@@ -88,6 +100,7 @@ async function runScenario(name) {
     entry.skipped.push(...(def.skipped ?? []));
     entry.unit = def.unit ?? "items/s";
     entry.benchOptions = def.benchOptions;
+    if (def.latencies) entry.latencies = true; // one sample = one operation: keep its distribution
     const scale = def.timeScale ?? 1;
     const samples = new Map(def.tasks.map((t) => [t.name, []]));
     // A task that throws (a worker crashed, an API mismatch) is reported and dropped; the
@@ -126,7 +139,7 @@ async function runScenario(name) {
     }
     const figures = new Map();
     for (const t of alive) {
-      const f = taskFigures(t, samples.get(t.name));
+      const f = taskFigures(t, samples.get(t.name), { distribution: Boolean(def.latencies) });
       figures.set(t.name, f);
       entry.figures.push({ scenario: name, ...f });
     }
@@ -147,42 +160,3 @@ async function runScenario(name) {
   }
   return entry;
 }
-
-function printScenario(entry) {
-  console.log(`\n== ${entry.scenario}: ${entry.title}`);
-  for (const n of entry.notes) console.log(`   note: ${n}`);
-  for (const s of entry.skipped) console.log(`   SKIPPED ${s.task}: ${s.reason}`);
-  for (const f of entry.failed) console.log(`   FAILED ${f.task} (round ${f.round}, dropped): ${f.error.split("\n")[0]}`);
-  if (entry.error) {
-    console.log(`   ERROR: ${entry.error}`);
-    return;
-  }
-  console.log();
-  console.log(
-    table(
-      ["task", "role", entry.unit ?? "items/s", "mean", "median", "p99", "sample =", "ns/item", "±rme", "samples"],
-      entry.figures.map((f) => [
-        f.task, f.role, fmtRate(f.throughput.mean), fmtNs(f.latency.mean), fmtNs(f.latency.p50), fmtNs(f.latency.p99),
-        f.sampleIs, f.nsPerItem.toFixed(1), `${f.latency.rme.toFixed(1)}%`, f.samples,
-      ]),
-    ).replace(/^/gm, "   "),
-  );
-  if (entry.ratios.length) {
-    console.log();
-    console.log(
-      table(
-        ["sabre task", "vs baseline", "by", "speedup", "range over rounds", "sabre time ÷ base", "pooled p50", "pooled p99", "target"],
-        entry.ratios.map((r) => [
-          r.context ? `(context) ${r.sabre}` : r.sabre, r.baseline, r.by, fmtX(r.speedup), `${fmtX(r.speedupRange[0])}..${fmtX(r.speedupRange[1])}`, fmtX(r.timeRatio),
-          r.speedupP50 !== undefined ? fmtX(r.speedupP50) : "", r.speedupP99 !== undefined ? fmtX(r.speedupP99) : "",
-          r.target ? `${r.target.text}: ${r.target.met ? "met" : "MISSED"}` : "",
-        ]),
-      ).replace(/^/gm, "   "),
-    );
-    console.log(
-      "   speedup = baseline time per item ÷ sabre's (= sabre items/s ÷ baseline items/s) by the statistic in \"by\",\n" +
-        "   median over rounds; > 1x means sabre is faster. pooled p50/p99: the same ratio of all rounds' pooled percentiles.",
-    );
-  }
-}
-

@@ -1,6 +1,6 @@
-// two-threads.mjs — the README's first example: two threads share a region, a Mutex guards a
-// plain counter, and a RingBuffer carries numbers from a worker to the main thread.
-// Run: node examples/two-threads.mjs   (after `npm install`, which builds the package)
+// examples/two-threads.mjs — the README's first example: two threads share a region, a
+// Mutex guards a plain counter, and a RingBuffer carries numbers from a worker to the main
+// thread. Run: node examples/two-threads.mjs (after `npm install`, which builds the package)
 import { isMainThread } from "node:worker_threads";
 import { Region, Mutex, RingBuffer } from "sabre";
 import { startWorker, workerInput } from "sabre/node";

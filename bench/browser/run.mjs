@@ -4,14 +4,16 @@
 // (bench/run.mjs) to bench/results/browser-latest.json (and a dated browser-<time>.json).
 // The page returns raw samples; figures and ratios are computed here by bench/lib/stats.mjs,
 // exactly as for Node, and printed with bench/lib/format.mjs. Options as for `npm run bench`
-// (bench/lib/options.mjs): scenario filters, --long, --rounds=N, --no-save.
+// (bench/lib/options.mjs): scenario filters, --long, --rounds=N, --quiet, --no-save. A saved
+// run also gets its HTML report (browser-latest.html) and charts (bench/results/charts/browser-*.svg).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseOptions } from "../lib/options.mjs";
+import { readOptions } from "../lib/options.mjs";
 import { loadAverage, resultHeader, runtimeInfo } from "../lib/machine.mjs";
 import { ratioOf, taskFigures } from "../lib/stats.mjs";
-import { fmtNs, fmtRate, fmtX, table } from "../lib/format.mjs";
+import { formatScenario } from "../lib/format.mjs";
+import { writeReport } from "../lib/report.mjs";
 import { startServer } from "../../scripts/serve.mjs";
 import { launchChromium, resolveChromium } from "../../scripts/chromium.mjs";
 
@@ -19,14 +21,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Per-task time budgets are this multiple of the mode's (Node's ring scenario uses 2.5). */
 const TIME_SCALE = 1.5;
 
-const options = parseOptions();
+const options = readOptions();
 const startedAt = new Date();
 const server = await startServer();
 const browser = await launchChromium();
 const page = await browser.newPage();
 page.on("console", (m) => {
   const text = m.text();
-  if (text.startsWith("progress: ")) process.stdout.write(`\r\x1b[K${text.slice(10)}`);
+  if (text.startsWith("progress: ")) {
+    if (!options.quiet) process.stderr.write(`\r\x1b[K${text.slice(10)}`);
+  }
   else if (m.type() === "error") console.error(`\n[page] ${text}`);
 });
 page.on("pageerror", (e) => console.error(`\n[page error] ${e.message}`));
@@ -42,7 +46,7 @@ try {
   await page.goto(`${server.url}/bench/browser/index.html`);
   await page.waitForFunction("window.benchReady", null, { timeout: 15_000 });
   const raw = await page.evaluate((o) => window.runBench(o), { budget: options.budget, timeScale: TIME_SCALE, filters: options.filters });
-  process.stdout.write("\r\x1b[K");
+  if (!options.quiet) process.stderr.write("\r\x1b[K");
   result.runtime.userAgent = raw.userAgent;
   result.runtime.hardwareConcurrency = raw.hardwareConcurrency;
   if (!raw.crossOriginIsolated) throw new Error("the benchmark page was not cross-origin isolated");
@@ -66,7 +70,7 @@ try {
     }
     if (entry.error || entry.failed.length) failed = true;
     result.scenarios.push(entry);
-    print(entry);
+    console.log(`\n${formatScenario(entry)}`);
   }
 } finally {
   await browser.close();
@@ -84,35 +88,8 @@ if (options.save) {
   const dated = join(dir, `browser-${stamp}.json`);
   writeFileSync(dated, text);
   writeFileSync(join(dir, "browser-latest.json"), text);
+  writeReport(result, dir, { name: `browser-${stamp}` });
+  writeReport(result, dir, { name: "browser-latest", chartsDir: join(dir, "charts"), prefix: "browser-" });
   console.log(`saved ${relative(process.cwd(), dated)} and ${relative(process.cwd(), join(dir, "browser-latest.json"))}`);
 }
 process.exit(failed ? 1 : 0);
-
-function print(entry) {
-  console.log(`\n== ${entry.scenario}: ${entry.title}`);
-  for (const n of entry.notes) console.log(`   note: ${n}`);
-  for (const f of entry.failed) console.log(`   FAILED ${f.task} (round ${f.round}, dropped): ${f.error.split("\n")[0]}`);
-  if (entry.error) {
-    console.log(`   ERROR: ${entry.error}`);
-    return;
-  }
-  console.log();
-  console.log(table(
-    ["task", "role", "items/s", "mean", "median", "p99", "sample =", "ns/item", "±rme", "samples"],
-    entry.figures.map((f) => [
-      f.task, f.role, fmtRate(f.throughput.mean), fmtNs(f.latency.mean), fmtNs(f.latency.p50), fmtNs(f.latency.p99),
-      f.sampleIs, f.nsPerItem.toFixed(1), `${f.latency.rme.toFixed(1)}%`, f.samples,
-    ]),
-  ).replace(/^/gm, "   "));
-  if (entry.ratios.length) {
-    console.log();
-    console.log(table(
-      ["sabre task", "vs baseline", "speedup", "range over rounds", "target"],
-      entry.ratios.map((r) => [
-        r.context ? `(context) ${r.sabre}` : r.sabre, r.baseline, fmtX(r.speedup),
-        `${fmtX(r.speedupRange[0])}..${fmtX(r.speedupRange[1])}`, r.target ? `${r.target.text}: ${r.target.met ? "met" : "MISSED"}` : "",
-      ]),
-    ).replace(/^/gm, "   "));
-  }
-}
-

@@ -1,10 +1,12 @@
 // progress.mjs — one status line on stderr while the run goes: scenario i/N, task, elapsed.
 //
 // On a terminal the line is rewritten in place (\r); otherwise (CI logs, pipes) each update is
-// its own line, printed only when the task changes, so logs stay short.
+// its own line, printed only when the task changes, so logs stay short. `--quiet` makes it
+// `{ enabled: false }`: nothing is written, the elapsed time is still kept (t0).
 export class Progress {
-  constructor(stream = process.stderr) {
+  constructor(stream = process.stderr, { enabled = true } = {}) {
     this.stream = stream;
+    this.enabled = enabled;
     this.tty = Boolean(stream.isTTY);
     this.t0 = performance.now();
     this.last = "";
@@ -24,6 +26,7 @@ export class Progress {
   }
 
   render(force = false) {
+    if (!this.enabled) return;
     const s = this.state;
     const head = `[${s.index}/${s.total} ${s.scenario}] round ${s.round}/${s.rounds} ${s.phase} ${s.task}`;
     const text = this.tty
@@ -39,12 +42,12 @@ export class Progress {
 
   /** Refreshes the line while async tasks let the event loop turn (sync tasks block it). */
   start() {
-    if (this.tty) this.timer = setInterval(() => this.render(), 500).unref();
+    if (this.tty && this.enabled) this.timer = setInterval(() => this.render(), 500).unref();
   }
 
   /** Clears the status line before a report is printed on stdout. */
   clear() {
-    if (this.tty) this.stream.write("\r\x1b[K");
+    if (this.tty && this.enabled) this.stream.write("\r\x1b[K");
   }
 
   stop() {

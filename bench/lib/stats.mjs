@@ -19,9 +19,10 @@ export function median(values) {
   return quantile([...values].sort((a, b) => a - b), 0.5);
 }
 
-/** Summary of samples in ms, reported in ns. */
-export function summarize(samplesMs) {
-  const s = Float64Array.from(samplesMs).sort(); // a sorted copy: callers keep their order
+/** Summary of samples in ms, reported in ns. `sorted`: the samples are already ascending. */
+export function summarize(samplesMs, sorted = false) {
+  // a sorted copy: callers keep their order
+  const s = sorted ? samplesMs : Float64Array.from(samplesMs).sort();
   const n = s.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += s[i];
@@ -38,8 +39,46 @@ export function summarize(samplesMs) {
   };
 }
 
-/** Figures of one task from its rounds: [{ samples: Float64Array (ms) }]. */
-export function taskFigures(task, rounds) {
+/** The quantiles a latency distribution records (pooled over rounds). */
+export const DISTRIBUTION_QUANTILES = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
+/** Bins of a latency histogram, log-spaced between the 0.1th and the 99.9th percentile (at least 1 ns). */
+export const HISTOGRAM_BINS = 32;
+
+/**
+ * The shape of one task's latency samples (ascending, ms), in ns, for the report's charts:
+ * `quantiles` ([q, ns] pairs) and a histogram over log-spaced bins (`edgesNs` has one more
+ * entry than `counts`; `below`/`above` count the samples outside the first/last edge).
+ */
+export function distributionOf(sortedMs) {
+  const n = sortedMs.length;
+  const quantiles = DISTRIBUTION_QUANTILES.map((q) => [q, quantile(sortedMs, q) * 1e6]);
+  // 1 ns floor: with the timer overhead subtracted (pingpong) a sample can be 0 or below
+  const lo = Math.max(quantile(sortedMs, 0.001) * 1e6, 1);
+  const hi = Math.max(quantile(sortedMs, 0.999) * 1e6, lo * 2);
+  const edgesNs = [];
+  for (let i = 0; i <= HISTOGRAM_BINS; i++) edgesNs.push(lo * (hi / lo) ** (i / HISTOGRAM_BINS));
+  const counts = new Array(HISTOGRAM_BINS).fill(0);
+  let below = 0;
+  let above = 0;
+  let bin = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sortedMs[i] * 1e6;
+    if (v < edgesNs[0]) below++;
+    else if (v > edgesNs[HISTOGRAM_BINS]) above++;
+    else {
+      while (bin < HISTOGRAM_BINS - 1 && v >= edgesNs[bin + 1]) bin++;
+      counts[bin]++;
+    }
+  }
+  return { quantiles, histogram: { edgesNs, counts, below, above } };
+}
+
+/**
+ * Figures of one task from its rounds: [{ samples: Float64Array (ms) }]. With
+ * `{ distribution: true }` (scenarios whose sample is one operation, such as a round trip)
+ * `latency.distribution` records the pooled samples' shape (see distributionOf).
+ */
+export function taskFigures(task, rounds, { distribution = false } = {}) {
   const pooled = new Float64Array(rounds.reduce((n, r) => n + r.samples.length, 0));
   const perRound = [];
   let at = 0;
@@ -49,7 +88,9 @@ export function taskFigures(task, rounds) {
     const st = summarize(r.samples);
     perRound.push({ meanNs: st.mean, p50Ns: st.p50, p99Ns: st.p99, samples: st.samples });
   }
-  const latency = summarize(pooled);
+  pooled.sort();
+  const latency = summarize(pooled, true);
+  if (distribution) latency.distribution = distributionOf(pooled);
   const k = task.itemsPerSample ?? 1;
   return {
     task: task.name,

@@ -65,6 +65,7 @@ export async function define() {
   });
   return {
     unit: "round trips/s",
+    latencies: true, // one sample = one round trip: record its distribution for the report
     tasks,
     ratios: [{ sabre: SABRE, baseline: POST, by: "p50", latencyRatios: true, target: { minSpeedup: 10, text: ">= 10x lower median latency" } }],
     notes: ["speedup = postMessage round-trip time ÷ Channel's, by median (p50) per round; pooled p99 in its column"],

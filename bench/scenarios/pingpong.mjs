@@ -136,6 +136,7 @@ export async function define() {
 
   return {
     unit: "round trips/s",
+    latencies: true, // one sample = one round trip: record its distribution for the report
     tasks,
     ratios,
     notes,

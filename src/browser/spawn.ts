@@ -3,7 +3,15 @@
 // Parent (a page or a worker):
 //   const { worker, exited, terminate } = spawnWorker(url, { data, type: "module", onCrash })
 // creates `new Worker(url, { type, name })` and posts toWire(data) as the worker's FIRST
-// message (revive.ts: live sabre objects travel as handles). In the worker:
+// message (revive.ts: live sabre objects travel as handles). Instead of a URL it also takes a
+// Worker, or a function returning one, that the caller created, so that a bundler sees its own
+// worker pattern and bundles the worker's imports:
+//   spawnWorker(new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), { data })
+//   spawnWorker(() => new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), { data })
+// (the function is called after `data` and the options were checked, so bad input starts no
+// worker). Such a Worker must be fresh: created in the same task, sent nothing before, so that
+// spawnWorker's message is its first and its load error is not missed; `type`/`credentials`
+// then belong to `new Worker` and are refused here. In the worker:
 //   const data = await attachWorkerData<typeof data>({ codecs })
 // resolves with fromWire(that message): every region, channel, lock, ring and mailbox attached
 // on the worker's thread. sabre takes the message out of the way (the worker's own `message`
@@ -11,6 +19,14 @@
 // that, the worker imports sabre statically (at the top of its module, so sabre is evaluated
 // before any of the worker's code): a sabre loaded later by `await import()` may find the
 // message already delivered to the worker's own listeners, and attachWorkerData then waits.
+//
+// Load failures. A worker whose script cannot be fetched, parsed or linked (a 404, a missing
+// Cross-Origin-Embedder-Policy header, a syntax error in a module, an import that does not
+// resolve — such as "sabre" in a worker a bundler inlined without bundling it) gets an `error`
+// event without a message (a plain Event; a runtime error is an ErrorEvent with one). sabre
+// reports it as WorkerLoadError (a WorkerCrashError) through `exited` and `onCrash`, with the
+// likely causes in its message; its endpoints are marked peer-gone as for a crash, so a peer
+// waiting on them throws PeerGoneError instead of waiting forever — `exited` says why.
 //
 // Crashes. A Web Worker that throws an uncaught error keeps running in a browser; sabre treats
 // it as dead: on the worker's `error` event the parent marks every endpoint passed in `data`
@@ -23,7 +39,8 @@
 // terminate() marks the endpoints too (the worker may have stopped mid-message) and resolves
 // `exited`. Unhandled promise rejections do not end a Web Worker and are not crashes here.
 // A Web Worker's clean end (self.close()) is not observable from the parent: `exited`
-// settles only on terminate() or a crash.
+// settles only on terminate() or a crash. On a crash the worker also marks reader-gone every
+// mailbox it reads; before a clean end, close them (or call markReaderGone) yourself.
 //
 // Node: 'sabre/node' exports its own spawnWorker and attachWorkerData (node/spawn.ts, on
 // worker_threads) under the same names; that explicit export shadows this one in 'sabre/node',
@@ -31,8 +48,9 @@
 // result types are shared (SpawnWorkerOptions, SpawnedWorker). This spawnWorker in an
 // environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
 // error that says which entry to import instead.
-import { InvalidArgumentError, SabreError, WorkerCrashError } from "../errors";
+import { InvalidArgumentError, SabreError, WorkerCrashError, WorkerLoadError } from "../errors";
 import type { WebWorker } from "../globals";
+import { markReadMailboxesGone } from "../mailbox/mailbox";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
@@ -68,8 +86,23 @@ export interface SpawnedWorker<W> {
   terminate(): Promise<void>;
 }
 
+/**
+ * What the Web Worker spawnWorker starts: a script URL (spawnWorker calls `new Worker`), or a
+ * fresh Worker the caller created, or a function that creates one (the forms a bundler such as
+ * Vite recognises and bundles; see the header).
+ */
+export type WorkerSource = string | URL | WebWorker | (() => WebWorker);
+
+/** Whether `value` is a Worker (of this realm, or anything shaped like one). */
+function isWorker(value: unknown, WorkerClass: typeof Worker): value is Worker {
+  if (value instanceof WorkerClass) return true;
+  const w = value as Partial<Worker> | null;
+  return typeof w === "object" && w !== null && typeof w.postMessage === "function" &&
+    typeof w.terminate === "function" && typeof w.addEventListener === "function";
+}
+
 /** Starts a Web Worker with `data` (see the header). */
-export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<WebWorker> {
+export function spawnWorker<Data>(source: WorkerSource, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<WebWorker> {
   const WorkerClass = (globalThis as { Worker?: typeof Worker }).Worker;
   if (typeof WorkerClass !== "function") {
     throw new SabreError(
@@ -78,12 +111,30 @@ export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOpti
     );
   }
   checkOptions(options, ["data", "onCrash", "name", "type", "credentials"]);
+  const byUrl = typeof source === "string" || source instanceof URL;
+  if (!byUrl && typeof source !== "function" && !isWorker(source, WorkerClass)) {
+    throw new TypeError(`spawnWorker: the first argument must be a URL, a string, a Worker or a function returning a Worker, got ${describe(source)}`);
+  }
+  if (!byUrl && (options.type !== undefined || options.credentials !== undefined)) {
+    throw new TypeError(
+      "spawnWorker: type and credentials are options of new Worker(url, { type, credentials }); " +
+        "when you pass a Worker (or a function returning one), give them there",
+    );
+  }
   const type = options.type ?? "module";
   if (type !== "module" && type !== "classic") throw new TypeError(`spawnWorker: type must be "module" or "classic", got ${String(type)}`);
   const wire = toWire(options.data);
   const endpoints = peerEndpoints(options.data);
-  const label = options.name ?? String(url);
-  const worker = new WorkerClass(url, { type, name: options.name, credentials: options.credentials });
+  let worker: Worker;
+  if (byUrl) worker = new WorkerClass(source, { type, name: options.name, credentials: options.credentials });
+  else if (typeof source === "function") {
+    const made: unknown = source();
+    if (!isWorker(made, WorkerClass)) {
+      throw new TypeError(`spawnWorker: the function passed must return a new Worker (new Worker(url, { type: "module" })), got ${describe(made)}`);
+    }
+    worker = made;
+  } else worker = source;
+  const label = options.name ?? (byUrl ? String(source) : "(the Worker passed to spawnWorker)");
   try {
     worker.postMessage({ [SPAWN_MARK]: 1, data: wire });
   } catch (error) {
@@ -103,11 +154,10 @@ export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOpti
     markAllPeerGone(endpoints);
     const e = event as ErrorEvent;
     const where = e.filename ? ` (${e.filename}:${e.lineno}:${e.colno})` : "";
-    const error = new WorkerCrashError(
-      e.message
-        ? `worker ${label} crashed: ${e.message}${where}; channels passed to it were marked peer-gone`
-        : `worker ${label} failed to load or crashed; channels passed to it were marked peer-gone`,
-    );
+    // A load failure is a plain Event with no message; an uncaught error is an ErrorEvent.
+    const error = typeof e.message === "string" && e.message !== ""
+      ? new WorkerCrashError(`worker ${label} crashed: ${e.message}${where}; channels passed to it were marked peer-gone`)
+      : new WorkerLoadError(loadFailureMessage(label, byUrl ? String(source) : undefined));
     worker.terminate();
     if (options.onCrash) {
       event.preventDefault();
@@ -128,6 +178,26 @@ export function spawnWorker<Data>(url: string | URL, options: WebSpawnWorkerOpti
       await exited.catch(() => {});
     },
   };
+}
+
+/** What a WorkerLoadError says: the likely causes, the data: URL a bundler leaves first. */
+function loadFailureMessage(label: string, url: string | undefined): string {
+  const inlined = url?.startsWith("data:")
+    ? "its URL is a data: URL, which is what a bundler leaves when it inlines a worker script without bundling its imports; "
+    : "";
+  return (
+    `worker ${label} failed to load: the browser could not fetch, parse or link its script; ${inlined}` +
+    "check that the script is served (not a 404) as JavaScript with the Cross-Origin-Embedder-Policy header, that it has " +
+    'no syntax error, and that each of its imports resolves (an unbundled worker cannot import "sabre" by name: with a ' +
+    'bundler, pass spawnWorker a Worker made by new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), ' +
+    'see README "Bundlers"); channels passed to it were marked peer-gone'
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "an object";
+  return typeof value;
 }
 
 /** @internal A DataCloneError from sending `data`, explained; other errors unchanged. */
@@ -188,7 +258,10 @@ if (isDedicatedWorker()) {
     }
   };
   scope.addEventListener("message", onFirst);
-  scope.addEventListener("error", () => markAllPeerGone(workerEndpoints));
+  scope.addEventListener("error", () => {
+    markAllPeerGone(workerEndpoints);
+    markReadMailboxesGone(); // this worker is ending: mailboxes it reads have no reader now
+  });
 }
 
 /**

@@ -26,13 +26,20 @@
 //     wakes a parent blocked SYNCHRONOUSLY (recv on the main thread): its event loop cannot run
 //     the parent-side watcher until recv returns. It covers crashes from the moment the
 //     worker's imports are evaluated, whether or not attachWorkerData was called.
+//   - Mailboxes: in ANY worker thread (spawnWorker's or not) where 'sabre/node' is loaded, the
+//     thread's exit with any code, 0 included, answers the requests it holds with `gone` and
+//     marks reader-gone every mailbox whose recorded reader is this thread (see the header of
+//     mailbox.ts): requests to a server that ended fail with PeerGoneError at once, as Erlang
+//     answers `noproc`. Channels stay open on a clean exit, so what
+//     the worker sent can still be drained (Go's semantics).
 // Not covered: a worker that dies before 'sabre/node' is loaded in it, or is terminated with
 // worker.terminate() directly, while the parent is blocked synchronously: only the parent's
 // event loop sees those. Block with a timeout, or use the async forms, on threads that must
 // notice every death. Marking is per channel, not per endpoint: a channel shared with other
 // live workers is unusable for them too (PeerGoneError), as Channel.markPeerGone documents.
 import { Worker, isMainThread, workerData, type ResourceLimits } from "node:worker_threads";
-import { SabreError, WorkerCrashError } from "../errors";
+import { SabreError, WorkerCrashError, reviveError } from "../errors";
+import { markReadMailboxesGone } from "../mailbox/mailbox";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
@@ -83,7 +90,8 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
   let ended = false;
   let failure: Error | undefined;
   worker.on("error", (error) => {
-    failure = error instanceof Error ? error : new WorkerCrashError(`worker ${label} threw ${String(error)}`, { cause: error });
+    // Node delivers the worker's error as a plain Error with its own fields: rebuild its sabre class by code
+    failure = error instanceof Error ? (reviveError(error) as Error) : new WorkerCrashError(`worker ${label} threw ${String(error)}`, { cause: error });
   });
   const exited = new Promise<void>((resolve, reject) => {
     worker.once("exit", (code) => {
@@ -133,6 +141,11 @@ if (spawned) {
     });
   }
 }
+
+// At load in any worker thread: when it ends, with any exit code, every mailbox it reads
+// answers its held requests `gone` and is marked reader-gone, so requests to it fail at once
+// instead of waiting out their timeouts.
+if (!isMainThread) process.on("exit", () => markReadMailboxesGone());
 
 /**
  * Inside a worker thread started by spawnWorker: the `data` it was given, attached on this

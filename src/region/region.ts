@@ -17,7 +17,7 @@ import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "../errors";
 import { blockingAllowed } from "../wait/wait";
-import { parkerFor, type Parker, type ParkingKind } from "../wait/parker";
+import { parkerFor, registerParker, type Parker, type ParkingKind } from "../wait/parker";
 import { requireCrossOriginIsolation } from "../browser/isolation";
 
 const PAGE = 65536;
@@ -57,7 +57,7 @@ const KIND_NAMES: Record<number, string> = {
   [L.KIND_RAW]: "raw block", [L.KIND_MUTEX]: "Mutex", [L.KIND_SEMAPHORE]: "Semaphore",
   [L.KIND_CONDVAR]: "CondVar", [L.KIND_BARRIER]: "Barrier", [L.KIND_RWLOCK]: "RwLock",
   [L.KIND_RING]: "RingBuffer", [L.KIND_BYTERING]: "ByteRing", [L.KIND_CHANNEL]: "Channel",
-  [L.KIND_CODEC_TABLE]: "codec table",
+  [L.KIND_CODEC_TABLE]: "codec table", [L.KIND_MAILBOX]: "Mailbox",
 };
 
 export function kindName(kind: number): string {
@@ -88,6 +88,7 @@ export class Region {
   /** @param memory The region's shared memory, the same bytes in every thread attached to it. */
   private constructor(readonly memory: WasmMemory, id: number, parker: Parker, core: CoreExports) {
     this.parker = parker;
+    registerParker(memory.buffer, parker);
     this.core = core;
     this.words = new Int32Array(memory.buffer);
     this.agent = this.core.region_new_agent();

@@ -31,6 +31,11 @@ export class Deadline {
     return new Deadline(clock() + ms, ms);
   }
 
+  /** The deadline at absolute time `at` on the monotonic clock (Infinity: forever). */
+  static at(at: number): Deadline {
+    return at === Infinity ? Deadline.forever : new Deadline(at, Math.max(0, at - clock()));
+  }
+
   /**
    * The deadline of an options bag's `timeout` (omitted or Infinity: forever). `what` names
    * the call in the error for a bad value.

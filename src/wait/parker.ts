@@ -43,7 +43,8 @@ export function coreParkImports(parker: Parker): { park(ptr: number, expected: n
   return {
     park: (ptr, expected, timeoutMs) =>
       parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
-    wake: (ptr, count) => parker.wake(ptr >>> 0, count),
+    // wasm's notify count is unsigned: the core's "all" (-1) is 2^32 - 1, never "none"
+    wake: (ptr, count) => parker.wake(ptr >>> 0, count >>> 0),
   };
 }
 
@@ -157,6 +158,18 @@ export class PollingParker implements Parker {
   wake(): number {
     return 0; // pollers see the change on their next read
   }
+}
+
+const parkersByBuffer = new WeakMap<ArrayBufferLike, Parker>();
+
+/** Records the parker of the region whose memory is `buffer` (one per region per thread). */
+export function registerParker(buffer: ArrayBufferLike, parker: Parker): void {
+  parkersByBuffer.set(buffer, parker);
+}
+
+/** The parker registered for the region whose memory is `buffer`, if any. */
+export function parkerOf(buffer: ArrayBufferLike): Parker | undefined {
+  return parkersByBuffer.get(buffer);
 }
 
 /** The parker of a thread-shared region of the given kind. */

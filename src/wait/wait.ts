@@ -1,11 +1,12 @@
-// wait.ts — how the TypeScript side waits: deadlines, AbortSignal, and async parking.
+// wait.ts — the rules every waiting call follows: the options it takes, whether this thread
+// may block, and the errors of a wait that was aborted or timed out.
 //
-// Blocking waits happen inside the core (memory.atomic.wait32). Async waits run a core "step"
-// export until it says WOULD_BLOCK, then park here on the same 32-bit word the core uses,
-// with Atomics.waitAsync where the platform has it and polling with backoff where it does not
-// (DESIGN.md, "Waiting"). Nothing here knows any primitive's protocol: the primitive tells
-// which word to park on and which value to park while.
+// How waits park is the region's Parker's (parker.ts); how long, the Deadline's (deadline.ts);
+// operations that wait are step machines run by the drivers of steps.ts.
+import * as L from "../../assembly/layout";
 import { AbortError, BlockingNotAllowedError, InvalidArgumentError, TimeoutError } from "../errors";
+import { Deadline } from "./deadline";
+import { parkerOf, WAIT_ABORTED } from "./parker";
 
 /** Options every waiting call accepts. */
 export interface WaitOptions {
@@ -65,65 +66,21 @@ export function deadlineFrom(ms: number): number {
   return ms < 0 ? Infinity : performance.now() + ms;
 }
 
-type WaitAsyncResult = { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
-const waitAsync: ((a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult) | undefined =
-  (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }).waitAsync;
-
 /** Whether async waits park natively (Atomics.waitAsync) rather than by polling. */
-export const nativeWaitAsync = typeof waitAsync === "function";
+export { nativeWaitAsync } from "./parker";
 
 /**
- * Parks asynchronously while `words[index] === expected`, until notified, the deadline, or
- * the signal. Resolves "woken" (notified or the value changed: re-check), "timed-out"; rejects
- * with AbortError on abort. A wake-up that reaches an aborted waiter is passed on with one
- * notify, so that an abandoned waitAsync never swallows another waiter's wake-up.
+ * Parks asynchronously while `words[index] === expected`, through the parker of the region
+ * whose memory `words` views, until woken, the deadline (absolute, performance.now() ms), or
+ * the signal. Resolves "woken" (re-check) or "timed-out"; rejects with AbortError on abort.
  */
-export function parkAsync(
+export async function parkAsync(
   words: Int32Array, index: number, expected: number, deadline: number, what: string, signal?: AbortSignal,
 ): Promise<"woken" | "timed-out"> {
-  if (signal?.aborted) return Promise.reject(abortError(what, signal));
-  const left = deadline === Infinity ? Infinity : deadline - performance.now();
-  if (left <= 0) return Promise.resolve("timed-out");
-  if (!waitAsync) return pollWhileEqual(words, index, expected, deadline, what, signal);
-  const r = waitAsync(words, index, expected, left);
-  if (!r.async) return Promise.resolve(r.value === "timed-out" ? "timed-out" : "woken");
-  // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
-  // only it exits with code 13); hold a timer until the wait settles or is aborted.
-  const keepAlive = setTimeout(() => {}, 0x7fffffff);
-  const value = r.value.finally(() => clearTimeout(keepAlive));
-  if (!signal) return value.then((v) => (v === "ok" ? "woken" : "timed-out"));
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(keepAlive);
-      reject(abortError(what, signal));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    value.then((v) => {
-      signal.removeEventListener("abort", onAbort);
-      if (settled) {
-        if (v === "ok") Atomics.notify(words, index, 1); // pass on the wake-up we no longer need
-        return;
-      }
-      settled = true;
-      resolve(v === "ok" ? "woken" : "timed-out");
-    });
-  });
-}
-
-/** Fallback without Atomics.waitAsync: re-check with exponential backoff (0.05 ms .. 20 ms). */
-async function pollWhileEqual(
-  words: Int32Array, index: number, expected: number, deadline: number, what: string, signal?: AbortSignal,
-): Promise<"woken" | "timed-out"> {
-  let delay = 0.05;
-  while (Atomics.load(words, index) === expected) {
-    if (signal?.aborted) throw abortError(what, signal);
-    const left = deadline - performance.now();
-    if (left <= 0) return "timed-out";
-    await new Promise((r) => setTimeout(r, Math.min(delay, left)));
-    delay = Math.min(delay * 2, 20);
-  }
-  return "woken";
+  if (signal?.aborted) throw abortError(what, signal);
+  const parker = parkerOf(words.buffer);
+  if (!parker) throw new Error(`${what}: no region parker for this memory (a bug in sabre)`);
+  const code = await parker.waitAsync(index << 2, expected, Deadline.at(deadline), signal);
+  if (code === WAIT_ABORTED) throw abortError(what, signal as AbortSignal);
+  return code === L.WAIT_TIMED_OUT ? "timed-out" : "woken";
 }

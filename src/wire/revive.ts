@@ -16,9 +16,12 @@
 //
 // A handle (a plain object with a string `__sabre`) is a leaf on both sides: toWire passes a
 // handle through unchanged, and fromWire attaches it, so data may hold live objects or
-// handles. A handle of an unknown kind, or one whose `from` refuses it (a corrupt or stale
-// handle), throws an error naming where it is in the data (`data.jobs[2]`), of the same class
-// as the error `from` threw (ForeignHandleError for an unknown kind).
+// handles. An Error (any class) travels as an ErrorWire and comes back as an instance of its
+// sabre class by its `code` (errors.ts), with its message, stack and own data fields;
+// structured clone alone would keep only the message. A handle of an unknown kind, or one
+// whose `from` refuses it (a corrupt or stale handle), throws an error naming where it is in
+// the data (`data.jobs[2]`), of the same class as the error `from` threw (ForeignHandleError
+// for an unknown kind).
 //
 // Channels made with a custom codec need the codec object on the receiving side:
 // fromWire(wire, { codecs: { [codec.name]: codec } }).
@@ -36,7 +39,7 @@ import { ByteRing } from "../queue/bytering";
 import { Channel, type ChannelHandle } from "../channel/channel";
 import type { Codec } from "../codec/codec";
 import { CondVar } from "../sync/condvar";
-import { ForeignHandleError, SabreError } from "../errors";
+import { ForeignHandleError, SabreError, errorFromWire, errorToWire, type ErrorWire } from "../errors";
 import { Mailbox, type MailboxHandle } from "../mailbox/mailbox";
 import { Mutex } from "../sync/mutex";
 import { Region } from "../region/region";
@@ -163,6 +166,8 @@ registerHandleKind("channel", (h: ChannelHandle, c) => Channel.from(h, { codec: 
 // would be what the worker's own attachWorkerData got
 registerHandleKind("mailbox", (h: MailboxHandle, c) =>
   c.markOnly ? Channel.from(h.channel, { codec: c.codec(h.channel?.codec) }) : Mailbox.from(h, { codec: c.codec(h?.codec) }));
+// errors travel as ErrorWire (errors.ts): class, code and own fields survive the crossing
+registerHandleKind("error", (h: ErrorWire) => errorFromWire(h));
 
 // ---- walking ------------------------------------------------------------------------------
 
@@ -233,7 +238,7 @@ function walk(value: unknown, path: string, seen: Map<object, unknown>, leaf: (v
 
 /** `data` with every live sabre object replaced by its handle (see the header). */
 export function toWire<T>(data: T): Wire<T> {
-  return walk(data, "data", new Map(), (v) => liveHandle(v) ?? v) as Wire<T>;
+  return walk(data, "data", new Map(), (v) => (v instanceof Error ? errorToWire(v) : liveHandle(v) ?? v)) as Wire<T>;
 }
 
 /** `wire` with every handle attached on this thread (see the header). */

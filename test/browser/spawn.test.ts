@@ -3,7 +3,9 @@
 // scripts/chromium.mjs through playwright-core). The page (pages/spawn.js) passes live
 // regions, channels and a mutex to a module worker (pages/spawn-worker.js), which gets them
 // back attached with attachWorkerData; a worker that throws makes the page's recvAsync on a
-// channel passed to it fail with PeerGoneError instead of waiting forever.
+// channel passed to it fail with PeerGoneError instead of waiting forever. spawnWorker also
+// takes a Worker, or a function returning one, and a script that cannot load is reported as
+// WorkerLoadError (the page's 404 for it is the one console error expected).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 // @ts-expect-error: plain .mjs helpers without type declarations
@@ -15,6 +17,8 @@ let server: { url: string; close(): Promise<void> };
 let browser: Browser;
 let page: Page;
 const errors: string[] = [];
+/** Console errors that a test provokes on purpose (the 404 of a missing worker script). */
+let expectedError: RegExp | undefined;
 
 /** Runs window.sabreTests[name](args) in the page and returns its result. */
 function run<T = Record<string, unknown>>(name: string, args: object = {}): Promise<T> {
@@ -27,7 +31,7 @@ beforeAll(async () => {
   page = await browser.newPage();
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !expectedError?.test(`${m.text()} ${m.location().url}`)) errors.push(`console: ${m.text()}`);
   });
   await page.goto(`${server.url}/test/browser/pages/spawn.html`);
   await page.waitForFunction("window.sabreReady", null, { timeout: 15_000 });
@@ -55,5 +59,37 @@ describe("in Chromium, spawnWorker from 'sabre' (Web Workers)", () => {
     expect(r.exited.message).toContain("boom from the web worker");
     expect(r.crashes).toHaveLength(1);
     expect(r.crashes[0].name).toBe("WorkerCrashError");
+  });
+
+  it("takes a fresh Worker, or a function returning one, instead of a URL", async () => {
+    const r = await run<any>("workerForms");
+    for (const form of [r.instance, r.factory]) {
+      expect(form.result).toEqual({ region: true, lock: true, channels: true, ownMessages: 0 });
+      expect(form.counter).toBe(form.expected);
+    }
+    expect(r.made).toEqual([true]); // the function was called once
+  });
+
+  it("refuses a first argument that is not a URL or a Worker, and new Worker's options beside a Worker", async () => {
+    const r = await run<any>("badArguments");
+    for (const key of ["number", "plainObject", "notAWorker", "typeWithWorker", "credentialsWithFactory", "misspeltOption"]) {
+      expect(r[key].name, key).toBe("TypeError");
+    }
+    expect(r.number.message).toContain("a URL, a string, a Worker or a function returning a Worker");
+    expect(r.notAWorker.message).toContain("must return a new Worker");
+    expect(r.typeWithWorker.message).toContain("new Worker(url, { type, credentials })");
+    expect(r.misspeltOption.message).toContain('unknown option "dta"');
+    expect(r.calls).toBe(0); // bad options start no worker
+  });
+
+  it("a worker script that fails to load: exited rejects with WorkerLoadError, the page's recvAsync is woken", async () => {
+    expectedError = /404|no-such-worker/;
+    const r = await run<any>("loadFailure").finally(() => (expectedError = undefined));
+    expect(r.exited.name).toBe("WorkerLoadError");
+    expect(r.exited.message).toContain("failed to load");
+    expect(r.exited.message).toContain("no-such-worker.js");
+    expect(r.exited.message).not.toContain("data: URL");
+    expect(r.crashes).toEqual([{ name: "WorkerLoadError", isCrash: true }]);
+    expect(r.recv.name).toBe("PeerGoneError");
   });
 });

@@ -1,18 +1,25 @@
 // mailbox.test.ts — Mailbox through the public entry: selective receive (order kept, saved
 // queue bound), try/timeout/abort, close, request/reply in one thread and with real worker
 // servers and clients (correlation, late replies dropped, handler errors), many writers to
-// one reader, and leaks (mailboxes and reply inboxes return every byte).
+// one reader, leaks (mailboxes and reply inboxes return every byte), and Erlang's gen_server
+// and receive semantics where they apply: a call to a server whose thread has ended fails at
+// once with PeerGoneError (`noproc`), whatever its exit code; a call that timed out leaves the
+// server usable and its late reply is dropped; selective receive keeps unmatched messages in
+// order.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, Mailbox, type MailboxRequest, Region,
+  AbortError, ClosedError, CodecError, ForeignHandleError, InvalidArgumentError, Mailbox, type MailboxRequest, Mutex, PeerGoneError, Region,
   RemoteError, SaveQueueFullError, TimeoutError,
 } from "sabre";
+import { spawnWorker } from "sabre/node";
 import { startJobWorker } from "../fixtures/job-worker";
 import { seededRandom } from "../fixtures/prng.mjs";
 import { expectEverySequenceOnce } from "../fixtures/verify";
 
 
 const worker = (data: Record<string, unknown>) => startJobWorker("mailbox-worker.mjs", data);
+const spawned = (data: Record<string, unknown>) => spawnWorker(new URL("../fixtures/spawn-worker.mjs", import.meta.url), { data });
+const LONG = 30_000; // far above what any wait here needs: a failure shows as an error, not a hang
 
 type Tagged = { tag: "A" | "B" | "C"; n: number };
 const isB = (m: Tagged): m is Tagged & { tag: "B" } => m.tag === "B";
@@ -156,6 +163,19 @@ describe("Mailbox: selective receive", () => {
     expect(() => Mailbox.from(h)).toThrow(ForeignHandleError);
   });
 
+  it("the header block has its own kind: a forged header in a raw block is refused, and other kinds name it", () => {
+    const region = Region.create();
+    const mb = Mailbox.create<number>(region);
+    // a raw block holding a copy of a live header (magic, nonce, channel, max) is not a mailbox
+    const raw = region.alloc(64);
+    new Uint8Array(region.memory.buffer, raw, 64).set(new Uint8Array(region.memory.buffer, mb.handle.offset, 64));
+    expect(() => Mailbox.from({ ...mb.handle, offset: raw })).toThrow(ForeignHandleError);
+    // a handle of another kind pointing at the mailbox's header says what is there
+    const mutex = Mutex.create(region);
+    expect(() => Mutex.from({ ...mutex.handle, offset: mb.handle.offset })).toThrow(/points at a Mailbox, not a Mutex/);
+    expect(Mailbox.from(mb.handle)).toBe(mb);
+  });
+
   it("plain receive skips requests and receiveRequest skips plain messages (both kept in order)", async () => {
     const mb = Mailbox.create<string>(Region.create());
     const r1 = mb.requestAsync<string>("q1");
@@ -248,6 +268,9 @@ describe("Mailbox: request/reply", () => {
     expect(server.request("two", { timeout: 30_000 })).toBe("fresh:two");
     expect(await w.result).toEqual({ ok: true });
     await w.exited;
+    // the worker read both mailboxes and ended normally (startWorker, not spawnWorker): noproc
+    expect(() => server.request("three", { timeout: LONG })).toThrow(PeerGoneError);
+    expect(() => control.send("more")).toThrow(PeerGoneError);
   });
 
   it("a real worker server: 2 client workers and the main thread, each reply matches its request", async () => {
@@ -346,6 +369,22 @@ describe("Mailbox: codecs and serve options", () => {
   });
 });
 
+describe("Mailbox: one thread, blocking and async sends", () => {
+  it("a blocking send while an async send of this thread waits inside the mailbox is refused clearly; afterwards it works", async () => {
+    const mb = Mailbox.create<number>(Region.create(), { capacity: 1 });
+    mb.send(1);
+    const pending = mb.sendAsync(2, { timeout: LONG }); // full: it waits inside the channel
+    await new Promise((r) => setTimeout(r, 0));
+    expect(() => mb.send(3, { timeout: 0 })).toThrow(InvalidArgumentError);
+    expect(() => mb.send(3, { timeout: 0 })).toThrow(/async send on this mailbox in flight/);
+    expect(mb.receive({ timeout: LONG })).toBe(1);
+    await pending;
+    expect(mb.receive({ timeout: LONG })).toBe(2);
+    mb.send(3, { timeout: LONG });
+    expect(mb.receive({ timeout: LONG })).toBe(3);
+  });
+});
+
 describe("Mailbox: many writers, one reader", () => {
   it("3 producer workers; selective receive by producer id; every message once, in order per producer", async () => {
     const region = Region.create({ size: 4 << 20 });
@@ -414,5 +453,137 @@ describe("Mailbox: leaks", () => {
     const free = region.freeBytes;
     expect(req.reply(2)).toBe(false);
     expect(region.freeBytes).toBe(free);
+  });
+});
+
+describe("Mailbox: Erlang's gen_server and receive semantics", () => {
+  for (const exit0 of [false, true]) {
+    it(`a server thread that ends ${exit0 ? "by process.exit(0)" : "normally"} without closing its mailbox: blocking, pending and new requests fail at once with PeerGoneError (noproc)`, async () => {
+      const inbox = Mailbox.create<number>(Region.create());
+      const w = spawned({ mode: "serve-then-end", inbox, n: 1, exit0 });
+      expect(inbox.request(3, { timeout: LONG })).toBe(9);
+      // the worker ends now; this blocking request is woken by its exit, not by the timeout
+      expect(() => inbox.request(4, { timeout: LONG })).toThrow(PeerGoneError);
+      const pending = inbox.requestAsync(5, { timeout: LONG });
+      await expect(pending).rejects.toThrow(PeerGoneError);
+      await w.exited; // a clean exit: no crash
+      expect(inbox.readerGone).toBe(true);
+      const error = (() => {
+        try {
+          inbox.request(6, { timeout: LONG });
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(error).toBeInstanceOf(PeerGoneError);
+      expect(error?.message).toMatch(/the thread reading this mailbox has ended/);
+      await expect(inbox.requestAsync(7, { timeout: LONG })).rejects.toThrow(PeerGoneError);
+      expect(() => inbox.send(8)).toThrow(PeerGoneError);
+    });
+  }
+
+  it("a server that ends holding a taken, a saved and a queued request: each requester gets PeerGoneError from its reply (gone), not from polling", async () => {
+    const region = Region.create();
+    const inbox = Mailbox.create<number>(region);
+    const control = Mailbox.create<string>(region);
+    const w = spawned({ mode: "serve-then-end", inbox, control, n: 1 });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    expect(inbox.request(3, { timeout: LONG })).toBe(9);
+    const held = inbox.requestAsync(4, { timeout: LONG }); // taken by the server, never answered
+    const saved = inbox.requestAsync(5, { timeout: LONG }); // read by its tryReceive: saved
+    await tick();
+    control.send("save");
+    const queued = inbox.requestAsync(6, { timeout: LONG }); // still in the channel
+    await tick();
+    control.send("end");
+    for (const p of [held, saved, queued]) {
+      const error = await p.then(() => undefined, (e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(PeerGoneError);
+      expect(error?.message).toMatch(/ended before answering/);
+    }
+    await w.exited;
+    expect(inbox.readerGone).toBe(true);
+  });
+
+  it("a server that ends after a random number of requests: each request gets its reply or PeerGoneError, never a timeout", async () => {
+    const rand = seededRandom(21);
+    for (let trial = 0; trial < 8; trial++) {
+      const inbox = Mailbox.create<number>(Region.create());
+      const n = 1 + rand(20); // at least one: a thread that never read a mailbox is not its reader
+      const w = spawned({ mode: "serve-then-end", inbox, n, exit0: trial % 2 === 1 });
+      const blocking = trial % 4 >= 2;
+      const ask = (x: number) =>
+        blocking ? Promise.resolve().then(() => inbox.request<number>(x, { timeout: LONG })) : inbox.requestAsync<number>(x, { timeout: LONG });
+      let answered = 0;
+      let gone = 0;
+      const bad: string[] = [];
+      for (let i = 0; gone === 0; i += 4) {
+        const xs = [i, i + 1, i + 2, i + 3];
+        const rs = await Promise.allSettled(xs.map(ask));
+        rs.forEach((r, k) => {
+          if (r.status === "fulfilled") {
+            answered++;
+            if (r.value !== xs[k] * xs[k]) bad.push(`${xs[k]} -> ${r.value}`);
+          } else if (r.reason instanceof PeerGoneError) gone++;
+          else bad.push(String(r.reason));
+        });
+      }
+      expect({ trial, answered, bad }).toEqual({ trial, answered: n, bad: [] });
+      await w.exited;
+    }
+  });
+
+  it("a worker that only sent to a mailbox leaves it usable when it ends: its reader is alive", async () => {
+    const inbox = Mailbox.create<number>(Region.create());
+    const w = spawned({ mode: "send-then-end", inbox, n: 3 });
+    await w.exited;
+    expect(inbox.readerGone).toBe(false);
+    expect([0, 1, 2].map(() => inbox.receive({ timeout: LONG }))).toEqual([0, 1, 2]);
+    inbox.send(7);
+    expect(inbox.receive({ timeout: LONG })).toBe(7);
+  });
+
+  it("gen_server:call timeout: the server stays usable and its late reply never reaches a later call", async () => {
+    const server = Mailbox.create<string>(Region.create());
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const serving = server.serveAsync(async (v) => {
+      if (v === "slow") await gate;
+      return v.toUpperCase();
+    });
+    await expect(server.requestAsync("slow", { timeout: 20 })).rejects.toThrow(TimeoutError);
+    release(); // the server now answers "slow" (late: dropped), then "next"
+    expect(await server.requestAsync("next", { timeout: LONG })).toBe("NEXT");
+    expect(await server.requestAsync("last", { timeout: LONG })).toBe("LAST");
+    // and blocking calls from a thread whose call timed out
+    expect(() => server.request("x", { timeout: 0 })).toThrow(TimeoutError);
+    server.close();
+    expect(await serving).toBe(4);
+    expect(Mailbox.from(server.handle).saved).toBe(0);
+  });
+
+  it("receive with a pattern takes the first match and keeps every other message, in order (Erlang's save queue)", () => {
+    type M = { prio: "high" | "low"; n: number };
+    const mb = Mailbox.create<M>(Region.create());
+    const sent: M[] = [];
+    const rand = seededRandom(5);
+    for (let n = 0; n < 50; n++) {
+      const m: M = { prio: rand(3) === 0 ? "high" : "low", n };
+      sent.push(m);
+      mb.send(m);
+    }
+    // a priority receive: every high message first (`receive {high, X} -> ... after 0 -> ...`)
+    const got: M[] = [];
+    for (;;) {
+      const r = mb.tryReceive((m) => m.prio === "high");
+      if (!r.ok) break;
+      got.push(r.value);
+    }
+    for (;;) {
+      const r = mb.tryReceive();
+      if (!r.ok) break;
+      got.push(r.value);
+    }
+    expect(got).toEqual([...sent.filter((m) => m.prio === "high"), ...sent.filter((m) => m.prio === "low")]);
   });
 });

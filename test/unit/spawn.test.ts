@@ -2,7 +2,8 @@
 // form under them (toWire / fromWire / registerHandleKind, from 'sabre'): live objects nested
 // in objects, arrays and Maps come back attached and usable in the worker; a worker that
 // throws or exits non-zero wakes the parent's blocked recv with PeerGoneError (never a hang:
-// every wait has a timeout far above what it needs); a clean exit marks nothing; bad handles
+// every wait has a timeout far above what it needs); a clean exit marks no channel, only the
+// mailboxes the worker read (reader-gone); bad handles
 // name their path. Each entry's spawnWorker is its own (Node threads vs Web Workers).
 import { describe, expect, it } from "vitest";
 import { Worker as NodeWorker } from "node:worker_threads";
@@ -129,6 +130,20 @@ describe("spawnWorker / attachWorkerData (worker threads)", () => {
     const w = spawn("clean", { ch, list: [ch] });
     expect(await w.next()).toBe("ready");
     await w.exited;
+    expect(ch.trySend(7)).toBe(true);
+    expect(ch.recv({ timeout: LONG })).toBe(7);
+  });
+
+  it("a clean exit marks the mailboxes the worker read reader-gone, and leaves a channel passed with them open", async () => {
+    const region = Region.create();
+    const inbox = Mailbox.create<number>(region);
+    const ch = Channel.create<number>(region, { capacity: 1 });
+    const w = spawn("serve-then-end", { inbox, ch, n: 1 });
+    expect(await w.next()).toBe("ready");
+    expect(inbox.request(5, { timeout: LONG })).toBe(25);
+    await w.exited; // resolves: a clean exit is no crash
+    expect(inbox.readerGone).toBe(true);
+    expect(() => inbox.request(6, { timeout: LONG })).toThrow(PeerGoneError);
     expect(ch.trySend(7)).toBe(true);
     expect(ch.recv({ timeout: LONG })).toBe(7);
   });
