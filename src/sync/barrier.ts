@@ -13,6 +13,10 @@ import type { Region } from "../region/region";
 import { stepAndPark } from "../wait/step-wait";
 import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link Barrier}: pass it to another thread and call
+ * `Barrier.from` there.
+ */
 export type BarrierHandle = PrimitiveHandle<"barrier">;
 
 /** What a barrier wait returns. */
@@ -31,10 +35,20 @@ function result(status: number, what: string, ms: number): BarrierResult {
   throwStatus(status, what);
 }
 
+/**
+ * A reusable barrier for `parties` threads in shared memory: each `wait` blocks until `parties`
+ * threads have arrived, then all pass and the next round begins; the last to arrive gets `{ leader:
+ * true }`. A wait that times out or is aborted withdraws its arrival.
+ */
 export class Barrier {
+  /** The structured-cloneable handle: post it to a worker and call `Barrier.from` there. */
   readonly handle: BarrierHandle;
   /** Arrivals per generation (fixed at creation). */
   readonly parties: number;
+  /**
+   * @param region The region the barrier lives in. @param offset Byte offset of the barrier's block
+   * in the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("barrier", region, offset);
     this.parties = region.core.barrier_parties(offset);

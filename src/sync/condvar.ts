@@ -16,6 +16,10 @@ import {
   checkBlocking, deadlineFrom, parkAsync, throwIfAborted, timeoutError, timeoutMs, type WaitOptions,
 } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link CondVar}: pass it to another thread and call
+ * `CondVar.from` there.
+ */
 export type CondVarHandle = PrimitiveHandle<"condvar">;
 
 function notOwner(what: string): NotOwnerError {
@@ -27,8 +31,18 @@ async function relock(mutex: Mutex, agent: number): Promise<void> {
   await mutex.lockAsAsync(agent, Deadline.forever, "CondVar.waitAsync");
 }
 
+/**
+ * A condition variable in shared memory, used with a {@link Mutex} of the same region:
+ * `wait(mutex)` releases the mutex, waits for a signal and relocks it. Wake-ups may be spurious:
+ * wait in a loop on your predicate, or use `waitUntil`.
+ */
 export class CondVar {
+  /** The structured-cloneable handle: post it to a worker and call `CondVar.from` there. */
   readonly handle: CondVarHandle;
+  /**
+   * @param region The region the condition variable lives in. @param offset Byte offset of its
+   * block in the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("condvar", region, offset);
   }

@@ -15,6 +15,10 @@ import type { Region } from "../region/region";
 import { stepAndPark } from "../wait/step-wait";
 import { checkBlocking, deadlineFrom, throwIfAborted, timeoutError, timeoutMs, type WaitOptions } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link RwLock}: pass it to another thread and call
+ * `RwLock.from` there.
+ */
 export type RwLockHandle = PrimitiveHandle<"rwlock">;
 
 /** A held read lock; released once, when disposed or unlocked. */
@@ -22,6 +26,7 @@ export class ReadGuard extends OnceGuard {
   constructor(private readonly lock: RwLock) {
     super();
   }
+  /** Releases this lock; a second unlock through this guard does nothing. */
   unlock(): void {
     this.releaseOnce();
   }
@@ -35,6 +40,7 @@ export class WriteGuard extends OnceGuard {
   constructor(private readonly lock: RwLock) {
     super();
   }
+  /** Releases this lock; a second unlock through this guard does nothing. */
   unlock(): void {
     this.releaseOnce();
   }
@@ -43,8 +49,19 @@ export class WriteGuard extends OnceGuard {
   }
 }
 
+/**
+ * A writer-preferring readers-writer lock in shared memory: many readers or one writer; once a
+ * writer waits, new readers wait behind it. The write lock is owned by its thread (NotOwnerError,
+ * DeadlockError as for Mutex); read locks are not re-entrant. Every form returns a guard for
+ * `using`.
+ */
 export class RwLock {
+  /** The structured-cloneable handle: post it to a worker and call `RwLock.from` there. */
   readonly handle: RwLockHandle;
+  /**
+   * @param region The region the lock lives in. @param offset Byte offset of the lock's block in
+   * the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("rwlock", region, offset);
   }
