@@ -4,12 +4,15 @@
 //   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks), and
 //      src/index.ts -> dist/browser/sabre.js: one self-contained ESM file (platform browser,
 //      the wasm inlined) for a plain <script type="module"> or a Web Worker, no bundler needed
-//   4. tsc: .d.ts types -> dist/types/
-//   5. the model (schedule-exploration) builds for test/model: asc target `model` and one
-//      target per seeded bug (`model-bug-*`, asconfig.json), each made resumable with
-//      Binaryen's asyncify -> build/sabre.<target>.wasm. Never part of the package.
-// `node scripts/build.mjs wasm` stops after step 2; `dev` skips step 5; `model` does only
-// step 5. Run by `npm install` (prepare) and tests.
+//   4. types: tsc -> build/types/ (one .d.ts per source, @internal stripped), bundled by
+//      rollup-plugin-dts into dist/index.d.ts and dist/node/index.d.ts
+//   5. only with the argument `model` (npm run build:model; `npm test` runs it): the model
+//      (schedule-exploration) builds for test/model: asc target `model` and one target per
+//      seeded bug (`model-bug-*`, asconfig.json), each made resumable with Binaryen's
+//      asyncify -> build/sabre.<target>.wasm. Test-only, never part of the package, and
+//      about two minutes from scratch, so `npm install` (prepare) does not build them.
+// `node scripts/build.mjs` does steps 1-4 (what `npm install` runs through prepare);
+// `wasm` stops after step 2; `model` does only step 5 (skipping builds that are up to date).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -24,6 +27,13 @@ function step(label, fn) {
   const t0 = performance.now();
   process.stdout.write(`build: ${label} ... `);
   fn();
+  process.stdout.write(`${Math.round(performance.now() - t0)} ms\n`);
+}
+
+async function stepAsync(label, fn) {
+  const t0 = performance.now();
+  process.stdout.write(`build: ${label} ... `);
+  await fn();
   process.stdout.write(`${Math.round(performance.now() - t0)} ms\n`);
 }
 
@@ -108,6 +118,26 @@ if (only !== "wasm") {
       logLevel: "warning",
     });
   });
+  // Types: tsc emits one .d.ts per source file (build/types, stripInternal drops @internal),
+  // then rollup-plugin-dts bundles them into one file per entry, next to its JS:
+  // dist/index.d.ts and dist/node/index.d.ts (which imports the shared declarations from
+  // '../index.js', so a class is the same type from 'sabre' and 'sabre/node'). tsc's per-file
+  // output imports its neighbours without extensions (src/ uses bundler resolution), which
+  // consumers under node16/nodenext cannot resolve; the bundle has no relative imports but
+  // that one, written with its extension, and nothing the entries do not export.
+  rmSync(join(root, "build", "types"), { recursive: true, force: true });
   step("tsc types", () => run(require.resolve("typescript/bin/tsc"), ["-p", "tsconfig.json"]));
-  if (only !== "dev") buildModels(); // "dev": everything but the model builds (edit-test loops)
+  const [{ rollup }, { dts }] = await Promise.all([import("rollup"), import("rollup-plugin-dts")]);
+  await stepAsync("bundle types", async () => {
+    const bundle = await rollup({
+      input: { index: "build/types/src/index.d.ts", "node/index": "build/types/src/node/index.d.ts" },
+      plugins: [dts({ respectExternal: false })],
+      external: [/^node:/],
+      onwarn(warning) {
+        throw new Error(`rollup-plugin-dts: ${warning.message}`);
+      },
+    });
+    await bundle.write({ dir: join(root, "dist"), format: "es", entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" });
+    await bundle.close();
+  });
 }

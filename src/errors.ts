@@ -43,7 +43,13 @@
 // `throwStatus` maps a core status code (assembly/layout.ts) to the error a facade throws for it.
 import * as L from "../assembly/layout";
 
+/**
+ * The base class of every error sabre throws. `name` is the class's name as a literal (it survives
+ * minifiers and crosses threads), so check errors by `name` where `instanceof` cannot see the class
+ * (another realm, a thread, a process).
+ */
 export class SabreError extends Error {
+  /** The class's name as a string literal: stays right after minification and across threads. */
   override readonly name: string = "SabreError";
   /** A stable code naming the error's class (see the table in errors.ts). */
   readonly code: string = "ERR_SABRE";
@@ -146,7 +152,7 @@ export class PeerGoneError extends SabreError {
   override readonly code = "ERR_SABRE_PEER_GONE" as const;
 }
 
-/** Throws the error for a core status that is not OK; `what` names the operation. */
+/** @internal Throws the error for a core status that is not OK; `what` names the operation. */
 export function throwStatus(status: number, what: string): never {
   switch (status) {
     case L.TIMED_OUT:
@@ -209,9 +215,13 @@ export class RemoteError extends SabreError {
   override readonly code = "ERR_SABRE_REMOTE" as const;
   constructor(
     message: string,
+    /** The original error's `name` ("RangeError", ...). */
     readonly remoteName: string,
+    /** The original error's message. */
     readonly remoteMessage: string,
+    /** The original error's stack, as the serving thread printed it, if it had one. */
     readonly remoteStack?: string,
+    /** The original error's code: a sabre code, or its own string `code`, if it had one. */
     readonly remoteCode?: string,
     options?: { cause?: unknown },
   ) {
@@ -259,15 +269,20 @@ export function errorClassOf(code: unknown): ErrorClass | undefined {
 
 /** An error as plain, structured-cloneable (and JSON-able) data. */
 export interface ErrorWire {
+  /** Marks the data as an error, always "error". */
   readonly __sabre: "error";
   /** The error's string `code` (a sabre code, or the error's own), if it had one. */
   readonly code?: string;
+  /** The error's `name`. */
   readonly name: string;
+  /** The error's message. */
   readonly message: string;
+  /** The error's stack, as its thread printed it, if it had one. */
   readonly stack?: string;
   /** Own fields of the error whose values are strings, numbers, booleans or null
    *  (exitCode, remoteName, ...), and its cause as an ErrorWire when that is an error. */
   readonly fields?: Record<string, string | number | boolean | null>;
+  /** The error's cause, when that was an error too. */
   readonly cause?: ErrorWire;
 }
 

@@ -4,6 +4,8 @@ export { Region, MAX_REGION_BYTES, type RegionHandle, type RegionOptions } from 
 export { Mutex, MutexGuard, type MutexHandle } from "./sync/mutex";
 export type { PrimitiveHandle } from "./region/handle";
 export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait/wait";
+export { Deadline } from "./wait/deadline";
+export type { Parker, ParkingKind } from "./wait/parker";
 export * from "./errors";
 export { crossOriginIsolationProblem, CROSS_ORIGIN_ISOLATION_HEADERS } from "./browser/isolation";
 export { Semaphore, Permit, type SemaphoreHandle, type SemaphoreOptions } from "./sync/semaphore";
@@ -32,3 +34,4 @@ export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type 
 export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
+export type { Pool as PoolBase } from "./pool/pool";

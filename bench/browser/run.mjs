@@ -15,7 +15,7 @@ import { ratioOf, taskFigures } from "../lib/stats.mjs";
 import { formatScenario } from "../lib/format.mjs";
 import { writeReport } from "../lib/report.mjs";
 import { startServer } from "../../scripts/serve.mjs";
-import { CHROMIUM_PATH, launchChromium } from "../../scripts/chromium.mjs";
+import { launchChromium, resolveChromium } from "../../scripts/chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Per-task time budgets are this multiple of the mode's (Node's ring scenario uses 2.5). */
@@ -35,7 +35,7 @@ page.on("console", (m) => {
 });
 page.on("pageerror", (e) => console.error(`\n[page error] ${e.message}`));
 
-const result = resultHeader(options, startedAt, { ...runtimeInfo(), browser: browser.version(), browserPath: CHROMIUM_PATH });
+const result = resultHeader(options, startedAt, { ...runtimeInfo(), browser: browser.version(), browserPath: (await resolveChromium()).path });
 console.log(
   `sabre browser benchmarks — Chromium ${browser.version()}, mode ${options.mode}, ${options.budget.rounds} rounds, ` +
     `${result.machine.cores} cores, load average ${result.loadAverage.start.join(" ")}`,

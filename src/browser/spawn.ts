@@ -49,6 +49,7 @@
 // environment without Web Workers, or this attachWorkerData in a Node worker thread, throws an
 // error that says which entry to import instead.
 import { InvalidArgumentError, SabreError, WorkerCrashError, WorkerLoadError } from "../errors";
+import type { WebWorker } from "../globals";
 import { markReadMailboxesGone } from "../mailbox/mailbox";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
@@ -71,6 +72,7 @@ export interface SpawnWorkerOptions<Data> {
 export interface WebSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
   /** "module" (default) or "classic"; classic scripts cannot import sabre as a module. */
   type?: "module" | "classic";
+  /** The Worker's `credentials` option, for fetching a module worker's script. */
   credentials?: "omit" | "same-origin" | "include";
 }
 
@@ -89,7 +91,7 @@ export interface SpawnedWorker<W> {
  * fresh Worker the caller created, or a function that creates one (the forms a bundler such as
  * Vite recognises and bundles; see the header).
  */
-export type WorkerSource = string | URL | Worker | (() => Worker);
+export type WorkerSource = string | URL | WebWorker | (() => WebWorker);
 
 /** Whether `value` is a Worker (of this realm, or anything shaped like one). */
 function isWorker(value: unknown, WorkerClass: typeof Worker): value is Worker {
@@ -100,7 +102,7 @@ function isWorker(value: unknown, WorkerClass: typeof Worker): value is Worker {
 }
 
 /** Starts a Web Worker with `data` (see the header). */
-export function spawnWorker<Data>(source: WorkerSource, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<Worker> {
+export function spawnWorker<Data>(source: WorkerSource, options: WebSpawnWorkerOptions<Data> = {}): SpawnedWorker<WebWorker> {
   const WorkerClass = (globalThis as { Worker?: typeof Worker }).Worker;
   if (typeof WorkerClass !== "function") {
     throw new SabreError(

@@ -34,7 +34,7 @@
 import * as L from "../../assembly/layout";
 import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
 import { CodecError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
-import { attach, type PrimitiveHandle } from "../region/handle";
+import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
 import type { Region } from "../region/region";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
@@ -47,12 +47,23 @@ import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectabl
 import { recvSteps, type RecvHow } from "./recv";
 import { commitSteps, reserveSteps, sendSteps } from "./send";
 
-export interface ChannelHandle extends PrimitiveHandle<"channel"> {
+/**
+ * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
+ * `Channel.from` there.
+ */
+export interface ChannelHandle<T = unknown> extends PrimitiveHandle<"channel">, Typed<T> {
+  /**
+   * The name of the channel's codec; `from` picks the same one (pass the object for a custom
+   * codec).
+   */
   readonly codec: string;
+  /** Largest encoded message the channel accepts. */
   readonly maxMessageBytes: number;
+  /** The channel's name in error messages. */
   readonly name: string;
 }
 
+/** Options of {@link Channel.create}. */
 export interface ChannelOptions<T> {
   /** Messages that may be buffered (Go's cap); 0 (default) = rendezvous. */
   capacity?: number;
@@ -71,7 +82,20 @@ export interface FromOptions<T> {
   codec?: Codec<T>;
 }
 
-export type TryRecvResult<T> = { ok: true; value: T } | { ok: false; closed: boolean };
+/** What {@link Channel.tryRecv} returns: a value, or why there is none now. */
+export type TryRecvResult<T> =
+  | {
+    /** A message was taken. */
+    ok: true;
+    /** The message. */
+    value: T;
+  }
+  | {
+    /** No message now. */
+    ok: false;
+    /** Whether the channel is closed and drained (no message will ever come). */
+    closed: boolean;
+  };
 
 const DEFAULT_BUFFER = 65536;
 const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
@@ -84,8 +108,15 @@ const NONE = Symbol("none");
 /** The fast path claimed a message in several fragments: read it with the receive machine. */
 const CLAIMED = Symbol("claimed");
 
+/**
+ * A typed, bounded multi-producer multi-consumer channel of messages in shared memory, with Go's
+ * semantics: `capacity` counts messages (0 = rendezvous), values go through a codec (msgpack by
+ * default), large messages are split into fragments, `close` lets receivers drain. Blocking, async,
+ * try and zero-copy forms, iteration, and `select` over several channels.
+ */
 export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSource<T> {
-  readonly handle: ChannelHandle;
+  /** The structured-cloneable handle: post it to a worker and call `Channel.from` there. */
+  readonly handle: ChannelHandle<T>;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
   readonly #codec: Codec<T>;
@@ -104,6 +135,11 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /** Whether recvView() handed out a view awaiting release(). */
   #viewing = false;
 
+  /**
+   * @param region The region the channel lives in. @param offset Byte offset of the channel's block
+   * in the region. @param maxMessageBytes Largest encoded message accepted; larger sends throw
+   * MessageTooLargeError before writing. @param name The channel's name in error messages.
+   */
   private constructor(readonly region: Region, readonly offset: number, codec: Codec<T>, readonly maxMessageBytes: number, readonly name: string) {
     this.handle = Object.freeze({
       __sabre: "channel" as const, region: region.handle, offset, codec: codec.name, maxMessageBytes, name,
@@ -146,7 +182,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   }
 
   /** Attaches to a channel from its handle (same codec by name; pass { codec } for a custom one). */
-  static from<T = unknown>(handle: ChannelHandle, options: FromOptions<T> = {}): Channel<T> {
+  static from<T = unknown>(handle: ChannelHandle<T>, options: FromOptions<T> = {}): Channel<T> {
     const { region, offset } = attach(handle, "channel", L.KIND_CHANNEL);
     let codec: Codec<T>;
     if (options.codec) codec = options.codec;
@@ -174,6 +210,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0;
   }
 
+  /** Whether the channel was closed: sends fail, receives drain what is left and then end. */
   get closed(): boolean {
     return this.region.core.ch_state(this.offset) !== 0;
   }

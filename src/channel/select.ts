@@ -78,14 +78,19 @@ import type { EventSource, RecvSelectSource, Selectable, SendSelectSource } from
 
 /** A receive case: completes with the channel's next value, or closed once it is drained. */
 export interface RecvCase<T> {
+  /** Marks a receive case. */
   readonly kind: "recv";
+  /** What the case receives from: a Channel (or a Mailbox). */
   readonly channel: RecvSelectSource<T>;
 }
 
 /** A send case: completes once `value` is sent. */
 export interface SendCase<T> {
+  /** Marks a send case. */
   readonly kind: "send";
+  /** The channel the case sends on. */
   readonly channel: SendSelectSource<T>;
+  /** The value to send. */
   readonly value: T;
 }
 
@@ -101,12 +106,32 @@ export interface SelectOptions extends WaitOptions {
 
 /** What a receive case at `index` completes with. */
 export type RecvResult<I extends number, T> =
-  | { readonly index: I; readonly closed: false; readonly value: T }
-  | { readonly index: I; readonly closed: true; readonly value?: undefined };
+  | {
+    /** The position of the case in the list passed to select. */
+    readonly index: I;
+    /** The channel was open: a value was received. */
+    readonly closed: false;
+    /** The value received. */
+    readonly value: T;
+  }
+  | {
+    /** The position of the case in the list passed to select. */
+    readonly index: I;
+    /** The channel is closed and drained: no value. */
+    readonly closed: true;
+    /** Always undefined for a closed channel. */
+    readonly value?: undefined;
+  };
 /** What a send case at `index` completes with. */
-export type SendResult<I extends number> = { readonly index: I };
+export type SendResult<I extends number> = {
+  /** The position of the case in the list passed to select. */
+  readonly index: I;
+};
 /** The result of a select with { default: true } when no case was ready. */
-export type DefaultResult = { readonly index: -1 };
+export type DefaultResult = {
+  /** -1: no case. */
+  readonly index: -1;
+};
 
 type CaseResult<C, I extends number> =
   C extends RecvCase<infer T> ? RecvResult<I, T> : C extends SendCase<unknown> ? SendResult<I> : never;

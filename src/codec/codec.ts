@@ -26,12 +26,22 @@ import { Packr } from "msgpackr";
 import { CodecError } from "../errors";
 import type { StructureStore } from "./structures";
 
+/**
+ * Turns channel and mailbox values into bytes and back. The built-in ones are {@link msgpackCodec}
+ * (the default), {@link rawCodec} and {@link jsonCodec}; a user codec is any object of this shape.
+ * Both ends of a channel must use the same codec: a custom one is found by its `name` (pass it to
+ * `from`, or to `attachWorkerData({ codecs })`).
+ */
 export interface Codec<T = unknown> {
+  /** The codec's name, carried in handles so the other side picks the same codec. */
   readonly name: string;
+  /** Encodes one value; throw to refuse it (the send then writes nothing). */
   encode(value: T): Uint8Array;
+  /** Decodes one message from a private copy of its bytes (never shared memory); may keep it. */
   decode(bytes: Uint8Array): T;
 }
 
+/** The built-in codecs by name: `codec: "raw"` in channel options. */
 export type CodecName = "msgpack" | "raw" | "json";
 
 /** A codec that can decode a range of a private buffer it does not keep (the channel's scratch
@@ -112,6 +122,10 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
   };
 }
 
+/**
+ * Messages are raw bytes: a `Uint8Array` is sent as is and received as a copy (or in place with
+ * `recvView`). Anything else is refused with CodecError.
+ */
 export const rawCodec: Codec<Uint8Array> = {
   name: "raw",
   encode(value: Uint8Array): Uint8Array {
@@ -126,6 +140,10 @@ export const rawCodec: Codec<Uint8Array> = {
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
+/**
+ * Messages are JSON text in UTF-8: `JSON.stringify` rules apply (no Map, Set, typed array, bigint
+ * or cycle; what JSON cannot hold is refused with CodecError).
+ */
 export const jsonCodec: Codec<unknown> = {
   name: "json",
   encode(value: unknown): Uint8Array {

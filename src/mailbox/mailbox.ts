@@ -81,13 +81,20 @@ import {
 } from "./options";
 import { type Incoming, type Match } from "./receive";
 import { MailboxRequest, request, requestAsync, serve, serveAsync } from "./request";
-import { MailboxState, cache, markReadMailboxesGone } from "./state";
+import { MailboxState, cache } from "./state";
 
 export type { MailboxFromOptions, MailboxHandle, MailboxOptions, MailboxTryResult, RequestOptions, ServeOptions };
 export type { Match };
 const replyInboxes = new ReplyInboxes<Mailbox<any>>();
-export { MailboxRequest, markReadMailboxesGone };
+export { MailboxRequest };
+/** @internal For the spawn modules: a thread that ends marks the mailboxes it read. */
+export { markReadMailboxesGone } from "./state";
 
+/**
+ * An actor-style inbox in shared memory: many writers, one reader. Selective receive (a predicate
+ * picks the message; the others are saved, in order, for later receives), and request/reply with
+ * correlation (`request`, `serve`) between any threads attached to its region. Built on a Channel.
+ */
 export class Mailbox<T = unknown> extends MailboxState<T> {
   /** Allocates a mailbox in `region` (a header block and a channel). */
   static create<T = unknown>(region: Region, options: MailboxOptions<T> = {}): Mailbox<T> {
@@ -110,7 +117,7 @@ export class Mailbox<T = unknown> extends MailboxState<T> {
   }
 
   /** Attaches to a mailbox from its handle; returns this thread's one object for it. */
-  static from<T = unknown>(handle: MailboxHandle, options: MailboxFromOptions<T> = {}): Mailbox<T> {
+  static from<T = unknown>(handle: MailboxHandle<T>, options: MailboxFromOptions<T> = {}): Mailbox<T> {
     const h = handle as Partial<MailboxHandle> | null | undefined;
     if (!h || h.__sabre !== "mailbox" || !h.region || typeof h.offset !== "number" || typeof h.nonce !== "number" || !h.channel) {
       throw new ForeignHandleError(
@@ -129,7 +136,7 @@ export class Mailbox<T = unknown> extends MailboxState<T> {
       throw new ForeignHandleError(`Mailbox.from: no live mailbox "${String(h.name)}" at offset ${h.offset}; was it freed?`);
     }
     const codec = fromCodec(h, options);
-    const channel = Channel.from<Uint8Array>(h.channel as ChannelHandle);
+    const channel = Channel.from<Uint8Array>(h.channel as ChannelHandle<Uint8Array>);
     return new Mailbox(region, h.offset, channel, codec, h.nonce, h.name ?? `mailbox@${h.offset}`, checkMaxSaved(options.maxSaved, "Mailbox.from"));
   }
 

@@ -3,6 +3,7 @@
 import type { ChannelHandle } from "../channel/channel";
 import { resolveCodec, type Codec, type CodecName } from "../codec/codec";
 import { InvalidArgumentError } from "../errors";
+import type { Typed } from "../region/handle";
 import type { RegionHandle } from "../region/region";
 import type { WaitOptions } from "../wait/wait";
 import { ENV_MAX_OVERHEAD } from "./envelope";
@@ -15,17 +16,31 @@ export const DEFAULT_MAX_SAVED = 10_000;
 export const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
 export const REPLY_INBOX = { capacity: 256, bufferBytes: 16384 };
 
-export interface MailboxHandle {
+/**
+ * The structured-cloneable handle of a {@link Mailbox}: pass it to another thread and call
+ * `Mailbox.from` there.
+ */
+export interface MailboxHandle<T = unknown> extends Typed<T> {
+  /** The handle's kind, always "mailbox". */
   readonly __sabre: "mailbox";
+  /** The handle of the region the mailbox lives in. */
   readonly region: RegionHandle;
   /** Offset of the mailbox's header block. */
   readonly offset: number;
+  /**
+   * A random number fixed at creation: replies addressed to a freed and reused inbox are dropped
+   * instead of delivered to the wrong mailbox.
+   */
   readonly nonce: number;
+  /** The handle of the raw-bytes channel underneath. */
   readonly channel: ChannelHandle;
+  /** The name of the mailbox's codec; `from` picks the same one (pass the object for a custom codec). */
   readonly codec: string;
+  /** The mailbox's name in error messages. */
   readonly name: string;
 }
 
+/** Options of {@link Mailbox.create}. */
 export interface MailboxOptions<T> {
   /** Messages the channel buffers before senders wait (default 1024; at least 1). */
   capacity?: number;
@@ -41,6 +56,7 @@ export interface MailboxOptions<T> {
   name?: string;
 }
 
+/** Options of {@link Mailbox.from}. */
 export interface MailboxFromOptions<T> {
   /** The codec object, for a mailbox created with a custom codec. */
   codec?: Codec<T>;
@@ -61,7 +77,20 @@ export interface ServeOptions<T> extends WaitOptions {
   replyTimeout?: number;
 }
 
-export type MailboxTryResult<T> = { ok: true; value: T } | { ok: false; closed: boolean };
+/** What {@link Mailbox.tryReceive} returns: a value, or why there is none now. */
+export type MailboxTryResult<T> =
+  | {
+    /** A message was taken. */
+    ok: true;
+    /** The message. */
+    value: T;
+  }
+  | {
+    /** No matching message now. */
+    ok: false;
+    /** Whether the mailbox is closed and drained (no message will ever come). */
+    closed: boolean;
+  };
 
 /** The checked options of Mailbox.create. */
 export function createOptions<T>(options: MailboxOptions<T>, what: string) {

@@ -38,6 +38,7 @@ export class MailboxRequest<T = unknown, R = unknown> {
 
   /** @internal */
   constructor(
+    /** The request's value, as the requester sent it. */
     readonly value: T,
     private readonly server: Mailbox<T>,
     private readonly ticket: OpenRequest,

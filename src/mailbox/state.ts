@@ -11,7 +11,7 @@ import type { Codec } from "../codec/codec";
 import { ClosedError, ForeignHandleError, InvalidArgumentError, PeerGoneError } from "../errors";
 import type { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
-import { noteRegion, regionAddress, type ReplyTarget } from "./address";
+import { noteRegion, regionAddress } from "./address";
 import { ChannelEndpoint } from "./endpoint";
 import {
   ENV_MAX_OVERHEAD, K_GONE, K_MESSAGE, K_REPLY, K_REQUEST, addressBytes, decodeFailure, decodeValue, encodeValue, unpack,
@@ -32,8 +32,12 @@ export const cache = new WeakMap<Region, Map<number, MailboxState<any>>>();
 /** Mailboxes this thread has read (it may be their recorded reader). */
 const readHere = new Set<MailboxState<any>>();
 
-export class MailboxState<T = unknown> implements ReplyTarget {
-  readonly handle: MailboxHandle;
+// A ReplyTarget (address.ts) by shape, checked where mailbox.ts registers the "region" reply
+// scheme; no `implements` clause, because the published types leave out the members it names
+// (they are internal, and stripInternal drops them).
+export class MailboxState<T = unknown> {
+  /** The structured-cloneable handle: post it to a worker and call `Mailbox.from` there. */
+  readonly handle: MailboxHandle<T>;
   /** @internal The channel, as a message endpoint. */
   readonly endpoint: ChannelEndpoint;
   /** @internal This thread's reader state (save queue, pump, reply dispatcher). */
@@ -55,7 +59,12 @@ export class MailboxState<T = unknown> implements ReplyTarget {
   #freed = false;
   #noted = false;
 
-  /** @internal */
+  /**
+   * @internal
+   * @param region The region the mailbox lives in.
+   * @param offset Byte offset of the mailbox's header block in the region.
+   * @param name The mailbox's name in error messages.
+   */
   constructor(
     readonly region: Region, readonly offset: number, channel: Channel<Uint8Array>, codec: Codec<T>,
     nonce: number, readonly name: string, maxSaved: number,
@@ -87,12 +96,15 @@ export class MailboxState<T = unknown> implements ReplyTarget {
   get saved(): number {
     return this.reader.saved.length;
   }
+  /** Whether the mailbox was closed: sends fail, receives drain what is left and then end. */
   get closed(): boolean {
     return this.endpoint.closed;
   }
+  /** Messages the mailbox buffers before senders wait. */
   get capacity(): number {
     return this.endpoint.capacity;
   }
+  /** Most non-matching messages this reader keeps for later receives (SaveQueueFullError past it). */
   get maxSaved(): number {
     return this.reader.saved.max;
   }
@@ -113,7 +125,7 @@ export class MailboxState<T = unknown> implements ReplyTarget {
     this.#codec = codec;
     this.codecKnown = true;
     (this as { name: string }).name = name;
-    (this as { handle: MailboxHandle }).handle = Object.freeze({ ...this.handle, codec: codec.name, name });
+    (this as { handle: MailboxHandle<T> }).handle = Object.freeze({ ...this.handle, codec: codec.name, name });
   }
 
   // ---- internals the parts share --------------------------------------------------------------------

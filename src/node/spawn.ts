@@ -50,9 +50,15 @@ import { settleExit, type ExitState } from "./crash-watch";
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
   /** Accepted for code shared with browsers; Node decides by the file (.mjs, package type). */
   type?: "module";
+  /**
+   * The worker's `process.env`, or `SHARE_ENV` to share the parent's (Node's Worker `env` option).
+   */
   env?: NodeJS.ProcessEnv | typeof import("node:worker_threads").SHARE_ENV;
+  /** Extra `process.argv` entries in the worker (Node's Worker `argv` option). */
   argv?: unknown[];
+  /** Node options for the worker (Node's Worker `execArgv` option). */
   execArgv?: string[];
+  /** Heap and stack limits of the worker (Node's Worker `resourceLimits` option). */
   resourceLimits?: ResourceLimits;
 }
 

@@ -5,11 +5,13 @@
 // attaches. A worker that throws rejects `exited`; a non-zero exit code rejects too.
 import { Worker, workerData } from "node:worker_threads";
 
+/** Options of {@link startWorker}. */
 export interface StartWorkerOptions<Data> {
   /** Passed to the worker (regions and handles included); read there with workerInput(). */
   data?: Data;
   /** Extra environment or argv for the worker, as Node's Worker options. */
   env?: NodeJS.ProcessEnv;
+  /** Extra `process.argv` entries in the worker, as Node's Worker `argv` option. */
   argv?: unknown[];
 }
 

@@ -29,8 +29,13 @@ import { settle, stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link ByteRing}: pass it to another thread and call
+ * `ByteRing.from` there.
+ */
 export type ByteRingHandle = PrimitiveHandle<"bytering">;
 
+/** Options of {@link ByteRing.create}. */
 export interface ByteRingOptions {
   /** Data bytes: a power of two from 16 to 2^29. A frame takes 4 header bytes plus its length rounded up to 4, and is at most capacity/2 - 4 bytes long. */
   capacity: number;
@@ -62,10 +67,20 @@ export function dataSteps(b: number): Steps<number> {
   });
 }
 
+/**
+ * A single-producer single-consumer ring of byte frames in shared memory: one thread writes, one
+ * reads; each frame arrives whole, in order. Copying forms (`write`, `read`) and zero-copy ones
+ * (`reserve`/`commit`, `readView`/`release`).
+ */
 export class ByteRing {
+  /** The structured-cloneable handle: post it to a worker and call `ByteRing.from` there. */
   readonly handle: ByteRingHandle;
   readonly #bytes: Uint8Array;
 
+  /**
+   * @param region The region the ring lives in. @param offset Byte offset of the ring's block in
+   * the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("bytering", region, offset);
     this.#bytes = new Uint8Array(region.memory.buffer);
@@ -274,6 +289,7 @@ export class ByteRing {
     this.region.core.br_close(this.offset);
   }
 
+  /** Whether the ring was closed: writes fail, reads drain what is left and then end. */
   get closed(): boolean {
     return this.region.core.br_closed(this.offset) !== 0;
   }

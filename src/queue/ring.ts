@@ -24,8 +24,13 @@ import { settle, stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link RingBuffer}: pass it to another thread and call
+ * `RingBuffer.from` there.
+ */
 export type RingBufferHandle = PrimitiveHandle<"ring">;
 
+/** Options of {@link RingBuffer.create}. */
 export interface RingBufferOptions {
   /** Slots in the ring: a power of two from 2 to 2^26. */
   capacity: number;
@@ -82,9 +87,20 @@ function checkValue(value: number, what: string): void {
   }
 }
 
+/**
+ * A bounded multi-producer multi-consumer queue of signed 32-bit integers in shared memory
+ * (Vyukov's ring). Blocking, async and try forms, and batch forms (`pushMany`, `popMany`) that
+ * cross into the core once per batch. Other values are refused with InvalidArgumentError, never
+ * truncated.
+ */
 export class RingBuffer {
+  /** The structured-cloneable handle: post it to a worker and call `RingBuffer.from` there. */
   readonly handle: RingBufferHandle;
 
+  /**
+   * @param region The region the ring lives in. @param offset Byte offset of the ring's block in
+   * the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("ring", region, offset);
   }
@@ -235,6 +251,7 @@ export class RingBuffer {
     this.region.core.ring_close(this.offset);
   }
 
+  /** Whether the ring was closed: pushes fail, pops drain what is left and then end. */
   get closed(): boolean {
     return this.region.core.ring_closed(this.offset) !== 0;
   }
@@ -244,6 +261,7 @@ export class RingBuffer {
     return this.region.core.ring_len(this.offset);
   }
 
+  /** Slots in the ring (fixed at creation). */
   get capacity(): number {
     return this.region.core.ring_capacity(this.offset);
   }

@@ -6,10 +6,30 @@
 import { ForeignHandleError } from "../errors";
 import { Region, kindName, type RegionHandle } from "./region";
 
+/**
+ * The structured-cloneable identity of a primitive in a region (`mutex.handle`, ...): plain data
+ * and the region's memory, so it crosses threads by `postMessage` or `workerData`; the receiving
+ * side attaches with the class's `from`, which validates it first.
+ */
 export interface PrimitiveHandle<Name extends string> {
+  /** The primitive's kind ("mutex", "channel", ...): `from` refuses a handle of another kind. */
   readonly __sabre: Name;
+  /** The handle of the region the primitive lives in. */
   readonly region: RegionHandle;
+  /** Byte offset of the primitive's block in the region. */
   readonly offset: number;
+}
+
+declare const valueType: unique symbol;
+
+/**
+ * Carries the value type `T` of a channel's or mailbox's handle, at the type level only (no
+ * such property exists at run time), so that `Channel.from(channel.handle)` is a `Channel<T>`.
+ * Covariant: a handle of `Channel<{ n: number }>` is also a `ChannelHandle` (of `unknown`).
+ */
+export interface Typed<T> {
+  /** Never present: the type of the values, for the type checker. */
+  readonly [valueType]?: T;
 }
 
 export function makeHandle<Name extends string>(name: Name, region: Region, offset: number): PrimitiveHandle<Name> {

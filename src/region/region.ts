@@ -19,6 +19,7 @@
 // later one on any thread, throws CorruptRegionError too, and Region.from refuses the region.
 import * as L from "../../assembly/layout";
 import { coreFor, type CoreExports } from "./core";
+import type { WasmMemory } from "../globals";
 import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "../errors";
@@ -33,14 +34,18 @@ const DEFAULT_REGION_BYTES = 1 << 20;
 
 /** The structured-cloneable identity of a region. */
 export interface RegionHandle {
+  /** The handle's kind, always "region". */
   readonly __sabre: "region";
-  readonly memory: WebAssembly.Memory;
+  /** The region's shared memory: posting it to a worker shares the same bytes. */
+  readonly memory: WasmMemory;
+  /** Identifies the region among the regions of this process (diagnostics). */
   readonly id: number;
   /** How agents park on the region's words (absent in handles of older builds: "atomics";
    *  "futex" for sabre/node's file-backed regions, attachable once 'sabre/node' is loaded). */
   readonly parking?: ParkingKind | "futex";
 }
 
+/** Options of {@link Region.create}. */
 export interface RegionOptions {
   /** Heap bytes wanted for primitives and buffers (default 1 MiB, at most 1 GiB). */
   size?: number;
@@ -70,18 +75,29 @@ export function kindName(kind: number): string {
   return KIND_NAMES[kind] ?? `kind ${kind}`;
 }
 
+/**
+ * A shared `WebAssembly.Memory` with a validated header and a thread-safe allocator, in which every
+ * other primitive lives. Create one with {@link Region.create}, send its {@link Region.handle |
+ * handle} to another thread, and attach there with {@link Region.from}; each thread runs its own
+ * instance of the core on the same bytes. Regions do not grow: choose `size` up front.
+ */
 export class Region {
-  /** This thread's instance of the core on this region's memory. */
+  /** @internal This thread's instance of the core on this region's memory. */
   readonly core: CoreExports;
-  /** The memory's bytes as 32-bit words, for async parking on the core's words. */
+  /** @internal The memory's bytes as 32-bit words, for async parking on the core's words. */
   readonly words: Int32Array;
-  /** This thread's agent id in this region (recorded as lock owner; never 0). */
+  /** @internal This thread's agent id in this region (recorded as lock owner; never 0). */
   readonly agent: number;
+  /**
+   * The structured-cloneable handle: post it to a worker (or put it in `workerData`) and call
+   * `Region.from` there.
+   */
   readonly handle: RegionHandle;
-  /** How this region's waits park and wakes are delivered (one per region per thread). */
+  /** @internal How this region's waits park and wakes are delivered (one per region per thread). */
   readonly parker: Parker;
 
-  private constructor(readonly memory: WebAssembly.Memory, id: number, parker: Parker, core: CoreExports) {
+  /** @param memory The region's shared memory, the same bytes in every thread attached to it. */
+  private constructor(readonly memory: WasmMemory, id: number, parker: Parker, core: CoreExports) {
     this.parker = parker;
     registerParker(memory.buffer, parker);
     this.core = core;
@@ -90,7 +106,7 @@ export class Region {
     this.handle = Object.freeze({ __sabre: "region" as const, memory, id, parking: parker.kind as ParkingKind | "futex" });
   }
 
-  /** A fresh agent id in this region (async operations hold locks under their own). */
+  /** @internal A fresh agent id in this region (async operations hold locks under their own). */
   newAgent(): number {
     return this.core.region_new_agent();
   }

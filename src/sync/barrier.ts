@@ -19,6 +19,10 @@ import { stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link Barrier}: pass it to another thread and call
+ * `Barrier.from` there.
+ */
 export type BarrierHandle = PrimitiveHandle<"barrier">;
 
 /** What a barrier wait returns. */
@@ -48,10 +52,20 @@ export function* waitSteps(b: number): Steps<number> {
   });
 }
 
+/**
+ * A reusable barrier for `parties` threads in shared memory: each `wait` blocks until `parties`
+ * threads have arrived, then all pass and the next round begins; the last to arrive gets `{ leader:
+ * true }`. A wait that times out or is aborted withdraws its arrival.
+ */
 export class Barrier {
+  /** The structured-cloneable handle: post it to a worker and call `Barrier.from` there. */
   readonly handle: BarrierHandle;
   /** Arrivals per generation (fixed at creation). */
   readonly parties: number;
+  /**
+   * @param region The region the barrier lives in. @param offset Byte offset of the barrier's block
+   * in the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("barrier", region, offset);
     this.parties = region.core.barrier_parties(offset);

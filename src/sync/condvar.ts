@@ -21,6 +21,10 @@ import { call, load, park, runAsync, runBlocking, type Steps } from "../wait/ste
 import { settle } from "../wait/step-loop";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
+/**
+ * The structured-cloneable handle of a {@link CondVar}: pass it to another thread and call
+ * `CondVar.from` there.
+ */
 export type CondVarHandle = PrimitiveHandle<"condvar">;
 
 function notOwner(what: string): NotOwnerError {
@@ -50,8 +54,18 @@ function relock(region: Region, m: number, agent: number): void {
 }
 
 
+/**
+ * A condition variable in shared memory, used with a {@link Mutex} of the same region:
+ * `wait(mutex)` releases the mutex, waits for a signal and relocks it. Wake-ups may be spurious:
+ * wait in a loop on your predicate, or use `waitUntil`.
+ */
 export class CondVar {
+  /** The structured-cloneable handle: post it to a worker and call `CondVar.from` there. */
   readonly handle: CondVarHandle;
+  /**
+   * @param region The region the condition variable lives in. @param offset Byte offset of its
+   * block in the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("condvar", region, offset);
   }

@@ -14,6 +14,7 @@ export abstract class OnceGuard implements Disposable {
   get released(): boolean {
     return this.#released;
   }
+  /** Releases the guard, as `using` does at the end of its block; a second release does nothing. */
   [Symbol.dispose](): void {
     this.releaseOnce();
   }

@@ -34,6 +34,10 @@ export function* lockSteps(m: number, agent: number): Steps<number> {
   }
 }
 
+/**
+ * The structured-cloneable handle of a {@link Mutex}: pass it to another thread and call
+ * `Mutex.from` there.
+ */
 export type MutexHandle = PrimitiveHandle<"mutex">;
 
 /** Releases the lock once, when disposed (`using guard = mutex.lock()`) or unlocked. */
@@ -41,6 +45,7 @@ export class MutexGuard extends OnceGuard {
   constructor(private readonly mutex: Mutex, private readonly agent: number) {
     super();
   }
+  /** Unlocks the mutex; a second unlock through this guard does nothing. */
   unlock(): void {
     this.releaseOnce();
   }
@@ -49,10 +54,21 @@ export class MutexGuard extends OnceGuard {
   }
 }
 
+/**
+ * A mutual-exclusion lock in shared memory, usable from every thread attached to its region. Owned
+ * by the locking thread and not re-entrant: locking it again on the same thread throws
+ * DeadlockError, and only the holder may unlock (NotOwnerError). `lock` blocks, `lockAsync` waits
+ * without blocking, `tryLock` never waits; each returns a guard for `using`.
+ */
 export class Mutex {
+  /** The structured-cloneable handle: post it to a worker and call `Mutex.from` there. */
   readonly handle: MutexHandle;
   /** Agents of this thread's pending or held lockAsync calls on this object. */
   readonly #asyncAgents = new Set<number>();
+  /**
+   * @param region The region the mutex lives in. @param offset Byte offset of the mutex's block in
+   * the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("mutex", region, offset);
   }

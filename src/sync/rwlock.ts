@@ -43,6 +43,10 @@ export function writeSteps(rw: number, agent: number): Steps<number> {
   });
 }
 
+/**
+ * The structured-cloneable handle of a {@link RwLock}: pass it to another thread and call
+ * `RwLock.from` there.
+ */
 export type RwLockHandle = PrimitiveHandle<"rwlock">;
 
 /** A held read lock; released once, when disposed or unlocked. */
@@ -50,6 +54,7 @@ export class ReadGuard extends OnceGuard {
   constructor(private readonly lock: RwLock) {
     super();
   }
+  /** Releases this lock; a second unlock through this guard does nothing. */
   unlock(): void {
     this.releaseOnce();
   }
@@ -63,6 +68,7 @@ export class WriteGuard extends OnceGuard {
   constructor(private readonly lock: RwLock, private readonly agent: number) {
     super();
   }
+  /** Releases this lock; a second unlock through this guard does nothing. */
   unlock(): void {
     this.releaseOnce();
   }
@@ -75,10 +81,21 @@ type Side = "read" | "write";
 const STEPS = { read: readSteps, write: writeSteps } as const;
 const TRY = { read: "rw_try_read", write: "rw_try_write" } as const;
 
+/**
+ * A writer-preferring readers-writer lock in shared memory: many readers or one writer; once a
+ * writer waits, new readers wait behind it. The write lock is held by its thread, or by the task
+ * of one writeAsync (NotOwnerError, DeadlockError as for Mutex); read locks are not re-entrant. Every form returns a guard for
+ * `using`.
+ */
 export class RwLock {
+  /** The structured-cloneable handle: post it to a worker and call `RwLock.from` there. */
   readonly handle: RwLockHandle;
   /** Agents of this thread's pending or held writeAsync calls on this object. */
   readonly #asyncWriters = new Set<number>();
+  /**
+   * @param region The region the lock lives in. @param offset Byte offset of the lock's block in
+   * the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("rwlock", region, offset);
   }

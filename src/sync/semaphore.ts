@@ -37,8 +37,13 @@ export function acquireSteps(s: number, n: number): Steps<number> {
   return stepLoop(acquireLoop(s, n));
 }
 
+/**
+ * The structured-cloneable handle of a {@link Semaphore}: pass it to another thread and call
+ * `Semaphore.from` there.
+ */
 export type SemaphoreHandle = PrimitiveHandle<"semaphore">;
 
+/** Options of {@link Semaphore.create}. */
 export interface SemaphoreOptions {
   /** Permits available at creation (default: `max`). */
   initial?: number;
@@ -48,9 +53,11 @@ export interface SemaphoreOptions {
 
 /** `n` permits held; released once, when disposed (`using permit = sem.hold()`) or released. */
 export class Permit extends OnceGuard {
+  /** @param permits How many permits this guard holds. */
   constructor(private readonly semaphore: Semaphore, readonly permits: number) {
     super();
   }
+  /** Returns the permits to the semaphore; a second release through this guard does nothing. */
   release(): void {
     this.releaseOnce();
   }
@@ -72,10 +79,20 @@ function args(n: number | WaitOptions | undefined, options: WaitOptions | undefi
   return [n, options];
 }
 
+/**
+ * A counting semaphore in shared memory: `acquire(n)` takes n permits (all or none), `release(n)`
+ * returns them; permits have no owner, so any thread may release. Not FIFO. Blocking, async and try
+ * forms; `hold` returns a Permit for `using`.
+ */
 export class Semaphore {
+  /** The structured-cloneable handle: post it to a worker and call `Semaphore.from` there. */
   readonly handle: SemaphoreHandle;
   /** The maximum number of permits (fixed at creation). */
   readonly max: number;
+  /**
+   * @param region The region the semaphore lives in. @param offset Byte offset of the semaphore's
+   * block in the region.
+   */
   private constructor(readonly region: Region, readonly offset: number) {
     this.handle = makeHandle("semaphore", region, offset);
     this.max = region.core.sem_max(offset);

@@ -29,12 +29,22 @@ import { Deadline } from "./deadline";
 /** An async wait ended by its AbortSignal (not a core code: the core never sees it). */
 export const WAIT_ABORTED = 3;
 
+/** How a thread-shared region parks: Atomics wait/notify, or re-reading with backoff. */
 export type ParkingKind = "atomics" | "polling";
 
+/**
+ * How agents park on a 32-bit word of a region and wake each other (see the header of
+ * src/wait/parker.ts). Addresses are byte offsets in the region's memory, 4-aligned; results
+ * are the core's wait codes: 0 woken, 1 not equal, 2 timed out, 3 aborted (async only).
+ */
 export interface Parker {
+  /** "atomics", "polling", or "futex" (file-backed regions, sabre/node). */
   readonly kind: string;
+  /** Blocks while the word at `address` holds `expected`, until woken or `deadline`. */
   wait(address: number, expected: number, deadline: Deadline): number;
+  /** The same without blocking the thread; `signal` ends it with 3 (aborted). */
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number>;
+  /** Wakes up to `count` agents parked on `address`; returns how many it woke. */
   wake(address: number, count: number): number;
 }
 

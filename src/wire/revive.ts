@@ -46,32 +46,48 @@ import { Region } from "../region/region";
 import { RingBuffer } from "../queue/ring";
 import { RwLock } from "../sync/rwlock";
 import { Semaphore } from "../sync/semaphore";
+import type { WasmMemory } from "../globals";
 
 /** The live class of each handle kind (`__sabre` name), for Attached<T>. Open for merging. */
 export interface LiveKinds {
+  /** A {@link Region}, from a RegionHandle. */
   region: Region;
+  /** A {@link Mutex}, from a MutexHandle. */
   mutex: Mutex;
+  /** A {@link Semaphore}, from a SemaphoreHandle. */
   semaphore: Semaphore;
+  /** A {@link CondVar}, from a CondVarHandle. */
   condvar: CondVar;
+  /** A {@link Barrier}, from a BarrierHandle. */
   barrier: Barrier;
+  /** A {@link RwLock}, from a RwLockHandle. */
   rwlock: RwLock;
+  /** A {@link RingBuffer}, from a RingBufferHandle. */
   ring: RingBuffer;
+  /** A {@link ByteRing}, from a ByteRingHandle. */
   bytering: ByteRing;
+  /** A {@link Channel}, from a ChannelHandle. */
   channel: Channel<any>;
+  /** A {@link Mailbox}, from a MailboxHandle. */
   mailbox: Mailbox<any>;
 }
 
 /** Anything with a handle of a known kind: the live sabre objects. */
 type Live = LiveKinds[keyof LiveKinds];
 type Leaf =
-  | Live | ArrayBufferView | ArrayBufferLike | Date | RegExp | Error | WebAssembly.Memory
+  | Live | ArrayBufferView | ArrayBufferLike | Date | RegExp | Error | WasmMemory
   | ((...args: any[]) => unknown) | string | number | boolean | bigint | symbol | null | undefined;
 
 /** What fromWire returns for data typed `T`: handles become live objects, the rest keeps its type. */
 export type Attached<T> =
   0 extends 1 & T ? any // T is any
   : T extends Leaf ? T
-  : T extends { readonly __sabre: infer K extends keyof LiveKinds } ? LiveKinds[K]
+  : T extends ChannelHandle<infer V> ? Channel<V>
+  : T extends MailboxHandle<infer V> ? Mailbox<V>
+  : T extends {
+    /** A handle's kind. */
+    readonly __sabre: infer K extends keyof LiveKinds;
+  } ? LiveKinds[K]
   : T extends Map<infer K, infer V> ? Map<Attached<K>, Attached<V>>
   : T extends Set<infer V> ? Set<Attached<V>>
   : T extends readonly unknown[] ? { -readonly [I in keyof T]: Attached<T[I]> }
@@ -81,7 +97,13 @@ export type Attached<T> =
 /** What toWire returns for data typed `T`: live objects become their handles. */
 export type Wire<T> =
   0 extends 1 & T ? any // T is any
-  : T extends { readonly handle: infer H extends { readonly __sabre: keyof LiveKinds } } ? H
+  : T extends {
+    /** A live object's handle. */
+    readonly handle: infer H extends {
+      /** The handle's kind. */
+      readonly __sabre: keyof LiveKinds;
+    };
+  } ? H
   : T extends Leaf ? T
   : T extends Map<infer K, infer V> ? Map<Wire<K>, Wire<V>>
   : T extends Set<infer V> ? Set<Wire<V>>
@@ -98,8 +120,13 @@ export interface ReviveContext {
   readonly markOnly?: boolean;
 }
 
+/**
+ * How {@link registerHandleKind} attaches a handle of its kind: returns the live object for this
+ * thread (throw for a bad handle; fromWire adds where in the data it was).
+ */
 export type HandleReviver = (handle: any, context: ReviveContext) => object;
 
+/** Options of {@link fromWire} and `attachWorkerData`. */
 export interface FromWireOptions {
   /** Codec objects by name, for channels created with a custom codec. */
   codecs?: Record<string, Codec<any>>;
@@ -246,6 +273,7 @@ function reviveWith(wire: unknown, root: string, context: ReviveContext): unknow
 
 /** Something whose peers can be told it is gone: a Channel, a Mailbox. */
 export interface PeerEndpoint {
+  /** Makes every blocked and later operation on this endpoint throw PeerGoneError. */
   markPeerGone(): void;
 }
 

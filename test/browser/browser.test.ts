@@ -1,5 +1,5 @@
-// browser.test.ts — sabre in a real browser: headless Chromium (Debian's /usr/bin/chromium,
-// driven by playwright-core) against pages served on 127.0.0.1 by scripts/serve.mjs with the
+// browser.test.ts — sabre in a real browser: headless Chromium (scripts/chromium.mjs: the
+// system's or @sparticuz/chromium's, driven by playwright-core) against pages served on 127.0.0.1 by scripts/serve.mjs with the
 // cross-origin isolation headers. The main thread of each page and several Web Workers share
 // regions; the page may never block, so it uses only try and async forms, natively
 // (Atomics.waitAsync) and through the polling fallback (harness.html?nowaitasync), including a
@@ -8,7 +8,7 @@
 // (request/reply between the page and 2 workers, serve and serveAsync, RemoteError, selective
 // receive on the page with per-producer order; pages/mailbox-scenario.js). Also: the
 // package's "." entry bundled by esbuild, the isolation error on a page served without the
-// headers. A missing Chromium fails the suite with the command that installs it.
+// headers. A missing Chromium fails the suite with what to install.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";

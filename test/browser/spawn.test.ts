@@ -1,6 +1,6 @@
 // spawn.test.ts — spawnWorker from 'sabre' with real Web Workers, in headless Chromium (the
 // same server and browser as browser.test.ts: scripts/serve.mjs with the isolation headers,
-// Debian's /usr/bin/chromium through playwright-core). The page (pages/spawn.js) passes live
+// scripts/chromium.mjs through playwright-core). The page (pages/spawn.js) passes live
 // regions, channels and a mutex to a module worker (pages/spawn-worker.js), which gets them
 // back attached with attachWorkerData; a worker that throws makes the page's recvAsync on a
 // channel passed to it fail with PeerGoneError instead of waiting forever. spawnWorker also
