@@ -41,7 +41,14 @@ describe("the npm tarball", () => {
     );
     expect(result.entryCount).toBe(paths.length);
     expect(paths.filter((p) => p.endsWith(".wasm"))).toEqual([]);
-    expect(paths.filter((p) => !p.startsWith("dist/"))).toEqual(["CHANGELOG.md", "LICENSE", "README.md", "package.json"]);
+    expect(paths.filter((p) => !p.startsWith("dist/"))).toEqual([
+      "CHANGELOG.md", "LICENSE", "README.md",
+      // the addon's sources, built by the install script on the user's machine (no binary shipped)
+      "native/binding.gyp", "native/install.mjs", "native/sabre_native.c",
+      "package.json",
+      // the pool's worker entry, loaded by new Worker() at run time
+      "workers/pool-worker.mjs",
+    ]);
     // dist/: two entries with their types, the shared chunk(s) esbuild splits out, the browser
     // module, and a source map per JavaScript file.
     const dist = paths.filter((p) => p.startsWith("dist/"));

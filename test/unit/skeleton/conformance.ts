@@ -35,8 +35,8 @@
 //                       usedBlocks and freeBytes are back where they started
 //   leaks-worker-exit   the same when a worker attached it, used it and exited (no detach)
 //
-// `select` picks cases by id: `{ except }` for the main suite, `{ only }` for the pending one
-// (subjects.ts lists the structures and the cases that fail today because of a known bug).
+// `select` picks cases by id (`{ only }`, `{ except }`), to run a subset while debugging
+// (subjects.ts lists the structures).
 // Budgets scale with SABRE_STRESS (stress-level.ts). Timeouts here are short waits that must
 // end in an error, or bounds on waits that must not (a lost wake-up fails a case instead of
 // hanging the run); no assertion is about how long anything took. A case that waits for a
