@@ -157,7 +157,7 @@ const isSendSource = (x: unknown): x is SendSelectSource<unknown> =>
 
 /** A receive case on `channel`. */
 export function recvCase<T>(channel: RecvSelectSource<T>): RecvCase<T> {
-  if (!isRecvSource(channel)) throw new InvalidArgumentError(`recvCase: expected a Channel, got ${describe(channel)}`);
+  if (!isRecvSource(channel)) throw new InvalidArgumentError(`recvCase: expected a Channel or a Mailbox, got ${describe(channel)}`);
   return { kind: "recv", channel };
 }
 

@@ -10,6 +10,8 @@
 //   server     receiveRequest(match?) -> MailboxRequest { value, reply(r), fail(e) },
 //              tryReceiveRequest, receiveRequestAsync, serve(handler), serveAsync(handler)
 //   both       close(), closed, len, free(), markReaderGone(); Mailbox.freeReplyInboxes(region)
+//   select     recvCase(mb) in select / selectAsync (the reader: takes a plain message, as
+//              tryReceive does, or { closed: true } once closed and drained)
 //
 // The parts: protocol.ts (the wire format, types only), envelope.ts (packing it), header.ts
 // (the shared header), endpoint.ts (the channel as a message endpoint), save-queue.ts and
@@ -66,6 +68,8 @@
 // while an async request waits on it. A request taken and never answered keeps a small record
 // (its id and reply address) until the mailbox is freed or its reader ends.
 import { Channel, type ChannelHandle } from "../channel/channel";
+import type { Attempt, RecvSelectSource, Selectable } from "../channel/selectable";
+import type { Steps } from "../wait/steps";
 import { resolveCodec } from "../codec/codec";
 import { ClosedError, ForeignHandleError, InvalidArgumentError } from "../errors";
 import { Region } from "../region/region";
@@ -95,7 +99,7 @@ export { markReadMailboxesGone } from "./state";
  * picks the message; the others are saved, in order, for later receives), and request/reply with
  * correlation (`request`, `serve`) between any threads attached to its region. Built on a Channel.
  */
-export class Mailbox<T = unknown> extends MailboxState<T> {
+export class Mailbox<T = unknown> extends MailboxState<T> implements RecvSelectSource<T> {
   /** Allocates a mailbox in `region` (a header block and a channel). */
   static create<T = unknown>(region: Region, options: MailboxOptions<T> = {}): Mailbox<T> {
     const what = "Mailbox.create";
@@ -231,6 +235,32 @@ export class Mailbox<T = unknown> extends MailboxState<T> {
   tryReceive(match?: Match<T>): MailboxTryResult<T> {
     const r = this.reader.tryTake({ kind: K_MESSAGE, match }, "Mailbox.tryReceive");
     return r.m ? { ok: true, value: r.m.value as T } : { ok: false, closed: r.closed };
+  }
+
+  /**
+   * A receive case of select on this mailbox (the Selectable seam, src/channel/selectable.ts),
+   * for `recvCase(mailbox)`: an attempt is a tryReceive (saved messages first, then the
+   * channel); it completes with `{ closed: true }` once the mailbox is closed and drained. Its
+   * events are those of the channel under the mailbox: a message sent or a close bumps them.
+   * Only the mailbox's reader may select on it.
+   */
+  selectRecv(what: string, async: boolean): Selectable<T> {
+    const events = this.endpoint.channel.selectRecv(what, async).events;
+    const mailbox = this;
+    return {
+      events,
+      // eslint-disable-next-line require-yield
+      *attempt(): Steps<Attempt<T>> {
+        const r = mailbox.reader.tryTake({ kind: K_MESSAGE }, what);
+        if (r.m) return { done: true, closed: false, value: r.m.value as T };
+        return r.closed ? { done: true, closed: true } : { done: false };
+      },
+      // one reader: nobody else can hold a message this receive could take
+      // eslint-disable-next-line require-yield
+      *ready(): Steps<boolean> {
+        return false;
+      },
+    };
   }
 
   /** `receive` without blocking the thread; several may wait at once (each message goes to

@@ -3,10 +3,11 @@
 // TestSelectFairness, TestSelfSelect's closed-channel cases, timeouts via time.After), plus
 // real worker threads waking a parked select, cases in two regions, rendezvous channels,
 // a verifier that counts every message, and no leaked event-waiter registration; Go's
-// TestNonblockSelectRace and TestNonblockSelectRace2 (a select with a default is atomic).
+// TestNonblockSelectRace and TestNonblockSelectRace2 (a select with a default is atomic); a
+// select over channels and mailboxes together (Mailbox is Selectable too).
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, Barrier, Channel, ClosedError, CodecError, InvalidArgumentError, Region,
+  AbortError, Barrier, Channel, ClosedError, CodecError, InvalidArgumentError, Mailbox, Region,
   TimeoutError, recvCase, select, selectAsync, sendCase,
 } from "sabre";
 import { startJobWorker } from "../fixtures/job-worker";
@@ -328,4 +329,48 @@ describe("select with a default is atomic (Go's TestNonblockSelectRace, TestNonb
       await w.exited;
     });
   }
+});
+
+describe("select over channels and mailboxes together (Selectable)", () => {
+  it("a mailbox receive case: default when empty, the message when one is there, saved messages first", async () => {
+    const region = Region.create();
+    const ch = Channel.create<number>(region, { capacity: 1 });
+    const mb = Mailbox.create<string | number>(region);
+    expect(select([recvCase(ch), recvCase(mb)], { default: true })).toEqual({ index: -1 });
+    mb.send(1);
+    mb.send("two");
+    // a selective receive saves 1 while it looks for a string; the select case takes it first
+    expect(mb.receive((v): v is string => typeof v === "string", { timeout: 1000 })).toBe("two");
+    expect(select([recvCase(ch), recvCase(mb)], { default: true })).toEqual({ index: 1, closed: false, value: 1 });
+    mb.send("three");
+    expect(await selectAsync([recvCase(ch), recvCase(mb)], { timeout: 1000 })).toEqual({ index: 1, closed: false, value: "three" });
+    expect(eventWaiters(region)).toBe(0);
+  });
+
+  it("a blocking select on a channel and a mailbox is woken by a worker's mailbox send", async () => {
+    const region = Region.create();
+    const ch = Channel.create<number>(region, { capacity: 1 });
+    const mb = Mailbox.create<string>(region);
+    const w = worker("select-worker.mjs", { op: "mailAfter", mailbox: mb.handle, delay: 50, value: "hello" });
+    await w.ready;
+    expect(select([recvCase(ch), recvCase(mb)], { timeout: 10_000 })).toEqual({ index: 1, closed: false, value: "hello" });
+    expect((await w.result).ok).toBeNull();
+    await w.exited;
+    expect(eventWaiters(region)).toBe(0);
+  });
+
+  it("selectAsync is woken by a mailbox send from this thread's event loop; a closed, drained mailbox is ready with { closed: true }", async () => {
+    const region = Region.create();
+    const ch = Channel.create<number>(region, { capacity: 1 });
+    const mb = Mailbox.create<number>(region);
+    setTimeout(() => mb.send(42), 20);
+    expect(await selectAsync([recvCase(ch), recvCase(mb)], { timeout: 10_000 })).toEqual({ index: 1, closed: false, value: 42 });
+    mb.close();
+    expect(select([recvCase(ch), recvCase(mb)], { timeout: 1000 })).toEqual({ index: 1, closed: true });
+  });
+
+  it("refuses a case that is neither a channel nor a mailbox", () => {
+    expect(() => recvCase({} as never)).toThrow(InvalidArgumentError);
+    expect(() => recvCase({} as never)).toThrow(/expected a Channel or a Mailbox, got Object/);
+  });
 });
