@@ -18,8 +18,8 @@
 //
 // Every agent of a region must park through this parker: a wake sent here does not reach an
 // Atomics.wait, nor the reverse. Region.from gives a "futex" handle this parker on any thread
-// that has loaded 'sabre/node' (registered below), and parkAsync (src/wait/wait.ts) parks
-// through the region's parker, so the runtime's async waits on the memory come here too.
+// that has loaded 'sabre/node' (registered below); the step drivers (src/wait/steps.ts) and
+// select park through the region's parker, so the runtime's waits on the memory come here too.
 import * as L from "../../assembly/layout";
 import { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";

@@ -24,7 +24,7 @@ import {
   CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
 } from "../errors";
 import { blockingAllowed } from "../wait/wait";
-import { parkerFor, registerParker, type Parker, type ParkingKind } from "../wait/parker";
+import { parkerFor, type Parker, type ParkingKind } from "../wait/parker";
 import { requireCrossOriginIsolation } from "../browser/isolation";
 
 const PAGE = 65536;
@@ -99,7 +99,6 @@ export class Region {
   /** @param memory The region's shared memory, the same bytes in every thread attached to it. */
   private constructor(readonly memory: WasmMemory, id: number, parker: Parker, core: CoreExports) {
     this.parker = parker;
-    registerParker(memory.buffer, parker);
     this.core = core;
     this.words = new Int32Array(memory.buffer);
     this.agent = this.core.region_new_agent();

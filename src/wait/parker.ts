@@ -170,18 +170,6 @@ export class PollingParker implements Parker {
   }
 }
 
-const parkersByBuffer = new WeakMap<ArrayBufferLike, Parker>();
-
-/** Records the parker of the region whose memory is `buffer` (one per region per thread). */
-export function registerParker(buffer: ArrayBufferLike, parker: Parker): void {
-  parkersByBuffer.set(buffer, parker);
-}
-
-/** The parker registered for the region whose memory is `buffer`, if any. */
-export function parkerOf(buffer: ArrayBufferLike): Parker | undefined {
-  return parkersByBuffer.get(buffer);
-}
-
 /** The parker of a thread-shared region of the given kind. */
 export function parkerFor(kind: ParkingKind, memory: WebAssembly.Memory): Parker {
   return kind === "polling" ? new PollingParker(memory) : new AtomicsParker(memory);
