@@ -1,5 +1,6 @@
 // options.ts — the Mailbox's public handle and option types, their defaults, and the checks
 // of options and arguments (exact messages, nothing changed on a bad value).
+import type { TryRecvResult } from "../channel/channel";
 import type { ChannelHandle } from "../channel/channel";
 import { resolveCodec, type Codec, type CodecName } from "../codec/codec";
 import { InvalidArgumentError } from "../errors";
@@ -77,20 +78,11 @@ export interface ServeOptions<T> extends WaitOptions {
   replyTimeout?: number;
 }
 
-/** What {@link Mailbox.tryReceive} returns: a value, or why there is none now. */
-export type MailboxTryResult<T> =
-  | {
-    /** A message was taken. */
-    ok: true;
-    /** The message. */
-    value: T;
-  }
-  | {
-    /** No matching message now. */
-    ok: false;
-    /** Whether the mailbox is closed and drained (no message will ever come). */
-    closed: boolean;
-  };
+/**
+ * What {@link Mailbox.tryReceive} returns: `{ ok: true, value }`, or `{ ok: false, closed }`
+ * (closed: the mailbox is closed and drained) — the shape of a Channel's tryRecv.
+ */
+export type MailboxTryResult<T> = TryRecvResult<T>;
 
 /** The checked options of Mailbox.create. */
 export function createOptions<T>(options: MailboxOptions<T>, what: string) {

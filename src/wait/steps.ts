@@ -126,61 +126,55 @@ function doCall(core: CoreExports, r: CallRequest): number {
   return (core[r.fn] as (...a: number[]) => number)(...r.args);
 }
 
-/** Runs `machine` on this thread, parking (spin, then Parker.wait) as it asks. */
-export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Deadline): R {
-  const { core, parker, words } = host;
+/** Runs a call or a load on this thread; its result is the machine's next input. */
+function perform(host: StepHost, r: CallRequest | LoadRequest): number {
+  return r.op === "call" ? doCall(host.core, r) : Atomics.load(host.words, r.address >> 2);
+}
+
+/** Runs `machine` on this thread to its end; `parkNow` answers each park request. */
+function runSync<R>(host: StepHost, machine: Steps<R>, parkNow: (r: ParkRequest) => number): R {
   let input = 0;
   for (;;) {
     const next = machine.next(input);
     if (next.done) return next.value;
     const r = next.value;
-    if (r.op === "call") input = doCall(core, r);
-    else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
-    else {
-      const index = r.address >> 2;
-      let spun = r.spun ? SPIN_LOADS : 0;
-      while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
-        pause();
-        spun++;
-      }
-      input = spun < SPIN_LOADS ? L.WAIT_NOT_EQUAL : sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
-    }
+    input = r.op === "park" ? parkNow(r) : perform(host, r);
   }
+}
+
+/** Runs `machine` on this thread, parking (spin, then Parker.wait) as it asks. */
+export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Deadline): R {
+  const { parker, words } = host;
+  return runSync(host, machine, (r) => {
+    const index = r.address >> 2;
+    let spun = r.spun ? SPIN_LOADS : 0;
+    while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
+      pause();
+      spun++;
+    }
+    return spun < SPIN_LOADS ? L.WAIT_NOT_EQUAL : sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
+  });
 }
 
 /** Runs `machine` without blocking the thread; `signal` is thrown into the machine at its park. */
 export async function runAsync<R>(
   host: StepHost, machine: Steps<R>, deadline: Deadline, what: string, signal?: AbortSignal,
 ): Promise<R> {
-  const { core, parker, words } = host;
-  let input = 0;
-  let next = machine.next(input);
+  const { parker } = host;
+  let next = machine.next(0);
   for (;;) {
     if (next.done) return next.value;
     const r = next.value;
-    if (r.op === "call") input = doCall(core, r);
-    else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
-    else {
-      input = sliceResult(r, await parker.waitAsync(r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal), deadline);
-      if (input === WAIT_ABORTED) {
-        next = machine.throw(abortError(what, signal as AbortSignal));
-        continue;
-      }
+    if (r.op !== "park") {
+      next = machine.next(perform(host, r));
+      continue;
     }
-    next = machine.next(input);
+    const input = sliceResult(r, await parker.waitAsync(r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal), deadline);
+    next = input === WAIT_ABORTED ? machine.throw(abortError(what, signal as AbortSignal)) : machine.next(input);
   }
 }
 
 /** Runs `machine` without ever parking: each park resumes with WAIT_TIMED_OUT at once. */
 export function runTry<R>(host: StepHost, machine: Steps<R>): R {
-  const { core, words } = host;
-  let input = 0;
-  for (;;) {
-    const next = machine.next(input);
-    if (next.done) return next.value;
-    const r = next.value;
-    if (r.op === "call") input = doCall(core, r);
-    else if (r.op === "load") input = Atomics.load(words, r.address >> 2);
-    else input = L.WAIT_TIMED_OUT;
-  }
+  return runSync(host, machine, () => L.WAIT_TIMED_OUT);
 }
