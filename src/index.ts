@@ -30,6 +30,8 @@ export {
   type RecvCase, type SendCase, type SelectCase, type SelectCaseSlot, type SelectOptions,
   type SelectResult, type SelectOutcome, type RecvResult, type SendResult, type DefaultResult,
 } from "./channel/select";
+// The Selectable seam that select drives (what a Channel gives per case); types only.
+export type { Selectable, RecvSelectSource, SendSelectSource, EventSource, Attempt } from "./channel/selectable";
 export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type MailboxFromOptions, type MailboxTryResult, type RequestOptions, type ServeOptions } from "./mailbox/mailbox";
 export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,

@@ -42,6 +42,8 @@ const NAME = /^[A-Za-z0-9._-]{1,200}$/;
 /** File names of named regions under /dev/shm: this prefix, then the region's name. */
 export const SHM_PREFIX = "sabre-";
 
+/** Options of createRegion: a file-backed region, named or anonymous, that other processes
+ *  can map (by name, or inherited by spawnProcess children). */
 export interface FileRegionOptions {
   /** A named region (unrelated processes open it by name); omit for an anonymous region
    *  shared with this process's children (spawnProcess). */

@@ -42,6 +42,12 @@ import { watchPeer } from "./liveness";
 import { nativeAddon } from "./native";
 import { fromProcessWire, toProcessWire } from "./process-wire";
 
+/**
+ * Options of spawnProcess: the data the child receives (attachProcessData) and Node's
+ * child-process options. Unknown keys are refused with TypeError.
+ *
+ * @typeParam Data - the type of `data`.
+ */
 export interface SpawnProcessOptions<Data> {
   /** Plain data, arrays, Maps, Sets and live sabre objects (or their handles) in file-backed regions. */
   data?: Data;
@@ -59,6 +65,8 @@ export interface SpawnProcessOptions<Data> {
   stdio?: "inherit" | "pipe" | "ignore";
 }
 
+/** A child process started by spawnProcess: the Node ChildProcess, a promise of its exit,
+ *  and terminate(). A crash marks the endpoints passed in `data` peer-gone. */
 export interface SpawnedProcess {
   /** The child process (node:child_process). */
   readonly process: ChildProcess;

@@ -4,16 +4,32 @@
 // silently). Validation happens in the constructor, before any worker starts.
 import { InvalidArgumentError } from "../index";
 
+/** Where a Pool's tasks run ({@link PoolOptions.runtime}): "thread" (Node worker threads,
+ *  the default and the only one in this build); "process" (child processes) and "web" (Web
+ *  Workers) are reserved and refused with InvalidArgumentError. */
 export type PoolRuntime = "thread" | "process" | "web";
 
 /** Node worker-thread resource limits (worker_threads' ResourceLimits). */
 export interface PoolResourceLimits {
+  /** Maximum size of the worker's main (old-generation) heap, in megabytes (> 0; default:
+   *  Node's, set by V8's heuristics). */
   maxOldGenerationSizeMb?: number;
+  /** Maximum size of the worker's heap space for recently created objects (the young
+   *  generation), in megabytes (> 0; default: Node's). */
   maxYoungGenerationSizeMb?: number;
+  /** Size of the memory range pre-allocated for the worker's generated code, in megabytes
+   *  (> 0; default: Node's). */
   codeRangeSizeMb?: number;
+  /** Maximum stack size of the worker thread, in megabytes (> 0; Node's default is 4). */
   stackSizeMb?: number;
 }
 
+/**
+ * Options of a Pool (`new Pool(options)` from 'sabre/node'): only `filename` is required.
+ * They are validated in the constructor, before any worker starts: a bad value or an unknown
+ * key throws InvalidArgumentError naming the option. `pool.options` gives them back with the
+ * defaults filled in.
+ */
 export interface PoolOptions {
   /** The task module: an absolute path or a file: URL (string or URL). Its exports are the
    *  task functions; `run(input, { name })` calls one by name. */
@@ -45,7 +61,11 @@ export interface PoolOptions {
   resourceLimits?: PoolResourceLimits;
   /** Environment, argv and execArgv of each worker (as worker_threads' Worker options). */
   env?: Record<string, string>;
+  /** Extra entries appended to `process.argv` in each worker, stringified (worker_threads'
+   *  Worker `argv`; default: none). Must be an array. */
   argv?: unknown[];
+  /** Node command-line options of each worker (worker_threads' Worker `execArgv`; default:
+   *  inherited from this thread). Must be an array of strings. */
   execArgv?: string[];
   /** Data every task sees as `context.workerData`: anything spawnWorker carries, live sabre
    *  objects included (a Region arrives attached: zero-copy work on shared memory). */
@@ -57,6 +77,8 @@ export interface PoolOptions {
   streamCapacity?: number;
 }
 
+/** The Pool's options in effect (`pool.options`): PoolOptions validated, every default filled
+ *  in; `filename` is a URL string and `maxQueue` a number ("auto" resolved). */
 export interface ResolvedOptions {
   filename: string;
   runtime: "thread";

@@ -18,10 +18,12 @@
 //     (ordered: not yet yielded), so a slow consumer holds back the input.
 import { AbortError } from "../index";
 import { PoolCore, type WorkerHost } from "./core";
-import { checkKeys, checkRunOptions, type PoolOptions, type RunOptions } from "./options";
+import { checkKeys, checkRunOptions, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
 import type { PoolStats } from "./stats";
 import { InvalidArgumentError } from "../index";
 
+/** Options of `pool.map(inputs, options)`: the run options of its tasks, plus how many may be
+ *  unfinished at once and in which order the results come. */
 export interface MapOptions {
   /** The export to call (default: the pool's `name`). */
   name?: string;
@@ -38,6 +40,20 @@ export interface MapOptions {
 
 const MAP_KEYS = ["name", "concurrency", "ordered", "signal", "priority"];
 
+/**
+ * The platform-neutral worker pool: runs the exports of a task module in workers, with a
+ * priority queue, cancellation, timeouts, streamed results and statistics. It needs a
+ * platform to start workers, so it is not constructed directly: 'sabre/node' exports `Pool`,
+ * this class bound to Node worker threads (`new Pool({ filename, ... })`); this type is the
+ * common shape of such pools.
+ *
+ * `run(input, { name })` calls the task module's export `name` with
+ * `(input, { id, name, signal, workerData })` and resolves to its value, or to a
+ * {@link PoolStream} when it returned an (async) iterable; it rejects with the task's error
+ * (same name, message, code and stack), AbortError, TimeoutError, QueueFullError,
+ * PoolClosedError or TaskWorkerError (the worker died). `map()` runs a task per input,
+ * pulling its input only while fewer than `concurrency` tasks are unfinished.
+ */
 export class Pool {
   readonly #core: PoolCore;
 
@@ -144,8 +160,9 @@ export class Pool {
     return this.#core.queueSize;
   }
 
-  /** The options in effect (defaults filled in). */
-  get options(): Readonly<ReturnType<() => PoolCore["options"]>> {
+  /** The options in effect: the constructor's {@link PoolOptions}, validated, with every
+   *  default filled in (filename as a URL string, runtime "thread", maxQueue a number). */
+  get options(): Readonly<ResolvedOptions> {
     return this.#core.options;
   }
 

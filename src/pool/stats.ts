@@ -17,15 +17,27 @@ const Int32Histogram: typeof hdr.default =
 
 /** Percentiles of one histogram, in milliseconds. */
 export interface LatencySummary {
+  /** Values recorded (tasks measured). When 0, every other field is 0. */
   count: number;
+  /** Smallest value, in milliseconds. */
   min: number;
+  /** Mean value, in milliseconds. */
   mean: number;
+  /** Median (50th percentile), in milliseconds. */
   p50: number;
+  /** 90th percentile, in milliseconds. */
   p90: number;
+  /** 99th percentile, in milliseconds. */
   p99: number;
+  /** Largest value, in milliseconds. */
   max: number;
 }
 
+/**
+ * A snapshot of a Pool's counters and latencies since it started (`pool.stats`). Latencies
+ * are kept in HdrHistograms (3 significant digits, recorded in microseconds, reported in
+ * milliseconds, values clamped to 1 µs .. 1 hour).
+ */
 export interface PoolStats {
   /** Tasks that returned (or whose stream ended) successfully. */
   completed: number;
@@ -44,7 +56,11 @@ export interface PoolStats {
   replacedWorkers: number;
   /** Share of the workers' time spent in task functions since the pool started, 0..1. */
   utilization: number;
+  /** Time tasks spent in their task function, measured by the worker (for a stream, until
+   *  its last item was taken). */
   runTime: LatencySummary;
+  /** Time tasks waited, measured on the caller's thread from run() until the task was given
+   *  to a worker. */
   waitTime: LatencySummary;
 }
 

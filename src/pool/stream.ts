@@ -13,6 +13,14 @@
 //     has finished (or stopped).
 import type { Channel } from "../index";
 
+/**
+ * The result of a pool task whose function returned an (async) iterable: `run()` resolves to
+ * one, iterate it once with `for await`. Its items arrive in order on a bounded channel
+ * (`streamCapacity` items, default 16): a slow consumer holds back the worker's generator, so
+ * memory stays bounded. Stopping early (break, return, a throw in the loop) cancels the task.
+ *
+ * @typeParam T - the type of the items the task yields.
+ */
 export class PoolStream<T> implements AsyncIterable<T> {
   readonly #channel: Channel<T>;
   readonly #onStop: () => void;
@@ -60,6 +68,12 @@ export class PoolStream<T> implements AsyncIterable<T> {
     this.#channel.free();
   }
 
+  /**
+   * Yields every item of the task in order, then finishes once the task has ended; if the
+   * task failed (threw part-way, was cancelled, its worker died) it throws that error after
+   * the items that arrived before it. A stream can be iterated once (a second iteration
+   * throws TypeError); stopping early cancels the task.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     if (this.#iterated) throw new TypeError("a pool stream can be iterated once");
     this.#iterated = true;

@@ -12,6 +12,14 @@ import { InvalidArgumentError, TimeoutError } from "../errors";
 const clock: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
+/**
+ * A point in time a wait may last until, on the monotonic clock (`performance.now()`,
+ * milliseconds): made once per call from its `{ timeout }` option and handed down unchanged,
+ * it answers "how many milliseconds are left" ({@link Deadline.left}) and "has it passed".
+ * {@link Deadline.forever} never passes (timeout omitted or Infinity); a timeout of 0 makes a
+ * deadline that has already passed (a try: wait for nothing). Make one with
+ * {@link Deadline.after}, {@link Deadline.at} or {@link Deadline.of}.
+ */
 export class Deadline {
   /** The deadline that never passes. */
   static readonly forever: Deadline = new Deadline(Infinity, Infinity);
