@@ -7,12 +7,37 @@
 // exists at run time.
 
 /** `WebAssembly.Memory` where the environment declares it, else the part of it sabre uses. */
-export type WasmMemory = typeof globalThis extends { WebAssembly: { Memory: { prototype: infer M } } }
+export type WasmMemory = typeof globalThis extends {
+  /** The environment's WebAssembly namespace. */
+  WebAssembly: {
+    /** Its Memory class. */
+    Memory: {
+      /** A Memory instance's type. */
+      prototype: infer M;
+    };
+  };
+}
   ? M
-  : { readonly buffer: ArrayBuffer | SharedArrayBuffer; grow(delta: number): number };
+  : {
+    /** The memory's bytes. */
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
+    /** Grows the memory by `delta` pages (never called by sabre: regions do not grow). */
+    grow(delta: number): number;
+  };
 
 /** The Web `Worker` where the environment declares it (DOM or WebWorker lib), else the part
  *  of it sabre uses. */
-export type WebWorker = typeof globalThis extends { Worker: { prototype: infer W } }
+export type WebWorker = typeof globalThis extends {
+  /** The environment's Worker class. */
+  Worker: {
+    /** A Worker instance's type. */
+    prototype: infer W;
+  };
+}
   ? W
-  : { postMessage(message: unknown, transfer?: unknown[]): void; terminate(): void };
+  : {
+    /** Posts a message to the worker. */
+    postMessage(message: unknown, transfer?: unknown[]): void;
+    /** Stops the worker at once. */
+    terminate(): void;
+  };

@@ -5,6 +5,7 @@ export { Mutex, MutexGuard, type MutexHandle } from "./sync/mutex";
 export type { PrimitiveHandle } from "./region/handle";
 export { blockingAllowed, nativeWaitAsync, type WaitOptions } from "./wait/wait";
 export { Deadline } from "./wait/deadline";
+export type { WasmMemory, WebWorker } from "./globals";
 export type { Parker, ParkingKind } from "./wait/parker";
 export * from "./errors";
 export { crossOriginIsolationProblem, CROSS_ORIGIN_ISOLATION_HEADERS } from "./browser/isolation";

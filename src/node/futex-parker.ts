@@ -21,6 +21,7 @@
 // that has loaded 'sabre/node' (registered below); the step drivers (src/wait/steps.ts) and
 // select park through the region's parker, so the runtime's waits on the memory come here too.
 import * as L from "../../assembly/layout";
+import type { WasmMemory } from "../globals";
 import { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
 import { WAIT_ABORTED, type Parker } from "../wait/parker";
@@ -50,7 +51,8 @@ export class FutexParker implements Parker {
   readonly #words: Int32Array;
   readonly #addon: NativeAddon;
 
-  constructor(memory: WebAssembly.Memory) {
+  /** A futex parker over `memory`, a region's memory whose bytes are mapped from a file. */
+  constructor(memory: WasmMemory) {
     this.#addon = nativeAddon("a file-backed region (futex parking)");
     this.#words = new Int32Array(memory.buffer);
   }
