@@ -84,6 +84,12 @@ export interface SpawnedWorker<W> {
   readonly exited: Promise<void>;
   /** Marks the worker's endpoints peer-gone, stops the worker, and waits until it has. */
   terminate(): Promise<void>;
+  /**
+   * `await using w = spawnWorker(...)`: terminate() at the end of the scope. Stops the worker
+   * (its endpoints are marked peer-gone) and waits until it has; never rejects: the error that
+   * ending the worker causes is swallowed (`exited` still reports a crash that came first).
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -165,19 +171,16 @@ export function spawnWorker<Data>(source: WorkerSource, options: WebSpawnWorkerO
     }
     settle.reject(error);
   });
-  return {
-    worker,
-    exited,
-    async terminate() {
-      if (!settled) {
-        settled = true;
-        markAllPeerGone(endpoints);
-        worker.terminate();
-        settle.resolve();
-      }
-      await exited.catch(() => {});
-    },
+  const terminate = async (): Promise<void> => {
+    if (!settled) {
+      settled = true;
+      markAllPeerGone(endpoints);
+      worker.terminate();
+      settle.resolve();
+    }
+    await exited.catch(() => {});
   };
+  return { worker, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 
 /** What a WorkerLoadError says: the likely causes, the data: URL a bundler leaves first. */

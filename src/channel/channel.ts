@@ -571,6 +571,15 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.region.core.ch_close(this.offset);
   }
 
+  /**
+   * `using ch = Channel.create(region)`: close() at the end of the scope. Like Go's close, this
+   * closes the channel for every thread holding it (sends fail, receivers drain then end), not
+   * only for this one; it frees no memory (free() does). Idempotent.
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Marks the channel's peers gone (done by spawnWorker when a worker dies): every blocked
    *  and later operation throws PeerGoneError. */
   markPeerGone(): void {

@@ -160,8 +160,10 @@ export class Mailbox<T = unknown> extends MailboxState<T> implements RecvSelectS
 
   /** @internal This thread's reply inbox in this mailbox's region for blocking or async requests. */
   defaultReplyInbox(mode: "sync" | "async"): Mailbox<any> {
-    return replyInboxes.get(this.region, mode, () =>
-      Mailbox.create(this.region, { ...REPLY_INBOX, codec: "raw", name: `reply inbox (${mode}) of agent ${this.region.agent}` }));
+    return replyInboxes.get(this.region, mode, () => {
+      this.region.onDispose(Mailbox.freeReplyInboxes);
+      return Mailbox.create(this.region, { ...REPLY_INBOX, codec: "raw", name: `reply inbox (${mode}) of agent ${this.region.agent}` });
+    });
   }
 
   /**
@@ -180,6 +182,15 @@ export class Mailbox<T = unknown> extends MailboxState<T> implements RecvSelectS
       }
       replyInboxes.drop(region, inbox);
     }
+  }
+
+  /**
+   * `using mb = Mailbox.create(region)`: close() at the end of the scope. Closes the mailbox
+   * for every thread holding it (sends and requests fail, the reader drains then ends); it
+   * frees no memory (free() does). Idempotent.
+   */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   // ---- writers ------------------------------------------------------------------------------------

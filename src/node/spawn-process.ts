@@ -74,6 +74,12 @@ export interface SpawnedProcess {
   readonly exited: Promise<void>;
   /** Marks the child's endpoints peer-gone, sends it SIGTERM, and waits until it has exited. */
   terminate(): Promise<void>;
+  /**
+   * `await using child = spawnProcess(...)`: terminate() at the end of the scope. Sends SIGTERM
+   * (the endpoints are marked peer-gone) and waits for the exit; never rejects: the error that
+   * ending the child causes is swallowed (`exited` still reports a crash that came first).
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** The environment variable that tells a child started by spawnProcess where its data is. */
@@ -150,18 +156,15 @@ export function spawnProcess<Data>(module: string | URL, options: SpawnProcessOp
     });
   });
   if (options.onCrash) exited.catch(() => {});
-  return {
-    process: child,
-    exited,
-    async terminate() {
-      if (!ended && !state.terminating) {
-        state.terminating = true;
-        markAllPeerGone(endpoints);
-        child.kill("SIGTERM");
-      }
-      await exited.catch(() => {});
-    },
+  const terminate = async (): Promise<void> => {
+    if (!ended && !state.terminating) {
+      state.terminating = true;
+      markAllPeerGone(endpoints);
+      child.kill("SIGTERM");
+    }
+    await exited.catch(() => {});
   };
+  return { process: child, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 
 // ---- in the child ---------------------------------------------------------------------------

@@ -102,18 +102,15 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
     });
   });
   if (options.onCrash) exited.catch(() => {});
-  return {
-    worker,
-    exited,
-    async terminate() {
-      if (!ended && !state.terminating) {
-        state.terminating = true;
-        markAllPeerGone(endpoints);
-        await worker.terminate();
-      }
-      await exited.catch(() => {});
-    },
+  const terminate = async (): Promise<void> => {
+    if (!ended && !state.terminating) {
+      state.terminating = true;
+      markAllPeerGone(endpoints);
+      await worker.terminate();
+    }
+    await exited.catch(() => {});
   };
+  return { worker, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 
 // ---- inside a worker thread -----------------------------------------------------------------

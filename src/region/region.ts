@@ -202,6 +202,30 @@ export class Region {
     return region;
   }
 
+  /** This thread's per-region resources, released by [Symbol.dispose] (Region.onDispose). */
+  readonly #releasers = new Set<(region: Region) => void>();
+
+  /** @internal Registers `release` (once per function) to run when this thread's Region is disposed. */
+  onDispose(release: (region: Region) => void): void {
+    this.#releasers.add(release);
+  }
+
+  /**
+   * `using region = Region.create()` (or `Region.from(handle)`): at the end of the scope,
+   * releases what THIS thread holds in the region — today, the reply inboxes that
+   * request/requestAsync made (Mailbox.freeReplyInboxes). It frees nothing shared and unmaps
+   * nothing (a WebAssembly.Memory cannot be unmapped; its bytes go when no thread references
+   * them): other threads, and primitives made here, keep working, and the Region stays
+   * usable (a later request makes new inboxes). Throws, as freeReplyInboxes does, while an
+   * async request still waits for its reply. Idempotent.
+   */
+  [Symbol.dispose](): void {
+    for (const release of [...this.#releasers]) {
+      release(this);
+      this.#releasers.delete(release);
+    }
+  }
+
   /** @internal Lets Region.from attach handles whose parking kind a platform module adds. */
   static registerParking(kind: string, make: (memory: WebAssembly.Memory) => Parker): void {
     parkingFactories.set(kind, make);

@@ -455,3 +455,25 @@ describe("Channel faults and Go's semantics (regressions)", () => {
     expect(ch.recv()).toBe(4);
   });
 });
+
+describe("Disposal: using a Channel", () => {
+  it("[Symbol.dispose] closes the channel for every holder, as Go's close: sends fail, receivers drain, then end; no memory is freed", () => {
+    const region = Region.create();
+    let other!: Channel<number>;
+    let free = 0;
+    {
+      using ch = Channel.create<number>(region, { capacity: 4 });
+      other = Channel.from<number>(ch.handle);
+      ch.send(1);
+      ch.send(2);
+      free = region.freeBytes;
+    }
+    expect(other.closed).toBe(true);
+    expect(() => other.send(3)).toThrow(ClosedError);
+    expect([...other]).toEqual([1, 2]);
+    expect(other.tryRecv()).toEqual({ ok: false, closed: true });
+    expect(region.freeBytes).toBe(free); // close, not free()
+    other[Symbol.dispose](); // idempotent
+    other.free();
+  });
+});

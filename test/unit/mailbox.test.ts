@@ -587,3 +587,27 @@ describe("Mailbox: Erlang's gen_server and receive semantics", () => {
     expect(got).toEqual([...sent.filter((m) => m.prio === "high"), ...sent.filter((m) => m.prio === "low")]);
   });
 });
+
+describe("Disposal: using a Mailbox", () => {
+  it("[Symbol.dispose] closes the mailbox for every holder: sends and requests fail, the reader drains, then ends; no memory is freed", async () => {
+    const region = Region.create();
+    let other!: Mailbox<number>;
+    let free = 0;
+    {
+      using mb = Mailbox.create<number>(region);
+      other = Mailbox.from<number>(mb.handle);
+      mb.send(1);
+      mb.send(2);
+      free = region.freeBytes;
+    }
+    expect(region.freeBytes).toBe(free); // close, not free()
+    expect(other.closed).toBe(true);
+    expect(() => other.send(3)).toThrow(ClosedError);
+    await expect(other.requestAsync(4, { timeout: 1000 })).rejects.toThrow(ClosedError);
+    expect([...other]).toEqual([1, 2]);
+    expect(() => other.receive({ timeout: 1000 })).toThrow(ClosedError);
+    other[Symbol.dispose](); // idempotent
+    other.free();
+    Mailbox.freeReplyInboxes(region);
+  });
+});

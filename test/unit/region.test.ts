@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError,
+  Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, Mailbox, RegionFullError, TimeoutError,
 } from "sabre";
 import { startWorker } from "sabre/node";
 import { REGION_BASE, RH_ALLOC_LOCK, RH_FREE_HEAD } from "../../assembly/layout"; // to corrupt the header on purpose
@@ -175,5 +175,32 @@ describe("Region", () => {
     region.core.region_poison(); // what that thread's Region does when its core call traps
     expect(await reply).toEqual({ error: "CorruptRegionError" });
     await other.exited;
+  });
+});
+
+describe("Disposal: using a Region", () => {
+  it("[Symbol.dispose] frees this thread's reply inboxes and nothing shared; the region stays usable; idempotent", async () => {
+    const region = Region.create();
+    const server = Mailbox.create<number>(region);
+    const free = region.freeBytes;
+    {
+      using scoped = region;
+      await expect(server.requestAsync(1, { timeout: 5 })).rejects.toThrow(TimeoutError);
+      expect(scoped.freeBytes).toBeLessThan(free); // the request made this thread's reply inbox
+    }
+    expect(region.freeBytes).toBe(free);
+    // a reply to the freed inbox is dropped; the server's mailbox and the region keep working
+    expect(server.receiveRequest({ timeout: 1000 }).reply(2)).toBe(false);
+    region.free(region.alloc(64));
+    region[Symbol.dispose](); // nothing left to release
+    // an async request still waiting for its reply: dispose throws and frees nothing
+    const pending = server.requestAsync(3, { timeout: 10_000 });
+    const held = region.freeBytes;
+    expect(() => region[Symbol.dispose]()).toThrow(InvalidArgumentError);
+    expect(region.freeBytes).toBe(held);
+    (await server.receiveRequestAsync({ timeout: 1000 })).reply(9);
+    expect(await pending).toBe(9);
+    region[Symbol.dispose]();
+    expect(region.freeBytes).toBe(free);
   });
 });

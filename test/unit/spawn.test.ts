@@ -13,7 +13,7 @@ import {
   Barrier, ByteRing, Channel, CondVar, ForeignHandleError, InvalidArgumentError, Mailbox, Mutex, PeerGoneError, Region, RingBuffer, RwLock, Semaphore,
   WorkerCrashError, fromWire, registerHandleKind, toWire, type Attached,
 } from "sabre";
-import { attachWorkerData, spawnWorker } from "sabre/node";
+import { attachWorkerData, createRegion, spawnProcess, spawnWorker } from "sabre/node";
 // @ts-expect-error: plain .mjs fixture without type declarations
 import { upperCodec } from "../fixtures/upper-codec.mjs";
 
@@ -289,5 +289,48 @@ describe("toWire / fromWire", () => {
     expect(typed.h).toBeInstanceOf(Channel);
     expect(typed.list[0]).toBe(region);
     expect(typed.m.get("k")).toBeInstanceOf(Mutex);
+  });
+});
+
+describe("Disposal: await using a spawned worker or child process", () => {
+  it("await using spawnWorker(...): terminated at the end of the scope, endpoints marked, exited resolves", async () => {
+    const ch = Channel.create<number>(Region.create());
+    let exited!: Promise<void>;
+    {
+      await using w = spawn("block", { channel: ch });
+      exited = w.exited;
+      expect(await w.next()).toBe("ready");
+    }
+    await exited; // the termination is no crash
+    expect(() => ch.send(1, { timeout: LONG })).toThrow(PeerGoneError);
+  });
+
+  it("[Symbol.asyncDispose] of a worker that already crashed resolves (the error stays on exited)", async () => {
+    const ch = Channel.create<number>(Region.create());
+    const w = spawn("throw", { ch });
+    expect(await w.next()).toBe("ready");
+    await expect(w.exited).rejects.toThrow("boom from the worker");
+    await expect(w[Symbol.asyncDispose]()).resolves.toBeUndefined();
+  });
+
+  it("await using spawnProcess(...): SIGTERM at the end of the scope, endpoints marked, exited resolves", async () => {
+    const region = createRegion({ size: 1 << 18 });
+    const inbox = Channel.create<number>(region, { capacity: 1 });
+    const outbox = Channel.create<number>(region, { capacity: 1 });
+    let exited!: Promise<void>;
+    {
+      await using child = spawnProcess(fixture("process-block.mjs"), { data: { inbox, outbox }, stdio: "pipe" });
+      exited = child.exited;
+      const ready = await new Promise<string>((resolve) => {
+        let text = "";
+        child.process.stdout?.on("data", (d) => {
+          text += d;
+          if (text.includes("\n")) resolve(text.slice(0, text.indexOf("\n")));
+        });
+      });
+      expect(ready).toBe("ready");
+    }
+    await exited;
+    expect(() => inbox.send(1, { timeout: LONG })).toThrow(PeerGoneError);
   });
 });
