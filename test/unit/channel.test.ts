@@ -6,7 +6,7 @@
 // claim, peer-gone over a dead lock holder, corrupt frames, a normal exit keeps the channel open.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, Barrier, Channel, ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError,
+  AbortError, Barrier, Channel, ClosedError, CodecError, CorruptRegionError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, PeerGoneError,
   Region, TimeoutError, recvCase, select,
 } from "sabre";
 import * as L from "../../assembly/layout";
@@ -453,5 +453,23 @@ describe("Channel faults and Go's semantics (regressions)", () => {
     expect(ch.tryRecv()).toEqual({ ok: false, closed: false });
     ch.send(4);
     expect(ch.recv()).toBe(4);
+  });
+});
+
+describe("bad input: Channel.create", () => {
+  const region = Region.create({ size: 1 << 20 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => Channel.create(region, { capactiy: 8 } as never)).toThrow(InvalidArgumentError);
+    expect(() => Channel.create(region, { capactiy: 8 } as never)).toThrow(
+      'Channel.create: unknown option "capactiy"; known options: capacity, bufferBytes, codec, maxMessageBytes, name',
+    );
+  });
+  it("says the type of a bad value", () => {
+    expect(() => Channel.create(region, { capacity: "8" as never })).toThrow(/got string "8"/);
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => Channel.create(undefined as never)).toThrow(InvalidArgumentError);
+    expect(() => Channel.create(undefined as never)).toThrow(/Channel\.create expects a Region .*got undefined/);
+    expect(() => Channel.create({} as never)).toThrow(InvalidArgumentError);
   });
 });

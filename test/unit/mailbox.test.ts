@@ -587,3 +587,16 @@ describe("Mailbox: Erlang's gen_server and receive semantics", () => {
     expect(got).toEqual([...sent.filter((m) => m.prio === "high"), ...sent.filter((m) => m.prio === "low")]);
   });
 });
+
+describe("bad input: Mailbox.create", () => {
+  const region = Region.create({ size: 1 << 20 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => Mailbox.create(region, { capactiy: 8 } as never)).toThrow(InvalidArgumentError);
+    expect(() => Mailbox.create(region, { capactiy: 8 } as never)).toThrow(
+      /unknown option "capactiy"; known options: capacity, bufferBytes, codec, maxMessageBytes, maxSaved, name/,
+    );
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => Mailbox.create(null as never)).toThrow(/Mailbox\.create expects a Region .*got null/);
+  });
+});
