@@ -33,7 +33,7 @@
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../../assembly/layout";
 import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
-import { CodecError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
+import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, encodedBytes } from "../options";
@@ -190,6 +190,12 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /** Attaches to a channel from its handle (same codec by name; pass { codec } for a custom one). */
   static from<T = unknown>(handle: ChannelHandle<T>, options: FromOptions<T> = {}): Channel<T> {
     const { region, offset } = attach(handle, "channel", L.KIND_CHANNEL);
+    const maxMessageBytes: unknown = handle.maxMessageBytes;
+    if (typeof maxMessageBytes !== "number" || !Number.isInteger(maxMessageBytes) || maxMessageBytes < 0 || maxMessageBytes > 0x7fffffff) {
+      throw new ForeignHandleError(
+        `Channel.from: the handle's maxMessageBytes must be an integer from 0 to 2^31 - 1, got ${describeValue(maxMessageBytes)}; is it a handle this sabre made?`,
+      );
+    }
     let codec: Codec<T>;
     if (options.codec) codec = options.codec;
     else if (handle.codec === "msgpack" || handle.codec === "raw" || handle.codec === "json") codec = resolveCodec<T>(handle.codec, "Channel.from");
@@ -198,7 +204,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
         `Channel.from: this channel uses the custom codec "${handle.codec}"; pass it as Channel.from(handle, { codec })`,
       );
     }
-    return new Channel(region, offset, codec, handle.maxMessageBytes, handle.name);
+    return new Channel(region, offset, codec, maxMessageBytes, handle.name);
   }
 
   // ---- observers --------------------------------------------------------------------------

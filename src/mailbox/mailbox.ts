@@ -73,6 +73,7 @@ import type { Steps } from "../wait/steps";
 import { resolveCodec } from "../codec/codec";
 import { ClosedError, ForeignHandleError, InvalidArgumentError } from "../errors";
 import { Region, expectRegion } from "../region/region";
+import { checkHandleOffset } from "../region/handle";
 import { Deadline } from "../wait/deadline";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 import { parseRegionAddress, registerReplyScheme } from "./address";
@@ -129,6 +130,7 @@ export class Mailbox<T = unknown> extends MailboxState<T> implements RecvSelectS
         `Mailbox.from expects a Mailbox handle (its .handle property), got ${h?.__sabre ? `a ${String(h.__sabre)} handle` : String(h)}`,
       );
     }
+    checkHandleOffset(h.offset, "Mailbox.from");
     const region = Region.from(h.region);
     const live = headerLive(region, h.offset, h.nonce);
     const known = cache.get(region)?.get(h.offset) as Mailbox<T> | undefined;

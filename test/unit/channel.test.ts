@@ -473,3 +473,23 @@ describe("bad input: Channel.create", () => {
     expect(() => Channel.create({} as never)).toThrow(InvalidArgumentError);
   });
 });
+
+describe("bad input: Channel.from with a forged handle", () => {
+  const region = Region.create({ size: 1 << 20 });
+  const ch = Channel.create<number>(region, { capacity: 2 });
+  it("refuses a maxMessageBytes that is NaN, negative, fractional, too large or missing", () => {
+    for (const bad of [NaN, -1, 1.5, 2 ** 31, Infinity, "64", undefined]) {
+      const forged = { ...ch.handle, maxMessageBytes: bad } as never;
+      expect(() => Channel.from(forged)).toThrow(ForeignHandleError);
+      expect(() => Channel.from(forged)).toThrow(/Channel\.from: the handle's maxMessageBytes must be an integer/);
+    }
+    expect(Channel.from({ ...ch.handle, maxMessageBytes: 0 }).maxMessageBytes).toBe(0);
+  });
+  it("refuses offsets outside [0, 2^31) or not integers (2^32 + offset would alias the channel)", () => {
+    for (const bad of [ch.offset + 2 ** 32, ch.offset - 2 ** 32, -1, ch.offset + 0.5, 2 ** 31, NaN]) {
+      expect(() => Channel.from({ ...ch.handle, offset: bad } as never)).toThrow(ForeignHandleError);
+      expect(() => Channel.from({ ...ch.handle, offset: bad } as never)).toThrow(/the handle's offset must be an integer from 0 to 2\^31 - 1/);
+    }
+    expect(Channel.from(ch.handle).offset).toBe(ch.offset);
+  });
+});

@@ -204,3 +204,12 @@ describe("bad input: Semaphore.create", () => {
     expect(() => Semaphore.create(undefined as never)).toThrow(/Semaphore\.create expects a Region/);
   });
 });
+
+describe("bad input: Semaphore.from with a forged offset", () => {
+  it("refuses an offset of 2^32 + offset (it would alias the semaphore)", () => {
+    const region = Region.create({ size: 4096 });
+    const sem = Semaphore.create(region, { max: 2 });
+    expect(() => Semaphore.from({ ...sem.handle, offset: sem.handle.offset + 2 ** 32 })).toThrow(ForeignHandleError);
+    expect(() => Semaphore.from({ ...sem.handle, offset: sem.handle.offset - 2 ** 32 })).toThrow(/offset must be an integer from 0 to 2\^31 - 1/);
+  });
+});
