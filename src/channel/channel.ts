@@ -33,9 +33,10 @@
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../../assembly/layout";
 import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
-import { CodecError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
+import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
+import { checkOptionKeys, describeValue, encodedBytes } from "../options";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
@@ -77,6 +78,9 @@ export interface ChannelOptions<T> {
   name?: string;
 }
 
+const CHANNEL_OPTION_KEYS: readonly string[] = ["capacity", "bufferBytes", "codec", "maxMessageBytes", "name"];
+
+/** Options of {@link Channel.from}. */
 export interface FromOptions<T> {
   /** The codec object, for a channel created with a custom codec. */
   codec?: Codec<T>;
@@ -159,20 +163,22 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
 
   /** Allocates a channel in `region`. */
   static create<T = unknown>(region: Region, options: ChannelOptions<T> = {}): Channel<T> {
+    expectRegion(region, "Channel.create");
+    checkOptionKeys("Channel.create", options, CHANNEL_OPTION_KEYS);
     const capacity = options.capacity ?? 0;
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > L.CH_MAX_CAPACITY) {
-      throw new InvalidArgumentError(`Channel.create: capacity is a number of messages from 0 (rendezvous) to ${L.CH_MAX_CAPACITY}, got ${String(capacity)}`);
+      throw new InvalidArgumentError(`Channel.create: capacity is a number of messages from 0 (rendezvous) to ${L.CH_MAX_CAPACITY}, got ${describeValue(capacity)}`);
     }
     const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER;
     const size = Number.isInteger(bufferBytes) && bufferBytes >= MIN_BUFFER ? region.core.ch_size_of(bufferBytes) : 0;
     if (size === 0) {
       throw new InvalidArgumentError(
-        `Channel.create: bufferBytes must be a power of two from ${MIN_BUFFER} to ${L.BR_MAX_CAPACITY}, got ${String(bufferBytes)}`,
+        `Channel.create: bufferBytes must be a power of two from ${MIN_BUFFER} to ${L.BR_MAX_CAPACITY}, got ${describeValue(bufferBytes)}`,
       );
     }
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
     if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 0 || maxMessageBytes > 0x7fffffff) {
-      throw new InvalidArgumentError(`Channel.create: maxMessageBytes must be an integer from 0 to 2^31 - 1, got ${String(maxMessageBytes)}`);
+      throw new InvalidArgumentError(`Channel.create: maxMessageBytes must be an integer from 0 to 2^31 - 1, got ${describeValue(maxMessageBytes)}`);
     }
     const codec = resolveCodec(options.codec, "Channel.create");
     const offset = region.allocate(L.KIND_CHANNEL, size, "Channel.create");
@@ -184,6 +190,12 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /** Attaches to a channel from its handle (same codec by name; pass { codec } for a custom one). */
   static from<T = unknown>(handle: ChannelHandle<T>, options: FromOptions<T> = {}): Channel<T> {
     const { region, offset } = attach(handle, "channel", L.KIND_CHANNEL);
+    const maxMessageBytes: unknown = handle.maxMessageBytes;
+    if (typeof maxMessageBytes !== "number" || !Number.isInteger(maxMessageBytes) || maxMessageBytes < 0 || maxMessageBytes > 0x7fffffff) {
+      throw new ForeignHandleError(
+        `Channel.from: the handle's maxMessageBytes must be an integer from 0 to 2^31 - 1, got ${describeValue(maxMessageBytes)}; is it a handle this sabre made?`,
+      );
+    }
     let codec: Codec<T>;
     if (options.codec) codec = options.codec;
     else if (handle.codec === "msgpack" || handle.codec === "raw" || handle.codec === "json") codec = resolveCodec<T>(handle.codec, "Channel.from");
@@ -192,7 +204,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
         `Channel.from: this channel uses the custom codec "${handle.codec}"; pass it as Channel.from(handle, { codec })`,
       );
     }
-    return new Channel(region, offset, codec, handle.maxMessageBytes, handle.name);
+    return new Channel(region, offset, codec, maxMessageBytes, handle.name);
   }
 
   // ---- observers --------------------------------------------------------------------------
@@ -238,6 +250,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
       if (error instanceof CodecError) throw new CodecError(`${what} on ${this.name}: ${error.message}`, { cause: error.cause });
       throw new CodecError(`${what} on ${this.name}: the ${this.#codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
     }
+    bytes = encodedBytes(bytes, this.#codec.name, `${what} on ${this.name}`);
     if (bytes.length > this.maxMessageBytes) {
       throw new MessageTooLargeError(
         `${what} on ${this.name}: the encoded message is ${bytes.length} bytes, above maxMessageBytes ${this.maxMessageBytes}; nothing was sent (raise maxMessageBytes when creating the channel, or send smaller messages)`,
@@ -383,7 +396,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   reserve(len: number, options?: WaitOptions): Uint8Array {
     const what = "Channel.reserve";
     if (!Number.isInteger(len) || len < 0 || len > this.#maxFrame || len > this.maxMessageBytes) {
-      throw new InvalidArgumentError(`${what} on ${this.name}: len must be 0 to ${Math.min(this.#maxFrame, this.maxMessageBytes)} bytes (one fragment), got ${String(len)}; use send for larger messages`);
+      throw new InvalidArgumentError(`${what} on ${this.name}: len must be 0 to ${Math.min(this.#maxFrame, this.maxMessageBytes)} bytes (one fragment), got ${describeValue(len)}; use send for larger messages`);
     }
     if (this.#reserved) throw new InvalidArgumentError(`${what} on ${this.name}: commit() the previous reserve first`);
     checkBlocking(what, options);

@@ -3,6 +3,7 @@
 // (an ErrorWire as JSON, rebuilt into a RemoteError on the requester's side), and a value's
 // payload through the mailbox's codec.
 import type { Codec } from "../codec/codec";
+import { encodedBytes } from "../options";
 import { CodecError, MessageTooLargeError, RemoteError, errorFromWire, errorToWire, type ErrorWire } from "../errors";
 import type { Envelope, EnvelopeKind, ReplyAddress } from "./protocol";
 
@@ -97,6 +98,7 @@ export function encodeValue<T>(codec: Codec<T>, value: unknown, max: number, wha
     if (error instanceof CodecError) throw new CodecError(`${what}: ${error.message}`, { cause: error.cause });
     throw new CodecError(`${what}: the ${codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
   }
+  bytes = encodedBytes(bytes, codec.name, what);
   if (bytes.length > max) {
     throw new MessageTooLargeError(`${what}: a ${bytes.length}-byte message is larger than maxMessageBytes ${max}; nothing was sent`);
   }

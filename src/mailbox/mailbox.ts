@@ -72,7 +72,8 @@ import type { Attempt, RecvSelectSource, Selectable } from "../channel/selectabl
 import type { Steps } from "../wait/steps";
 import { resolveCodec } from "../codec/codec";
 import { ClosedError, ForeignHandleError, InvalidArgumentError } from "../errors";
-import { Region } from "../region/region";
+import { Region, expectRegion } from "../region/region";
+import { checkHandleOffset } from "../region/handle";
 import { Deadline } from "../wait/deadline";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 import { parseRegionAddress, registerReplyScheme } from "./address";
@@ -103,6 +104,7 @@ export class Mailbox<T = unknown> extends MailboxState<T> implements RecvSelectS
   /** Allocates a mailbox in `region` (a header block and a channel). */
   static create<T = unknown>(region: Region, options: MailboxOptions<T> = {}): Mailbox<T> {
     const what = "Mailbox.create";
+    expectRegion(region, what);
     const { capacity, maxSaved, maxMessageBytes, codec, bufferBytes } = createOptions(options, what);
     const block = allocHeader(region, what);
     let channel: Channel<Uint8Array>;
@@ -128,6 +130,7 @@ export class Mailbox<T = unknown> extends MailboxState<T> implements RecvSelectS
         `Mailbox.from expects a Mailbox handle (its .handle property), got ${h?.__sabre ? `a ${String(h.__sabre)} handle` : String(h)}`,
       );
     }
+    checkHandleOffset(h.offset, "Mailbox.from");
     const region = Region.from(h.region);
     const live = headerLive(region, h.offset, h.nonce);
     const known = cache.get(region)?.get(h.offset) as Mailbox<T> | undefined;

@@ -4,6 +4,7 @@ import type { TryRecvResult } from "../channel/channel";
 import type { ChannelHandle } from "../channel/channel";
 import { resolveCodec, type Codec, type CodecName } from "../codec/codec";
 import { InvalidArgumentError } from "../errors";
+import { checkOptionKeys, describeValue } from "../options";
 import type { Typed } from "../region/handle";
 import type { RegionHandle } from "../region/region";
 import type { WaitOptions } from "../wait/wait";
@@ -85,15 +86,18 @@ export interface ServeOptions<T> extends WaitOptions {
 export type MailboxTryResult<T> = TryRecvResult<T>;
 
 /** The checked options of Mailbox.create. */
+const MAILBOX_OPTION_KEYS: readonly string[] = ["capacity", "bufferBytes", "codec", "maxMessageBytes", "maxSaved", "name"];
+
 export function createOptions<T>(options: MailboxOptions<T>, what: string) {
+  checkOptionKeys(what, options, MAILBOX_OPTION_KEYS);
   const capacity = options.capacity ?? DEFAULT_CAPACITY;
   if (!Number.isInteger(capacity) || capacity < 1) {
-    throw new InvalidArgumentError(`${what}: capacity is a number of messages >= 1 (a mailbox is buffered), got ${String(capacity)}`);
+    throw new InvalidArgumentError(`${what}: capacity is a number of messages >= 1 (a mailbox is buffered), got ${describeValue(capacity)}`);
   }
   const maxSaved = checkMaxSaved(options.maxSaved, what);
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
   if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 0 || maxMessageBytes > 0x7fffffff - ENV_MAX_OVERHEAD) {
-    throw new InvalidArgumentError(`${what}: maxMessageBytes must be an integer from 0 to 2^31 - ${ENV_MAX_OVERHEAD + 1}, got ${String(maxMessageBytes)}`);
+    throw new InvalidArgumentError(`${what}: maxMessageBytes must be an integer from 0 to 2^31 - ${ENV_MAX_OVERHEAD + 1}, got ${describeValue(maxMessageBytes)}`);
   }
   const codec = resolveCodec(options.codec, what);
   return { capacity, maxSaved, maxMessageBytes, codec, bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER };
@@ -107,7 +111,7 @@ export function fromCodec<T>(h: Partial<MailboxHandle>, options: MailboxFromOpti
 
 export function checkMaxSaved(v: number | undefined, what: string): number {
   const n = v ?? DEFAULT_MAX_SAVED;
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what}: maxSaved is a number of messages >= 0, got ${String(v)}`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what}: maxSaved is a number of messages >= 0, got ${describeValue(v)}`);
   return n;
 }
 

@@ -3,6 +3,7 @@
 // an unknown key is refused with the list of known ones (a misspelt option never passes
 // silently). Validation happens in the constructor, before any worker starts.
 import { InvalidArgumentError } from "../index";
+import { checkOptionKeys } from "../options";
 
 /** Where a Pool's tasks run ({@link PoolOptions.runtime}): "thread" (Node worker threads,
  *  the default and the only one in this build); "process" (child processes) and "web" (Web
@@ -124,9 +125,7 @@ function millis(name: string, v: unknown): number {
 }
 
 export function checkKeys(what: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) fail(`unknown ${what} "${key}"; known ${what}s: ${known.join(", ")}`);
-  }
+  checkOptionKeys("Pool", options, known, what);
 }
 
 /** Validates `options` and fills in the defaults; `cores` is the machine's parallelism. */

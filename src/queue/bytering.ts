@@ -23,7 +23,8 @@ import { copyOut } from "../region/copy";
 import * as L from "../../assembly/layout";
 import { ClosedError, InvalidArgumentError, throwStatus } from "../errors";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
+import { checkOptionKeys, describeValue, isUint8Array } from "../options";
 import { Deadline } from "../wait/deadline";
 import { settle, stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
@@ -39,6 +40,12 @@ export type ByteRingHandle = PrimitiveHandle<"bytering">;
 export interface ByteRingOptions {
   /** Data bytes: a power of two from 16 to 2^29. A frame takes 4 header bytes plus its length rounded up to 4, and is at most capacity/2 - 4 bytes long. */
   capacity: number;
+}
+
+const CAPACITY_KEY: readonly string[] = ["capacity"];
+
+function checkBytes(bytes: unknown, what: string): void {
+  if (!isUint8Array(bytes)) throw new InvalidArgumentError(`${what}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
 }
 
 function closedError(what: string): ClosedError {
@@ -88,12 +95,14 @@ export class ByteRing {
 
   /** Allocates an empty byte ring of `capacity` data bytes in `region`. */
   static create(region: Region, options: ByteRingOptions): ByteRing {
+    expectRegion(region, "ByteRing.create");
+    checkOptionKeys("ByteRing.create", options, CAPACITY_KEY);
     const capacity = (options as ByteRingOptions | undefined)?.capacity;
     const valid = Number.isInteger(capacity) && (capacity as number) >= L.BR_MIN_CAPACITY && (capacity as number) <= L.BR_MAX_CAPACITY;
     const bytes = valid ? region.core.br_size_of(capacity as number) : 0;
     if (bytes === 0) {
       throw new InvalidArgumentError(
-        `ByteRing.create: capacity must be a power of two from ${L.BR_MIN_CAPACITY} to ${L.BR_MAX_CAPACITY} bytes, got ${String(capacity)}`,
+        `ByteRing.create: capacity must be a power of two from ${L.BR_MIN_CAPACITY} to ${L.BR_MAX_CAPACITY} bytes, got ${describeValue(capacity)}`,
       );
     }
     const offset = region.allocate(L.KIND_BYTERING, bytes, "ByteRing.create");
@@ -110,7 +119,7 @@ export class ByteRing {
   #checkLength(len: number, what: string): void {
     const max = this.maxFrame;
     if (!Number.isInteger(len) || len < 0 || len > max) {
-      throw new InvalidArgumentError(`${what}: a frame is 0 to ${max} bytes in this ring (capacity/2 - 4), got ${String(len)}`);
+      throw new InvalidArgumentError(`${what}: a frame is 0 to ${max} bytes in this ring (capacity/2 - 4), got ${describeValue(len)}`);
     }
   }
 
@@ -126,6 +135,7 @@ export class ByteRing {
 
   /** Writes `bytes` as one frame, blocking while there is no space. */
   write(bytes: Uint8Array, options?: WaitOptions): void {
+    checkBytes(bytes, "ByteRing.write");
     const view = this.#reserve(bytes.length, options, "ByteRing.write");
     view.set(bytes);
     this.commit();
@@ -133,6 +143,7 @@ export class ByteRing {
 
   /** One attempt: true if written (and published), false if there is no space now. */
   tryWrite(bytes: Uint8Array): boolean {
+    checkBytes(bytes, "ByteRing.tryWrite");
     const view = this.#tryReserve(bytes.length, "ByteRing.tryWrite");
     if (!view) return false;
     view.set(bytes);
@@ -142,6 +153,7 @@ export class ByteRing {
 
   /** Writes without blocking the thread: parks through the region's Parker while there is no space. */
   async writeAsync(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
+    checkBytes(bytes, "ByteRing.writeAsync");
     const view = await this.#reserveAsync(bytes.length, options, "ByteRing.writeAsync");
     view.set(bytes);
     this.commit();

@@ -18,7 +18,8 @@
 import * as L from "../../assembly/layout";
 import { ClosedError, InvalidArgumentError } from "../errors";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
+import { checkOptionKeys, describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
 import { settle, stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
@@ -35,6 +36,8 @@ export interface RingBufferOptions {
   /** Slots in the ring: a power of two from 2 to 2^26. */
   capacity: number;
 }
+
+const CAPACITY_KEY: readonly string[] = ["capacity"];
 
 /** Values per chunk of a batch copied through region memory (a block of 1 KiB per call). */
 const CHUNK_VALUES = 256;
@@ -83,7 +86,7 @@ function popped(result: number, deadline: Deadline, what: string): number {
 
 function checkValue(value: number, what: string): void {
   if ((value | 0) !== value) {
-    throw new InvalidArgumentError(`${what}: values are signed 32-bit integers, got ${String(value)}`);
+    throw new InvalidArgumentError(`${what}: values are signed 32-bit integers, got ${describeValue(value)}`);
   }
 }
 
@@ -107,12 +110,14 @@ export class RingBuffer {
 
   /** Allocates an empty ring of `capacity` slots in `region`. */
   static create(region: Region, options: RingBufferOptions): RingBuffer {
+    expectRegion(region, "RingBuffer.create");
+    checkOptionKeys("RingBuffer.create", options, CAPACITY_KEY);
     const capacity = (options as RingBufferOptions | undefined)?.capacity;
     const valid = Number.isInteger(capacity) && (capacity as number) >= L.RING_MIN_CAPACITY && (capacity as number) <= L.RING_MAX_CAPACITY;
     const bytes = valid ? region.core.ring_size_of(capacity as number) : 0;
     if (bytes === 0) {
       throw new InvalidArgumentError(
-        `RingBuffer.create: capacity must be a power of two from ${L.RING_MIN_CAPACITY} to ${L.RING_MAX_CAPACITY}, got ${String(capacity)}`,
+        `RingBuffer.create: capacity must be a power of two from ${L.RING_MIN_CAPACITY} to ${L.RING_MAX_CAPACITY}, got ${describeValue(capacity)}`,
       );
     }
     const offset = region.allocate(L.KIND_RING, bytes, "RingBuffer.create");

@@ -5,6 +5,7 @@
 // (shape, region header, block kind at offset) before any shared word is touched.
 import { ForeignHandleError } from "../errors";
 import { Region, kindName, type RegionHandle } from "./region";
+import { describeValue } from "../options";
 
 /**
  * The structured-cloneable identity of a primitive in a region (`mutex.handle`, ...): plain data
@@ -36,6 +37,14 @@ export function makeHandle<Name extends string>(name: Name, region: Region, offs
   return Object.freeze({ __sabre: name, region: region.handle, offset });
 }
 
+/** @internal Throws ForeignHandleError unless a handle's `offset` is an integer in [0, 2^31)
+ *  (the core's addresses are i32: an offset of 2^32 + x would alias the block at x). */
+export function checkHandleOffset(offset: unknown, what: string): asserts offset is number {
+  if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 || offset >= 0x80000000) {
+    throw new ForeignHandleError(`${what}: the handle's offset must be an integer from 0 to 2^31 - 1, got ${describeValue(offset)}; is it a handle this sabre made?`);
+  }
+}
+
 /** Resolves a handle to its region (attached on this thread) and offset, or throws. */
 export function attach<Name extends string>(
   handle: PrimitiveHandle<Name>, name: Name, kind: number,
@@ -46,6 +55,7 @@ export function attach<Name extends string>(
       `${kindName(kind)}.from expects a ${kindName(kind)} handle (its .handle property), got ${h?.__sabre ? `a ${h.__sabre} handle` : String(h)}`,
     );
   }
+  checkHandleOffset(h.offset, `${kindName(kind)}.from`);
   const region = Region.from(h.region);
   region.expectKind(kind, h.offset, `${kindName(kind)}.from`);
   return { region, offset: h.offset };

@@ -26,6 +26,7 @@ import {
 import { blockingAllowed } from "../wait/wait";
 import { parkerFor, type Parker, type ParkingKind } from "../wait/parker";
 import { requireCrossOriginIsolation } from "../browser/isolation";
+import { checkOptionKeys, describeValue } from "../options";
 
 const PAGE = 65536;
 /** Largest region: 1 GiB keeps every address a positive i32 on both sides of the boundary. */
@@ -70,6 +71,15 @@ const KIND_NAMES: Record<number, string> = {
   [L.KIND_RING]: "RingBuffer", [L.KIND_BYTERING]: "ByteRing", [L.KIND_CHANNEL]: "Channel",
   [L.KIND_CODEC_TABLE]: "codec table", [L.KIND_MAILBOX]: "Mailbox",
 };
+
+/** @internal Throws InvalidArgumentError unless `region` is a Region (`what` names the call). */
+export function expectRegion(region: unknown, what: string): asserts region is Region {
+  if (!(region instanceof Region)) {
+    throw new InvalidArgumentError(`${what} expects a Region (made by Region.create or Region.from), got ${describeValue(region)}`);
+  }
+}
+
+const REGION_OPTION_KEYS: readonly string[] = ["size", "parking"];
 
 export function kindName(kind: number): string {
   return KIND_NAMES[kind] ?? `kind ${kind}`;
@@ -116,14 +126,15 @@ export class Region {
    */
   static create(options: RegionOptions = {}): Region {
     requireCrossOriginIsolation("Region.create");
+    checkOptionKeys("Region.create", options, REGION_OPTION_KEYS);
     const size = options.size ?? DEFAULT_REGION_BYTES;
     const parking = options.parking ?? "atomics";
     if (!PARKING_KINDS.includes(parking)) {
-      throw new InvalidArgumentError(`Region.create: parking must be one of ${PARKING_KINDS.map((k) => `"${k}"`).join(", ")}, got ${String(parking)}`);
+      throw new InvalidArgumentError(`Region.create: parking must be one of ${PARKING_KINDS.map((k) => `"${k}"`).join(", ")}, got ${describeValue(parking)}`);
     }
     if (!Number.isInteger(size) || size < L.BLOCK_MIN || size > MAX_REGION_BYTES - L.HEAP_START) {
       throw new InvalidArgumentError(
-        `Region size must be an integer from ${L.BLOCK_MIN} to ${MAX_REGION_BYTES - L.HEAP_START} bytes, got ${String(size)}`,
+        `Region size must be an integer from ${L.BLOCK_MIN} to ${MAX_REGION_BYTES - L.HEAP_START} bytes, got ${describeValue(size)}`,
       );
     }
     const pages = Math.ceil((L.HEAP_START + size + L.ALLOC_ALIGN) / PAGE);
@@ -264,7 +275,7 @@ export class Region {
   /** @internal Allocates a block for a primitive of `kind`. */
   allocate(kind: number, bytes: number, what: string): number {
     if (!Number.isInteger(bytes) || bytes < 0 || bytes > MAX_REGION_BYTES) {
-      throw new InvalidArgumentError(`${what}: byte count must be a non-negative integer, got ${String(bytes)}`);
+      throw new InvalidArgumentError(`${what}: byte count must be a non-negative integer, got ${describeValue(bytes)}`);
     }
     const offset = this.#allocator(what, () => this.core.region_alloc(bytes, kind, blockingAllowed ? 1 : 0));
     if (offset === 0) {

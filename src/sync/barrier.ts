@@ -13,7 +13,8 @@
 import * as L from "../../assembly/layout";
 import { InvalidArgumentError, throwStatus } from "../errors";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
+import { describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
 import { stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
@@ -73,9 +74,10 @@ export class Barrier {
 
   /** Allocates a barrier for `parties` threads (an integer from 1 to 65535). */
   static create(region: Region, parties: number): Barrier {
+    expectRegion(region, "Barrier.create");
     if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1 || parties > L.BARRIER_PARTIES_MAX) {
       throw new InvalidArgumentError(
-        `Barrier.create: parties must be an integer from 1 to ${L.BARRIER_PARTIES_MAX}, got ${String(parties)}`,
+        `Barrier.create: parties must be an integer from 1 to ${L.BARRIER_PARTIES_MAX}, got ${describeValue(parties)}`,
       );
     }
     const offset = region.allocate(L.KIND_BARRIER, L.BARRIER_SIZE, "Barrier.create");

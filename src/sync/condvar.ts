@@ -16,7 +16,7 @@ import { Deadline } from "../wait/deadline";
 import { InvalidArgumentError, NotOwnerError } from "../errors";
 import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { lockSteps, type Mutex } from "./mutex";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
 import { call, load, park, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { settle } from "../wait/step-loop";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
@@ -72,6 +72,7 @@ export class CondVar {
 
   /** Allocates a condition variable in `region`. */
   static create(region: Region): CondVar {
+    expectRegion(region, "CondVar.create");
     const offset = region.allocate(L.KIND_CONDVAR, L.CV_SIZE, "CondVar.create");
     region.core.cv_init(offset);
     return new CondVar(region, offset);

@@ -15,7 +15,7 @@ import * as L from "../../assembly/layout";
 import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
 import { Deadline } from "../wait/deadline";
 import { call, park, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
@@ -75,6 +75,7 @@ export class Mutex {
 
   /** Allocates an unlocked mutex in `region`. */
   static create(region: Region): Mutex {
+    expectRegion(region, "Mutex.create");
     const offset = region.allocate(L.KIND_MUTEX, L.MUTEX_SIZE, "Mutex.create");
     region.core.mutex_init(offset);
     return new Mutex(region, offset);

@@ -19,7 +19,7 @@ import * as L from "../../assembly/layout";
 import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
 import { Deadline } from "../wait/deadline";
 import { settle, stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
@@ -102,6 +102,7 @@ export class RwLock {
 
   /** Allocates an unlocked readers-writer lock in `region`. */
   static create(region: Region): RwLock {
+    expectRegion(region, "RwLock.create");
     const offset = region.allocate(L.KIND_RWLOCK, L.RW_SIZE, "RwLock.create");
     region.core.rw_init(offset);
     return new RwLock(region, offset);

@@ -12,7 +12,8 @@ import * as L from "../../assembly/layout";
 import { InvalidArgumentError, throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
-import type { Region } from "../region/region";
+import { expectRegion, type Region } from "../region/region";
+import { checkOptionKeys, describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
 import { settle, stepLoop, type StepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
@@ -42,6 +43,8 @@ export function acquireSteps(s: number, n: number): Steps<number> {
  * `Semaphore.from` there.
  */
 export type SemaphoreHandle = PrimitiveHandle<"semaphore">;
+
+const SEMAPHORE_OPTION_KEYS: readonly string[] = ["initial", "max"];
 
 /** Options of {@link Semaphore.create}. */
 export interface SemaphoreOptions {
@@ -100,14 +103,16 @@ export class Semaphore {
 
   /** Allocates a semaphore with `initial` permits (default `max`) of at most `max` (default 1). */
   static create(region: Region, options: SemaphoreOptions = {}): Semaphore {
+    expectRegion(region, "Semaphore.create");
+    checkOptionKeys("Semaphore.create", options, SEMAPHORE_OPTION_KEYS);
     const max = options.max ?? Math.max(1, options.initial ?? 1);
     const initial = options.initial ?? max;
     if (!isCount(max, 1)) {
-      throw new InvalidArgumentError(`Semaphore.create: max must be an integer from 1 to ${MAX_I32}, got ${String(max)}`);
+      throw new InvalidArgumentError(`Semaphore.create: max must be an integer from 1 to ${MAX_I32}, got ${describeValue(max)}`);
     }
     if (!isCount(initial, 0) || initial > max) {
       throw new InvalidArgumentError(
-        `Semaphore.create: initial must be an integer from 0 to max (${max}), got ${String(initial)}`,
+        `Semaphore.create: initial must be an integer from 0 to max (${max}), got ${describeValue(initial)}`,
       );
     }
     const offset = region.allocate(L.KIND_SEMAPHORE, L.SEM_SIZE, "Semaphore.create");
@@ -128,7 +133,7 @@ export class Semaphore {
   private permits(n: unknown, what: string): number {
     if (!isCount(n, 1) || n > this.max) {
       throw new InvalidArgumentError(
-        `${what}: the number of permits must be an integer from 1 to the maximum (${this.max}), got ${String(n)}`,
+        `${what}: the number of permits must be an integer from 1 to the maximum (${this.max}), got ${describeValue(n)}`,
       );
     }
     return n;
@@ -194,7 +199,7 @@ export class Semaphore {
   /** Returns `n` permits (default 1); past the maximum throws SemaphoreOverflowError, nothing changed. */
   release(n = 1): void {
     if (!isCount(n, 1)) {
-      throw new InvalidArgumentError(`Semaphore.release: the number of permits must be a positive integer, got ${String(n)}`);
+      throw new InvalidArgumentError(`Semaphore.release: the number of permits must be a positive integer, got ${describeValue(n)}`);
     }
     const status = this.region.core.sem_release(this.offset, n);
     if (status !== L.OK) throwStatus(status, "Semaphore.release");

@@ -8,6 +8,7 @@
 //
 // The clock is performance.now() (monotonic, milliseconds); it is read only on slow paths.
 import { InvalidArgumentError, TimeoutError } from "../errors";
+import { describeValue } from "../options";
 
 const clock: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
@@ -52,8 +53,7 @@ export class Deadline {
     const t = options?.timeout;
     if (t === undefined || t === Infinity) return Deadline.forever;
     if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
-      const got = typeof t === "number" ? String(t) : `${typeof t} ${JSON.stringify(t) ?? String(t)}`;
-      throw new InvalidArgumentError(`${what}: timeout must be a number of milliseconds >= 0 or Infinity, got ${got}`);
+      throw new InvalidArgumentError(`${what}: timeout must be a number of milliseconds >= 0 or Infinity, got ${describeValue(t)}`);
     }
     return Deadline.after(t);
   }

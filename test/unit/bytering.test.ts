@@ -229,3 +229,24 @@ describe("ByteRing", () => {
     expect(region.freeBytes).toBe(start);
   });
 });
+
+describe("bad input: ByteRing.create and write", () => {
+  const region = Region.create({ size: 1 << 16 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => ByteRing.create(region, { capacity: 64, size: 64 } as never)).toThrow(InvalidArgumentError);
+    expect(() => ByteRing.create(region, { capacity: 64, size: 64 } as never)).toThrow(/unknown option "size"; known options: capacity/);
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => ByteRing.create(null as never, { capacity: 64 })).toThrow(/ByteRing\.create expects a Region .*got null/);
+  });
+  it("write, tryWrite and writeAsync refuse what is not a Uint8Array, writing nothing", async () => {
+    const ring = ByteRing.create(region, { capacity: 64 });
+    expect(() => ring.write("abc" as never)).toThrow(InvalidArgumentError);
+    expect(() => ring.write("abc" as never)).toThrow(/ByteRing\.write: bytes must be a Uint8Array, got string "abc"/);
+    expect(() => ring.tryWrite({ length: 5 } as never)).toThrow(InvalidArgumentError);
+    await expect(ring.writeAsync(null as never)).rejects.toThrow(InvalidArgumentError);
+    expect(ring.tryRead()).toBeUndefined();
+    ring.write(new Uint8Array([1, 2, 3]));
+    expect(Array.from(ring.tryRead()!)).toEqual([1, 2, 3]);
+  });
+});

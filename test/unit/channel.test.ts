@@ -6,7 +6,7 @@
 // claim, peer-gone over a dead lock holder, corrupt frames, a normal exit keeps the channel open.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, Barrier, Channel, ClosedError, CodecError, CorruptRegionError, InvalidArgumentError, MessageTooLargeError, PeerGoneError,
+  AbortError, Barrier, Channel, ClosedError, CodecError, CorruptRegionError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, PeerGoneError,
   Region, TimeoutError, recvCase, select,
 } from "sabre";
 import * as L from "../../assembly/layout";
@@ -475,5 +475,40 @@ describe("Disposal: using a Channel", () => {
     expect(region.freeBytes).toBe(free); // close, not free()
     other[Symbol.dispose](); // idempotent
     other.free();
+describe("bad input: Channel.create", () => {
+  const region = Region.create({ size: 1 << 20 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => Channel.create(region, { capactiy: 8 } as never)).toThrow(InvalidArgumentError);
+    expect(() => Channel.create(region, { capactiy: 8 } as never)).toThrow(
+      'Channel.create: unknown option "capactiy"; known options: capacity, bufferBytes, codec, maxMessageBytes, name',
+    );
+  });
+  it("says the type of a bad value", () => {
+    expect(() => Channel.create(region, { capacity: "8" as never })).toThrow(/got string "8"/);
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => Channel.create(undefined as never)).toThrow(InvalidArgumentError);
+    expect(() => Channel.create(undefined as never)).toThrow(/Channel\.create expects a Region .*got undefined/);
+    expect(() => Channel.create({} as never)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("bad input: Channel.from with a forged handle", () => {
+  const region = Region.create({ size: 1 << 20 });
+  const ch = Channel.create<number>(region, { capacity: 2 });
+  it("refuses a maxMessageBytes that is NaN, negative, fractional, too large or missing", () => {
+    for (const bad of [NaN, -1, 1.5, 2 ** 31, Infinity, "64", undefined]) {
+      const forged = { ...ch.handle, maxMessageBytes: bad } as never;
+      expect(() => Channel.from(forged)).toThrow(ForeignHandleError);
+      expect(() => Channel.from(forged)).toThrow(/Channel\.from: the handle's maxMessageBytes must be an integer/);
+    }
+    expect(Channel.from({ ...ch.handle, maxMessageBytes: 0 }).maxMessageBytes).toBe(0);
+  });
+  it("refuses offsets outside [0, 2^31) or not integers (2^32 + offset would alias the channel)", () => {
+    for (const bad of [ch.offset + 2 ** 32, ch.offset - 2 ** 32, -1, ch.offset + 0.5, 2 ** 31, NaN]) {
+      expect(() => Channel.from({ ...ch.handle, offset: bad } as never)).toThrow(ForeignHandleError);
+      expect(() => Channel.from({ ...ch.handle, offset: bad } as never)).toThrow(/the handle's offset must be an integer from 0 to 2\^31 - 1/);
+    }
+    expect(Channel.from(ch.handle).offset).toBe(ch.offset);
   });
 });

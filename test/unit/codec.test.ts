@@ -5,7 +5,7 @@
 // producer workers, more shapes than msgpackr shares, decode on every receiver; a failed encode
 // leaves no record a receiver cannot resolve.
 import { describe, expect, it } from "vitest";
-import { Channel, CodecError, Region } from "sabre";
+import { Channel, CodecError, Mailbox, Region } from "sabre";
 import { startWorker } from "sabre/node";
 import { seededRandom } from "../fixtures/prng.mjs";
 
@@ -121,5 +121,29 @@ describe("the channel's shared record table", () => {
     const receiver = Channel.from<unknown>(ch.handle);
     expect(receiver.recv()).toEqual({ fresh: 2, shape: { g: 1 } });
     expect(receiver.recv()).toEqual({ fresh: 3, shape: { g: 2 } });
+  });
+});
+
+describe("bad input: a user codec whose encode returns no Uint8Array", () => {
+  const region = Region.create({ size: 1 << 20 });
+  const bad = (out: unknown) => ({ name: "broken", encode: () => out as Uint8Array, decode: (b: Uint8Array) => b });
+  for (const [label, out] of [["a string", "abcde"], ["{ length: 5 }", { length: 5 }], ["null", null], ["an array", [1, 2]]] as const) {
+    it(`${label}: CodecError naming the codec; nothing was sent`, () => {
+      const ch = Channel.create<unknown>(region, { capacity: 2, codec: bad(out) });
+      expect(() => ch.send(1)).toThrow(CodecError);
+      expect(() => ch.trySend(1)).toThrow(/the broken codec's encode must return a Uint8Array, got /);
+      expect(ch.len).toBe(0);
+      const mb = Mailbox.create<unknown>(region, { capacity: 2, codec: bad(out) });
+      expect(() => mb.send(1)).toThrow(CodecError);
+      expect(() => mb.send(1)).toThrow(/broken codec's encode must return a Uint8Array/);
+    });
+  }
+  it("a Buffer or Uint8Array subclass is still accepted", () => {
+    const ch = Channel.create<string>(region, {
+      capacity: 1,
+      codec: { name: "buf", encode: (s: string) => Buffer.from(s), decode: (b) => Buffer.from(b).toString() },
+    });
+    ch.send("ok");
+    expect(ch.recv()).toBe("ok");
   });
 });

@@ -609,5 +609,27 @@ describe("Disposal: using a Mailbox", () => {
     other[Symbol.dispose](); // idempotent
     other.free();
     Mailbox.freeReplyInboxes(region);
+describe("bad input: Mailbox.create", () => {
+  const region = Region.create({ size: 1 << 20 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => Mailbox.create(region, { capactiy: 8 } as never)).toThrow(InvalidArgumentError);
+    expect(() => Mailbox.create(region, { capactiy: 8 } as never)).toThrow(
+      /unknown option "capactiy"; known options: capacity, bufferBytes, codec, maxMessageBytes, maxSaved, name/,
+    );
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => Mailbox.create(null as never)).toThrow(/Mailbox\.create expects a Region .*got null/);
+  });
+});
+
+describe("bad input: Mailbox.from with a forged handle", () => {
+  it("refuses offsets outside [0, 2^31) or not integers", () => {
+    const region = Region.create({ size: 1 << 20 });
+    const mb = Mailbox.create<number>(region);
+    for (const bad of [mb.handle.offset + 2 ** 32, mb.handle.offset - 2 ** 32, -8, 1.5]) {
+      expect(() => Mailbox.from({ ...mb.handle, offset: bad } as never)).toThrow(ForeignHandleError);
+      expect(() => Mailbox.from({ ...mb.handle, offset: bad } as never)).toThrow(/Mailbox\.from: the handle's offset must be an integer/);
+    }
+    expect(Mailbox.from(mb.handle)).toBe(mb);
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, Mailbox, RegionFullError, TimeoutError,
+  Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError, Mutex, CondVar, RwLock, Barrier,
 } from "sabre";
 import { startWorker } from "sabre/node";
 import { REGION_BASE, RH_ALLOC_LOCK, RH_FREE_HEAD } from "../../assembly/layout"; // to corrupt the header on purpose
@@ -202,5 +203,25 @@ describe("Disposal: using a Region", () => {
     expect(await pending).toBe(9);
     region[Symbol.dispose]();
     expect(region.freeBytes).toBe(free);
+describe("bad input: Region.create's options and a create's region argument", () => {
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => Region.create({ sise: 4096 } as never)).toThrow(InvalidArgumentError);
+    expect(() => Region.create({ sise: 4096 } as never)).toThrow(/unknown option "sise"; known options: size, parking/);
+    expect(() => Region.create(null as never)).toThrow(InvalidArgumentError);
+  });
+
+  it("says the type of a bad value", () => {
+    expect(() => Region.create({ size: "4096" as never })).toThrow(/got string "4096"/);
+  });
+
+  it("every create refuses a region argument that is not a Region with a named error", () => {
+    for (const bad of [null, undefined, {}, "region", 7]) {
+      expect(() => Mutex.create(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => CondVar.create(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => RwLock.create(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => Barrier.create(bad as never, 2)).toThrow(InvalidArgumentError);
+    }
+    expect(() => Mutex.create(null as never)).toThrow("Mutex.create expects a Region (made by Region.create or Region.from), got null");
+    expect(() => Mutex.create({} as never)).toThrow(/Mutex\.create expects a Region .*got object \{\}/);
   });
 });

@@ -270,3 +270,17 @@ describe("RingBuffer", () => {
     expect(region.usedBlocks).toBe(blocks);
   });
 });
+
+describe("bad input: RingBuffer.create", () => {
+  const region = Region.create({ size: 4096 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => RingBuffer.create(region, { capacity: 8, slots: 8 } as never)).toThrow(InvalidArgumentError);
+    expect(() => RingBuffer.create(region, { capacity: 8, slots: 8 } as never)).toThrow(/unknown option "slots"; known options: capacity/);
+  });
+  it("says the type of a bad value", () => {
+    expect(() => RingBuffer.create(region, { capacity: "8" as never })).toThrow(/got string "8"/);
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => RingBuffer.create({} as never, { capacity: 8 })).toThrow(/RingBuffer\.create expects a Region/);
+  });
+});

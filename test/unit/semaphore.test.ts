@@ -189,3 +189,27 @@ describe("Semaphore", { timeout: 20_000 }, () => {
     expect(sem.count).toBe(0);
   });
 });
+
+describe("bad input: Semaphore.create", () => {
+  const region = Region.create({ size: 4096 });
+  it("refuses an unknown option key, naming it and the known ones", () => {
+    expect(() => Semaphore.create(region, { permits: 3 } as never)).toThrow(InvalidArgumentError);
+    expect(() => Semaphore.create(region, { permits: 3 } as never)).toThrow(/unknown option "permits"; known options: initial, max/);
+  });
+  it("says the type of a bad value", () => {
+    expect(() => Semaphore.create(region, { max: "3" as never })).toThrow(/got string "3"/);
+  });
+  it("refuses a region argument that is not a Region", () => {
+    expect(() => Semaphore.create(null as never)).toThrow(InvalidArgumentError);
+    expect(() => Semaphore.create(undefined as never)).toThrow(/Semaphore\.create expects a Region/);
+  });
+});
+
+describe("bad input: Semaphore.from with a forged offset", () => {
+  it("refuses an offset of 2^32 + offset (it would alias the semaphore)", () => {
+    const region = Region.create({ size: 4096 });
+    const sem = Semaphore.create(region, { max: 2 });
+    expect(() => Semaphore.from({ ...sem.handle, offset: sem.handle.offset + 2 ** 32 })).toThrow(ForeignHandleError);
+    expect(() => Semaphore.from({ ...sem.handle, offset: sem.handle.offset - 2 ** 32 })).toThrow(/offset must be an integer from 0 to 2\^31 - 1/);
+  });
+});
