@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, Mailbox, RegionFullError, TimeoutError,
-  Region, CorruptRegionError, ForeignHandleError, InvalidArgumentError, LayoutVersionError, RegionFullError, Mutex, CondVar, RwLock, Barrier,
+  Mutex, CondVar, RwLock, Barrier,
 } from "sabre";
 import { startWorker } from "sabre/node";
 import { REGION_BASE, RH_ALLOC_LOCK, RH_FREE_HEAD } from "../../assembly/layout"; // to corrupt the header on purpose
