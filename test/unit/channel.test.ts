@@ -475,6 +475,9 @@ describe("Disposal: using a Channel", () => {
     expect(region.freeBytes).toBe(free); // close, not free()
     other[Symbol.dispose](); // idempotent
     other.free();
+  });
+});
+
 describe("bad input: Channel.create", () => {
   const region = Region.create({ size: 1 << 20 });
   it("refuses an unknown option key, naming it and the known ones", () => {

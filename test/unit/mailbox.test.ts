@@ -609,6 +609,9 @@ describe("Disposal: using a Mailbox", () => {
     other[Symbol.dispose](); // idempotent
     other.free();
     Mailbox.freeReplyInboxes(region);
+  });
+});
+
 describe("bad input: Mailbox.create", () => {
   const region = Region.create({ size: 1 << 20 });
   it("refuses an unknown option key, naming it and the known ones", () => {

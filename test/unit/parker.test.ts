@@ -50,6 +50,6 @@ describe.each(KINDS)("Region parking %s", (parking) => {
 describe("Region parking option", () => {
   it("refuses an unknown kind with InvalidArgumentError and creates nothing", () => {
     expect(() => Region.create({ parking: "spin" as never })).toThrow(InvalidArgumentError);
-    expect(() => Region.create({ parking: "spin" as never })).toThrow(/parking must be one of "atomics", "polling", got spin/);
+    expect(() => Region.create({ parking: "spin" as never })).toThrow(/parking must be one of "atomics", "polling", got string "spin"/);
   });
 });

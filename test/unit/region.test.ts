@@ -203,6 +203,9 @@ describe("Disposal: using a Region", () => {
     expect(await pending).toBe(9);
     region[Symbol.dispose]();
     expect(region.freeBytes).toBe(free);
+  });
+});
+
 describe("bad input: Region.create's options and a create's region argument", () => {
   it("refuses an unknown option key, naming it and the known ones", () => {
     expect(() => Region.create({ sise: 4096 } as never)).toThrow(InvalidArgumentError);
