@@ -43,7 +43,17 @@ export function modelSuite(test: ModelTest<any, any>, options: SuiteOptions): vo
       throw new Error(formatFailure(r.failure.violation, r.failure, path, file.replay));
     }
     expect(r.executions).toBeGreaterThan(0);
-  });
+  }, budgetTimeout(executions));
+}
+
+/**
+ * A test's time limit for `executions` schedules: the runner's default (60 s) for the default
+ * budget, and room for the heavy one (SABRE_STRESS=heavy: 100 000 schedules of a channel
+ * scenario run the shipped step machines, 40-150 s on a shared 2-core machine). A bound that
+ * keeps a hung exploration from running forever, not a speed assertion.
+ */
+function budgetTimeout(executions: number): number {
+  return Math.max(60_000, executions * 3);
 }
 
 export interface SeededBugOptions extends SuiteOptions {
@@ -74,5 +84,5 @@ export function seededBug(test: ModelTest<any, any>, options: SeededBugOptions):
       if (saved === undefined) delete process.env.SABRE_MODEL_REPLAY;
       else process.env.SABRE_MODEL_REPLAY = saved;
     }
-  });
+  }, budgetTimeout(options.executions));
 }
