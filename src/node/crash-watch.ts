@@ -5,6 +5,9 @@
 //   terminate() was called              mark the endpoints peer-gone, resolve
 //   anything else (a crash)             mark the endpoints peer-gone, run onCrash(error) once,
 //                                       reject with the error
+//
+// and how a host terminates its agent (hostTerminate): mark the endpoints at once (the agent
+// may stop mid-message), stop it, await `exited` without its rejection; idempotent.
 import { markAllPeerGone, type PeerEndpoint } from "../wire/revive";
 
 export interface ExitState {
@@ -28,4 +31,21 @@ export function settleExit(
   } finally {
     reject(error);
   }
+}
+
+/**
+ * A host's terminate(): unless the agent has ended or terminate() already ran, marks the
+ * endpoints peer-gone and calls `stop`; then awaits `exited`, never rejecting.
+ */
+export function hostTerminate(
+  state: ExitState, endpoints: readonly PeerEndpoint[], hasEnded: () => boolean, stop: () => unknown, exited: Promise<void>,
+): () => Promise<void> {
+  return async () => {
+    if (!hasEnded() && !state.terminating) {
+      state.terminating = true;
+      markAllPeerGone(endpoints);
+      await stop();
+    }
+    await exited.catch(() => {});
+  };
 }

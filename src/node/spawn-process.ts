@@ -37,7 +37,7 @@ import { closeSync, readFileSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SabreError, WorkerCrashError } from "../errors";
 import { markAllPeerGone, peerEndpoints, type Attached, type FromWireOptions } from "../wire/revive";
-import { settleExit, type ExitState } from "./crash-watch";
+import { hostTerminate, settleExit, type ExitState } from "./crash-watch";
 import { watchPeer } from "./liveness";
 import { nativeAddon } from "./native";
 import { fromProcessWire, toProcessWire } from "./process-wire";
@@ -156,14 +156,7 @@ export function spawnProcess<Data>(module: string | URL, options: SpawnProcessOp
     });
   });
   if (options.onCrash) exited.catch(() => {});
-  const terminate = async (): Promise<void> => {
-    if (!ended && !state.terminating) {
-      state.terminating = true;
-      markAllPeerGone(endpoints);
-      child.kill("SIGTERM");
-    }
-    await exited.catch(() => {});
-  };
+  const terminate = hostTerminate(state, endpoints, () => ended, () => child.kill("SIGTERM"), exited);
   return { process: child, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 

@@ -44,7 +44,7 @@ import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
 import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../browser/spawn";
-import { settleExit, type ExitState } from "./crash-watch";
+import { hostTerminate, settleExit, type ExitState } from "./crash-watch";
 
 /** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
@@ -102,14 +102,7 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
     });
   });
   if (options.onCrash) exited.catch(() => {});
-  const terminate = async (): Promise<void> => {
-    if (!ended && !state.terminating) {
-      state.terminating = true;
-      markAllPeerGone(endpoints);
-      await worker.terminate();
-    }
-    await exited.catch(() => {});
-  };
+  const terminate = hostTerminate(state, endpoints, () => ended, () => worker.terminate(), exited);
   return { worker, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 

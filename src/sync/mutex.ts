@@ -17,6 +17,7 @@ import { OnceGuard } from "./guard";
 import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { Deadline } from "../wait/deadline";
+import { settle } from "../wait/step-loop";
 import { call, park, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
@@ -94,9 +95,8 @@ export class Mutex {
     const { core, agent } = this.region;
     let status = core.mutex_try_lock(this.offset, agent);
     if (status === L.WOULD_BLOCK) status = runBlocking(this.region, lockSteps(this.offset, agent), deadline);
-    if (status === L.OK) return new MutexGuard(this, agent);
-    if (status === L.TIMED_OUT) throw deadline.error("Mutex.lock");
-    throwStatus(status, "Mutex.lock");
+    settle(status, deadline, "Mutex.lock");
+    return new MutexGuard(this, agent);
   }
 
   /** One attempt: a guard if acquired, `undefined` if another thread holds the lock. */
@@ -131,10 +131,8 @@ export class Mutex {
       this.#asyncAgents.delete(agent);
       throw error;
     }
-    if (status === L.OK) return;
-    this.#asyncAgents.delete(agent);
-    if (status === L.TIMED_OUT) throw deadline.error(what);
-    throwStatus(status, what);
+    if (status !== L.OK) this.#asyncAgents.delete(agent);
+    settle(status, deadline, what);
   }
 
   /** @internal The agent of this thread (or of one of its lockAsync calls) holding the lock, or 0. */
