@@ -1,9 +1,13 @@
 // build.mjs — builds everything a user needs from the repo's own sources:
 //   1. asc: assembly/ -> build/sabre.wasm (release, -O3) and build/sabre.debug.wasm
 //   2. the release wasm inlined as base64 into src/region/core-wasm.generated.ts
-//   3. esbuild: src/index.ts and src/node/index.ts -> dist/ (ESM, shared chunks), and
-//      src/index.ts -> dist/browser/sabre.js: one self-contained ESM file (platform browser,
-//      the wasm inlined) for a plain <script type="module"> or a Web Worker, no bundler needed
+//   3. esbuild: every src/ file -> its own dist/ file (ESM, imports between them kept, the
+//      layout constants inlined where used), so that a bundler drops whole modules a page does
+//      not reach ("sideEffects" in package.json names the few files that run code on load):
+//      a page that imports only Mutex bundles no channel, codec or msgpackr code
+//      (test/unit/bundle-size.test.ts); and src/index.ts -> dist/browser/sabre.js: one
+//      self-contained ESM file (platform browser, the wasm inlined) for a plain
+//      <script type="module"> or a Web Worker, no bundler needed
 //   4. types: tsc -> build/types/ (one .d.ts per source, @internal stripped), bundled by
 //      rollup-plugin-dts into dist/index.d.ts and dist/node/index.d.ts
 //   5. only with the argument `model` (npm run build:model; `npm test` runs it): the model
@@ -73,6 +77,29 @@ function buildModels() {
     });
   }
 }
+/** Every .ts source under `dir` (the generated core included), as paths for esbuild. */
+function sourceFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith(".ts") && !path.endsWith(".d.ts") ? [path] : [];
+  });
+}
+
+/** esbuild plugin: an import of another src/ file stays an import of its dist/ file (with the
+ *  .js extension Node needs); assembly/layout.ts, constants only, is inlined where used. */
+const moduleByModule = {
+  name: "module-by-module",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      const target = join(args.resolveDir, args.path);
+      if (!target.startsWith(join(root, "src"))) return undefined; // assembly/layout.ts: bundled
+      return { path: `${args.path}.js`, external: true };
+    });
+  },
+};
+
 if (only === "model") {
   buildModels();
   process.exit(0);
@@ -90,18 +117,20 @@ step("inline wasm", () => {
 if (only !== "wasm") {
   const esbuild = await import("esbuild");
   rmSync(join(root, "dist"), { recursive: true, force: true });
-  step("esbuild", () => {
-    esbuild.buildSync({
+  await stepAsync("esbuild", async () => {
+    await esbuild.build({
       absWorkingDir: root,
-      entryPoints: { index: "src/index.ts", "node/index": "src/node/index.ts" },
+      entryPoints: sourceFiles(join(root, "src")),
+      outbase: "src",
       outdir: "dist",
-      bundle: true,
-      splitting: true,
+      bundle: true, // each file alone: the plugin leaves its imports of src/ files as imports
       format: "esm",
       platform: "neutral",
       target: "es2022",
       external: ["node:*", "msgpackr"], // msgpackr: a dependency, resolved by Node or the bundler
+      plugins: [moduleByModule],
       sourcemap: true,
+      sourcesContent: false, // line mappings only: each file's map would repeat the layout it inlines
       logLevel: "warning",
     });
   });
@@ -111,6 +140,7 @@ if (only !== "wasm") {
       entryPoints: { sabre: "src/index.ts" },
       outdir: "dist/browser",
       bundle: true,
+      ignoreAnnotations: true, // one file with everything: package.json's "sideEffects" names dist/ files, not src/
       format: "esm",
       platform: "browser",
       target: "es2022",

@@ -38,3 +38,5 @@ export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
 export type { Pool as PoolBase } from "./pool/pool";
+// thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
+import "./wire/thread-end";

@@ -50,10 +50,10 @@
 // error that says which entry to import instead.
 import { InvalidArgumentError, SabreError, WorkerCrashError, WorkerLoadError } from "../errors";
 import type { WebWorker } from "../globals";
-import { markReadMailboxesGone } from "../mailbox/mailbox";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
+import { isDedicatedWorker, onThreadEnd } from "../wire/thread-end";
 
 /** Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data }. */
 export const SPAWN_MARK = "__sabreSpawn";
@@ -230,12 +230,6 @@ let received: Received | undefined;
 const waiting: ((r: Received) => void)[] = [];
 let workerEndpoints: PeerEndpoint[] = [];
 
-function isDedicatedWorker(): boolean {
-  const g = globalThis as { WorkerGlobalScope?: unknown; postMessage?: unknown };
-  return typeof g.WorkerGlobalScope === "function" && globalThis instanceof (g.WorkerGlobalScope as typeof Object) &&
-    typeof g.postMessage === "function";
-}
-
 function receive(r: Received): void {
   received = r;
   for (const resolve of waiting.splice(0)) resolve(r);
@@ -243,7 +237,9 @@ function receive(r: Received): void {
 
 // At load in a dedicated Web Worker: take the first message if it is spawnWorker's (before
 // any listener of the worker's own code, which is evaluated after its imports), and mark the
-// endpoints gone on an uncaught error in this worker.
+// endpoints gone when this worker ends (an uncaught error, see thread-end.ts). This runs
+// wherever this module is loaded: unbundled, with sabre; in a bundle, with the worker's use
+// of attachWorkerData (a bundled worker that never calls it does not need its data taken).
 if (isDedicatedWorker()) {
   const scope = globalThis as unknown as EventTarget;
   const onFirst = (event: Event) => {
@@ -261,10 +257,7 @@ if (isDedicatedWorker()) {
     }
   };
   scope.addEventListener("message", onFirst);
-  scope.addEventListener("error", () => {
-    markAllPeerGone(workerEndpoints);
-    markReadMailboxesGone(); // this worker is ending: mailboxes it reads have no reader now
-  });
+  onThreadEnd(() => markAllPeerGone(workerEndpoints));
 }
 
 /**

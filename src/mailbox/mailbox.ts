@@ -86,14 +86,17 @@ import {
 } from "./options";
 import { type Incoming, type Match } from "./receive";
 import { MailboxRequest, request, requestAsync, serve, serveAsync } from "./request";
-import { MailboxState, cache } from "./state";
+import { MailboxState, cache, markReadMailboxesGone } from "./state";
+import { onThreadEnd } from "../wire/thread-end";
 
 export type { MailboxFromOptions, MailboxHandle, MailboxOptions, MailboxTryResult, RequestOptions, ServeOptions };
 export type { Match };
 const replyInboxes = new ReplyInboxes<Mailbox<any>>();
 export { MailboxRequest };
-/** @internal For the spawn modules: a thread that ends marks the mailboxes it read. */
-export { markReadMailboxesGone } from "./state";
+// When this thread ends, with any exit code, every mailbox it reads answers its held requests
+// `gone` and is marked reader-gone, so requests to it fail at once instead of waiting out their
+// timeouts (thread-end.ts says who reports the end: a Web Worker's error, a thread's exit).
+onThreadEnd(markReadMailboxesGone);
 
 /**
  * An actor-style inbox in shared memory: many writers, one reader. Selective receive (a predicate

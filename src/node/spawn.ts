@@ -39,7 +39,6 @@
 // live workers is unusable for them too (PeerGoneError), as Channel.markPeerGone documents.
 import { Worker, isMainThread, workerData, type ResourceLimits } from "node:worker_threads";
 import { SabreError, WorkerCrashError, reviveError } from "../errors";
-import { markReadMailboxesGone } from "../mailbox/mailbox";
 import {
   fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
 } from "../wire/revive";
@@ -123,11 +122,6 @@ if (spawned) {
     });
   }
 }
-
-// At load in any worker thread: when it ends, with any exit code, every mailbox it reads
-// answers its held requests `gone` and is marked reader-gone, so requests to it fail at once
-// instead of waiting out their timeouts.
-if (!isMainThread) process.on("exit", () => markReadMailboxesGone());
 
 /**
  * Inside a worker thread started by spawnWorker: the `data` it was given, attached on this

@@ -29,9 +29,8 @@
 // Types: Attached<T> is what fromWire gives for data typed T: live objects keep their type and
 // handles become their live class (ChannelHandle -> Channel), by the LiveKinds map.
 //
-// Adding a kind (as Mailbox, `__sabre: "mailbox"`, was): one registerHandleKind line below, next
-// to the built-in ones — registerHandleKind("mailbox", (h) => Mailbox.from(h)) — and its entry
-// in LiveKinds (`mailbox: Mailbox`). Code outside sabre can do the same at run time and extend
+// Adding a built-in kind: one line in the table of kinds() below — ["mailbox", (h, c) =>
+// Mailbox.from(h, ...)] — and its entry in LiveKinds (`mailbox: Mailbox`). Code outside sabre can do the same at run time and extend
 // the type map by declaration merging (interface LiveKinds is open). If the kind has
 // markPeerGone, spawnWorker marks it when a worker it was passed to crashes.
 import { Barrier } from "../sync/barrier";
@@ -134,7 +133,30 @@ export interface FromWireOptions {
   root?: string;
 }
 
-const kinds = new Map<string, HandleReviver>();
+/** The registered kinds by name. The built-in kinds (one line each; a new primitive adds its
+ *  line here) are filled in on first use, so this module does nothing on load and a bundle
+ *  that never revives a handle drops it with every class it names. */
+let registry: Map<string, HandleReviver> | undefined;
+function kinds(): Map<string, HandleReviver> {
+  registry ??= new Map<string, HandleReviver>([
+    ["region", (h) => Region.from(h)],
+    ["mutex", (h) => Mutex.from(h)],
+    ["semaphore", (h) => Semaphore.from(h)],
+    ["condvar", (h) => CondVar.from(h)],
+    ["barrier", (h) => Barrier.from(h)],
+    ["rwlock", (h) => RwLock.from(h)],
+    ["ring", (h) => RingBuffer.from(h)],
+    ["bytering", (h) => ByteRing.from(h)],
+    ["channel", (h: ChannelHandle, c) => Channel.from(h, { codec: c.codec(h?.codec) })],
+    // marked through its channel: Mailbox.from keeps one object per thread, and a mark-only
+    // one would be what the worker's own attachWorkerData got
+    ["mailbox", (h: MailboxHandle, c) =>
+      c.markOnly ? Channel.from(h.channel, { codec: c.codec(h.channel?.codec) }) : Mailbox.from(h, { codec: c.codec(h?.codec) })],
+    // errors travel as ErrorWire (errors.ts): class, code and own fields survive the crossing
+    ["error", (h: ErrorWire) => errorFromWire(h)],
+  ]);
+  return registry;
+}
 
 /**
  * Registers how to attach handles whose `__sabre` is `name`: fromWire calls `from(handle,
@@ -144,30 +166,13 @@ export function registerHandleKind(name: string, from: HandleReviver): void {
   if (typeof name !== "string" || name === "" || typeof from !== "function") {
     throw new TypeError("registerHandleKind(name, from): name is a non-empty string and from a function");
   }
-  kinds.set(name, from);
+  kinds().set(name, from);
 }
 
 /** Whether `name` is a registered handle kind. */
 export function isHandleKind(name: unknown): boolean {
-  return typeof name === "string" && kinds.has(name);
+  return typeof name === "string" && kinds().has(name);
 }
-
-// The built-in kinds: one line each. A new primitive adds its line here.
-registerHandleKind("region", (h) => Region.from(h));
-registerHandleKind("mutex", (h) => Mutex.from(h));
-registerHandleKind("semaphore", (h) => Semaphore.from(h));
-registerHandleKind("condvar", (h) => CondVar.from(h));
-registerHandleKind("barrier", (h) => Barrier.from(h));
-registerHandleKind("rwlock", (h) => RwLock.from(h));
-registerHandleKind("ring", (h) => RingBuffer.from(h));
-registerHandleKind("bytering", (h) => ByteRing.from(h));
-registerHandleKind("channel", (h: ChannelHandle, c) => Channel.from(h, { codec: c.codec(h?.codec) }));
-// marked through its channel: Mailbox.from keeps one object per thread, and a mark-only one
-// would be what the worker's own attachWorkerData got
-registerHandleKind("mailbox", (h: MailboxHandle, c) =>
-  c.markOnly ? Channel.from(h.channel, { codec: c.codec(h.channel?.codec) }) : Mailbox.from(h, { codec: c.codec(h?.codec) }));
-// errors travel as ErrorWire (errors.ts): class, code and own fields survive the crossing
-registerHandleKind("error", (h: ErrorWire) => errorFromWire(h));
 
 // ---- walking ------------------------------------------------------------------------------
 
@@ -190,7 +195,7 @@ function liveHandle(value: object): object | undefined {
   } catch {
     return undefined;
   }
-  if (handle && typeof handle === "object" && isHandle(handle) && kinds.has(handle.__sabre)) return handle;
+  if (handle && typeof handle === "object" && isHandle(handle) && kinds().has(handle.__sabre)) return handle;
   return undefined;
 }
 
@@ -252,10 +257,10 @@ export function fromWire<T>(wire: T, options: FromWireOptions = {}): Attached<T>
 function reviveWith(wire: unknown, root: string, context: ReviveContext): unknown {
   return walk(wire, root, new Map(), (v, path) => {
     if (!isHandle(v)) return v;
-    const from = kinds.get(v.__sabre);
+    const from = kinds().get(v.__sabre);
     if (!from) {
       throw new ForeignHandleError(
-        `${path}: a handle of unknown kind "${v.__sabre}" (known: ${[...kinds.keys()].join(", ")}); ` +
+        `${path}: a handle of unknown kind "${v.__sabre}" (known: ${[...kinds().keys()].join(", ")}); ` +
           "register it with registerHandleKind, or import the module that defines it, before attaching",
       );
     }
@@ -298,7 +303,7 @@ export function peerEndpoints(data: unknown): PeerEndpoint[] {
   walk(data, "data", new Map(), (v) => {
     let live: unknown = v;
     if (isHandle(v)) {
-      const from = kinds.get(v.__sabre);
+      const from = kinds().get(v.__sabre);
       try {
         live = from?.(v, context);
       } catch {

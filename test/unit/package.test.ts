@@ -6,7 +6,7 @@
 // Prints the tarball's size and file count.
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { promisify } from "node:util";
 
 const root = new URL("../../", import.meta.url);
@@ -49,12 +49,16 @@ describe("the npm tarball", () => {
       // the pool's worker entry, loaded by new Worker() at run time
       "workers/pool-worker.mjs",
     ]);
-    // dist/: two entries with their types, the shared chunk(s) esbuild splits out, the browser
-    // module, and a source map per JavaScript file.
+    // dist/: one JavaScript file per source file of src/ (so that bundlers drop what a page does
+    // not import; see scripts/build.mjs), the browser module, the two entries' types, and a
+    // source map per JavaScript file.
     const dist = paths.filter((p) => p.startsWith("dist/"));
     const js = dist.filter((p) => p.endsWith(".js"));
-    expect(js.filter((p) => !/^dist\/chunk-[A-Z0-9]+\.js$/.test(p))).toEqual(["dist/browser/sabre.js", "dist/index.js", "dist/node/index.js"]);
-    expect(js.length).toBeLessThanOrEqual(5); // a chunk or two, not one file per source
+    const sources = (dir: string): string[] => readdirSync(new URL(dir, root), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(`${dir}${e.name}/`) : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [`${dir}${e.name}`] : []);
+    const perSource = sources("src/").map((p) => p.replace(/^src\//, "dist/").replace(/\.ts$/, ".js"));
+    expect(js).toEqual([...perSource, "dist/browser/sabre.js"].sort());
+    for (const path of pkg.sideEffects) expect(paths, `"sideEffects" names ${path}`).toContain(path.replace(/^\.\//, ""));
     expect(dist.filter((p) => p.endsWith(".d.ts"))).toEqual(["dist/index.d.ts", "dist/node/index.d.ts"]);
     expect(dist.filter((p) => p.endsWith(".map"))).toEqual(js.map((p) => `${p}.map`));
     expect(dist.length).toBe(js.length * 2 + 2);
