@@ -48,6 +48,7 @@ import {
   BARRIER_GENERATION_SHIFT, BARRIER_PARTIES_MAX, BARRIER_LEADER, BARRIER_TICKET_GENERATION,
   BARRIER_TICKET_LEADER,
 } from "./layout";
+import { DEBUG } from "./debug";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -73,6 +74,7 @@ export function barrier_arrive(b: usize): i32 {
   const parties = load32(b + BARRIER_PARTIES);
   while (true) {
     const s = load32(b + BARRIER_STATE);
+    if (DEBUG) assert((s & BARRIER_ARRIVED_MASK) < parties, "barrier: arrived >= parties between operations");
     const generation = generationOf(s);
     if ((s & BARRIER_ARRIVED_MASK) + 1 >= parties) {
       // publish: every party's writes before its arrival happen-before this cas, and this cas

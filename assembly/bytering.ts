@@ -72,6 +72,8 @@ import {
   BR_SPACE_WAITERS, BR_DATA_SEQ, BR_SPACE_SEQ, BR_DATA, BR_FRAME_HEADER, BR_FRAME_ALIGN, BR_WRAP,
   BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
 } from "./layout";
+import { DEBUG } from "./debug";
+import { wakeWaiters } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -121,18 +123,12 @@ export function br_init(b: usize, capacity: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function wakeConsumer(b: usize): void {
-  if (load32(b + BR_DATA_WAITERS) > 0) {
-    add32(b + BR_DATA_SEQ, 1);
-    notify(b + BR_DATA_SEQ, NOTIFY_ALL);
-  }
+  wakeWaiters(b + BR_DATA_WAITERS, b + BR_DATA_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
 @inline function wakeProducer(b: usize): void {
-  if (load32(b + BR_SPACE_WAITERS) > 0) {
-    add32(b + BR_SPACE_SEQ, 1);
-    notify(b + BR_SPACE_SEQ, NOTIFY_ALL);
-  }
+  wakeWaiters(b + BR_SPACE_WAITERS, b + BR_SPACE_SEQ, NOTIFY_ALL);
 }
 
 // ---- producer -----------------------------------------------------------------------------------
@@ -257,6 +253,8 @@ export function br_peek(b: usize): i32 {
       store<i32>(b + BR_WRITE_CACHE, w);
       if (r == w) return (word & BR_CLOSED_BIT) ? -CLOSED : -WOULD_BLOCK;
     }
+    // READ <= WRITE.pos, at most capacity bytes apart (the cache is a WRITE.pos once published)
+    if (DEBUG) assert(span(w, r) <= cap, "bytering: WRITE.pos more than capacity bytes past READ");
     const len = load<i32>(at(b, r, cap));
     if (len != BR_WRAP) return len;
     // a marker is published with the frame after it, so published bytes go past its end; one

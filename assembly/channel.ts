@@ -100,6 +100,8 @@ import {
   br_size_of, br_init, br_reserve, br_reserve_step, br_commit, br_peek, br_max_frame,
   br_frame_addr, br_release, br_close,
 } from "./bytering";
+import { DEBUG } from "./debug";
+import { wakeWaiters } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -137,26 +139,17 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
 
 /** Bumps the region's event word if someone (select) waits on it. */
 export function ch_wake_events(): void {
-  if (load32(REGION_BASE + RH_EVENT_WAITERS) > 0) {
-    add32(REGION_BASE + RH_EVENT_SEQ, 1);
-    notify(REGION_BASE + RH_EVENT_SEQ, NOTIFY_ALL);
-  }
+  wakeWaiters(REGION_BASE + RH_EVENT_WAITERS, REGION_BASE + RH_EVENT_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
 @inline function wakeSenders(c: usize): void {
-  if (load32(c + CH_SEND_WAITERS) > 0) {
-    add32(c + CH_SEND_SEQ, 1);
-    notify(c + CH_SEND_SEQ, NOTIFY_ALL);
-  }
+  wakeWaiters(c + CH_SEND_WAITERS, c + CH_SEND_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
 @inline function wakeReceivers(c: usize): void {
-  if (load32(c + CH_RECV_WAITERS) > 0) {
-    add32(c + CH_RECV_SEQ, 1);
-    notify(c + CH_RECV_SEQ, NOTIFY_ALL);
-  }
+  wakeWaiters(c + CH_RECV_WAITERS, c + CH_RECV_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
@@ -293,7 +286,8 @@ export function ch_publish(c: usize, first: i32): i32 {
   // claimable before the close, or its commit fails and the send reports CLOSED (a receiver that
   // claimed it finds the ring closed and drained: END, the partial-message case).
   const ticket = (add32(c + CH_SENT, 1) + 1) & BR_POS_MASK;
-  add32(c + CH_COUNT, 1);
+  const counted = add32(c + CH_COUNT, 1) + 1;
+  if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1), "channel: COUNT past max(CAPACITY, 1)");
   const s = br_commit(ring(c));
   if (s != OK) {
     // closed first: uncount the message unless a receiver claimed it (COUNT > 0: it is the last

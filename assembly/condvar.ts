@@ -37,6 +37,7 @@
 import { load32, store32, add32, sub32, notify } from "./atom";
 import { OK, NOT_OWNER, MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, CV_SEQ, CV_WAITERS } from "./layout";
 import { mutex_unlock } from "./mutex";
+import { DEBUG } from "./debug";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -64,7 +65,8 @@ export function cv_wait_begin(cv: usize, m: usize, agent: i32): i32 {
 
 /** Wait, second half: deregisters (after the park, before relocking the mutex). */
 export function cv_wait_end(cv: usize): void {
-  sub32(cv + CV_WAITERS, 1);
+  const waiters = sub32(cv + CV_WAITERS, 1);
+  if (DEBUG) assert(waiters > 0, "condvar: CV_WAITERS went below 0");
 }
 
 /** Wakes one waiter (or, spuriously, more); no syscall when nobody waits. */

@@ -10,3 +10,11 @@
 export function coreAbort(message: string | null, file: string | null, line: u32, column: u32): void {
   unreachable();
 }
+
+// DEBUG: true in the debug and model builds, false in release (asconfig's `noAssert`). An
+// invariant check is written `if (DEBUG) assert(condition, message)`: in release the whole
+// statement is dead code, so a check that reads shared memory (an atomic load cannot be
+// optimised away on its own) costs nothing there. Checks read only words the operation has
+// already read or is about to write, so they add no scheduling point in the model builds
+// beyond those the operation has.
+export const DEBUG: bool = !ASC_NO_ASSERT;

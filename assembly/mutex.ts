@@ -28,6 +28,7 @@ import {
   MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED,
 } from "./layout";
 import { deadlineOf, remainingNs, spinLimit } from "./time";
+import { DEBUG } from "./debug";
 
 /** Whether `agent` (a real agent id) already holds the lock: relocking would never return. */
 // @ts-ignore: decorator
@@ -45,7 +46,9 @@ export function mutex_init(m: usize): void {
 
 /** One attempt, never parks: OK, WOULD_BLOCK, or WOULD_DEADLOCK if `agent` holds it. */
 export function mutex_try_lock(m: usize, agent: i32): i32 {
-  if (cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED) == MUTEX_UNLOCKED) {
+  const seen = cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED);
+  if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
+  if (seen == MUTEX_UNLOCKED) {
     store32(m + MUTEX_OWNER, agent);
     return OK;
   }
@@ -76,6 +79,7 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
   } else {
     seen = xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
   }
+  if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
   if (seen == MUTEX_UNLOCKED) {
     store32(m + MUTEX_OWNER, agent);
     return OK;
@@ -112,7 +116,9 @@ export function mutex_unlock(m: usize, agent: i32): i32 {
   if (load32(m + MUTEX_OWNER) != agent || load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) return NOT_OWNER;
   store32(m + MUTEX_OWNER, 0);
   // publish: the holder's writes happen-before the next acquirer's cas/xchg that sees 0
-  if (sub32(m + MUTEX_STATE, 1) != MUTEX_LOCKED) {
+  const held = sub32(m + MUTEX_STATE, 1);
+  if (DEBUG) assert(held == MUTEX_LOCKED || held == MUTEX_CONTENDED, "mutex: unlocked a STATE that was not 1 or 2");
+  if (held != MUTEX_LOCKED) {
     store32(m + MUTEX_STATE, MUTEX_UNLOCKED);
     // Seeded bug, model bug build only (test/model/mutex.test.ts must find it): an unlock
     // that forgets to wake the parked waiter. Never defined by the release target.

@@ -91,6 +91,8 @@ import {
   RING_POS_MASK, RING_MIN_CAPACITY, RING_MAX_CAPACITY, RING_SPREAD,
 } from "./layout";
 import { slotSpinLimit } from "./time";
+import { DEBUG } from "./debug";
+import { wakeWaiters } from "./wake";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -156,18 +158,12 @@ export function ring_init(r: usize, capacity: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function wakePoppers(r: usize, n: i32): void {
-  if (load32(r + RING_POP_WAITERS) > 0) {
-    add32(r + RING_POP_SEQ, 1);
-    notify(r + RING_POP_SEQ, n);
-  }
+  wakeWaiters(r + RING_POP_WAITERS, r + RING_POP_SEQ, n);
 }
 
 // @ts-ignore: decorator
 @inline function wakePushers(r: usize, n: i32): void {
-  if (load32(r + RING_PUSH_WAITERS) > 0) {
-    add32(r + RING_PUSH_SEQ, 1);
-    notify(r + RING_PUSH_SEQ, n);
-  }
+  wakeWaiters(r + RING_PUSH_WAITERS, r + RING_PUSH_SEQ, n);
 }
 
 // ---- one attempt (no wake-ups) ------------------------------------------------------------
@@ -291,6 +287,8 @@ function popOnce(r: usize): f64 {
     }
     if (d < 0) {
       const e = load32(r + RING_ENQ);
+      // ENQ, read after DEQ was p, is never behind p (0 <= ENQ.pos - DEQ.pos <= capacity)
+      if (DEBUG) assert(dist(e & RING_POS_MASK, p) >= 0, "ring: ENQ.pos behind DEQ.pos");
       if ((e & RING_POS_MASK) == p) return popStatus((e & RING_CLOSED_BIT) ? CLOSED : WOULD_BLOCK);
       // Seeded bug, model bug build only (test/model/ring.test.ts must find it): Vyukov's
       // original try-pop, "empty" whenever the slot is not published, although ENQ != DEQ.
@@ -406,22 +404,7 @@ export function ring_pop_spin(r: usize): f64 {
  * order. Returns the count pushed (0 when full or n <= 0), or -CLOSED when closed.
  */
 export function ring_push_many(r: usize, src: usize, n: i32): i32 {
-  if (n <= 0) return 0;
-  const cap = capacityOf(r);
-  const mask = cap - 1;
-  const claim = pushClaim(r, n, cap);
-  if (claim <= 0) return <i32>claim;
-  const e = <i32>(claim >> 32);
-  const k = <i32>(claim & 0xffffffff);
-  for (let i = 0; i < k; i++) {
-    const pos = advance(e, i);
-    const slot = slotOf(r, pos, mask);
-    store<i32>(slot + RING_SLOT_VALUE, load<i32>(src + <usize>(i << 2)));
-    // publish: item i of the batch
-    store32(slot + RING_SLOT_SEQ, advance(pos, 1));
-  }
-  wakePoppers(r, k);
-  return k;
+  return moveMany(r, src, n, true);
 }
 
 /**
@@ -429,21 +412,36 @@ export function ring_push_many(r: usize, src: usize, n: i32): i32 {
  * Returns the count popped (0 when empty or max <= 0), or -CLOSED when closed and drained.
  */
 export function ring_pop_many(r: usize, dst: usize, max: i32): i32 {
-  if (max <= 0) return 0;
+  return moveMany(r, dst, max, false);
+}
+
+/** Both batches (`push` is a constant at each call, so each export inlines its own half):
+ *  claim a run of k slots with one CAS, move the values between the slots and `mem`, publish
+ *  each slot in order, wake up to k agents of the other side. */
+// @ts-ignore: decorator
+@inline function moveMany(r: usize, mem: usize, n: i32, push: bool): i32 {
+  if (n <= 0) return 0;
   const cap = capacityOf(r);
   const mask = cap - 1;
-  const claim = popClaim(r, max, cap);
+  const claim = push ? pushClaim(r, n, cap) : popClaim(r, n, cap);
   if (claim <= 0) return <i32>claim;
-  const p = <i32>(claim >> 32);
+  const first = <i32>(claim >> 32);
   const k = <i32>(claim & 0xffffffff);
   for (let i = 0; i < k; i++) {
-    const pos = advance(p, i);
+    const pos = advance(first, i);
     const slot = slotOf(r, pos, mask);
-    store<i32>(dst + <usize>(i << 2), load<i32>(slot + RING_SLOT_VALUE));
-    // publish: slot free for the push of pos + cap (value read before)
-    store32(slot + RING_SLOT_SEQ, advance(pos, cap));
+    if (push) {
+      store<i32>(slot + RING_SLOT_VALUE, load<i32>(mem + <usize>(i << 2)));
+      // publish: item i of the batch
+      store32(slot + RING_SLOT_SEQ, advance(pos, 1));
+    } else {
+      store<i32>(mem + <usize>(i << 2), load<i32>(slot + RING_SLOT_VALUE));
+      // publish: slot free for the push of pos + cap (value read before)
+      store32(slot + RING_SLOT_SEQ, advance(pos, cap));
+    }
   }
-  wakePushers(r, k);
+  if (push) wakePoppers(r, k);
+  else wakePushers(r, k);
   return k;
 }
 

@@ -47,6 +47,7 @@ import {
   RW_STATE, RW_OWNER, RW_READ_SEQ, RW_WRITE_SEQ, RW_READERS_WAITING,
   RW_READERS_MASK, RW_WRITER_WAITING_ONE, RW_WRITERS_WAITING_MASK, RW_WRITER,
 } from "./layout";
+import { DEBUG } from "./debug";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -86,6 +87,7 @@ function wakeWriter(rw: usize): void {
 export function rw_try_read(rw: usize, agent: i32): i32 {
   while (true) {
     const s = load32(rw + RW_STATE);
+    if (DEBUG) assert((s & RW_WRITER) == 0 || (s & RW_READERS_MASK) == 0, "rwlock: RW_WRITER set while readers hold the lock");
     if (!readerMayEnter(s)) return heldBy(rw, s, agent) ? WOULD_DEADLOCK : WOULD_BLOCK;
     // publish: the cas synchronises with the write-unlock that cleared RW_WRITER
     if (cas32(rw + RW_STATE, s, s + 1) == s) return OK;
@@ -124,6 +126,7 @@ export function rw_read_unlock(rw: usize): i32 {
   let s: i32;
   while (true) {
     s = load32(rw + RW_STATE);
+    if (DEBUG) assert((s & RW_WRITER) == 0 || (s & RW_READERS_MASK) == 0, "rwlock: RW_WRITER set while readers hold the lock");
     if ((s & RW_READERS_MASK) == 0) return NOT_OWNER;
     // publish: nothing (readers write nothing the lock protects), but order stays SC
     if (cas32(rw + RW_STATE, s, s - 1) == s) break;

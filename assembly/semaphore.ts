@@ -51,6 +51,7 @@ import {
   OK, TIMED_OUT, WOULD_BLOCK, OVERFLOW, BAD_ARGUMENT,
   SEM_COUNT, SEM_WAITERS, SEM_MAX, SEM_BULK_WAITERS,
 } from "./layout";
+import { DEBUG } from "./debug";
 
 const WAKE_ALL: i32 = i32.MAX_VALUE;
 
@@ -78,8 +79,12 @@ export function sem_init(s: usize, initial: i32, max: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function deregister(s: usize, n: i32): void {
-  if (n > 1) sub32(s + SEM_BULK_WAITERS, 1);
-  sub32(s + SEM_WAITERS, 1);
+  if (n > 1) {
+    const bulk = sub32(s + SEM_BULK_WAITERS, 1);
+    if (DEBUG) assert(bulk > 0, "semaphore: SEM_BULK_WAITERS went below 0");
+  }
+  const waiters = sub32(s + SEM_WAITERS, 1);
+  if (DEBUG) assert(waiters > 0, "semaphore: SEM_WAITERS went below 0");
 }
 
 /** Takes `n` permits if available: OK, WOULD_BLOCK (nothing taken), BAD_ARGUMENT. */
@@ -87,6 +92,7 @@ export function sem_try_acquire(s: usize, n: i32): i32 {
   if (badCount(s, n)) return BAD_ARGUMENT;
   while (true) {
     const c = load32(s + SEM_COUNT);
+    if (DEBUG) assert(c >= 0, "semaphore: SEM_COUNT below 0");
     if (c < n) return WOULD_BLOCK;
     // publish: a successful cas synchronises with the release that added these permits
     if (cas32(s + SEM_COUNT, c, c - n) == c) return OK;
@@ -136,6 +142,7 @@ export function sem_release(s: usize, n: i32): i32 {
   let c: i32;
   while (true) {
     c = load32(s + SEM_COUNT);
+    if (DEBUG) assert(c >= 0 && c <= max, "semaphore: SEM_COUNT outside 0..SEM_MAX");
     if (n > max - c) return OVERFLOW;
     // publish: the releaser's writes happen-before the acquire that takes these permits
     if (cas32(s + SEM_COUNT, c, c + n) == c) break;

@@ -22,7 +22,7 @@
 import { copyOut } from "../region/copy";
 import * as L from "../../assembly/layout";
 import { ClosedError, InvalidArgumentError, throwStatus } from "../errors";
-import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, isUint8Array } from "../options";
 import { Deadline } from "../wait/deadline";
@@ -105,9 +105,7 @@ export class ByteRing {
         `ByteRing.create: capacity must be a power of two from ${L.BR_MIN_CAPACITY} to ${L.BR_MAX_CAPACITY} bytes, got ${describeValue(capacity)}`,
       );
     }
-    const offset = region.allocate(L.KIND_BYTERING, bytes, "ByteRing.create");
-    region.core.br_init(offset, capacity as number);
-    return new ByteRing(region, offset);
+    return new ByteRing(region, createIn(region, L.KIND_BYTERING, bytes, "ByteRing.create", (core, at) => core.br_init(at, capacity as number)));
   }
 
   /** Attaches to a byte ring from its handle. */

@@ -17,7 +17,7 @@
 // that exits leaves nothing behind.
 import * as L from "../../assembly/layout";
 import { ClosedError, InvalidArgumentError } from "../errors";
-import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
@@ -120,9 +120,7 @@ export class RingBuffer {
         `RingBuffer.create: capacity must be a power of two from ${L.RING_MIN_CAPACITY} to ${L.RING_MAX_CAPACITY}, got ${describeValue(capacity)}`,
       );
     }
-    const offset = region.allocate(L.KIND_RING, bytes, "RingBuffer.create");
-    region.core.ring_init(offset, capacity as number);
-    return new RingBuffer(region, offset);
+    return new RingBuffer(region, createIn(region, L.KIND_RING, bytes, "RingBuffer.create", (core, at) => core.ring_init(at, capacity as number)));
   }
 
   /** Attaches to a ring from its handle (from another thread, or this one). */
@@ -194,17 +192,7 @@ export class RingBuffer {
    * memory is read in place; any other array is copied through a block of region memory.
    */
   pushMany(values: Int32Array): number {
-    const { core } = this.region;
-    if (!(values instanceof Int32Array)) throw new InvalidArgumentError("RingBuffer.pushMany expects an Int32Array");
-    if (values.buffer === this.region.memory.buffer) {
-      const n = core.ring_push_many(this.offset, values.byteOffset, values.length);
-      if (n === -L.CLOSED) throw closedError("RingBuffer.pushMany");
-      return n;
-    }
-    return this.#throughRegion(values.length, "RingBuffer.pushMany", (at, done, chunk) => {
-      this.region.words.set(values.subarray(done, done + chunk), at >> 2);
-      return core.ring_push_many(this.offset, at, chunk);
-    });
+    return this.#many(values, "ring_push_many", "RingBuffer.pushMany");
   }
 
   /**
@@ -212,16 +200,24 @@ export class RingBuffer {
    * empty). Throws ClosedError once the ring is closed and drained.
    */
   popMany(into: Int32Array): number {
+    return this.#many(into, "ring_pop_many", "RingBuffer.popMany");
+  }
+
+  /** pushMany and popMany: `values` in place when it lies on the region's memory, else
+   *  copied through region memory (in for a push, out for a pop). */
+  #many(values: Int32Array, fn: "ring_push_many" | "ring_pop_many", what: string): number {
     const { core } = this.region;
-    if (!(into instanceof Int32Array)) throw new InvalidArgumentError("RingBuffer.popMany expects an Int32Array");
-    if (into.buffer === this.region.memory.buffer) {
-      const n = core.ring_pop_many(this.offset, into.byteOffset, into.length);
-      if (n === -L.CLOSED) throw closedError("RingBuffer.popMany");
+    if (!(values instanceof Int32Array)) throw new InvalidArgumentError(`${what} expects an Int32Array`);
+    if (values.buffer === this.region.memory.buffer) {
+      const n = core[fn](this.offset, values.byteOffset, values.length);
+      if (n === -L.CLOSED) throw closedError(what);
       return n;
     }
-    return this.#throughRegion(into.length, "RingBuffer.popMany", (at, done, chunk) => {
-      const n = core.ring_pop_many(this.offset, at, chunk);
-      if (n > 0) into.set(this.region.words.subarray(at >> 2, (at >> 2) + n), done);
+    const push = fn === "ring_push_many";
+    return this.#throughRegion(values.length, what, (at, done, chunk) => {
+      if (push) this.region.words.set(values.subarray(done, done + chunk), at >> 2);
+      const n = core[fn](this.offset, at, chunk);
+      if (!push && n > 0) values.set(this.region.words.subarray(at >> 2, (at >> 2) + n), done);
       return n;
     });
   }

@@ -3,7 +3,9 @@
 // A primitive's handle is { __sabre: kind, region: RegionHandle, offset }: plain data plus the
 // region's memory, so it crosses threads by postMessage/workerData. `attach` validates it
 // (shape, region header, block kind at offset) before any shared word is touched.
-import { ForeignHandleError } from "../errors";
+import * as L from "../../assembly/layout";
+import { ForeignHandleError, throwStatus } from "../errors";
+import type { CoreExports } from "./core";
 import { Region, kindName, type RegionHandle } from "./region";
 import { describeValue } from "../options";
 
@@ -59,6 +61,24 @@ export function attach<Name extends string>(
   const region = Region.from(h.region);
   region.expectKind(kind, h.offset, `${kindName(kind)}.from`);
   return { region, offset: h.offset };
+}
+
+/**
+ * Allocates a block of `kind` (`size` bytes) in `region` and initialises it with `init` (the
+ * core's *_init on the block's offset); returns the offset. An init that returns a status other
+ * than OK gives the block back and throws that status's error: a failed create leaves the
+ * region as it was.
+ */
+export function createIn(
+  region: Region, kind: number, size: number, what: string, init: (core: CoreExports, offset: number) => number | void,
+): number {
+  const offset = region.allocate(kind, size, what);
+  const status = init(region.core, offset);
+  if (status !== undefined && status !== L.OK) {
+    region.release(kind, offset, what);
+    throwStatus(status, what);
+  }
+  return offset;
 }
 
 /** Throws unless `a` and `b` live in the same region (e.g. a CondVar and its Mutex). */

@@ -12,7 +12,7 @@
 // (blocking) and `waitAsync` (without blocking the thread), through the region's Parker.
 import * as L from "../../assembly/layout";
 import { InvalidArgumentError, throwStatus } from "../errors";
-import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
@@ -80,13 +80,7 @@ export class Barrier {
         `Barrier.create: parties must be an integer from 1 to ${L.BARRIER_PARTIES_MAX}, got ${describeValue(parties)}`,
       );
     }
-    const offset = region.allocate(L.KIND_BARRIER, L.BARRIER_SIZE, "Barrier.create");
-    const status = region.core.barrier_init(offset, parties);
-    if (status !== L.OK) {
-      region.release(L.KIND_BARRIER, offset, "Barrier.create");
-      throwStatus(status, "Barrier.create");
-    }
-    return new Barrier(region, offset);
+    return new Barrier(region, createIn(region, L.KIND_BARRIER, L.BARRIER_SIZE, "Barrier.create", (core, at) => core.barrier_init(at, parties)));
   }
 
   /** Attaches to a barrier from its handle (from another thread, or this one). */

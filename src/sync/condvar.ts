@@ -14,7 +14,7 @@
 import * as L from "../../assembly/layout";
 import { Deadline } from "../wait/deadline";
 import { InvalidArgumentError, NotOwnerError } from "../errors";
-import { attach, expectSameRegion, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, expectSameRegion, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { lockSteps, type Mutex } from "./mutex";
 import { expectRegion, type Region } from "../region/region";
 import { call, load, park, runAsync, runBlocking, type Steps } from "../wait/steps";
@@ -73,9 +73,7 @@ export class CondVar {
   /** Allocates a condition variable in `region`. */
   static create(region: Region): CondVar {
     expectRegion(region, "CondVar.create");
-    const offset = region.allocate(L.KIND_CONDVAR, L.CV_SIZE, "CondVar.create");
-    region.core.cv_init(offset);
-    return new CondVar(region, offset);
+    return new CondVar(region, createIn(region, L.KIND_CONDVAR, L.CV_SIZE, "CondVar.create", (core, at) => core.cv_init(at)));
   }
 
   /** Attaches to a condition variable from its handle (from another thread, or this one). */

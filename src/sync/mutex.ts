@@ -14,7 +14,7 @@
 import * as L from "../../assembly/layout";
 import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
-import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { Deadline } from "../wait/deadline";
 import { settle } from "../wait/step-loop";
@@ -77,9 +77,7 @@ export class Mutex {
   /** Allocates an unlocked mutex in `region`. */
   static create(region: Region): Mutex {
     expectRegion(region, "Mutex.create");
-    const offset = region.allocate(L.KIND_MUTEX, L.MUTEX_SIZE, "Mutex.create");
-    region.core.mutex_init(offset);
-    return new Mutex(region, offset);
+    return new Mutex(region, createIn(region, L.KIND_MUTEX, L.MUTEX_SIZE, "Mutex.create", (core, at) => core.mutex_init(at)));
   }
 
   /** Attaches to a mutex from its handle (from another thread, or this one). */

@@ -18,7 +18,7 @@
 import * as L from "../../assembly/layout";
 import { throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
-import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { Deadline } from "../wait/deadline";
 import { settle, stepLoop } from "../wait/step-loop";
@@ -103,9 +103,7 @@ export class RwLock {
   /** Allocates an unlocked readers-writer lock in `region`. */
   static create(region: Region): RwLock {
     expectRegion(region, "RwLock.create");
-    const offset = region.allocate(L.KIND_RWLOCK, L.RW_SIZE, "RwLock.create");
-    region.core.rw_init(offset);
-    return new RwLock(region, offset);
+    return new RwLock(region, createIn(region, L.KIND_RWLOCK, L.RW_SIZE, "RwLock.create", (core, at) => core.rw_init(at)));
   }
 
   /** Attaches to a lock from its handle (from another thread, or this one). */

@@ -11,7 +11,7 @@
 import * as L from "../../assembly/layout";
 import { InvalidArgumentError, throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
-import { attach, makeHandle, type PrimitiveHandle } from "../region/handle";
+import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
@@ -115,13 +115,7 @@ export class Semaphore {
         `Semaphore.create: initial must be an integer from 0 to max (${max}), got ${describeValue(initial)}`,
       );
     }
-    const offset = region.allocate(L.KIND_SEMAPHORE, L.SEM_SIZE, "Semaphore.create");
-    const status = region.core.sem_init(offset, initial, max);
-    if (status !== L.OK) {
-      region.release(L.KIND_SEMAPHORE, offset, "Semaphore.create");
-      throwStatus(status, "Semaphore.create");
-    }
-    return new Semaphore(region, offset);
+    return new Semaphore(region, createIn(region, L.KIND_SEMAPHORE, L.SEM_SIZE, "Semaphore.create", (core, at) => core.sem_init(at, initial, max)));
   }
 
   /** Attaches to a semaphore from its handle (from another thread, or this one). */

@@ -90,23 +90,27 @@ async function pollAsync(words: Int32Array, index: number, expected: number, dea
   return signal?.aborted ? WAIT_ABORTED : L.WAIT_WOKEN;
 }
 
-export class AtomicsParker implements Parker {
-  readonly kind = "atomics";
-  readonly #words: Int32Array;
+/** What the thread parkers share: the words of the region's memory they wait on. */
+abstract class MemoryParker {
+  protected readonly words: Int32Array;
   constructor(memory: WebAssembly.Memory) {
-    this.#words = new Int32Array(memory.buffer);
+    this.words = new Int32Array(memory.buffer);
   }
+}
+
+export class AtomicsParker extends MemoryParker implements Parker {
+  readonly kind = "atomics";
 
   wait(address: number, expected: number, deadline: Deadline): number {
-    return CODE[Atomics.wait(this.#words, address >> 2, expected, deadline.left())];
+    return CODE[Atomics.wait(this.words, address >> 2, expected, deadline.left())];
   }
 
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.resolve(WAIT_ABORTED);
     const left = deadline.left();
-    if (left <= 0) return Promise.resolve(Atomics.load(this.#words, address >> 2) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
-    if (!atomicsWaitAsync) return pollAsync(this.#words, address >> 2, expected, deadline, signal);
-    const r = atomicsWaitAsync(this.#words, address >> 2, expected, left);
+    if (left <= 0) return Promise.resolve(Atomics.load(this.words, address >> 2) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
+    if (!atomicsWaitAsync) return pollAsync(this.words, address >> 2, expected, deadline, signal);
+    const r = atomicsWaitAsync(this.words, address >> 2, expected, left);
     if (!r.async) return Promise.resolve(CODE[r.value]);
     // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
     // only it would exit); hold a timer until the wait settles or is aborted.
@@ -126,7 +130,7 @@ export class AtomicsParker implements Parker {
         signal.removeEventListener("abort", onAbort);
         if (settled) {
           // pass on a wake-up this abandoned wait took, so no other waiter loses it
-          if (v === "ok") Atomics.notify(this.#words, address >> 2, 1);
+          if (v === "ok") Atomics.notify(this.words, address >> 2, 1);
           return;
         }
         settled = true;
@@ -136,22 +140,18 @@ export class AtomicsParker implements Parker {
   }
 
   wake(address: number, count: number): number {
-    return Atomics.notify(this.#words, address >> 2, count);
+    return Atomics.notify(this.words, address >> 2, count);
   }
 }
 
-export class PollingParker implements Parker {
+export class PollingParker extends MemoryParker implements Parker {
   readonly kind = "polling";
-  readonly #words: Int32Array;
-  constructor(memory: WebAssembly.Memory) {
-    this.#words = new Int32Array(memory.buffer);
-  }
 
   wait(address: number, expected: number, deadline: Deadline): number {
     const index = address >> 2;
-    if (Atomics.load(this.#words, index) !== expected) return L.WAIT_NOT_EQUAL;
+    if (Atomics.load(this.words, index) !== expected) return L.WAIT_NOT_EQUAL;
     let delay = POLL_FIRST_MS;
-    while (Atomics.load(this.#words, index) === expected) {
+    while (Atomics.load(this.words, index) === expected) {
       const left = deadline.left();
       if (left <= 0) return L.WAIT_TIMED_OUT;
       sleepBlocking(Math.min(delay, left));
@@ -161,8 +161,8 @@ export class PollingParker implements Parker {
   }
 
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
-    if (Atomics.load(this.#words, address >> 2) !== expected) return Promise.resolve(L.WAIT_NOT_EQUAL);
-    return pollAsync(this.#words, address >> 2, expected, deadline, signal);
+    if (Atomics.load(this.words, address >> 2) !== expected) return Promise.resolve(L.WAIT_NOT_EQUAL);
+    return pollAsync(this.words, address >> 2, expected, deadline, signal);
   }
 
   wake(): number {

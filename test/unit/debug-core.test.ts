@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import * as L from "../../assembly/layout";
 
 const root = new URL("../../", import.meta.url);
 
@@ -28,4 +29,34 @@ describe("debug core", () => {
     });
     expect(ok.trim()).toBe("inlined");
   });
+
+  // A child Node on `wasm` (or the inlined release core) corrupts one word of each structure,
+  // as a stray write would, and runs one operation on it; prints what each did.
+  function corrupted(wasm: string | undefined, cases: string[]): Record<string, string> {
+    const script = `
+      import { Region, Mutex, Semaphore, RingBuffer } from "sabre";
+      const out = {};
+      const poke = (region, at, v) => { new Int32Array(region.memory.buffer)[at >> 2] = v; };
+      const run = (name, f) => { try { out[name] = String(f()); } catch (e) { out[name] = e.name + ": " + e.message; } };
+      const cases = ${JSON.stringify(cases)};
+      if (cases.includes("mutex")) { const r = Region.create(); const m = Mutex.create(r); poke(r, m.offset + ${L.MUTEX_STATE}, 7); run("mutex", () => m.tryLock()); }
+      if (cases.includes("semaphore")) { const r = Region.create(); const s = Semaphore.create(r, { initial: 1 }); poke(r, s.offset + ${L.SEM_COUNT}, -5); run("semaphore", () => s.tryAcquire()); }
+      if (cases.includes("ring")) { const r = Region.create(); const q = RingBuffer.create(r, { capacity: 8 }); poke(r, q.offset + ${L.RING_DEQ}, 3); run("ring", () => q.tryPop()); }
+      console.log(JSON.stringify(out));`;
+    const env = { ...process.env };
+    if (wasm) env.SABRE_CORE_WASM = new URL(wasm, root).pathname;
+    else delete env.SABRE_CORE_WASM;
+    return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, env, encoding: "utf8", timeout: 30_000 }));
+  }
+
+  it("a corrupted structure trips an invariant assert in the debug build (a trap), not a wrong answer", () => {
+    // mutex STATE 7 (not 0, 1 or 2); semaphore COUNT -5 (below 0); ring DEQ ahead of ENQ: each
+    // operation traps at its assert (coreAbort: `unreachable`, a WebAssembly.RuntimeError)
+    const trap = "RuntimeError: unreachable";
+    expect(corrupted("build/sabre.debug.wasm", ["mutex", "semaphore", "ring"])).toEqual({ mutex: trap, semaphore: trap, ring: trap });
+    // the release build checks nothing: the same corruption reads as "held" and "no permits"
+    // (the ring would spin forever: not run)
+    expect(corrupted(undefined, ["mutex", "semaphore"])).toEqual({ mutex: "undefined", semaphore: "false" });
+  });
 });
+
