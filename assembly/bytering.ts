@@ -73,7 +73,7 @@ import {
   BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
 } from "./layout";
 import { DEBUG } from "./debug";
-import { wakeWaiters } from "./wake";
+import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -193,11 +193,10 @@ export function br_space_step(b: usize, len: i32, parked: i32): i32 {
   if (a == -WOULD_BLOCK && !parked) {
     const s = br_commit(b); // never park with unpublished frames
     if (s != OK) return -s;
-    add32(b + BR_SPACE_WAITERS, 1);
+  }
+  if (enterIfBlocked(b + BR_SPACE_WAITERS, a == -WOULD_BLOCK, parked)) {
     a = br_reserve(b, len); // re-check after registering
-    if (a != -WOULD_BLOCK) sub32(b + BR_SPACE_WAITERS, 1);
-  } else if (a != -WOULD_BLOCK && parked) {
-    sub32(b + BR_SPACE_WAITERS, 1);
+    leaveIfDone(b + BR_SPACE_WAITERS, a == -WOULD_BLOCK);
   }
   return a;
 }
@@ -304,12 +303,9 @@ export function br_read(b: usize, dst: usize, max: i32): i32 {
  */
 export function br_data_step(b: usize, parked: i32): i32 {
   let len = br_peek(b);
-  if (len == -WOULD_BLOCK && !parked) {
-    add32(b + BR_DATA_WAITERS, 1);
+  if (enterIfBlocked(b + BR_DATA_WAITERS, len == -WOULD_BLOCK, parked)) {
     len = br_peek(b);
-    if (len != -WOULD_BLOCK) sub32(b + BR_DATA_WAITERS, 1);
-  } else if (len != -WOULD_BLOCK && parked) {
-    sub32(b + BR_DATA_WAITERS, 1);
+    leaveIfDone(b + BR_DATA_WAITERS, len == -WOULD_BLOCK);
   }
   return len;
 }

@@ -101,7 +101,7 @@ import {
   br_frame_addr, br_release, br_close,
 } from "./bytering";
 import { DEBUG } from "./debug";
-import { wakeWaiters } from "./wake";
+import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -172,10 +172,10 @@ export function ch_send_ready(c: usize): i32 {
 export function ch_send_ready_step(c: usize): i32 {
   let s = ch_send_ready(c);
   for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_send_ready(c);
-  if (s != WOULD_BLOCK) return s;
-  add32(c + CH_SEND_WAITERS, 1);
-  s = ch_send_ready(c);
-  if (s != WOULD_BLOCK) sub32(c + CH_SEND_WAITERS, 1);
+  if (enterIfBlocked(c + CH_SEND_WAITERS, s == WOULD_BLOCK, 0)) {
+    s = ch_send_ready(c);
+    leaveIfDone(c + CH_SEND_WAITERS, s == WOULD_BLOCK);
+  }
   return s;
 }
 
@@ -436,10 +436,10 @@ export function ch_claim_step(c: usize): i32 {
       if ((i & 63) == 0 && !(now() < spinEnd)) break;
     }
   }
-  if (s != WOULD_BLOCK) return s;
-  add32(c + CH_RECV_WAITERS, 1);
-  s = ch_claim(c);
-  if (s != WOULD_BLOCK) sub32(c + CH_RECV_WAITERS, 1);
+  if (enterIfBlocked(c + CH_RECV_WAITERS, s == WOULD_BLOCK, 0)) {
+    s = ch_claim(c);
+    leaveIfDone(c + CH_RECV_WAITERS, s == WOULD_BLOCK);
+  }
   return s;
 }
 

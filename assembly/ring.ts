@@ -92,7 +92,7 @@ import {
 } from "./layout";
 import { slotSpinLimit } from "./time";
 import { DEBUG } from "./debug";
-import { wakeWaiters } from "./wake";
+import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -325,12 +325,9 @@ export function ring_try_pop(r: usize): f64 {
  */
 export function ring_push_step(r: usize, value: i32, parked: i32): i32 {
   let s = ring_try_push(r, value);
-  if (s == WOULD_BLOCK && !parked) {
-    add32(r + RING_PUSH_WAITERS, 1);
+  if (enterIfBlocked(r + RING_PUSH_WAITERS, s == WOULD_BLOCK, parked)) {
     s = ring_try_push(r, value); // re-check after registering: see "Waking" above
-    if (s != WOULD_BLOCK) sub32(r + RING_PUSH_WAITERS, 1);
-  } else if (s != WOULD_BLOCK && parked) {
-    sub32(r + RING_PUSH_WAITERS, 1);
+    leaveIfDone(r + RING_PUSH_WAITERS, s == WOULD_BLOCK);
   }
   return s;
 }
@@ -345,12 +342,9 @@ export function ring_push_cancel(r: usize): i32 {
 export function ring_pop_step(r: usize, parked: i32): f64 {
   let v = ring_try_pop(r);
   const blocked = popStatus(WOULD_BLOCK);
-  if (v == blocked && !parked) {
-    add32(r + RING_POP_WAITERS, 1);
+  if (enterIfBlocked(r + RING_POP_WAITERS, v == blocked, parked)) {
     v = ring_try_pop(r);
-    if (v != blocked) sub32(r + RING_POP_WAITERS, 1);
-  } else if (v != blocked && parked) {
-    sub32(r + RING_POP_WAITERS, 1);
+    leaveIfDone(r + RING_POP_WAITERS, v == blocked);
   }
   return v;
 }
