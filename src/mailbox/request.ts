@@ -8,15 +8,16 @@
 // encoded with the server mailbox's codec and decoded with it by the requester. A handler's
 // error travels as an ErrorWire (code included) and is thrown to the requester as RemoteError.
 //
-// Waiting. A blocking request waits on its inbox for the reply with its id (Reader.take, in
-// slices of PEER_CHECK_MS); an async one registers in the inbox's dispatcher before it sends,
-// and the inbox's pump settles it. Between slices (blocking) or on a timer (async) a request
-// checks whether the server's mailbox is peer-gone — its reader ended, with any exit code, or
-// a thread using it died — and then fails with PeerGoneError instead of waiting out its
-// timeout (within PEER_CHECK_MS blocking, 2 * PEER_CHECK_MS async: a reply the server sent
-// before the mark is already in the inbox and is taken first); a request to a mailbox already
-// peer-gone fails at once. A request that gives up
-// (timeout, abort, peer gone) leaves the dispatcher first, so its late reply is dropped.
+// Waiting. The request protocol is one step machine (requestSteps): send, then wait for the
+// reply in slices of PEER_CHECK_MS; between slices it checks whether the server's mailbox is
+// peer-gone — its reader ended, with any exit code, or a thread using it died — and then fails
+// with PeerGoneError instead of waiting out its timeout (a reply the server sent before the
+// mark wins: the machine looks once more), and a request to a mailbox already peer-gone fails
+// at once. Two drivers run it: request blocks on its inbox for the reply with its id
+// (Reader.take); requestAsync registers in the inbox's dispatcher before it sends, and the
+// inbox's pump settles it (its last look is one more slice for the pump: within 2 *
+// PEER_CHECK_MS). A request that gives up (timeout, abort, peer gone) leaves the dispatcher
+// first, so its late reply is dropped.
 //
 // Roles: request/requestAsync on any thread that attached the server mailbox; serve*,
 // receiveRequest* and MailboxRequest's replies on the server mailbox's reader.
@@ -27,7 +28,7 @@ import { resolveReplyAddress } from "./address";
 import { K_FAILURE, K_GONE, K_REPLY, K_REQUEST, encodeFailure, pack } from "./envelope";
 import type { Mailbox } from "./mailbox";
 import type { RequestOptions, ServeOptions } from "./options";
-import type { ReplyAddress } from "./protocol";
+import type { Envelope, ReplyAddress } from "./protocol";
 
 /** How often a waiting request checks whether its server's mailbox is peer-gone. */
 const PEER_CHECK_MS = 50;
@@ -117,76 +118,171 @@ function inboxFor(server: Mailbox<any>, options: RequestOptions | undefined, mod
   return inbox;
 }
 
-/** Mailbox.request: sends a request and waits (blocking) for its reply. */
+/**
+ * What the request machine asks of its driver. Each step resumes the machine with the reply
+ * (in the driver's form) or undefined when none came:
+ *   send   send the request envelope (waiting for room until the deadline)
+ *   wait   wait at most `ms` (capped by the deadline) for the reply
+ *   last   the reply, if the server sent it before its mailbox was marked peer-gone (it is
+ *          already in the inbox, or the inbox's pump is about to hand it over)
+ */
+type RequestStep = { readonly op: "send" } | { readonly op: "wait"; readonly ms: number } | { readonly op: "last" };
+
+const SEND: RequestStep = { op: "send" };
+const WAIT: RequestStep = { op: "wait", ms: PEER_CHECK_MS };
+const LAST: RequestStep = { op: "last" };
+
+/**
+ * The request protocol, written once for request and requestAsync: send, then wait for the
+ * reply in slices of PEER_CHECK_MS; between slices a server whose mailbox went peer-gone ends
+ * the wait (a reply it sent before the mark wins), and the deadline ends it. Cancellation (an
+ * abort) is thrown in at a step; the driver then gives the request up.
+ */
+function* requestSteps<Reply>(server: Mailbox<any>, deadline: Deadline, what: string, label: string): Generator<RequestStep, Reply, Reply | undefined> {
+  yield SEND;
+  for (;;) {
+    const reply = yield WAIT;
+    if (reply !== undefined) return reply;
+    if (server.endpoint.peerGone) {
+      const last = yield LAST;
+      if (last !== undefined) return last;
+      throw server.goneError(what);
+    }
+    if (deadline.passed()) throw deadline.error(label);
+  }
+}
+
+/** Checks shared by both forms; the request's id and envelope. */
+function prepare(server: Mailbox<any>, value: unknown, inbox: Mailbox<any>, what: string): { id: number; bytes: Uint8Array } {
+  if (server.endpoint.peerGone) throw server.goneError(what);
+  const payload = server.encodeValue(value, what);
+  const id = inbox.reader.dispatcher.newId();
+  return { id, bytes: pack(K_REQUEST, id, payload, inbox.replyAddressBytes) };
+}
+
+/** Mailbox.request: the request machine, driven blocking (Reader.take on the inbox). */
 export function request<T, R>(server: Mailbox<T>, value: T, options: RequestOptions | undefined): R {
   const what = "Mailbox.request";
   checkBlocking(what, options);
   const deadline = Deadline.of(options, what);
   const inbox = inboxFor(server, options, "sync", what);
-  if (server.endpoint.peerGone) throw server.goneError(what);
-  const id = inbox.reader.dispatcher.newId();
-  server.endpoint.send(pack(K_REQUEST, id, server.encodeValue(value, what), inbox.replyAddressBytes), deadline, what);
+  const { id, bytes } = prepare(server, value, inbox, what);
+  const label = `${what} to ${server.name}`;
+  const wanted = { kind: K_REPLY, id } as const;
+  const machine = requestSteps<Envelope>(server, deadline, what, label);
+  let input: Envelope | undefined;
   for (;;) {
-    // wait in slices: between them, a server whose mailbox went peer-gone ends the wait
-    try {
-      const m = inbox.reader.take({ kind: K_REPLY, id }, deadline.capped(PEER_CHECK_MS), what);
-      return inbox.replyValue(m, server.codec, `${what} to ${server.name}`) as R;
-    } catch (error) {
-      if (!(error instanceof TimeoutError)) throw error;
-      if (server.endpoint.peerGone) {
-        // a reply sent before the mark is already in the inbox: it wins
-        const last = inbox.reader.tryTake({ kind: K_REPLY, id }, what).m;
-        if (last) return inbox.replyValue(last, server.codec, `${what} to ${server.name}`) as R;
-        throw server.goneError(what);
+    const next = machine.next(input);
+    if (next.done) return inbox.replyValue(next.value, server.codec, label) as R;
+    const step = next.value;
+    input = undefined;
+    if (step.op === "send") server.endpoint.send(bytes, deadline, what);
+    else if (step.op === "last") input = inbox.reader.tryTake(wanted, what).m;
+    else {
+      try {
+        input = inbox.reader.take(wanted, deadline.capped(step.ms), what);
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
       }
-      if (deadline.passed()) throw deadline.error(`${what} to ${server.name}`);
     }
   }
 }
 
-/** Mailbox.requestAsync: sends a request and resolves with its reply; any number in flight. */
+/** How the inbox's pump settled an async request: its value, or the error to throw. */
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** Mailbox.requestAsync: the request machine, driven without blocking (the inbox's pump
+ *  settles the request in its dispatcher); any number in flight. */
 export function requestAsync<T, R>(server: Mailbox<T>, value: T, options: RequestOptions | undefined): Promise<R> {
   const what = "Mailbox.requestAsync";
   try {
-    throwIfAborted(what, options?.signal);
+    const signal = options?.signal;
+    throwIfAborted(what, signal);
     const deadline = Deadline.of(options, what);
     const inbox = inboxFor(server, options, "async", what);
-    if (server.endpoint.peerGone) throw server.goneError(what);
-    const payload = server.encodeValue(value, what);
-    const dispatcher = inbox.reader.dispatcher;
-    const id = dispatcher.newId();
-    const bytes = pack(K_REQUEST, id, payload, inbox.replyAddressBytes);
-    const signal = options?.signal;
-    const label = `${what} to ${server.name}`;
-    return new Promise<R>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let watch: ReturnType<typeof setInterval> | undefined;
-      const giveUp = (error: unknown) => {
-        if (dispatcher.giveUp(id)) inbox.reader.afterGiveUp(() => reject(error));
-      };
-      const onAbort = () => giveUp(new AbortError(`${label} was aborted by its AbortSignal`, { cause: signal?.reason }));
-      dispatcher.register(id, {
-        codec: server.codec, what: label, resolve: resolve as (v: unknown) => void, reject,
-        cleanup: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          clearInterval(watch);
-          signal?.removeEventListener("abort", onAbort);
-        },
-      });
-      if (!deadline.forever) timer = setTimeout(() => giveUp(deadline.error(label)), deadline.left());
-      // a reply sent before the mark is already in the inbox: the pump gets one more tick for it
-      let goneSeen = false;
-      watch = setInterval(() => {
-        if (goneSeen) giveUp(server.goneError(what));
-        goneSeen = server.endpoint.peerGone;
-      }, PEER_CHECK_MS);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      inbox.reader.startPump();
-      server.endpoint.sendAsync(bytes, deadline, signal, what).catch(giveUp);
-    });
+    const { id, bytes } = prepare(server, value, inbox, what);
+    return driveAsync<R>(server, inbox, id, bytes, deadline, signal, what);
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+async function driveAsync<R>(
+  server: Mailbox<any>, inbox: Mailbox<any>, id: number, bytes: Uint8Array, deadline: Deadline, signal: AbortSignal | undefined, what: string,
+): Promise<R> {
+  const label = `${what} to ${server.name}`;
+  const dispatcher = inbox.reader.dispatcher;
+  // registered before the send: the pump settles `outcome` when the reply arrives
+  let outcome: Outcome | undefined;
+  let arrived!: () => void;
+  const settled = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+  let aborted!: (error: Error) => void;
+  const abortedAt = new Promise<never>((_, reject) => {
+    aborted = reject;
+  });
+  abortedAt.catch(() => {});
+  const onAbort = () => aborted(new AbortError(`${label} was aborted by its AbortSignal`, { cause: signal?.reason }));
+  dispatcher.register(id, {
+    codec: server.codec, what: label,
+    resolve: (v) => {
+      outcome = { ok: true, value: v };
+      arrived();
+    },
+    reject: (e) => {
+      outcome = { ok: false, error: e };
+      arrived();
+    },
+    cleanup: () => signal?.removeEventListener("abort", onAbort),
+  });
+  signal?.addEventListener("abort", onAbort, { once: true });
+  inbox.reader.startPump();
+  /** Waits for the outcome at most `ms` (capped by the deadline), or throws the abort. */
+  const within = async (ms: number): Promise<Outcome | undefined> => {
+    if (outcome) return outcome;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slice = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, Math.min(ms, deadline.left())));
+    });
+    try {
+      await Promise.race([settled, slice, abortedAt]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return outcome;
+  };
+  const machine = requestSteps<Outcome>(server, deadline, what, label);
+  let result: Outcome;
+  try {
+    let next = machine.next(undefined);
+    while (!next.done) {
+      const step = next.value;
+      let input: Outcome | undefined;
+      try {
+        if (step.op === "send") {
+          await Promise.race([server.endpoint.sendAsync(bytes, deadline, signal, what), abortedAt]);
+          input = outcome;
+        } else input = await within(PEER_CHECK_MS); // "last": the pump gets one more slice
+      } catch (error) {
+        next = machine.throw(error);
+        continue;
+      }
+      next = machine.next(input);
+    }
+    result = next.value;
+  } catch (error) {
+    // gave up (timeout, abort, peer gone, a failed send): leave the dispatcher first, so a late
+    // reply is dropped; a reply that was settled meanwhile wins
+    if (dispatcher.giveUp(id)) {
+      await new Promise<void>((resolve) => inbox.reader.afterGiveUp(resolve));
+      throw error;
+    }
+    await settled;
+    result = outcome as Outcome;
+  }
+  if (!result.ok) throw result.error;
+  return result.value as R;
 }
 
 // ---- server --------------------------------------------------------------------------------------
