@@ -126,7 +126,8 @@ function inboxFor(server: Mailbox<any>, options: RequestOptions | undefined, mod
  *   last   the reply, if the server sent it before its mailbox was marked peer-gone (it is
  *          already in the inbox, or the inbox's pump is about to hand it over)
  */
-type RequestStep = { readonly op: "send" } | { readonly op: "wait"; readonly ms: number } | { readonly op: "last" };
+/** @internal */
+export type RequestStep = { readonly op: "send" } | { readonly op: "wait"; readonly ms: number } | { readonly op: "last" };
 
 const SEND: RequestStep = { op: "send" };
 const WAIT: RequestStep = { op: "wait", ms: PEER_CHECK_MS };
@@ -136,9 +137,10 @@ const LAST: RequestStep = { op: "last" };
  * The request protocol, written once for request and requestAsync: send, then wait for the
  * reply in slices of PEER_CHECK_MS; between slices a server whose mailbox went peer-gone ends
  * the wait (a reply it sent before the mark wins), and the deadline ends it. Cancellation (an
- * abort) is thrown in at a step; the driver then gives the request up.
+ * abort) is thrown in at a step; the driver then gives the request up. @internal (exported
+ * for test/model/request.test.ts)
  */
-function* requestSteps<Reply>(server: Mailbox<any>, deadline: Deadline, what: string, label: string): Generator<RequestStep, Reply, Reply | undefined> {
+export function* requestSteps<Reply>(server: Mailbox<any>, deadline: Deadline, what: string, label: string): Generator<RequestStep, Reply, Reply | undefined> {
   yield SEND;
   for (;;) {
     const reply = yield WAIT;
