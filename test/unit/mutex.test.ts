@@ -43,7 +43,7 @@ describe("Mutex", () => {
     const region = Region.create();
     const m = Mutex.create(region);
     const gate = new Int32Array(new SharedArrayBuffer(4)); // the worker holds until it opens
-    const { worker, exited } = startWorker(fixture("hold-lock-worker.mjs"), { data: { mutex: m.handle, gate } });
+    const { worker, exited } = startWorker(fixture("lock-worker.mjs"), { data: { mutex: m.handle, gate } });
     await new Promise((r) => worker.once("message", r)); // worker holds the lock now
     expect(m.tryLock()).toBeUndefined();
     expect(() => m.lock({ timeout: 20 })).toThrow(TimeoutError);

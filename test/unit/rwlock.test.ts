@@ -54,7 +54,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
   it("times out with TimeoutError while a worker holds the write lock, then is granted", async () => {
     const lock = RwLock.create(Region.create());
     const gate = new Int32Array(new SharedArrayBuffer(4)); // the worker holds until it opens
-    const { worker, exited } = startWorker(fixture("rw-worker.mjs"), {
+    const { worker, exited } = startWorker(fixture("lock-worker.mjs"), {
       data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate },
     });
     expect(await message(worker)).toBe("locked");
@@ -76,7 +76,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
   it("writer preference: a waiting writer holds back new readers; its timeout lets them in", async () => {
     const lock = RwLock.create(Region.create());
     const r = lock.read();
-    const { worker, exited } = startWorker(fixture("rw-worker.mjs"), {
+    const { worker, exited } = startWorker(fixture("lock-worker.mjs"), {
       data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: true },
     });
     for (let g = lock.tryRead(); g; g = lock.tryRead()) {
@@ -101,7 +101,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
   it("an aborted readAsync/writeAsync rejects with AbortError and leaves the lock usable", async () => {
     const lock = RwLock.create(Region.create());
     const gate = new Int32Array(new SharedArrayBuffer(4));
-    const holder = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate } });
+    const holder = startWorker(fixture("lock-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate } });
     await message(holder.worker);
     const ac = new AbortController();
     const pr = lock.readAsync({ signal: ac.signal });
@@ -146,7 +146,7 @@ describe("RwLock", { timeout: 20_000 }, () => {
   it("async readers on one thread are woken together by the write unlock", async () => {
     const lock = RwLock.create(Region.create());
     const gate = new Int32Array(new SharedArrayBuffer(4));
-    const holder = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate } });
+    const holder = startWorker(fixture("lock-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false, gate } });
     await message(holder.worker);
     const readers = [lock.readAsync({ timeout: 10_000 }), lock.readAsync({ timeout: 10_000 })];
     await sleep(5);
@@ -174,11 +174,11 @@ describe("RwLock", { timeout: 20_000 }, () => {
     // readers hold until the gate opens: no assertion here depends on the machine's speed
     const gate = new Int32Array(new SharedArrayBuffer(4));
     const readers = [false, true].map((useAsync) =>
-      startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "read", holdMs: 0, useAsync, gate } }),
+      startWorker(fixture("lock-worker.mjs"), { data: { rwlock: lock.handle, mode: "read", holdMs: 0, useAsync, gate } }),
     );
     await Promise.all(readers.map((w) => message(w.worker)));
     expect(lock.readers).toBe(2); // both hold it at once
-    const writer = startWorker(fixture("rw-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false } });
+    const writer = startWorker(fixture("lock-worker.mjs"), { data: { rwlock: lock.handle, mode: "write", holdMs: 0, useAsync: false } });
     let writerLocked = false;
     const writerMessage = message(writer.worker).then((m) => {
       writerLocked = true;
