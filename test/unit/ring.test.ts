@@ -1,24 +1,13 @@
-// ring.test.ts — RingBuffer through the public entry: smoke, capacity, empty/full, try and
-// timeouts, async waits, batches, close (including a worker blocked in pop), bad arguments,
-// handles across threads, and leaks.
+// ring.test.ts — what is particular to RingBuffer, through the public entry: FIFO and length,
+// batches in and out of the region, the spread slot layout, close, bad arguments, handles,
+// leaks of many rings. The shared conformance skeleton (conformance.test.ts) covers the rest
+// once for every queue: capacity, empty/full, timeout and abort with nothing changed, wakes,
+// close waking blocked workers, spsc/mpmc, async takers and putters, leaks when workers exit.
 import { describe, expect, it } from "vitest";
 import {
-  AbortError, ClosedError, ForeignHandleError, InvalidArgumentError, Region, RegionFullError, RingBuffer,
+  ClosedError, ForeignHandleError, InvalidArgumentError, Region, RegionFullError, RingBuffer,
   TimeoutError,
 } from "sabre";
-import { startWorker } from "sabre/node";
-
-const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
-
-function blockedWorker(data: Record<string, unknown>) {
-  const started = startWorker(fixture("ring-block-worker.mjs"), { data });
-  const messages: unknown[] = [];
-  const result = new Promise<{ ok?: unknown; error?: string }>((resolve) => {
-    started.worker.on("message", (m) => (m === "ready" ? messages.push(m) : resolve(m)));
-  });
-  const ready = new Promise((resolve) => started.worker.once("message", resolve));
-  return { ...started, ready, result };
-}
 
 describe("RingBuffer", () => {
   it("pushes and pops in FIFO order and reports length and capacity", () => {
@@ -66,16 +55,6 @@ describe("RingBuffer", () => {
     setTimeout(() => r.pop(), 10);
     await pushed;
     expect([r.pop(), r.pop()]).toEqual([2, 3]);
-  });
-
-  it("an aborted popAsync rejects with AbortError and leaves the ring usable", async () => {
-    const r = RingBuffer.create(Region.create(), { capacity: 2 });
-    const ac = new AbortController();
-    const p = r.popAsync({ signal: ac.signal });
-    setTimeout(() => ac.abort(), 10);
-    await expect(p).rejects.toBeInstanceOf(AbortError);
-    r.push(7);
-    expect(await r.popAsync({ timeout: 1000 })).toBe(7);
   });
 
   it("pushMany / popMany move batches, with arrays inside and outside the region", () => {
@@ -151,69 +130,6 @@ describe("RingBuffer", () => {
     expect(() => r.tryPop()).toThrow(ClosedError);
     expect(() => r.popMany(new Int32Array(4))).toThrow(ClosedError);
     await expect(r.popAsync()).rejects.toBeInstanceOf(ClosedError);
-  });
-
-  it("close wakes a worker blocked in pop, and one blocked in push on a full ring", async () => {
-    const region = Region.create();
-    const empty = RingBuffer.create(region, { capacity: 2 });
-    const popper = blockedWorker({ ring: empty.handle, op: "pop" });
-    const full = RingBuffer.create(region, { capacity: 2 });
-    full.push(1);
-    full.push(2);
-    const pusher = blockedWorker({ ring: full.handle, op: "push" });
-    const asyncPopper = blockedWorker({ ring: empty.handle, op: "popAsync" });
-    await Promise.all([popper.ready, pusher.ready, asyncPopper.ready]);
-    await new Promise((r) => setTimeout(r, 50)); // let them park
-    empty.close();
-    full.close();
-    expect(await popper.result).toEqual({ error: "ClosedError" });
-    expect(await pusher.result).toEqual({ error: "ClosedError" });
-    expect(await asyncPopper.result).toEqual({ error: "ClosedError" });
-    await Promise.all([popper.exited, pusher.exited, asyncPopper.exited]);
-  });
-
-  it("a worker blocked in pop receives a value pushed here", async () => {
-    const r = RingBuffer.create(Region.create(), { capacity: 2 });
-    const w = blockedWorker({ ring: r.handle, op: "pop" });
-    await w.ready;
-    await new Promise((res) => setTimeout(res, 30));
-    r.push(1234);
-    expect(await w.result).toEqual({ ok: 1234 });
-    await w.exited;
-  });
-
-  it("workers that attach the ring, use it and exit leave no block behind", async () => {
-    const region = Region.create();
-    const r = RingBuffer.create(region, { capacity: 16 });
-    const blocks = region.usedBlocks;
-    const free = region.freeBytes;
-    const workers = [1, 2, 3, 4, 5, 6].map((v) => {
-      r.push(v);
-      return blockedWorker({ ring: r.handle, op: "pop" });
-    });
-    const got = await Promise.all(workers.map((w) => w.result));
-    await Promise.all(workers.map((w) => w.exited));
-    expect(got.map((m) => m.ok).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(region.usedBlocks).toBe(blocks);
-    expect(region.freeBytes).toBe(free);
-  });
-
-  it("two popAsync of one thread are both served, in turn, by two pushes", async () => {
-    const r = RingBuffer.create(Region.create(), { capacity: 2 });
-    const first = r.popAsync({ timeout: 10_000 });
-    const second = r.popAsync({ timeout: 10_000 });
-    await new Promise((res) => setTimeout(res, 10));
-    r.push(1);
-    r.push(2);
-    expect((await Promise.all([first, second])).sort()).toEqual([1, 2]);
-    r.push(3);
-    r.push(4);
-    const third = r.pushAsync(5, { timeout: 10_000 });
-    const fourth = r.pushAsync(6, { timeout: 10_000 });
-    await new Promise((res) => setTimeout(res, 10));
-    expect([r.pop(), r.pop()]).toEqual([3, 4]);
-    await Promise.all([third, fourth]);
-    expect([r.pop(), r.pop()].sort()).toEqual([5, 6]);
   });
 
   it("rejects bad capacities and values with exact messages", () => {
