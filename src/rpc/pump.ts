@@ -5,7 +5,9 @@
 // Why spin: waking a parked thread costs more than a whole call (DESIGN.md, "Waiting": ~30 us
 // to wake, ~3 us round trip when the async side polls first). So after each message, and
 // after each request this end sends (`heat()`), the loop polls the source with `tryTake` for
-// `spinMicros`, yielding a microtask between polls (the handlers' promise chains, comlink's
+// up to `spinMicros` while polling pays (AdaptiveSpin, src/pool/spin.ts: on a machine with
+// more runnable threads than cores a poll takes the CPU from the thread it waits for, and
+// the pump then parks at once, probing now and then), yielding a microtask between polls (the handlers' promise chains, comlink's
 // replies among them, run there) and a macrotask every MACRO_YIELD_MS (timers and I/O of the
 // thread still run while a stream of calls keeps the end hot). Idle past that, it parks in
 // `take(signal)`; `heat()` aborts that park so a reply to a request just sent is polled for,
@@ -17,6 +19,7 @@
 // gets that error once. While a take is parked the thread's event loop stays alive (the
 // region parker holds it), so an end keeps its worker running until stopped.
 import { AbortError } from "../errors";
+import { AdaptiveSpin } from "../pool/spin";
 
 /** Where a pump takes its messages. */
 export interface PumpSource<V> {
@@ -51,11 +54,12 @@ function macrotask(): Promise<void> {
 }
 
 export class Pump<V> {
+  #hotSince = 0;
   #hotUntil = 0;
   #parked: AbortController | undefined;
   #stopped = false;
   #running = false;
-  readonly #spinMs: number;
+  readonly #spin: AdaptiveSpin;
 
   constructor(
     private readonly source: PumpSource<V>,
@@ -63,20 +67,33 @@ export class Pump<V> {
     private readonly end: (error: unknown) => void,
     spinMicros = DEFAULT_SPIN_MICROS,
   ) {
-    this.#spinMs = spinMicros / 1000;
+    this.#spin = new AdaptiveSpin(spinMicros);
+  }
+
+  /** Opens a polling window (as long as polling pays). */
+  #warm(t = now()): void {
+    this.#hotSince = t;
+    this.#hotUntil = t + this.#spin.budget() / 1000;
+  }
+
+  /** A message came: a polling window that was open caught it. */
+  #caught(): void {
+    const t = now();
+    if (this.#hotUntil > this.#hotSince && t <= this.#hotUntil) this.#spin.record(true, (t - this.#hotSince) * 1000);
+    this.#warm(t);
   }
 
   /** Starts the loop (once). */
   start(): void {
     if (this.#running || this.#stopped) return;
     this.#running = true;
-    this.#hotUntil = now() + this.#spinMs;
+    this.#warm();
     void this.#run();
   }
 
   /** Something is expected soon (a request was sent): poll instead of parking. */
   heat(): void {
-    this.#hotUntil = now() + this.#spinMs;
+    if (now() > this.#hotUntil) this.#warm();
     const parked = this.#parked;
     if (parked) {
       this.#parked = undefined;
@@ -105,7 +122,7 @@ export class Pump<V> {
           const p = handle(r.value);
           if (p) await p;
           if ((++burst & 63) === 0) await null; // let replies of the handled messages go out
-          this.#hotUntil = now() + this.#spinMs;
+          this.#caught();
           continue;
         }
         if (r.closed) {
@@ -124,6 +141,10 @@ export class Pump<V> {
           }
           continue;
         }
+        if (this.#hotUntil > this.#hotSince) {
+          this.#spin.record(false, (this.#hotUntil - this.#hotSince) * 1000); // the window closed empty
+          this.#hotSince = this.#hotUntil;
+        }
         const parked = new AbortController();
         this.#parked = parked;
         let value: V;
@@ -138,7 +159,7 @@ export class Pump<V> {
         }
         const p = handle(value);
         if (p) await p;
-        this.#hotUntil = now() + this.#spinMs;
+        this.#warm();
       }
     } catch (error) {
       if (!this.#stopped) this.end(error);

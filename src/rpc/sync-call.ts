@@ -29,6 +29,7 @@ import { invoke } from "./invoke";
 import { expectLinkEnd, type LinkEnd } from "./link";
 import type { SyncRequest, SyncResponse } from "./protocol";
 import { DEFAULT_SPIN_MICROS, Pump } from "./pump";
+import { AdaptiveSpin } from "../pool/spin";
 
 /** Options of {@link syncFunction}. */
 export interface SyncFunctionOptions {
@@ -51,8 +52,8 @@ export type SyncFunction<F> = F extends (...args: infer A) => infer R ? (...args
 const SYNC_OPTIONS = ["timeout", "spinMicros"];
 const now = () => performance.now();
 
-/** Per caller end: the next correlation id. */
-const nextIds = new WeakMap<object, number>();
+/** Per caller end: the next correlation id, and whether polling for replies pays. */
+const callers = new WeakMap<object, { id: number; spin: AdaptiveSpin }>();
 
 function checkSpin(v: unknown, fallback: number, what: string): number {
   if (v === undefined) return fallback;
@@ -76,9 +77,12 @@ export function syncFunction<F extends (...args: any[]) => any>(
   checkOptionKeys(what, options, SYNC_OPTIONS);
   if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`${what}: name must be a non-empty string`);
   Deadline.of(options, what); // checks the timeout now
-  const spinMs = checkSpin(options.spinMicros, DEFAULT_SPIN_MICROS, what) / 1000;
+  const spinMicros = checkSpin(options.spinMicros, DEFAULT_SPIN_MICROS, what);
   if (!blockingAllowed) throw blockingRefused(what);
-  const call = (...args: unknown[]) => callSync(end, name, args, Deadline.of(options, what), spinMs, what);
+  let caller = callers.get(end.tx);
+  if (!caller) callers.set(end.tx, (caller = { id: 0, spin: new AdaptiveSpin(spinMicros) }));
+  const state = caller;
+  const call = (...args: unknown[]) => callSync(end, state, name, args, Deadline.of(options, what), what);
   return call as SyncFunction<F>;
 }
 
@@ -97,10 +101,11 @@ function gone(what: string, name: string, cause: unknown): PeerGoneError {
 }
 
 /** One synchronous call: send, poll, block; the reply's value or its error. */
-function callSync(end: LinkEnd, name: string, args: unknown[], deadline: Deadline, spinMs: number, what: string): unknown {
+function callSync(
+  end: LinkEnd, caller: { id: number; spin: AdaptiveSpin }, name: string, args: unknown[], deadline: Deadline, what: string,
+): unknown {
   if (!blockingAllowed) throw blockingRefused(what);
-  const id = ((nextIds.get(end.tx) ?? 0) % 0x7fffffff) + 1;
-  nextIds.set(end.tx, id);
+  const id = (caller.id = (caller.id % 0x7fffffff) + 1);
   const request: SyncRequest = [id, name, args];
   const { tx, rx } = end;
   try {
@@ -108,15 +113,26 @@ function callSync(end: LinkEnd, name: string, args: unknown[], deadline: Deadlin
   } catch (error) {
     throw mapError(error, deadline, what, name);
   }
-  const spinUntil = now() + spinMs;
+  // poll for the reply while polling pays (spin.ts), then block
+  const budget = caller.spin.budget();
+  const start = budget > 0 ? now() : 0;
+  const spinUntil = start + budget / 1000;
+  let polling = budget > 0;
   let polls = 0;
   for (;;) {
     let reply: SyncResponse;
     try {
       const r = rx.tryRecv();
-      if (r.ok) reply = r.value as SyncResponse;
-      else if (!r.closed && ((++polls & 31) !== 0 || now() < spinUntil)) continue;
-      else reply = rx.recv({ timeout: deadline.left() }) as SyncResponse;
+      if (r.ok) {
+        reply = r.value as SyncResponse;
+        if (polling) caller.spin.record(true, (now() - start) * 1000);
+        polling = false;
+      } else if (!r.closed && polling && ((++polls & 31) !== 0 || now() < spinUntil)) continue;
+      else {
+        if (polling) caller.spin.record(false, budget);
+        polling = false;
+        reply = rx.recv({ timeout: deadline.left() }) as SyncResponse;
+      }
     } catch (error) {
       throw mapError(error, deadline, what, name);
     }
@@ -145,7 +161,7 @@ export function serveSync(functions: object | Promise<object>, end: LinkEnd, opt
   const spin = checkSpin(options.spinMicros, 1000, what);
   let target: object | undefined;
   let loadError: unknown;
-  const { tx } = end;
+  const { tx, rx } = end;
   const reply = (response: SyncResponse) => {
     try {
       if (!tx.trySend(response)) void tx.sendAsync(response).catch(() => {});
@@ -167,17 +183,17 @@ export function serveSync(functions: object | Promise<object>, end: LinkEnd, opt
       (result as Promise<unknown>).then((v) => reply([id, 0, v]), (error) => reply([id, 1, errorToWire(error)]));
     } else reply([id, 0, result]);
   };
+  const load = Promise.resolve(functions)
+    .then((t) => void (target = t), (error) => void (loadError = error ?? new Error("the functions' promise rejected")));
   return new Promise<void>((resolve, reject) => {
-    const rx = end.rx;
     const pump = new Pump<unknown>(
       { tryTake: () => rx.tryRecv(), take: (signal) => rx.recvAsync({ signal }) },
       (req) => run(req as SyncRequest),
-      (error) => (error instanceof ClosedError || error instanceof PeerGoneError ? resolve() : reject(error)),
+      (error) => (isEnd(error) ? resolve() : reject(error)),
       spin,
     );
-    // calls wait in the channel until the functions are there
-    void Promise.resolve(functions)
-      .then((t) => void (target = t), (error) => void (loadError = error ?? new Error("the functions' promise rejected")))
-      .then(() => pump.start());
+    void load.then(() => pump.start()); // calls wait in the channel until the functions are there
   });
 }
+
+const isEnd = (error: unknown) => error instanceof ClosedError || error instanceof PeerGoneError;
