@@ -36,8 +36,10 @@ export interface LinkMessageEvent {
   readonly data: any;
 }
 
-/** A listener of {@link ComlinkEndpoint}: a function or an object with handleEvent. */
-export type LinkListener = ((event: LinkMessageEvent) => void) | { handleEvent(event: LinkMessageEvent): void };
+/** A listener of {@link ComlinkEndpoint}: a function or an object with handleEvent; it gets a
+ *  {@link LinkMessageEvent} (typed `any` so that DOM's EventListener, as comlink's Endpoint
+ *  declares it, is accepted). */
+export type LinkListener = ((event: any) => void) | { handleEvent(event: any): void };
 
 /**
  * Something that reaches the other side by postMessage: a Worker (Node or Web), Node's
@@ -134,7 +136,7 @@ export class ComlinkEndpoint {
     if (this.#via) {
       if (typeof this.#via.postMessage !== "function") throw new TypeError(`${what}: \`via\` must have postMessage`);
       this.#unlistenVia = listen(this.#via, (data: Partial<SideAnnounce> | null) => {
-        if (data && typeof data === "object" && data.__sabreRpcSide === this.#id && data.port) this.#adoptSide(data.port);
+        if (data && typeof data === "object" && data.__sabreRpcSide === this.#id && data.port) this.#adoptSide(data.port as MessagePort);
       });
     }
     const rx = end.rx;

@@ -41,8 +41,8 @@ export type SideMarker = number;
 export interface SideAnnounce {
   /** The link's id (both ends know it): a `via` may carry several links and other messages. */
   readonly __sabreRpcSide: string;
-  /** The receiving end of the sender's side channel. */
-  readonly port: MessagePort;
+  /** The receiving end of the sender's side channel (a MessagePort). */
+  readonly port: object;
 }
 
 /** A synchronous call: correlation id, the function's name, its arguments. */
