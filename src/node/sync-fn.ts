@@ -67,6 +67,8 @@ function moduleUrl(module: string | URL, what: string): string {
  * blocks until the (possibly async) function settles, then returns its value or throws its
  * error; `timeout` bounds a call (TimeoutError), and a worker that ends mid-call gives
  * PeerGoneError. See the header.
+ *
+ * @typeParam F - the function's type (`typeof import("./fn.mjs").default`).
  */
 export function createSyncFn<F extends (...args: any[]) => any>(module: string | URL, options: CreateSyncFnOptions = {}): SyncFn<F> {
   const what = "createSyncFn";

@@ -39,7 +39,10 @@ export interface LinkMessageEvent {
 /** A listener of {@link ComlinkEndpoint}: a function or an object with handleEvent; it gets a
  *  {@link LinkMessageEvent} (typed `any` so that DOM's EventListener, as comlink's Endpoint
  *  declares it, is accepted). */
-export type LinkListener = ((event: any) => void) | { handleEvent(event: any): void };
+export type LinkListener = ((event: any) => void) | {
+  /** Called with each message event. */
+  handleEvent(event: any): void;
+};
 
 /**
  * Something that reaches the other side by postMessage: a Worker (Node or Web), Node's

@@ -68,6 +68,8 @@ function checkSpin(v: unknown, fallback: number, what: string): number {
  * thread calls synchronously: it blocks until the remote function settles and returns its value
  * or throws its error (name, message, stack; sabre errors as their class). A browser's main
  * thread may not block: there it throws BlockingNotAllowedError.
+ *
+ * @typeParam F - the remote function's type (`typeof import("./fns.mjs").name`).
  */
 export function syncFunction<F extends (...args: any[]) => any>(
   end: LinkEnd, name = "default", options: SyncFunctionOptions = {},
