@@ -2,7 +2,10 @@
 // beside comlink over a MessagePort (sequential await latency; calls/s with PIPELINE calls in
 // flight), sabre's synchronous call (createSyncFn) beside synckit's createSyncFn (one blocking
 // call per sample), and sabre-native RPC (wrap: async, wrapSync: blocking, over a Mailbox)
-// beside both. Every call is inc(x) = x + 1 and every result is checked.
+// beside both. Every call is inc(x) = x + 1 and every result is checked. A reference row,
+// comlink with no transport at all (wrap and expose in this thread, messages handed over in a
+// microtask), shows comlink's own cost per call: the floor under any comlink transport, so
+// "comlink over sabre" can beat "comlink over a MessagePort" by at most their ratio to it.
 import * as Comlink from "comlink";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { createSyncFn as synckitSyncFn } from "synckit";
@@ -19,6 +22,7 @@ const synckitWorker = new URL("../workers/rpc-synckit.mjs", import.meta.url);
 
 const CL_SABRE = "comlink over sabre";
 const CL_PORT = "comlink over MessagePort";
+const CL_NONE = "comlink alone (no transport)";
 const NATIVE = "sabre-native wrap (async)";
 const SYNC = "sabre createSyncFn (sync)";
 const SYNCKIT = "synckit createSyncFn (sync)";
@@ -63,6 +67,22 @@ export async function define() {
     await w2.terminate();
   });
 
+  // comlink with no transport: both ends in this thread, each message delivered in a microtask
+  const loopback = () => {
+    const a = { listeners: [], peer: undefined };
+    const b = { listeners: [], peer: a };
+    a.peer = b;
+    for (const e of [a, b]) {
+      e.postMessage = (data) => queueMicrotask(() => e.peer.listeners.forEach((f) => f({ data })));
+      e.addEventListener = (_type, f) => e.listeners.push(f);
+      e.removeEventListener = () => {};
+    }
+    return [a, b];
+  };
+  const [la, lb] = loopback();
+  Comlink.expose({ inc: (v) => v + 1 }, lb);
+  const clNone = Comlink.wrap(la);
+
   // sabre-native over a mailbox
   const mailbox = Mailbox.create(region, { capacity: 4096, bufferBytes: 1 << 20 });
   const w3 = spawnWorker(worker, { data: { mode: "native", mailbox } });
@@ -95,6 +115,7 @@ export async function define() {
   const pipeIs = `${PIPELINE} calls in flight`;
   tasks.push({ name: pipe(CL_SABRE), role: "sabre", async: true, itemsPerSample: PIPELINE, sampleIs: pipeIs, fn: pipelined((i) => clSabre.inc(i)) });
   tasks.push({ name: pipe(CL_PORT), role: "baseline", async: true, itemsPerSample: PIPELINE, sampleIs: pipeIs, fn: pipelined((i) => clPort.inc(i)) });
+  tasks.push({ name: pipe(CL_NONE), role: "diagnostic", async: true, itemsPerSample: PIPELINE, sampleIs: pipeIs, fn: pipelined((i) => clNone.inc(i)) });
   tasks.push({ name: pipe(NATIVE), role: "sabre", async: true, itemsPerSample: PIPELINE, sampleIs: pipeIs, fn: pipelined((i) => native.inc(i)) });
   tasks.push({ name: SYNC, role: "sabre", sampleIs, fn: blocking(sabreInc, SYNC) });
   tasks.push({ name: SYNCKIT, role: "baseline", sampleIs, fn: blocking(synckitInc, SYNCKIT) });
@@ -108,6 +129,7 @@ export async function define() {
     ratios: [
       { sabre: pipe(CL_SABRE), baseline: pipe(CL_PORT), target: { by: "mean", minSpeedup: 3, text: ">= 3x the calls/s of comlink over a MessagePort" } },
       { sabre: seq(CL_SABRE), baseline: seq(CL_PORT), ...latency },
+      { sabre: pipe(CL_PORT), baseline: pipe(CL_NONE) },
       { sabre: pipe(NATIVE), baseline: pipe(CL_PORT) },
       { sabre: seq(NATIVE), baseline: seq(CL_PORT), ...latency },
       { sabre: SYNC, baseline: SYNCKIT, ...latency, target: { by: "p50", minSpeedup: 10, text: ">= 10x lower median latency than synckit" } },
@@ -116,6 +138,7 @@ export async function define() {
     notes: [
       "sequential and sync rows: speedup = the baseline's median call time ÷ sabre's",
       `pipelined rows: ${PIPELINE} calls issued at once, then awaited together; speedup by mean calls/s`,
+      "comlink over MessagePort vs comlink alone (below 1x): comlink's own cost is that fraction of a call over a MessagePort, so a transport that cost nothing would be at most 1 / that ratio times faster",
     ],
     skipped: [],
     teardown: async () => {
