@@ -73,6 +73,10 @@ export interface ComlinkEndpointOptions {
 
 const REQUESTS = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]);
 const OPTIONS = ["via", "spinMicros"];
+/** The marker that answers a side marker on an end without `via` (protocol.ts). */
+const NO_SIDE: SideMarker = -1;
+/** How often a wait for a side message checks that the link is still alive (ms). */
+const SIDE_CHECK_MS = 50;
 
 type Message = { id?: unknown; type?: unknown } | null | undefined;
 
@@ -295,9 +299,38 @@ export class ComlinkEndpoint {
     if (typeof value === "number") {
       // a side marker: the next side message takes this place in the order
       if (this.#sideQueue.length > 0) return this.#dispatch(this.#sideQueue.shift());
-      return new Promise<unknown>((resolve) => (this.#sideWaiter = resolve)).then((data) => this.#dispatch(data));
+      if (value === NO_SIDE) {
+        this.#fail(new TransferUnavailableError(
+          "comlinkEndpoint: this end sent a message through its side channel (a proxy() or a transfer), and the other end has no `via` to receive it on; create both ends with { via }",
+        ));
+        return;
+      }
+      if (!this.#via) {
+        // the message is lost: tell the sender, whose calls fail instead of waiting
+        this.#send(NO_SIDE);
+        return;
+      }
+      return this.#sideMessage().then((data) => this.#dispatch(data));
     }
     this.#dispatch(value);
+  }
+
+  /** The next side message; rejects with PeerGoneError if the link fails first (checked
+   *  every SIDE_CHECK_MS: a peer that died between its marker and its side message). */
+  #sideMessage(): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const watch = setInterval(() => {
+        const rx = this.#end.rx;
+        if (!this.#closed && !rx.peerGone) return;
+        clearInterval(watch);
+        this.#sideWaiter = undefined;
+        reject(new PeerGoneError("comlinkEndpoint: the other end went away before its side-channel message arrived"));
+      }, SIDE_CHECK_MS);
+      this.#sideWaiter = (data) => {
+        clearInterval(watch);
+        resolve(data);
+      };
+    });
   }
 
   #dispatch(data: unknown): void {

@@ -13,6 +13,9 @@
 //                       comlink's proxy(), transferred buffers, which shared memory cannot
 //                       carry). The marker keeps the link's order: the receiver dispatches
 //                       nothing after it until side message n arrived.
+//      NoSide           the number -1: "a side marker came, and this end has no `via`": the
+//                       message is lost, and the end that sent it fails its pending requests
+//                       with TransferUnavailableError (both ends need `via`).
 //    The side port is a MessagePort of a MessageChannel the sending end makes on its first
 //    transfer and posts ONCE through the end's `via` (a Worker, parentPort, self or a
 //    MessagePort reaching the other side) as a SideAnnounce. Each end has its own side port
@@ -34,7 +37,7 @@
 //    RpcRequest; the reply is the method's value, a failure its error (Mailbox protocol).
 import type { ErrorWire } from "../errors";
 
-/** A side-port marker on a comlink link (see the header). */
+/** A side-port marker on a comlink link, or -1 (NoSide; see the header). */
 export type SideMarker = number;
 
 /** What a link end posts once through its `via` to hand over its side port. */

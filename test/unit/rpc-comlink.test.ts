@@ -105,6 +105,20 @@ describe("comlink over sabre: a worker that ends mid-call", () => {
   });
 });
 
+describe("comlink over sabre: a side channel only one end set up", () => {
+  it("a proxy() sent to an end without `via` fails the call with TransferUnavailableError, never a hang", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const { port1, port2 } = createLink(region);
+    await using worker = spawnWorker(fixture, { data: { end: port2, noVia: true } });
+    using ep = comlinkEndpoint(port1, { via: worker.worker });
+    const remote = Comlink.wrap<Api>(ep);
+    expect(await remote.add(1, 2)).toBe(3);
+    const e = await remote.callBack(Comlink.proxy((x: number) => x), 1).catch((error) => error);
+    expect(e.name).toBe("TransferUnavailableError");
+    expect(e.message).toMatch(/other end has no `via`/);
+  });
+});
+
 describe("comlink over sabre between processes", () => {
   it("get, apply, errors work; proxy() fails with TransferUnavailableError", async () => {
     const region = createRegion({ size: 4 << 20 });
