@@ -20,3 +20,4 @@ export { nativeProblem } from "./native";
 export { NativeAddonMissingError, RegionPermissionError, RegionExistsError, RegionNotFoundError } from "./errors";
 export { spawnProcess, attachProcessData, type SpawnProcessOptions, type SpawnedProcess } from "./spawn-process";
 export { encodeHandles, decodeHandles } from "./process-wire";
+export { createSyncFn, type CreateSyncFnOptions, type SyncFn } from "./sync-fn";
