@@ -7,7 +7,8 @@
 // The same files under the prefix /unisolated/ are served WITHOUT those headers, so a test
 // (and a curious user) can see what a page that is not isolated gets.
 //
-// Only the folders the pages need are served (PUBLIC below); anything else is 404.
+// Only the folders the pages need are served (PUBLIC below: comlink's ESM build for the RPC
+// tests among them); anything else is 404.
 //   node scripts/serve.mjs [--port=N]   (default 8080; PORT also works; 0 picks a free port)
 // `npm run demo` builds, then runs this and prints the demo's URL.
 import { createServer } from "node:http";
@@ -18,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** URL path prefixes that map to repo folders; everything else is 404. */
-const PUBLIC = ["/demo/", "/dist/", "/test/browser/", "/bench/browser/", "/bench/lib/"];
+const PUBLIC = ["/demo/", "/dist/", "/test/browser/", "/bench/browser/", "/bench/lib/", "/node_modules/comlink/dist/esm/"];
 const UNISOLATED = "/unisolated";
 
 export const ISOLATION_HEADERS = Object.freeze({

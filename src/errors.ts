@@ -31,6 +31,7 @@
 //   RemoteError                 ERR_SABRE_REMOTE
 //   SaveQueueFullError          ERR_SABRE_SAVE_QUEUE_FULL
 //   WorkerLoadError             ERR_SABRE_WORKER_LOAD           (a WorkerCrashError)
+//   TransferUnavailableError    ERR_SABRE_TRANSFER_UNAVAILABLE
 //
 // Crossing a thread. Structured clone keeps only an Error's message (and its name if it is a
 // built-in one), so sabre never posts an error object as it is: `errorToWire` turns any error
@@ -244,6 +245,14 @@ export class WorkerLoadError extends WorkerCrashError {
   override readonly code = "ERR_SABRE_WORKER_LOAD" as const;
 }
 
+/** A value that needs a real MessagePort (comlink's proxy() callbacks, transferred buffers)
+ *  was sent over an RPC link that has no side channel: between threads pass the link end's
+ *  `via` (the Worker, parentPort or self); between processes no MessagePort can travel. */
+export class TransferUnavailableError extends SabreError {
+  override readonly name = "TransferUnavailableError" as const;
+  override readonly code = "ERR_SABRE_TRANSFER_UNAVAILABLE" as const;
+}
+
 // ---- errors across threads ------------------------------------------------------------------
 
 type ErrorClass = new (message: string) => SabreError;
@@ -254,6 +263,7 @@ export const errorClasses: readonly ErrorClass[] = [
   RegionFullError, InvalidArgumentError, NotOwnerError, DeadlockError, SemaphoreOverflowError, BlockingNotAllowedError,
   CrossOriginIsolationError, OwnerDeadError, PeerGoneError, CodecError, MessageTooLargeError, WorkerCrashError,
   RemoteError as unknown as ErrorClass, SaveQueueFullError, WorkerLoadError,
+  TransferUnavailableError,
 ];
 
 let byCode: Map<string, ErrorClass> | undefined;

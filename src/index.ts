@@ -38,5 +38,7 @@ export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
 export type { Pool as PoolBase } from "./pool/pool";
+// RPC: a comlink Endpoint over shared memory, synchronous calls, sabre-native RPC (src/rpc).
+export * from "./rpc/index";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";

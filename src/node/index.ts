@@ -20,5 +20,6 @@ export { nativeProblem } from "./native";
 export { NativeAddonMissingError, RegionPermissionError, RegionExistsError, RegionNotFoundError } from "./errors";
 export { spawnProcess, attachProcessData, type SpawnProcessOptions, type SpawnedProcess } from "./spawn-process";
 export { encodeHandles, decodeHandles } from "./process-wire";
+export { createSyncFn, type CreateSyncFnOptions, type SyncFn } from "./sync-fn";
 // thread-end reporting for worker threads (acts on load; see thread-exit.ts)
 import "./thread-exit";

@@ -2,31 +2,16 @@
 // that starts workers/pool-worker.mjs with spawnWorker (Node worker threads; resourceLimits,
 // env, argv and execArgv passed through).
 //
-// The worker script is found beside the package's dist/ and src/ folders, at
-// <package>/workers/pool-worker.mjs (package.json "files" ships workers/): the directories
-// above this module are searched once for it.
-import { existsSync } from "node:fs";
+// The worker script is <package>/workers/pool-worker.mjs, found by packageFile.
 import { availableParallelism } from "node:os";
-import { dirname, isAbsolute, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageFile } from "./package-file";
 import { spawnWorker } from "./spawn";
 import { Pool as BasePool } from "../pool/pool";
 import type { WorkerHost } from "../pool/core";
 import type { PoolOptions } from "../pool/options";
 import { InvalidArgumentError } from "../errors";
-
-let script: URL | undefined;
-function workerScript(): URL {
-  if (script) return script;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "workers", "pool-worker.mjs");
-    if (existsSync(candidate)) return (script = pathToFileURL(candidate));
-    const up = dirname(dir);
-    if (up === dir) throw new Error("sabre: workers/pool-worker.mjs was not found above " + fileURLToPath(import.meta.url) + "; the package is incomplete");
-    dir = up;
-  }
-}
 
 const threadHost: WorkerHost = {
   cores: availableParallelism(),
@@ -38,7 +23,7 @@ const threadHost: WorkerHost = {
     return pathToFileURL(filename).href;
   },
   spawn(data, options, label) {
-    const spawned = spawnWorker(workerScript(), {
+    const spawned = spawnWorker(packageFile("workers/pool-worker.mjs"), {
       data, name: label, resourceLimits: options.resourceLimits, env: options.env, argv: options.argv, execArgv: options.execArgv,
     });
     return { exited: spawned.exited, terminate: () => spawned.terminate() };

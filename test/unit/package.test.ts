@@ -46,8 +46,9 @@ describe("the npm tarball", () => {
       // the addon's sources, built by the install script on the user's machine (no binary shipped)
       "native/binding.gyp", "native/install.mjs", "native/sabre_native.c",
       "package.json",
-      // the pool's worker entry, loaded by new Worker() at run time
+      // the worker entries (the pool's, createSyncFn's host), loaded by new Worker() at run time
       "workers/pool-worker.mjs",
+      "workers/rpc-host.mjs",
     ]);
     // dist/: one JavaScript file per source file of src/ (so that bundlers drop what a page does
     // not import; see scripts/build.mjs), the browser module, the two entries' types, and a
