@@ -1,6 +1,8 @@
 // core.ts — PoolCore: the private core behind Pool (pool.ts). Platform-neutral: it reaches
-// workers only through a WorkerHost (node/pool.ts binds worker threads), and tasks and results
-// only through sabre Channels in the pool's own Region (protocol.ts), never postMessage.
+// workers only through a WorkerHost, one per runtime (node/pool.ts: worker threads and child
+// processes; browser/pool.ts: Web Workers), and tasks and results only through sabre Channels
+// in the pool's own Region (protocol.ts), never postMessage. The host makes that region (a
+// file-backed one for processes), so the protocol and this core are the same on every runtime.
 //
 // Where a task is, and who may move it (all on the caller's thread):
 //
@@ -22,7 +24,8 @@
 //     submit their next tasks, timers and I/O run), then, while short tasks are out and polls
 //     keep paying (spin.ts), polls for up to SPIN_MICROS, and only then parks in recvAsync (a
 //     parked wake-up costs ~15-35 us; DESIGN.md, "Waiting").
-//   - A worker that dies: its tasks that had begun (protocol.ts, word `started`) reject with
+//   - A worker that dies: the replies it sent before are taken first (a task that finished
+//     is not reported as killed); then its tasks that had begun (protocol.ts, word `started`) reject with
 //     TaskWorkerError carrying the cause; the others are queued again in their order; a
 //     replacement starts when there is work or fewer than minThreads live. A worker that dies
 //     before it loaded the task module rejects its tasks and the queue with that error (every
@@ -30,11 +33,11 @@
 //   - close(): no new task; queued and running ones finish; then workers end and the
 //     resources are freed. destroy(): every unsettled task rejects with PoolClosedError, its
 //     streams end with it, workers are terminated.
-import { AbortError, Channel, ClosedError, Region, TimeoutError, errorFromWire, type ErrorWire } from "../index";
+import { AbortError, Channel, ClosedError, TimeoutError, errorFromWire, type ErrorWire, type Region } from "../index";
 import { PoolClosedError, QueueFullError, TaskWorkerError } from "./errors";
-import { resolveOptions, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
+import { resolveOptions, pickRuntime, type PoolOptions, type PoolRuntime, type ResolvedOptions, type RunOptions } from "./options";
 import {
-  R_ERROR, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED,
+  R_ERROR, R_FATAL, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED,
   type ResultBatch, type TaskBatch, type WireError, type WorkerInit,
 } from "./protocol";
 import { StatsRecorder, type PoolStats } from "./stats";
@@ -42,11 +45,17 @@ import { TaskQueue } from "./task-queue";
 import { PoolStream } from "./stream";
 import { AdaptiveSpin } from "./spin";
 
-/** What the core needs of a platform: start one worker of the pool. */
+/** What the core needs of a platform: the pool's shared region, and starting one worker. */
 export interface WorkerHost {
+  /** The runtime this host implements (PoolOptions.runtime). */
+  readonly runtime: PoolRuntime;
+  /** A region of at least `size` heap bytes that this host's workers can attach (a
+   *  file-backed region for child processes). */
+  createRegion(size: number): Region;
   /** The machine's parallelism (defaults of min/maxThreads). */
   readonly cores: number;
-  /** A task module path as a URL string the worker can import (absolute paths only). */
+  /** A task module path as a URL string the worker can import (absolute paths only). May
+   *  throw InvalidArgumentError. */
   toURL(filename: string): string;
   /** Starts the pool's worker script with `data` (carried as spawnWorker carries it). */
   spawn(data: WorkerInit, options: ResolvedOptions, label: string): SpawnedPoolWorker;
@@ -73,10 +82,19 @@ const RESULT_CHANNEL_BYTES = 1024 * 1024;
 /** Room for stream channels (64 KiB rings): about 250 streams open at once. */
 const STREAM_RESERVE_BYTES = 16 * 1024 * 1024;
 
-const macrotask: () => Promise<void> =
-  typeof setImmediate === "function"
-    ? () => new Promise((resolve) => setImmediate(resolve))
-    : () => new Promise((resolve) => setTimeout(resolve, 0));
+/** A macrotask turn: setImmediate in Node; in a browser a MessageChannel round (setTimeout 0
+ *  is clamped to 4 ms once nested). */
+function makeMacrotask(): () => Promise<void> {
+  if (typeof setImmediate === "function") return () => new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel !== "function") return () => new Promise((resolve) => setTimeout(resolve, 0));
+  const channel = new MessageChannel();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
 
 function unref(timer: unknown): void {
   (timer as { unref?: () => void })?.unref?.();
@@ -123,6 +141,8 @@ class WorkerSlot {
   retiring = false;
   /** Why the pool is terminating it (a cancelled task that did not stop), if it is. */
   killedFor: Error | undefined = undefined;
+  /** The uncaught error it reported before it ended (R_FATAL), if any. */
+  fatal: Error | undefined = undefined;
   idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   spawned!: SpawnedPoolWorker;
   constructor(
@@ -155,14 +175,17 @@ export class PoolCore {
   /** Mean run time (us, exponentially weighted), for prefetch and polling decisions. */
   #meanRunMicros = 1000;
   readonly #spin = new AdaptiveSpin(SPIN_MICROS);
+  readonly #macrotask = makeMacrotask();
   #loop: Promise<void>;
 
-  constructor(options: PoolOptions, host: WorkerHost) {
-    this.options = resolveOptions(options, host.cores, (f) => host.toURL(f));
+  /** `hosts`: the runtimes of this platform, the default first. */
+  constructor(options: PoolOptions, hosts: readonly WorkerHost[]) {
+    const host = pickRuntime(options, hosts);
+    this.options = resolveOptions(options, host.runtime, host.cores, (f) => host.toURL(f));
     this.#host = host;
     const o = this.options;
     const size = RESULT_CHANNEL_BYTES + o.maxThreads * (TASK_CHANNEL_BYTES + 64 * 1024) + STREAM_RESERVE_BYTES + (1 << 20);
-    this.#region = Region.create({ size });
+    this.#region = host.createRegion(size);
     this.#results = Channel.create<ResultBatch>(this.#region, {
       capacity: 4096, bufferBytes: RESULT_CHANNEL_BYTES, name: "pool results",
     });
@@ -442,7 +465,7 @@ export class PoolCore {
     words[0] = 0;
     words[1] = 0;
     const w = new WorkerSlot(id, tasks, control, wordsOffset, words);
-    const { __sabre: _tag, ...results } = this.#results.handle as unknown as Record<string, unknown>;
+    const { __sabre: _tag, region: _region, ...results } = this.#results.handle as unknown as Record<string, unknown>;
     const init: WorkerInit = {
       id, filename: o.filename, tasks, control, results, words: wordsOffset,
       concurrency: o.concurrentTasksPerWorker, streamCapacity: o.streamCapacity, spinMicros: WORKER_SPIN_MICROS,
@@ -496,11 +519,17 @@ export class PoolCore {
   }
 
   #exited(w: WorkerSlot, error: unknown): void {
+    if (!this.#destroyed) this.#drainReplies(); // what it finished before it died is not lost
     w.dead = true;
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
     this.#workers.splice(this.#workers.indexOf(w), 1);
     this.#stats.setThreads(this.#live());
-    const reason = w.killedFor ?? error;
+    let reason = w.killedFor ?? error;
+    if (reason !== undefined && w.fatal !== undefined && !w.killedFor) {
+      // the worker's own report of its uncaught error is the cause; the exit is the cause's cause
+      if (w.fatal.cause === undefined) Object.defineProperty(w.fatal, "cause", { value: reason, configurable: true, writable: true });
+      reason = w.fatal;
+    }
     if (reason !== undefined && !this.#destroyed) {
       const started = w.words[1];
       const mine = [...this.#dispatched.values()].filter((t) => t.worker === w).sort((a, b) => a.seq - b.seq);
@@ -574,6 +603,19 @@ export class PoolCore {
 
   // ---- replies ------------------------------------------------------------------------------
 
+  /** Takes every reply waiting in the results channel now (a worker just died). */
+  #drainReplies(): void {
+    try {
+      for (;;) {
+        const r = this.#results.tryRecv();
+        if (!r.ok) return;
+        this.#onReplies(r.value);
+      }
+    } catch {
+      // a reply that cannot be read: the results loop meets it and destroys the pool
+    }
+  }
+
   async #receive(): Promise<void> {
     const results = this.#results;
     for (;;) {
@@ -601,7 +643,7 @@ export class PoolCore {
         this.#onReplies(more.value);
       }
       this.#pump();
-      await macrotask(); // the callers' continuations run (and submit), timers and I/O too
+      await this.#macrotask(); // the callers' continuations run (and submit), timers and I/O too
     }
   }
 
@@ -651,6 +693,11 @@ export class PoolCore {
         case R_READY: {
           const w = this.#workers.find((x) => x.id === reply[1]);
           if (w) w.ready = true;
+          break;
+        }
+        case R_FATAL: {
+          const w = this.#workers.find((x) => x.id === reply[1]);
+          if (w) w.fatal = reviveError(reply[2]);
           break;
         }
         case R_SKIPPED: {

@@ -1,6 +1,7 @@
 // pool.ts — Pool: the public facade of the worker pool (over PoolCore, core.ts, as piscina's
-// Piscina over its private core). The platform comes from a WorkerHost: 'sabre/node' exports
-// the Pool bound to worker threads (src/node/pool.ts).
+// Piscina over its private core). The platform comes from its WorkerHosts, one per runtime:
+// 'sabre/node' exports the Pool bound to worker threads and child processes (src/node/pool.ts),
+// 'sabre' the Pool bound to Web Workers (src/browser/pool.ts).
 //
 //   const pool = new Pool({ filename: new URL("./tasks.mjs", import.meta.url) });
 //   await pool.run(21, { name: "double" })          // 42: tasks.mjs exports double(x)
@@ -57,9 +58,10 @@ const MAP_KEYS = ["name", "concurrency", "ordered", "signal", "priority"];
 export class Pool {
   readonly #core: PoolCore;
 
-  /** @internal use the Pool that 'sabre/node' exports (worker threads). */
-  constructor(options: PoolOptions, host: WorkerHost) {
-    this.#core = new PoolCore(options, host);
+  /** @internal use the Pool that 'sabre/node' (threads, processes) or 'sabre' (Web Workers)
+   *  exports. `hosts`: the platform's runtimes, the default first. */
+  constructor(options: PoolOptions, hosts: readonly WorkerHost[]) {
+    this.#core = new PoolCore(options, hosts);
   }
 
   /** Runs the task module's export `name` on `input` in a worker (see the header). */
@@ -161,7 +163,7 @@ export class Pool {
   }
 
   /** The options in effect: the constructor's {@link PoolOptions}, validated, with every
-   *  default filled in (filename as a URL string, runtime "thread", maxQueue a number). */
+   *  default filled in (filename as a URL string, the runtime chosen, maxQueue a number). */
   get options(): Readonly<ResolvedOptions> {
     return this.#core.options;
   }

@@ -46,8 +46,8 @@ describe("the npm tarball", () => {
       // the addon's sources, built by the install script on the user's machine (no binary shipped)
       "native/binding.gyp", "native/install.mjs", "native/sabre_native.c",
       "package.json",
-      // the pool's worker entry, loaded by new Worker() at run time
-      "workers/pool-worker.mjs",
+      // the pool's entry scripts (worker threads, child processes) and their shared serving loop
+      "workers/pool-process.mjs", "workers/pool-serve.mjs", "workers/pool-worker.mjs",
     ]);
     // dist/: two entries with their types, the shared chunk(s) esbuild splits out, the browser
     // module, and a source map per JavaScript file.
