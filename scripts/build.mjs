@@ -105,18 +105,23 @@ if (only !== "wasm") {
       logLevel: "warning",
     });
   });
+  const browser = {
+    absWorkingDir: root, bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true, logLevel: "warning",
+  };
   step("esbuild browser", () => {
-    esbuild.buildSync({
-      absWorkingDir: root,
-      entryPoints: { sabre: "src/index.ts" },
-      outdir: "dist/browser",
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      sourcemap: true,
-      logLevel: "warning",
-    });
+    esbuild.buildSync({ ...browser, entryPoints: { sabre: "src/index.ts" }, outdir: "dist/browser" });
+  });
+  await stepAsync("esbuild pool web worker", async () => {
+    // the Pool's Web Worker script beside each build that can start one (src/browser/pool.ts):
+    // "sabre" becomes the sabre module file of that folder, so the worker loads no second copy
+    for (const [dir, sabre] of [["dist/browser", "./sabre.js"], ["dist", "./index.js"]]) {
+      await esbuild.build({
+        ...browser,
+        entryPoints: { "pool-worker": "workers/pool-web-worker.mjs" },
+        outdir: dir,
+        plugins: [{ name: "sabre-beside", setup(b) { b.onResolve({ filter: /^sabre$/ }, () => ({ path: sabre, external: true })); } }],
+      });
+    }
   });
   // Types: tsc emits one .d.ts per source file (build/types, stripInternal drops @internal),
   // then rollup-plugin-dts bundles them into one file per entry, next to its JS:
@@ -137,7 +142,11 @@ if (only !== "wasm") {
         throw new Error(`rollup-plugin-dts: ${warning.message}`);
       },
     });
-    await bundle.write({ dir: join(root, "dist"), format: "es", entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" });
+    // everything outside src/node/ belongs to 'sabre' (index.d.ts): rollup would otherwise move
+    // the shared declarations into a third file when 'sabre/node' shadows one of its exports
+    // (Pool, spawnWorker) with its own
+    const manualChunks = (id) => (id.includes(`${join("build", "types", "src", "node")}/`) ? undefined : "index");
+    await bundle.write({ dir: join(root, "dist"), format: "es", manualChunks, entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" });
     await bundle.close();
   });
 }

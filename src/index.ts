@@ -37,4 +37,8 @@ export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type 
 export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
-export type { Pool as PoolBase } from "./pool/pool";
+export type { PoolBase } from "./pool/pool";
+// The Web Worker pool (runtime "web"); 'sabre/node' exports its own Pool (threads, processes),
+// which shadows this one there, as spawnWorker's.
+export { Pool } from "./browser/pool";
+export { PoolClosedError, QueueFullError, TaskWorkerError } from "./pool/errors";

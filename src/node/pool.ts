@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawnWorker } from "./spawn";
 import { spawnProcess } from "./spawn-process";
 import { createRegion } from "./file-region";
-import { Pool as BasePool } from "../pool/pool";
+import { PoolBase } from "../pool/pool";
 import type { WorkerHost } from "../pool/core";
 import type { PoolOptions, ResolvedOptions } from "../pool/options";
 import { Region } from "../region/region";
@@ -97,7 +97,7 @@ const processHost: WorkerHost = {
  * "process") running the exports of a task module (src/pool/pool.ts has the contract):
  * `new Pool({ filename, runtime, minThreads, maxThreads, ... })`, `run`, `map`, `close`.
  */
-export class Pool extends BasePool {
+export class Pool extends PoolBase {
   constructor(options: PoolOptions) {
     super(options, [threadHost, processHost]);
   }

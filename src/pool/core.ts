@@ -33,7 +33,9 @@
 //   - close(): no new task; queued and running ones finish; then workers end and the
 //     resources are freed. destroy(): every unsettled task rejects with PoolClosedError, its
 //     streams end with it, workers are terminated.
-import { AbortError, Channel, ClosedError, TimeoutError, errorFromWire, type ErrorWire, type Region } from "../index";
+import { AbortError, ClosedError, TimeoutError, errorFromWire, type ErrorWire } from "../errors";
+import { Channel } from "../channel/channel";
+import type { Region } from "../region/region";
 import { PoolClosedError, QueueFullError, TaskWorkerError } from "./errors";
 import { resolveOptions, pickRuntime, type PoolOptions, type PoolRuntime, type ResolvedOptions, type RunOptions } from "./options";
 import {
@@ -79,6 +81,8 @@ const PREFETCH_TARGET_MICROS = 1000;
 const PREFETCH_MAX = 1024;
 const TASK_CHANNEL_BYTES = 256 * 1024;
 const RESULT_CHANNEL_BYTES = 1024 * 1024;
+/** Milliseconds a killed or crashed worker's channels stay allocated (#quarantine). */
+const QUARANTINE_MS = 1000;
 /** Room for stream channels (64 KiB rings): about 250 streams open at once. */
 const STREAM_RESERVE_BYTES = 16 * 1024 * 1024;
 
@@ -172,6 +176,8 @@ export class PoolCore {
   #destroyed = false;
   #closed: Promise<void> | undefined;
   #idleWaiters: (() => void)[] = [];
+  /** Killed or crashed workers whose memory is not yet free (#quarantine). */
+  readonly #quarantined = new Set<WorkerSlot>();
   /** Mean run time (us, exponentially weighted), for prefetch and polling decisions. */
   #meanRunMicros = 1000;
   readonly #spin = new AdaptiveSpin(SPIN_MICROS);
@@ -564,7 +570,8 @@ export class PoolCore {
       // tasks a destroyed pool has already rejected
       for (const t of [...this.#dispatched.values()]) if (t.worker === w) this.#done(t);
     }
-    this.#freeWorker(w);
+    if (reason === undefined) this.#freeWorker(w);
+    else this.#quarantine(w);
     if (!this.#destroyed) {
       const needed = this.#queue.length > 0 || this.#live() < this.options.minThreads;
       if (needed && (!this.#closing || this.#queue.length > 0) && !(w.ready === false && reason !== undefined && !w.killedFor)) {
@@ -579,6 +586,17 @@ export class PoolCore {
       this.#schedulePump();
     }
     this.#checkIdle();
+  }
+
+  /** Frees the channels and words of a worker that was killed or crashed only after
+   *  QUARANTINE_MS (or at shutdown): a Web Worker's terminate() returns before its thread has
+   *  stopped, and memory reused at once could still be touched by it (a stale mark of its
+   *  channel's peer as gone would land on the replacement's channel). */
+  #quarantine(w: WorkerSlot): void {
+    this.#quarantined.add(w);
+    unref(setTimeout(() => {
+      if (this.#quarantined.delete(w)) this.#freeWorker(w);
+    }, QUARANTINE_MS));
   }
 
   #freeWorker(w: WorkerSlot): void {
@@ -793,6 +811,8 @@ export class PoolCore {
     // #exited ran for each (its handlers were attached first): slots freed
     for (const t of [...this.#dispatched.values()]) this.#done(t);
     this.#results.close();
+    for (const w of this.#quarantined) this.#freeWorker(w);
+    this.#quarantined.clear();
     await this.#loop.catch(() => {});
     this.#idleWaiters.splice(0).forEach((wake) => wake());
   }

@@ -11,7 +11,7 @@
 //
 // They are exported by 'sabre/node' with Pool. Not yet in src/errors.ts's table of classes, so
 // one that crosses a thread inside data comes back as a plain Error with the same name and code.
-import { SabreError } from "../index";
+import { SabreError } from "../errors";
 
 /** The pool is closing or destroyed: no new task is accepted; `run` rejects with this, and
  *  destroy() rejects every unsettled task with it. */

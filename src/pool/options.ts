@@ -2,7 +2,7 @@
 // InvalidArgumentError with a message that names the option, what it must be and what it got;
 // an unknown key is refused with the list of known ones (a misspelt option never passes
 // silently). Validation happens in the constructor, before any worker starts.
-import { InvalidArgumentError } from "../index";
+import { InvalidArgumentError } from "../errors";
 import { checkOptionKeys } from "../options";
 
 /** Where a Pool's tasks run ({@link PoolOptions.runtime}): "thread" (Node worker threads,

@@ -17,11 +17,11 @@
 //   - A task function is called as fn(input, { id, name, signal, workerData }).
 //   - map() pulls its input only while fewer than `concurrency` of its tasks are unfinished
 //     (ordered: not yet yielded), so a slow consumer holds back the input.
-import { AbortError } from "../index";
+import { AbortError } from "../errors";
 import { PoolCore, type WorkerHost } from "./core";
 import { checkKeys, checkRunOptions, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
 import type { PoolStats } from "./stats";
-import { InvalidArgumentError } from "../index";
+import { InvalidArgumentError } from "../errors";
 
 /** Options of `pool.map(inputs, options)`: the run options of its tasks, plus how many may be
  *  unfinished at once and in which order the results come. */
@@ -55,7 +55,7 @@ const MAP_KEYS = ["name", "concurrency", "ordered", "signal", "priority"];
  * PoolClosedError or TaskWorkerError (the worker died). `map()` runs a task per input,
  * pulling its input only while fewer than `concurrency` tasks are unfinished.
  */
-export class Pool {
+export class PoolBase {
   readonly #core: PoolCore;
 
   /** @internal use the Pool that 'sabre/node' (threads, processes) or 'sabre' (Web Workers)

@@ -21,7 +21,7 @@
 //
 // Ordering: the worker starts tasks in the order it received them (FIFO inbox); the pool
 // counts dispatches per worker in the same order. Results come back in completion order.
-import type { ErrorWire } from "../index";
+import type { ErrorWire } from "../errors";
 
 /** One task as dispatched: [id, export name, input]. */
 export type TaskTuple = [id: number, name: string, input: unknown];

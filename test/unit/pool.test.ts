@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { RUNTIMES, poolOn, regionOn } from "../fixtures/pool-runtime";
 import { Channel, InvalidArgumentError, Pool, PoolClosedError, QueueFullError, Region } from "sabre/node";
+import { Pool as WebPool } from "sabre";
 
 const tasks = new URL("../fixtures/pool-tasks.mjs", import.meta.url);
 
@@ -41,6 +42,18 @@ describe("Pool options", () => {
     ];
     for (const [options, message] of bad) {
       expect(() => new Pool(options as never), JSON.stringify(options)).toThrow(message);
+    }
+  });
+
+  it("each entry gives its own Pool: 'sabre' runs Web Workers and says so where there are none", () => {
+    expect(WebPool).not.toBe(Pool);
+    expect(() => new WebPool({ filename: tasks, runtime: "thread" })).toThrow(
+      `Pool: runtime "thread" is not available here (it needs Node worker threads: import Pool from 'sabre/node' in Node); here use "web"`,
+    );
+    if (typeof (globalThis as { Worker?: unknown }).Worker !== "function") {
+      expect(() => new WebPool({ filename: tasks, minThreads: 1 })).toThrow(
+        "Pool from 'sabre' runs tasks in Web Workers, and this environment has none; in Node, import Pool from 'sabre/node'",
+      );
     }
   });
 
