@@ -5,6 +5,7 @@
 // Fixture task module: test/fixtures/pool-tasks.mjs.
 import { describe, expect, it } from "vitest";
 import { RUNTIMES, poolOn, regionOn } from "../fixtures/pool-runtime";
+import { sumKernel } from "../fixtures/sum-kernel";
 import { Channel, InvalidArgumentError, Pool, PoolClosedError, QueueFullError, Region } from "sabre/node";
 import { Pool as WebPool } from "sabre";
 
@@ -211,6 +212,24 @@ describe.each(RUNTIMES)("runtime %s", (runtime) => {
         pool.run({ offset: offset + half * 8, length: half }, { name: "sum" }),
       ]);
       expect((parts[0] as number) + (parts[1] as number)).toBe((n * (n - 1)) / 2);
+    });
+
+    it("an AssemblyScript kernel runs in each worker on the region in place (zero-copy)", async () => {
+      const n = 100_000;
+      const region = newRegion({ size: n * 8 + 4096 });
+      const offset = region.alloc(n * 8);
+      const values = new Float64Array(region.memory.buffer, offset, n);
+      for (let i = 0; i < n; i++) values[i] = i % 1000;
+      const kernel = await sumKernel();
+      await using pool = newPool({ filename: tasks, minThreads: 2, maxThreads: 2, workerData: { region, kernel } });
+      const parts = 4;
+      const chunk = n / parts;
+      const sums = await Promise.all(
+        Array.from({ length: parts }, (_, p) => pool.run({ offset: offset + p * chunk * 8, length: chunk }, { name: "sumKernel" })),
+      );
+      let expected = 0;
+      for (let i = 0; i < n; i++) expected += i % 1000;
+      expect((sums as number[]).reduce((a, b) => a + b, 0)).toBe(expected);
     });
 
     it("grows to maxThreads under load and retires idle workers above minThreads", async () => {
