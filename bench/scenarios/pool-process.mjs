@@ -4,7 +4,7 @@
 // of workerpool (workerType "process": child_process.fork, messages over IPC) and poolifier
 // (FixedClusterPool: node:cluster workers), in the same run, with the same number of workers
 // (WORKERS, min = max) and the same task functions (bench/workers/pool-tasks.mjs):
-//   tiny tasks    x => x + 1, TINY tasks submitted at once, one sample = all settled
+//   tiny tasks    x => x + 1, TINY tasks submitted at once (bench/lib/pool-tasks.mjs), one sample = all settled
 //   sequential    one `await run(x)` at a time; one sample = one task (latency; medians matter)
 //   1 ms tasks    CPU_TASKS tasks of ~1 ms CPU at once (bounded by the cores)
 // Every result is checked. Ratios: the process runtime against each of the others (a thread
@@ -13,16 +13,15 @@ import workerpool from "workerpool";
 import { FixedClusterPool } from "poolifier";
 import { fileURLToPath } from "node:url";
 import { Pool } from "sabre/node";
+import { many, poolTasks, taskName } from "../lib/pool-tasks.mjs";
 
 export const title = "process pools: tiny tasks/s, sequential latency, 1 ms CPU tasks — sabre Pool (processes) vs sabre Pool (threads), workerpool and poolifier process pools";
 export const description = "Same worker count and task functions for every pool; results checked.";
 
 const WORKERS = 2;
-const TINY = 4000;
-const CPU_TASKS = 16;
 const tasksModule = new URL("../workers/pool-tasks.mjs", import.meta.url);
 const workerpoolEntry = fileURLToPath(new URL("../workers/pool-workerpool.mjs", import.meta.url));
-const poolifierEntry = fileURLToPath(new URL("../workers/pool-poolifier-cluster.mjs", import.meta.url));
+const poolifierEntry = fileURLToPath(new URL("../workers/pool-poolifier-cluster.cjs", import.meta.url));
 
 const SABRE = "sabre Pool (processes)";
 
@@ -41,42 +40,14 @@ function pools() {
   ];
 }
 
-async function many(run, name, k) {
-  const all = new Array(k);
-  for (let i = 0; i < k; i++) all[i] = run(name, i);
-  const results = await Promise.all(all);
-  for (let i = 0; i < k; i++) if (results[i] !== i + 1) throw new Error(`pool-process bench: task ${i} returned ${results[i]}`);
-}
-
 export async function define() {
   const tasks = [];
   const ratios = [];
   const list = pools();
   // every pool answers once before measuring (children started, modules loaded)
   for (const p of list) await many(p.run, "inc", WORKERS * 4);
-  const name = (p, what) => `${p.label}, ${what}`;
-  for (const p of list) {
-    tasks.push({
-      name: name(p, "tiny tasks"), role: p.role, async: true, itemsPerSample: TINY, sampleIs: `${TINY} tiny tasks at once`,
-      fn: () => many(p.run, "inc", TINY),
-    });
-  }
-  let seq = 0;
-  for (const p of list) {
-    tasks.push({
-      name: name(p, "sequential run"), role: p.role, async: true, sampleIs: "one await run()",
-      fn: async () => {
-        const x = (seq = (seq + 1) & 0xffffff);
-        if ((await p.run("inc", x)) !== x + 1) throw new Error("pool-process bench: wrong result");
-      },
-    });
-  }
-  for (const p of list) {
-    tasks.push({
-      name: name(p, "1 ms tasks"), role: p.role, async: true, itemsPerSample: CPU_TASKS, sampleIs: `${CPU_TASKS} 1 ms tasks at once`,
-      fn: () => many(p.run, "cpu1ms", CPU_TASKS),
-    });
-  }
+  const name = taskName;
+  tasks.push(...poolTasks(list));
   const [sabre, ...peers] = list;
   for (const peer of peers) ratios.push({ sabre: name(sabre, "tiny tasks"), baseline: name(peer, "tiny tasks") });
   for (const peer of peers) {
