@@ -70,10 +70,11 @@ export interface PoolOptions {
    *  environment; default: this process's). Node runtimes only. */
   env?: Record<string, string>;
   /** Extra entries appended to `process.argv` in each worker, stringified (worker_threads'
-   *  Worker `argv`; default: none). Must be an array. */
+   *  Worker `argv`, or the child's arguments; default: none). Must be an array. Node runtimes only. */
   argv?: unknown[];
-  /** Node command-line options of each worker (worker_threads' Worker `execArgv`; default:
-   *  inherited from this thread). Must be an array of strings. */
+  /** Node command-line options of each worker (worker_threads' Worker `execArgv`, default
+   *  inherited from this thread; or the child's, default none). Must be an array of strings.
+   *  Node runtimes only. */
   execArgv?: string[];
   /** Data every task sees as `context.workerData`: anything spawnWorker carries, live sabre
    *  objects included (a Region arrives attached: zero-copy work on shared memory). */

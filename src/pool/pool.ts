@@ -45,8 +45,9 @@ const MAP_KEYS = ["name", "concurrency", "ordered", "signal", "priority"];
  * The platform-neutral worker pool: runs the exports of a task module in workers, with a
  * priority queue, cancellation, timeouts, streamed results and statistics. It needs a
  * platform to start workers, so it is not constructed directly: 'sabre/node' exports `Pool`,
- * this class bound to Node worker threads (`new Pool({ filename, ... })`); this type is the
- * common shape of such pools.
+ * this class bound to Node worker threads and child processes (`new Pool({ filename, runtime,
+ * ... })`), and 'sabre' exports `Pool` bound to Web Workers; this type is the common shape of
+ * such pools.
  *
  * `run(input, { name })` calls the task module's export `name` with
  * `(input, { id, name, signal, workerData })` and resolves to its value, or to a
