@@ -25,8 +25,9 @@
 //     keep paying (spin.ts), polls for up to SPIN_MICROS, and only then parks in recvAsync (a
 //     parked wake-up costs ~15-35 us; DESIGN.md, "Waiting").
 //   - A worker that dies: the replies it sent before are taken first (a task that finished
-//     is not reported as killed); then its tasks that had begun (protocol.ts, word `started`) reject with
-//     TaskWorkerError carrying the cause; the others are queued again in their order; a
+//     is not reported as killed); then its tasks that had begun (protocol.ts, word `started`)
+//     reject with TaskWorkerError carrying the cause (its own report of an uncaught error,
+//     R_FATAL, when it sent one; else the host's); the others are queued again in their order; a
 //     replacement starts when there is work or fewer than minThreads live. A worker that dies
 //     before it loaded the task module rejects its tasks and the queue with that error (every
 //     worker would fail the same way; no restart loop).
