@@ -41,4 +41,3 @@ export type { PoolBase } from "./pool/pool";
 // The Web Worker pool (runtime "web"); 'sabre/node' exports its own Pool (threads, processes),
 // which shadows this one there, as spawnWorker's.
 export { Pool } from "./browser/pool";
-export { PoolClosedError, QueueFullError, TaskWorkerError } from "./pool/errors";

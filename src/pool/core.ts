@@ -11,7 +11,8 @@
 //     │                    │   └─worker died─> queued again (not begun) | rejected (begun)
 //     └─cancel─> rejected  └─cancel─> rejected at once; the worker is told on its control
 //                                channel and has cancelGracePeriod to report the task's end,
-//                                else it is terminated and replaced
+//                                else, if the task has begun there, it is terminated and
+//                                replaced (not begun: the grace period starts again)
 //
 // Contracts:
 //   - Every promise run() returns settles exactly once (`settle` is the only way; a late
@@ -34,10 +35,11 @@
 //   - close(): no new task; queued and running ones finish; then workers end and the
 //     resources are freed. destroy(): every unsettled task rejects with PoolClosedError, its
 //     streams end with it, workers are terminated.
-import { AbortError, ClosedError, TimeoutError, errorFromWire, type ErrorWire } from "../errors";
+import {
+  AbortError, ClosedError, PoolClosedError, QueueFullError, TaskWorkerError, TimeoutError, errorFromWire, type ErrorWire,
+} from "../errors";
 import { Channel } from "../channel/channel";
 import type { Region } from "../region/region";
-import { PoolClosedError, QueueFullError, TaskWorkerError } from "./errors";
 import { resolveOptions, pickRuntime, type PoolOptions, type PoolRuntime, type ResolvedOptions, type RunOptions } from "./options";
 import {
   R_ERROR, R_FATAL, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED,
@@ -282,14 +284,21 @@ export class PoolCore {
     } catch {
       // the worker is gone; its exit handling settles the slot
     }
-    task.grace = setTimeout(() => {
-      if (task.state !== DONE && !w.dead) {
-        this.#terminate(w, new TaskWorkerError(
-          `pool worker ${w.id} was terminated: task ${task.id} ("${task.name}") was cancelled and did not stop within cancelGracePeriod (${this.options.cancelGracePeriod} ms)`,
-          { cause: error },
-        ));
+    const expire = () => {
+      if (task.state === DONE || w.dead) return;
+      if (task.seq > w.words[1]) {
+        // not begun yet (a worker still starting, or busy before it): it will be skipped, or
+        // begin and see its signal aborted; only a task that began and ignores it costs a worker
+        task.grace = setTimeout(expire, this.options.cancelGracePeriod);
+        unref(task.grace);
+        return;
       }
-    }, this.options.cancelGracePeriod);
+      this.#terminate(w, new TaskWorkerError(
+        `pool worker ${w.id} was terminated: task ${task.id} ("${task.name}") was cancelled and did not stop within cancelGracePeriod (${this.options.cancelGracePeriod} ms)`,
+        { cause: error },
+      ));
+    };
+    task.grace = setTimeout(expire, this.options.cancelGracePeriod);
     unref(task.grace);
   }
 
