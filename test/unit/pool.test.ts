@@ -58,6 +58,12 @@ describe("Pool options", () => {
     }
   });
 
+  it('runtime "process" refuses workerData regions that only threads can share, naming where they are', () => {
+    expect(() => new Pool({ filename: tasks, runtime: "process", workerData: { region: Region.create() } })).toThrow(
+      "spawnProcess: data.workerData.region is a region shared between threads only (Region.create); create it with createRegion from 'sabre/node' to share it with another process",
+    );
+  });
+
   it("validates run options", async () => {
     await using pool = new Pool({ filename: tasks, minThreads: 0, maxThreads: 1 });
     await expect(pool.run(1, { nam: "inc" } as never)).rejects.toThrow('Pool: unknown run option "nam"; known run options: name, signal, priority, timeout');
