@@ -134,6 +134,9 @@ if (only !== "wasm") {
       logLevel: "warning",
     });
   });
+  const browser = {
+    absWorkingDir: root, bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true, logLevel: "warning",
+  };
   step("esbuild browser", () => {
     esbuild.buildSync({
       absWorkingDir: root,
@@ -146,6 +149,17 @@ if (only !== "wasm") {
       target: "es2022",
       sourcemap: true,
       logLevel: "warning",
+    });
+  });
+  await stepAsync("esbuild pool web worker", async () => {
+    // the Pool's Web Worker script beside the browser module (src/browser/pool.ts loads
+    // `./pool-worker.js` beside itself: dist/browser/pool.js in the per-source build, or the
+    // bundle dist/browser/sabre.js): "sabre" becomes ./sabre.js, the self-contained module
+    await esbuild.build({
+      ...browser,
+      entryPoints: { "pool-worker": "workers/pool-web-worker.mjs" },
+      outdir: "dist/browser",
+      plugins: [{ name: "sabre-beside", setup(b) { b.onResolve({ filter: /^sabre$/ }, () => ({ path: "./sabre.js", external: true })); } }],
     });
   });
   // Types: tsc emits one .d.ts per source file (build/types, stripInternal drops @internal),
@@ -167,7 +181,11 @@ if (only !== "wasm") {
         throw new Error(`rollup-plugin-dts: ${warning.message}`);
       },
     });
-    await bundle.write({ dir: join(root, "dist"), format: "es", entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" });
+    // everything outside src/node/ belongs to 'sabre' (index.d.ts): rollup would otherwise move
+    // the shared declarations into a third file when 'sabre/node' shadows one of its exports
+    // (Pool, spawnWorker) with its own
+    const manualChunks = (id) => (id.includes(`${join("build", "types", "src", "node")}/`) ? undefined : "index");
+    await bundle.write({ dir: join(root, "dist"), format: "es", manualChunks, entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" });
     await bundle.close();
   });
 }

@@ -32,6 +32,9 @@
 //   SaveQueueFullError          ERR_SABRE_SAVE_QUEUE_FULL
 //   WorkerLoadError             ERR_SABRE_WORKER_LOAD           (a WorkerCrashError)
 //   TransferUnavailableError    ERR_SABRE_TRANSFER_UNAVAILABLE
+//   PoolClosedError             ERR_SABRE_POOL_CLOSED
+//   QueueFullError              ERR_SABRE_POOL_QUEUE_FULL
+//   TaskWorkerError             ERR_SABRE_POOL_WORKER_DIED
 //
 // Crossing a thread. Structured clone keeps only an Error's message (and its name if it is a
 // built-in one), so sabre never posts an error object as it is: `errorToWire` turns any error
@@ -251,6 +254,25 @@ export class WorkerLoadError extends WorkerCrashError {
 export class TransferUnavailableError extends SabreError {
   override readonly name = "TransferUnavailableError" as const;
   override readonly code = "ERR_SABRE_TRANSFER_UNAVAILABLE" as const;
+/** The pool is closing or destroyed: no new task is accepted; `run` rejects with this, and
+ *  destroy() rejects every unsettled task with it. */
+export class PoolClosedError extends SabreError {
+  override readonly name = "PoolClosedError" as const;
+  override readonly code = "ERR_SABRE_POOL_CLOSED" as const;
+}
+
+/** A pool's `run` found its queue at `maxQueue` (with queueFull "reject"): the task was not queued. */
+export class QueueFullError extends SabreError {
+  override readonly name = "QueueFullError" as const;
+  override readonly code = "ERR_SABRE_POOL_QUEUE_FULL" as const;
+}
+
+/** A pool task's worker died while the task ran (an uncaught error, process.exit, out of
+ *  memory), or was terminated because a cancelled task on it did not stop within the grace
+ *  period. The worker's own error is the `cause`; the pool replaced the worker. */
+export class TaskWorkerError extends SabreError {
+  override readonly name = "TaskWorkerError" as const;
+  override readonly code = "ERR_SABRE_POOL_WORKER_DIED" as const;
 }
 
 // ---- errors across threads ------------------------------------------------------------------
@@ -264,6 +286,7 @@ export const errorClasses: readonly ErrorClass[] = [
   CrossOriginIsolationError, OwnerDeadError, PeerGoneError, CodecError, MessageTooLargeError, WorkerCrashError,
   RemoteError as unknown as ErrorClass, SaveQueueFullError, WorkerLoadError,
   TransferUnavailableError,
+  PoolClosedError, QueueFullError, TaskWorkerError,
 ];
 
 let byCode: Map<string, ErrorClass> | undefined;

@@ -37,7 +37,10 @@ export { Mailbox, MailboxRequest, type MailboxHandle, type MailboxOptions, type 
 export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
-export type { Pool as PoolBase } from "./pool/pool";
+export type { PoolBase } from "./pool/pool";
+// The Web Worker pool (runtime "web"); 'sabre/node' exports its own Pool (threads, processes),
+// which shadows this one there, as spawnWorker's.
+export { Pool } from "./browser/pool";
 // RPC: a comlink Endpoint over shared memory, synchronous calls, sabre-native RPC (src/rpc).
 export * from "./rpc/index";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)

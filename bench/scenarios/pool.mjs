@@ -1,7 +1,7 @@
 // pool.mjs — scenario "pool": sabre's worker Pool against piscina, tinypool, workerpool and
 // poolifier, in the same run, with the same number of worker threads (THREADS, min = max) and
 // the same task functions (bench/workers/pool-tasks.mjs):
-//   tiny tasks    x => x + 1, TINY tasks submitted at once, one sample = all settled (tasks/s
+//   tiny tasks    x => x + 1, TINY tasks submitted at once (bench/lib/pool-tasks.mjs), one sample = all settled (tasks/s
 //                 with many in flight: the cost of the task path itself)
 //   sequential    one `await run(x)` at a time; one sample = one task (latency; medians matter)
 //   1 ms tasks    CPU_TASKS tasks of ~1 ms CPU at once (throughput of real work: the pools
@@ -19,14 +19,13 @@ import { FixedThreadPool } from "poolifier";
 import { fileURLToPath } from "node:url";
 import { Region } from "sabre";
 import { Pool } from "sabre/node";
+import { poolTasks, taskName } from "../lib/pool-tasks.mjs";
 import { sumRange } from "../workers/pool-tasks.mjs";
 
 export const title = "worker pools: tiny tasks/s, sequential latency, 1 ms CPU tasks — sabre Pool vs piscina, tinypool, workerpool, poolifier";
 export const description = "Same thread count and task functions for every pool; results checked.";
 
 const THREADS = 2;
-const TINY = 4000;
-const CPU_TASKS = 16;
 const SUM_N = 4 << 20;
 const SUM_PARTS = 8;
 const tasksModule = new URL("../workers/pool-tasks.mjs", import.meta.url);
@@ -49,40 +48,12 @@ function pools() {
   ];
 }
 
-async function many(run, name, k) {
-  const all = new Array(k);
-  for (let i = 0; i < k; i++) all[i] = run(name, i);
-  const results = await Promise.all(all);
-  for (let i = 0; i < k; i++) if (results[i] !== i + 1) throw new Error(`pool bench: task ${i} returned ${results[i]}`);
-}
-
 export async function define() {
   const tasks = [];
   const ratios = [];
   const list = pools();
-  const name = (p, what) => `${p.label}, ${what}`;
-  for (const p of list) {
-    tasks.push({
-      name: name(p, "tiny tasks"), role: p.role, async: true, itemsPerSample: TINY, sampleIs: `${TINY} tiny tasks at once`,
-      fn: () => many(p.run, "inc", TINY),
-    });
-  }
-  let seq = 0;
-  for (const p of list) {
-    tasks.push({
-      name: name(p, "sequential run"), role: p.role, async: true, sampleIs: "one await run()",
-      fn: async () => {
-        const x = (seq = (seq + 1) & 0xffffff);
-        if ((await p.run("inc", x)) !== x + 1) throw new Error("pool bench: wrong result");
-      },
-    });
-  }
-  for (const p of list) {
-    tasks.push({
-      name: name(p, "1 ms tasks"), role: p.role, async: true, itemsPerSample: CPU_TASKS, sampleIs: `${CPU_TASKS} 1 ms tasks at once`,
-      fn: () => many(p.run, "cpu1ms", CPU_TASKS),
-    });
-  }
+  const name = taskName;
+  tasks.push(...poolTasks(list));
   // the zero-copy reduction: one region, filled once; the pool's workers attach it at start
   const region = Region.create({ size: SUM_N * 8 + 4096 });
   const offset = region.alloc(SUM_N * 8);

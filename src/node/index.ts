@@ -12,7 +12,6 @@ export * from "../index";
 export { startWorker, workerInput, type StartWorkerOptions } from "./worker";
 export { spawnWorker, attachWorkerData, type NodeSpawnWorkerOptions } from "./spawn";
 export { Pool } from "./pool";
-export { PoolClosedError, QueueFullError, TaskWorkerError } from "../pool/errors";
 export { createRegion, openRegion, removeRegion, type FileRegionOptions } from "./file-region";
 export { FutexParker } from "./futex-parker";
 export { LIVENESS_INTERVAL_MS } from "./liveness";

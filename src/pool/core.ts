@@ -1,6 +1,8 @@
 // core.ts — PoolCore: the private core behind Pool (pool.ts). Platform-neutral: it reaches
-// workers only through a WorkerHost (node/pool.ts binds worker threads), and tasks and results
-// only through sabre Channels in the pool's own Region (protocol.ts), never postMessage.
+// workers only through a WorkerHost, one per runtime (node/pool.ts: worker threads and child
+// processes; browser/pool.ts: Web Workers), and tasks and results only through sabre Channels
+// in the pool's own Region (protocol.ts), never postMessage. The host makes that region (a
+// file-backed one for processes), so the protocol and this core are the same on every runtime.
 //
 // Where a task is, and who may move it (all on the caller's thread):
 //
@@ -9,7 +11,8 @@
 //     │                    │   └─worker died─> queued again (not begun) | rejected (begun)
 //     └─cancel─> rejected  └─cancel─> rejected at once; the worker is told on its control
 //                                channel and has cancelGracePeriod to report the task's end,
-//                                else it is terminated and replaced
+//                                else, if the task has begun there, it is terminated and
+//                                replaced (not begun: the grace period starts again)
 //
 // Contracts:
 //   - Every promise run() returns settles exactly once (`settle` is the only way; a late
@@ -22,19 +25,24 @@
 //     submit their next tasks, timers and I/O run), then, while short tasks are out and polls
 //     keep paying (spin.ts), polls for up to SPIN_MICROS, and only then parks in recvAsync (a
 //     parked wake-up costs ~15-35 us; DESIGN.md, "Waiting").
-//   - A worker that dies: its tasks that had begun (protocol.ts, word `started`) reject with
-//     TaskWorkerError carrying the cause; the others are queued again in their order; a
+//   - A worker that dies: the replies it sent before are taken first (a task that finished
+//     is not reported as killed); then its tasks that had begun (protocol.ts, word `started`)
+//     reject with TaskWorkerError carrying the cause (its own report of an uncaught error,
+//     R_FATAL, when it sent one; else the host's); the others are queued again in their order; a
 //     replacement starts when there is work or fewer than minThreads live. A worker that dies
 //     before it loaded the task module rejects its tasks and the queue with that error (every
 //     worker would fail the same way; no restart loop).
 //   - close(): no new task; queued and running ones finish; then workers end and the
 //     resources are freed. destroy(): every unsettled task rejects with PoolClosedError, its
 //     streams end with it, workers are terminated.
-import { AbortError, Channel, ClosedError, Region, TimeoutError, errorFromWire, type ErrorWire } from "../index";
-import { PoolClosedError, QueueFullError, TaskWorkerError } from "./errors";
-import { resolveOptions, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
 import {
-  R_ERROR, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED,
+  AbortError, ClosedError, PoolClosedError, QueueFullError, TaskWorkerError, TimeoutError, errorFromWire, type ErrorWire,
+} from "../errors";
+import { Channel } from "../channel/channel";
+import type { Region } from "../region/region";
+import { resolveOptions, pickRuntime, type PoolOptions, type PoolRuntime, type ResolvedOptions, type RunOptions } from "./options";
+import {
+  R_ERROR, R_FATAL, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED,
   type ResultBatch, type TaskBatch, type WireError, type WorkerInit,
 } from "./protocol";
 import { StatsRecorder, type PoolStats } from "./stats";
@@ -42,11 +50,17 @@ import { TaskQueue } from "./task-queue";
 import { PoolStream } from "./stream";
 import { AdaptiveSpin } from "./spin";
 
-/** What the core needs of a platform: start one worker of the pool. */
+/** What the core needs of a platform: the pool's shared region, and starting one worker. */
 export interface WorkerHost {
+  /** The runtime this host implements (PoolOptions.runtime). */
+  readonly runtime: PoolRuntime;
+  /** A region of at least `size` heap bytes that this host's workers can attach (a
+   *  file-backed region for child processes). */
+  createRegion(size: number): Region;
   /** The machine's parallelism (defaults of min/maxThreads). */
   readonly cores: number;
-  /** A task module path as a URL string the worker can import (absolute paths only). */
+  /** A task module path as a URL string the worker can import (absolute paths only). May
+   *  throw InvalidArgumentError. */
   toURL(filename: string): string;
   /** Starts the pool's worker script with `data` (carried as spawnWorker carries it). */
   spawn(data: WorkerInit, options: ResolvedOptions, label: string): SpawnedPoolWorker;
@@ -70,13 +84,24 @@ const PREFETCH_TARGET_MICROS = 1000;
 const PREFETCH_MAX = 1024;
 const TASK_CHANNEL_BYTES = 256 * 1024;
 const RESULT_CHANNEL_BYTES = 1024 * 1024;
+/** Milliseconds a killed or crashed worker's channels stay allocated (#quarantine). */
+const QUARANTINE_MS = 1000;
 /** Room for stream channels (64 KiB rings): about 250 streams open at once. */
 const STREAM_RESERVE_BYTES = 16 * 1024 * 1024;
 
-const macrotask: () => Promise<void> =
-  typeof setImmediate === "function"
-    ? () => new Promise((resolve) => setImmediate(resolve))
-    : () => new Promise((resolve) => setTimeout(resolve, 0));
+/** A macrotask turn: setImmediate in Node; in a browser a MessageChannel round (setTimeout 0
+ *  is clamped to 4 ms once nested). */
+function makeMacrotask(): () => Promise<void> {
+  if (typeof setImmediate === "function") return () => new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel !== "function") return () => new Promise((resolve) => setTimeout(resolve, 0));
+  const channel = new MessageChannel();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
 
 function unref(timer: unknown): void {
   (timer as { unref?: () => void })?.unref?.();
@@ -123,6 +148,8 @@ class WorkerSlot {
   retiring = false;
   /** Why the pool is terminating it (a cancelled task that did not stop), if it is. */
   killedFor: Error | undefined = undefined;
+  /** The uncaught error it reported before it ended (R_FATAL), if any. */
+  fatal: Error | undefined = undefined;
   idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   spawned!: SpawnedPoolWorker;
   constructor(
@@ -152,17 +179,22 @@ export class PoolCore {
   #destroyed = false;
   #closed: Promise<void> | undefined;
   #idleWaiters: (() => void)[] = [];
+  /** Killed or crashed workers whose memory is not yet free (#quarantine). */
+  readonly #quarantined = new Set<WorkerSlot>();
   /** Mean run time (us, exponentially weighted), for prefetch and polling decisions. */
   #meanRunMicros = 1000;
   readonly #spin = new AdaptiveSpin(SPIN_MICROS);
+  readonly #macrotask = makeMacrotask();
   #loop: Promise<void>;
 
-  constructor(options: PoolOptions, host: WorkerHost) {
-    this.options = resolveOptions(options, host.cores, (f) => host.toURL(f));
+  /** `hosts`: the runtimes of this platform, the default first. */
+  constructor(options: PoolOptions, hosts: readonly WorkerHost[]) {
+    const host = pickRuntime(options, hosts);
+    this.options = resolveOptions(options, host.runtime, host.cores, (f) => host.toURL(f));
     this.#host = host;
     const o = this.options;
     const size = RESULT_CHANNEL_BYTES + o.maxThreads * (TASK_CHANNEL_BYTES + 64 * 1024) + STREAM_RESERVE_BYTES + (1 << 20);
-    this.#region = Region.create({ size });
+    this.#region = host.createRegion(size);
     this.#results = Channel.create<ResultBatch>(this.#region, {
       capacity: 4096, bufferBytes: RESULT_CHANNEL_BYTES, name: "pool results",
     });
@@ -252,14 +284,21 @@ export class PoolCore {
     } catch {
       // the worker is gone; its exit handling settles the slot
     }
-    task.grace = setTimeout(() => {
-      if (task.state !== DONE && !w.dead) {
-        this.#terminate(w, new TaskWorkerError(
-          `pool worker ${w.id} was terminated: task ${task.id} ("${task.name}") was cancelled and did not stop within cancelGracePeriod (${this.options.cancelGracePeriod} ms)`,
-          { cause: error },
-        ));
+    const expire = () => {
+      if (task.state === DONE || w.dead) return;
+      if (task.seq > w.words[1]) {
+        // not begun yet (a worker still starting, or busy before it): it will be skipped, or
+        // begin and see its signal aborted; only a task that began and ignores it costs a worker
+        task.grace = setTimeout(expire, this.options.cancelGracePeriod);
+        unref(task.grace);
+        return;
       }
-    }, this.options.cancelGracePeriod);
+      this.#terminate(w, new TaskWorkerError(
+        `pool worker ${w.id} was terminated: task ${task.id} ("${task.name}") was cancelled and did not stop within cancelGracePeriod (${this.options.cancelGracePeriod} ms)`,
+        { cause: error },
+      ));
+    };
+    task.grace = setTimeout(expire, this.options.cancelGracePeriod);
     unref(task.grace);
   }
 
@@ -442,7 +481,7 @@ export class PoolCore {
     words[0] = 0;
     words[1] = 0;
     const w = new WorkerSlot(id, tasks, control, wordsOffset, words);
-    const { __sabre: _tag, ...results } = this.#results.handle as unknown as Record<string, unknown>;
+    const { __sabre: _tag, region: _region, ...results } = this.#results.handle as unknown as Record<string, unknown>;
     const init: WorkerInit = {
       id, filename: o.filename, tasks, control, results, words: wordsOffset,
       concurrency: o.concurrentTasksPerWorker, streamCapacity: o.streamCapacity, spinMicros: WORKER_SPIN_MICROS,
@@ -496,11 +535,17 @@ export class PoolCore {
   }
 
   #exited(w: WorkerSlot, error: unknown): void {
+    if (!this.#destroyed) this.#drainReplies(); // what it finished before it died is not lost
     w.dead = true;
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
     this.#workers.splice(this.#workers.indexOf(w), 1);
     this.#stats.setThreads(this.#live());
-    const reason = w.killedFor ?? error;
+    let reason = w.killedFor ?? error;
+    if (reason !== undefined && w.fatal !== undefined && !w.killedFor) {
+      // the worker's own report of its uncaught error is the cause; the exit is the cause's cause
+      if (w.fatal.cause === undefined) Object.defineProperty(w.fatal, "cause", { value: reason, configurable: true, writable: true });
+      reason = w.fatal;
+    }
     if (reason !== undefined && !this.#destroyed) {
       const started = w.words[1];
       const mine = [...this.#dispatched.values()].filter((t) => t.worker === w).sort((a, b) => a.seq - b.seq);
@@ -535,7 +580,8 @@ export class PoolCore {
       // tasks a destroyed pool has already rejected
       for (const t of [...this.#dispatched.values()]) if (t.worker === w) this.#done(t);
     }
-    this.#freeWorker(w);
+    if (reason === undefined) this.#freeWorker(w);
+    else this.#quarantine(w);
     if (!this.#destroyed) {
       const needed = this.#queue.length > 0 || this.#live() < this.options.minThreads;
       if (needed && (!this.#closing || this.#queue.length > 0) && !(w.ready === false && reason !== undefined && !w.killedFor)) {
@@ -550,6 +596,17 @@ export class PoolCore {
       this.#schedulePump();
     }
     this.#checkIdle();
+  }
+
+  /** Frees the channels and words of a worker that was killed or crashed only after
+   *  QUARANTINE_MS (or at shutdown): a Web Worker's terminate() returns before its thread has
+   *  stopped, and memory reused at once could still be touched by it (a stale mark of its
+   *  channel's peer as gone would land on the replacement's channel). */
+  #quarantine(w: WorkerSlot): void {
+    this.#quarantined.add(w);
+    unref(setTimeout(() => {
+      if (this.#quarantined.delete(w)) this.#freeWorker(w);
+    }, QUARANTINE_MS));
   }
 
   #freeWorker(w: WorkerSlot): void {
@@ -573,6 +630,19 @@ export class PoolCore {
   }
 
   // ---- replies ------------------------------------------------------------------------------
+
+  /** Takes every reply waiting in the results channel now (a worker just died). */
+  #drainReplies(): void {
+    try {
+      for (;;) {
+        const r = this.#results.tryRecv();
+        if (!r.ok) return;
+        this.#onReplies(r.value);
+      }
+    } catch {
+      // a reply that cannot be read: the results loop meets it and destroys the pool
+    }
+  }
 
   async #receive(): Promise<void> {
     const results = this.#results;
@@ -601,7 +671,7 @@ export class PoolCore {
         this.#onReplies(more.value);
       }
       this.#pump();
-      await macrotask(); // the callers' continuations run (and submit), timers and I/O too
+      await this.#macrotask(); // the callers' continuations run (and submit), timers and I/O too
     }
   }
 
@@ -651,6 +721,11 @@ export class PoolCore {
         case R_READY: {
           const w = this.#workers.find((x) => x.id === reply[1]);
           if (w) w.ready = true;
+          break;
+        }
+        case R_FATAL: {
+          const w = this.#workers.find((x) => x.id === reply[1]);
+          if (w) w.fatal = reviveError(reply[2]);
           break;
         }
         case R_SKIPPED: {
@@ -746,6 +821,8 @@ export class PoolCore {
     // #exited ran for each (its handlers were attached first): slots freed
     for (const t of [...this.#dispatched.values()]) this.#done(t);
     this.#results.close();
+    for (const w of this.#quarantined) this.#freeWorker(w);
+    this.#quarantined.clear();
     await this.#loop.catch(() => {});
     this.#idleWaiters.splice(0).forEach((wake) => wake());
   }

@@ -2,12 +2,13 @@
 // InvalidArgumentError with a message that names the option, what it must be and what it got;
 // an unknown key is refused with the list of known ones (a misspelt option never passes
 // silently). Validation happens in the constructor, before any worker starts.
-import { InvalidArgumentError } from "../index";
+import { InvalidArgumentError } from "../errors";
 import { checkOptionKeys } from "../options";
 
 /** Where a Pool's tasks run ({@link PoolOptions.runtime}): "thread" (Node worker threads,
- *  the default and the only one in this build); "process" (child processes) and "web" (Web
- *  Workers) are reserved and refused with InvalidArgumentError. */
+ *  the default of 'sabre/node'), "process" (Node child processes sharing a file-backed region;
+ *  'sabre/node') or "web" (Web Workers, the default and only runtime of the Pool that 'sabre'
+ *  exports for browsers). The same API and semantics on each. */
 export type PoolRuntime = "thread" | "process" | "web";
 
 /** Node worker-thread resource limits (worker_threads' ResourceLimits). */
@@ -35,7 +36,9 @@ export interface PoolOptions {
   /** The task module: an absolute path or a file: URL (string or URL). Its exports are the
    *  task functions; `run(input, { name })` calls one by name. */
   filename: string | URL;
-  /** Where tasks run: "thread" (Node worker threads). "process" and "web" are not in this build. */
+  /** Where tasks run: "thread" (worker threads; default in Node), "process" (child processes;
+   *  workerData regions must then be file-backed: createRegion) or "web" (Web Workers; default
+   *  and only runtime in a browser). */
   runtime?: PoolRuntime;
   /** The export `run` calls when no name is given (default "default"). */
   name?: string;
@@ -58,15 +61,20 @@ export interface PoolOptions {
    *  "auto" (default) sizes it from the measured run time (hundreds for microsecond tasks, 1
    *  for millisecond ones), a number fixes it. Held tasks are past the priority queue. */
   prefetch?: number | "auto";
-  /** Node's worker resource limits, per worker. */
+  /** Node's worker resource limits, per worker. With runtime "process", maxOldGenerationSizeMb
+   *  and maxYoungGenerationSizeMb become V8 flags of each child (--max-old-space-size,
+   *  --max-semi-space-size); the other two have no per-process equivalent and are refused.
+   *  Not with runtime "web". */
   resourceLimits?: PoolResourceLimits;
-  /** Environment, argv and execArgv of each worker (as worker_threads' Worker options). */
+  /** Environment of each worker (as worker_threads' Worker `env`, or a child process's
+   *  environment; default: this process's). Node runtimes only. */
   env?: Record<string, string>;
   /** Extra entries appended to `process.argv` in each worker, stringified (worker_threads'
-   *  Worker `argv`; default: none). Must be an array. */
+   *  Worker `argv`, or the child's arguments; default: none). Must be an array. Node runtimes only. */
   argv?: unknown[];
-  /** Node command-line options of each worker (worker_threads' Worker `execArgv`; default:
-   *  inherited from this thread). Must be an array of strings. */
+  /** Node command-line options of each worker (worker_threads' Worker `execArgv`, default
+   *  inherited from this thread; or the child's, default none). Must be an array of strings.
+   *  Node runtimes only. */
   execArgv?: string[];
   /** Data every task sees as `context.workerData`: anything spawnWorker carries, live sabre
    *  objects included (a Region arrives attached: zero-copy work on shared memory). */
@@ -82,7 +90,7 @@ export interface PoolOptions {
  *  in; `filename` is a URL string and `maxQueue` a number ("auto" resolved). */
 export interface ResolvedOptions {
   filename: string;
-  runtime: "thread";
+  runtime: PoolRuntime;
   name: string;
   minThreads: number;
   maxThreads: number;
@@ -128,8 +136,33 @@ export function checkKeys(what: string, options: object, known: readonly string[
   checkOptionKeys("Pool", options, known, what);
 }
 
-/** Validates `options` and fills in the defaults; `cores` is the machine's parallelism. */
-export function resolveOptions(options: PoolOptions, cores: number, toURL: (filename: string) => string): ResolvedOptions {
+const RUNTIMES: readonly PoolRuntime[] = ["thread", "process", "web"];
+/** Where to go for a runtime this platform does not have. */
+const ELSEWHERE: Record<PoolRuntime, string> = {
+  thread: "it needs Node worker threads: import Pool from 'sabre/node' in Node",
+  process: "it needs Node child processes: import Pool from 'sabre/node' in Node",
+  web: "it needs Web Workers: import Pool from 'sabre' in a browser",
+};
+
+/** The host of `options.runtime` among `hosts` (the platform's runtimes, default first). */
+export function pickRuntime<H extends { readonly runtime: PoolRuntime }>(options: PoolOptions, hosts: readonly H[]): H {
+  if (options === null || typeof options !== "object") fail(`options must be an object with at least { filename }, got ${show(options)}`);
+  const runtime = (options as { runtime?: unknown }).runtime ?? hosts[0].runtime;
+  if (!RUNTIMES.includes(runtime as PoolRuntime)) fail(`runtime must be "thread", "process" or "web", got ${show(runtime)}`);
+  const host = hosts.find((h) => h.runtime === runtime);
+  if (host === undefined) {
+    fail(`runtime "${String(runtime)}" is not available here (${ELSEWHERE[runtime as PoolRuntime]}); here use ${hosts.map((h) => `"${h.runtime}"`).join(" or ")}`);
+  }
+  return host;
+}
+
+/** Node-only options, refused with runtime "web". */
+const NODE_ONLY = ["resourceLimits", "env", "argv", "execArgv"] as const;
+/** resourceLimits keys that a child process cannot take (no per-process V8 flag). */
+const THREAD_ONLY_LIMITS = ["codeRangeSizeMb", "stackSizeMb"];
+
+/** Validates `options` for `runtime` and fills in the defaults; `cores` is the machine's parallelism. */
+export function resolveOptions(options: PoolOptions, runtime: PoolRuntime, cores: number, toURL: (filename: string) => string): ResolvedOptions {
   if (options === null || typeof options !== "object") fail(`options must be an object with at least { filename }, got ${show(options)}`);
   checkKeys("option", options, KNOWN_OPTIONS);
   const o = options as unknown as Record<string, unknown>;
@@ -137,10 +170,11 @@ export function resolveOptions(options: PoolOptions, cores: number, toURL: (file
   if (o.filename instanceof URL) filename = o.filename.href;
   else if (typeof o.filename === "string" && o.filename.length > 0) filename = toURL(o.filename);
   else fail(`filename must be an absolute path or a file: URL of the task module, got ${show(o.filename)}`);
-
-  const runtime = o.runtime ?? "thread";
-  if (runtime === "process" || runtime === "web") fail(`runtime "${runtime}" is not available in this build; use "thread"`);
-  if (runtime !== "thread") fail(`runtime must be "thread", "process" or "web", got ${show(runtime)}`);
+  if (runtime === "web") {
+    for (const key of NODE_ONLY) {
+      if (o[key] !== undefined) fail(`${key} applies to the Node runtimes ("thread", "process"), not to runtime "web"; remove it`);
+    }
+  }
 
   const name = o.name ?? "default";
   if (typeof name !== "string" || name.length === 0) fail(`name must be a non-empty string (an export of the task module), got ${show(name)}`);
@@ -172,6 +206,9 @@ export function resolveOptions(options: PoolOptions, cores: number, toURL: (file
     for (const [k, v] of Object.entries(o.resourceLimits)) {
       if (!LIMIT_KEYS.includes(k)) fail(`unknown resourceLimits key "${k}"; known keys: ${LIMIT_KEYS.join(", ")}`);
       if (typeof v !== "number" || !(v > 0)) fail(`resourceLimits.${k} must be a number of megabytes > 0, got ${show(v)}`);
+      if (runtime === "process" && THREAD_ONLY_LIMITS.includes(k)) {
+        fail(`resourceLimits.${k} applies to worker threads only; with runtime "process" pass a V8 flag in execArgv instead`);
+      }
     }
     resourceLimits = o.resourceLimits as PoolResourceLimits;
   }
@@ -184,7 +221,7 @@ export function resolveOptions(options: PoolOptions, cores: number, toURL: (file
   const streamCapacity = o.streamCapacity === undefined ? 16 : integer("streamCapacity", o.streamCapacity, 1);
 
   return {
-    filename, runtime: "thread", name, minThreads: min, maxThreads: max, idleTimeout, maxQueue, queueFull,
+    filename, runtime, name, minThreads: min, maxThreads: max, idleTimeout, maxQueue, queueFull,
     concurrentTasksPerWorker, prefetch, resourceLimits,
     env: o.env as Record<string, string> | undefined, argv: o.argv as unknown[] | undefined,
     execArgv: o.execArgv as string[] | undefined, workerData: o.workerData, cancelGracePeriod, streamCapacity,

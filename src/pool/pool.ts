@@ -1,6 +1,7 @@
 // pool.ts — Pool: the public facade of the worker pool (over PoolCore, core.ts, as piscina's
-// Piscina over its private core). The platform comes from a WorkerHost: 'sabre/node' exports
-// the Pool bound to worker threads (src/node/pool.ts).
+// Piscina over its private core). The platform comes from its WorkerHosts, one per runtime:
+// 'sabre/node' exports the Pool bound to worker threads and child processes (src/node/pool.ts),
+// 'sabre' the Pool bound to Web Workers (src/browser/pool.ts).
 //
 //   const pool = new Pool({ filename: new URL("./tasks.mjs", import.meta.url) });
 //   await pool.run(21, { name: "double" })          // 42: tasks.mjs exports double(x)
@@ -16,11 +17,11 @@
 //   - A task function is called as fn(input, { id, name, signal, workerData }).
 //   - map() pulls its input only while fewer than `concurrency` of its tasks are unfinished
 //     (ordered: not yet yielded), so a slow consumer holds back the input.
-import { AbortError } from "../index";
+import { AbortError } from "../errors";
 import { PoolCore, type WorkerHost } from "./core";
 import { checkKeys, checkRunOptions, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
 import type { PoolStats } from "./stats";
-import { InvalidArgumentError } from "../index";
+import { InvalidArgumentError } from "../errors";
 
 /** Options of `pool.map(inputs, options)`: the run options of its tasks, plus how many may be
  *  unfinished at once and in which order the results come. */
@@ -44,8 +45,9 @@ const MAP_KEYS = ["name", "concurrency", "ordered", "signal", "priority"];
  * The platform-neutral worker pool: runs the exports of a task module in workers, with a
  * priority queue, cancellation, timeouts, streamed results and statistics. It needs a
  * platform to start workers, so it is not constructed directly: 'sabre/node' exports `Pool`,
- * this class bound to Node worker threads (`new Pool({ filename, ... })`); this type is the
- * common shape of such pools.
+ * this class bound to Node worker threads and child processes (`new Pool({ filename, runtime,
+ * ... })`), and 'sabre' exports `Pool` bound to Web Workers; this type is the common shape of
+ * such pools.
  *
  * `run(input, { name })` calls the task module's export `name` with
  * `(input, { id, name, signal, workerData })` and resolves to its value, or to a
@@ -54,12 +56,13 @@ const MAP_KEYS = ["name", "concurrency", "ordered", "signal", "priority"];
  * PoolClosedError or TaskWorkerError (the worker died). `map()` runs a task per input,
  * pulling its input only while fewer than `concurrency` tasks are unfinished.
  */
-export class Pool {
+export class PoolBase {
   readonly #core: PoolCore;
 
-  /** @internal use the Pool that 'sabre/node' exports (worker threads). */
-  constructor(options: PoolOptions, host: WorkerHost) {
-    this.#core = new PoolCore(options, host);
+  /** @internal use the Pool that 'sabre/node' (threads, processes) or 'sabre' (Web Workers)
+   *  exports. `hosts`: the platform's runtimes, the default first. */
+  constructor(options: PoolOptions, hosts: readonly WorkerHost[]) {
+    this.#core = new PoolCore(options, hosts);
   }
 
   /** Runs the task module's export `name` on `input` in a worker (see the header). */
@@ -161,7 +164,7 @@ export class Pool {
   }
 
   /** The options in effect: the constructor's {@link PoolOptions}, validated, with every
-   *  default filled in (filename as a URL string, runtime "thread", maxQueue a number). */
+   *  default filled in (filename as a URL string, the runtime chosen, maxQueue a number). */
   get options(): Readonly<ResolvedOptions> {
     return this.#core.options;
   }

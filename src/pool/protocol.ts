@@ -1,6 +1,7 @@
 // protocol.ts — the wire protocol between a Pool (src/pool/core.ts) and its workers
-// (workers/pool-worker.mjs). Types and constants only; the worker script, plain JavaScript that
-// imports only 'sabre/node', repeats the constants below with the same values.
+// (workers/pool-serve.mjs, started by the entry script of each runtime). Types and constants
+// only; the worker script, plain JavaScript that imports nothing (its entry hands it sabre),
+// repeats the constants below with the same values.
 //
 // Channels (all in the pool's region, msgpack codec):
 //
@@ -20,7 +21,7 @@
 //
 // Ordering: the worker starts tasks in the order it received them (FIFO inbox); the pool
 // counts dispatches per worker in the same order. Results come back in completion order.
-import type { ErrorWire } from "../index";
+import type { ErrorWire } from "../errors";
 
 /** One task as dispatched: [id, export name, input]. */
 export type TaskTuple = [id: number, name: string, input: unknown];
@@ -32,6 +33,7 @@ export const R_ERROR = 1;
 export const R_STREAM = 2;
 export const R_READY = 3;
 export const R_SKIPPED = 4;
+export const R_FATAL = 5;
 
 /** A task's value: [R_OK, id, value, run time in us]. A stream's end is an R_OK too. */
 export type OkReply = [typeof R_OK, number, unknown, number];
@@ -45,7 +47,10 @@ export type StreamReply = [typeof R_STREAM, number, Record<string, unknown>];
 export type ReadyReply = [typeof R_READY, number];
 /** A task cancelled before it started was dropped: [R_SKIPPED, id]. */
 export type SkippedReply = [typeof R_SKIPPED, number];
-export type Reply = OkReply | ErrorReply | StreamReply | ReadyReply | SkippedReply;
+/** The worker met an uncaught error and is about to end: [R_FATAL, worker id, error]. Sent
+ *  where the platform's crash report carries no error (a child process's exit code). */
+export type FatalReply = [typeof R_FATAL, number, WireError];
+export type Reply = OkReply | ErrorReply | StreamReply | ReadyReply | SkippedReply | FatalReply;
 export type ResultBatch = Reply[];
 
 /** An error as it crosses: errorToWire's form (src/errors.ts). */
@@ -63,7 +68,8 @@ export interface WorkerInit {
   filename: string;
   tasks: unknown;
   control: unknown;
-  /** The results channel's handle WITHOUT its `__sabre` tag: spawnWorker marks every tagged
+  /** The results channel's handle WITHOUT its `__sabre` tag and region (the worker uses its
+   *  task channel's region, the same memory): spawnWorker marks every tagged
    *  channel in the data peer-gone when this worker crashes, and the results channel is shared
    *  by every worker of the pool. The worker puts the tag back. */
   results: Record<string, unknown>;

@@ -11,7 +11,7 @@
 //     signal aborts and the channel closes, which ends the worker's sends.
 //   - The channel is freed when both the worker has reported the task's end and the consumer
 //     has finished (or stopped).
-import type { Channel } from "../index";
+import type { Channel } from "../channel/channel";
 
 /**
  * The result of a pool task whose function returned an (async) iterable: `run()` resolves to

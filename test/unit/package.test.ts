@@ -46,19 +46,20 @@ describe("the npm tarball", () => {
       // the addon's sources, built by the install script on the user's machine (no binary shipped)
       "native/binding.gyp", "native/install.mjs", "native/sabre_native.c",
       "package.json",
-      // the worker entries (the pool's, createSyncFn's host), loaded by new Worker() at run time
-      "workers/pool-worker.mjs",
+      // the worker entries (the pool's threads and child processes with their shared serving
+      // loop, createSyncFn's host), loaded by new Worker() or a child process at run time
+      "workers/pool-process.mjs", "workers/pool-serve.mjs", "workers/pool-worker.mjs",
       "workers/rpc-host.mjs",
     ]);
     // dist/: one JavaScript file per source file of src/ (so that bundlers drop what a page does
-    // not import; see scripts/build.mjs), the browser module, the two entries' types, and a
-    // source map per JavaScript file.
+    // not import; see scripts/build.mjs), the browser module with the Pool's Web Worker script
+    // beside it, the two entries' types, and a source map per JavaScript file.
     const dist = paths.filter((p) => p.startsWith("dist/"));
     const js = dist.filter((p) => p.endsWith(".js"));
     const sources = (dir: string): string[] => readdirSync(new URL(dir, root), { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? sources(`${dir}${e.name}/`) : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [`${dir}${e.name}`] : []);
     const perSource = sources("src/").map((p) => p.replace(/^src\//, "dist/").replace(/\.ts$/, ".js"));
-    expect(js).toEqual([...perSource, "dist/browser/sabre.js"].sort());
+    expect(js).toEqual([...perSource, "dist/browser/pool-worker.js", "dist/browser/sabre.js"].sort());
     for (const path of pkg.sideEffects) expect(paths, `"sideEffects" names ${path}`).toContain(path.replace(/^\.\//, ""));
     expect(dist.filter((p) => p.endsWith(".d.ts"))).toEqual(["dist/index.d.ts", "dist/node/index.d.ts"]);
     expect(dist.filter((p) => p.endsWith(".map"))).toEqual(js.map((p) => `${p}.map`));
