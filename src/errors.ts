@@ -254,6 +254,8 @@ export class WorkerLoadError extends WorkerCrashError {
 export class TransferUnavailableError extends SabreError {
   override readonly name = "TransferUnavailableError" as const;
   override readonly code = "ERR_SABRE_TRANSFER_UNAVAILABLE" as const;
+}
+
 /** The pool is closing or destroyed: no new task is accepted; `run` rejects with this, and
  *  destroy() rejects every unsettled task with it. */
 export class PoolClosedError extends SabreError {
