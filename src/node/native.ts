@@ -35,6 +35,7 @@ export interface NativeAddon {
   close(fd: number): void;
   mkfifo(path: string, mode: number): void;
   processStart(pid: number): { start: number; state: string; exitStatus: number } | null;
+  yieldCpu(): void;
 }
 
 const ADDON = join("native", "build", "Release", "sabre_native.node");
