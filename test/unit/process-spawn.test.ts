@@ -1,6 +1,7 @@
 // process-spawn.test.ts — real child processes (sabre/node spawnProcess): a Channel carrying
 // 10^5 sequence/checksum messages from a child (10^6 under SABRE_STRESS=heavy) verified in the
-// parent; a Mutex counter exact across 3 children; a RingBuffer, a Semaphore and a Barrier; a
+// parent; 4 processes (2 producers, 2 consumers) on one MPMC channel; a Mutex counter exact
+// across 3 children; a RingBuffer, a Semaphore and a Barrier; a
 // Mailbox served by a child; kill -9 of a child blocked in recv fails the parent's recv (async,
 // and blocking on the main thread) with PeerGoneError; kill -9 of a parent fails its child's
 // blocked recv the same way; a thread-only region in data is refused with a clear error.
@@ -54,6 +55,24 @@ describe("spawnProcess", () => {
     expect(JSON.parse(await line)).toEqual({ done: count });
     await child.exited;
     expectEverySequenceOnce([{ seen: [seen] }], 1, count);
+  }, 600_000);
+
+  it(`4 processes on one MPMC channel: 2 producers x ${stressLevel(10_000)} messages, 2 consumers, each once, in order per producer`, async () => {
+    const count = stressLevel(10_000);
+    const region = createRegion({ size: 1 << 20 });
+    const channel = Channel.create<Uint8Array>(region, { capacity: 32, bufferBytes: 8192, codec: "raw" });
+    const producers = [0, 1].map((id) =>
+      spawnProcess(fixture("process-producer.mjs"), { data: { channel, id, count, seed: SEED + 10 + id, close: false }, stdio: "pipe" }));
+    const consumers = [0, 1].map((k) =>
+      spawnProcess(fixture("process-consumer.mjs"), { data: { channel, producers: 2, seed: SEED + 20 + k }, stdio: "pipe" }));
+    const seen = consumers.map((c) => firstLine(c.process));
+    const done = await Promise.all(producers.map((p) => firstLine(p.process)));
+    expect(done.map((l) => JSON.parse(l))).toEqual([{ done: count }, { done: count }]);
+    await Promise.all(producers.map((p) => p.exited));
+    channel.close(); // every message is in; the consumers drain it and end
+    const results = (await Promise.all(seen)).map((l) => JSON.parse(l) as { seen: number[][] });
+    await Promise.all(consumers.map((c) => c.exited));
+    expectEverySequenceOnce(results, 2, count);
   }, 600_000);
 
   it("a Mutex counter is exact across 3 child processes (blocking lock and lockAsync)", async () => {
