@@ -38,3 +38,4 @@ export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
 export type { Pool as PoolBase } from "./pool/pool";
+export type { ParkTarget } from "./wait/parker";

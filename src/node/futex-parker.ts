@@ -15,6 +15,9 @@
 //               threadpool) and resolves on the JS thread; its AbortSignal cancels the native
 //               wait (WAIT_ABORTED). A wake-up that reaches an abandoned wait is passed on.
 //   wake        futexWake: wakes up to `count` waiters in every process.
+//   waitAny     parks on several words at once, in one or several file-backed regions (FUTEX_WAITV,
+//               Linux >= 5.16; before that a poll of WAITV_FALLBACK_MS slices): a blocking select
+//               over several regions parks here (src/channel/select.ts).
 //
 // Adaptive spin. Waking a parked process costs tens to hundreds of microseconds on a busy
 // machine (the futex system call, then the scheduler), more than a fixed spin of a few
@@ -36,7 +39,7 @@ import * as L from "../../assembly/layout";
 import type { WasmMemory } from "../globals";
 import { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
-import { WAIT_ABORTED, type Parker } from "../wait/parker";
+import { WAIT_ABORTED, type ParkTarget, type Parker } from "../wait/parker";
 import { LIVENESS_INTERVAL_MS, checkPeers, watchingPeers } from "./liveness";
 import { nativeAddon, type NativeAddon } from "./native";
 
@@ -48,6 +51,11 @@ const ASYNC_SPIN_MAX_MS = 0.05;
 /** Loads between two reads of the clock while spinning. */
 const LOADS_PER_CHECK = 64;
 const CANCELLED = 3; // the addon's code for a cancelled async wait
+/** Most words one FUTEX_WAITV takes (the kernel's limit), and the park of waitAny's fallback. */
+const WAITV_MAX = 128;
+const WAITV_FALLBACK_MS = 10;
+/** Set once FUTEX_WAITV answered ENOSYS (a kernel older than 5.16). */
+let waitvMissing = false;
 
 const pause: () => void =
   typeof (Atomics as unknown as { pause?: () => void }).pause === "function"
@@ -101,6 +109,37 @@ export class FutexParker implements Parker {
     this.#learn(performance.now() - t0, code);
     if (code !== L.WAIT_TIMED_OUT || slice >= left) return code;
     checkPeers(); // a dead peer's endpoints are marked now; the caller's re-check sees it
+    return L.WAIT_WOKEN;
+  }
+
+  /**
+   * Parks on every word of `targets` at once (the futex of each, Linux's FUTEX_WAITV, >= 5.16):
+   * returns when any is woken or does not hold its expected value, or at the deadline. The
+   * words may live in several file-backed regions. Where FUTEX_WAITV is missing (ENOSYS) or
+   * there are more than WAITV_MAX words, it parks on the first word for at most
+   * WAITV_FALLBACK_MS and returns WAIT_WOKEN (the caller re-checks every word: a poll).
+   */
+  waitAny(targets: readonly ParkTarget[], deadline: Deadline): number {
+    for (const t of targets) if (Atomics.load(t.words, t.address >> 2) !== t.expected) return L.WAIT_NOT_EQUAL;
+    const left = deadline.left();
+    if (left <= 0) return L.WAIT_TIMED_OUT;
+    if (waitvMissing || targets.length > WAITV_MAX) {
+      const [first] = targets;
+      const capped = Math.min(left, WAITV_FALLBACK_MS);
+      const code = this.#addon.futexWait(first.words, first.address >> 2, first.expected, capped);
+      return code === L.WAIT_TIMED_OUT && capped < left ? L.WAIT_WOKEN : code;
+    }
+    const slice = watchingPeers() ? Math.min(left, LIVENESS_INTERVAL_MS) : left;
+    let code: number;
+    try {
+      code = this.#addon.futexWaitv(targets.map((t) => t.words), targets.map((t) => t.address >> 2), targets.map((t) => t.expected), slice === Infinity ? -1 : slice);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ENOSYS") throw error;
+      waitvMissing = true;
+      return L.WAIT_WOKEN; // the caller re-checks, then parks again (by the fallback)
+    }
+    if (code !== L.WAIT_TIMED_OUT || slice >= left) return code;
+    checkPeers();
     return L.WAIT_WOKEN;
   }
 

@@ -46,6 +46,23 @@ export interface Parker {
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number>;
   /** Wakes up to `count` agents parked on `address`; returns how many it woke. */
   wake(address: number, count: number): number;
+  /**
+   * Optional: blocks while every word of `targets` (words of this parker's memory or of other
+   * memories whose parker is of the same kind) holds its `expected` value, until any of them
+   * is woken or changes, or `deadline`. Same codes as wait. A blocking select over several
+   * regions parks on all their event words at once with it.
+   */
+  waitAny?(targets: readonly ParkTarget[], deadline: Deadline): number;
+}
+
+/** A word a {@link Parker.waitAny} waits on. */
+export interface ParkTarget {
+  /** The 32-bit words of the word's memory. */
+  readonly words: Int32Array;
+  /** Byte address of the word in it (4-aligned). */
+  readonly address: number;
+  /** The value the word is expected to hold. */
+  readonly expected: number;
 }
 
 /** The core's imports for parking (assembly/atom.ts), bound to `parker`. */
