@@ -20,8 +20,8 @@
 //     which kills a Node process. Every MappedFile's window is registered with the addon's SIGBUS
 //     guard: a fault inside it replaces the window from the faulting page to its end with private
 //     zero pages, and the access that faulted runs again on them, whoever made it (JavaScript,
-//     wasm, a Node API reading the view, the addon). The mapping is then marked, and check(),
-//     flush() and close() throw MappedFileChangedError.
+//     wasm, a Node API reading the view, the addon). The mapping is then marked, and check()
+//     and flush() throw MappedFileChangedError.
 //   - A file that grew, or shrank within its last page (no fault), is found by check()/flush(),
 //     which compare the file's size with the mapped size.
 //   What remains: between a truncation and the next check(), reads of the lost pages return
@@ -154,23 +154,16 @@ export class MappedFile implements Disposable {
     if (this.writable) this.#addon.msyncWindow(this.#window);
   }
 
-  /** Unmaps the file (views read zeros from now on) and closes it. Idempotent. Throws
-   *  MappedFileChangedError, after closing, if the file had changed size under the mapping. */
+  /** Unmaps the file (views read zeros from now on) and closes it. Idempotent; never throws
+   *  for a changed file (call check() or flush() first to learn of one). */
   close(): void {
-    if (!this.#held.open) return;
-    let changed: MappedFileChangedError | undefined;
-    try {
-      this.#changed("MappedFile.close");
-    } catch (error) {
-      changed = error as MappedFileChangedError;
-    }
     const held = this.#held;
+    if (!held.open) return;
     held.open = false;
     collected.unregister(held);
     this.#addon.unguardWindow(held.slot);
     this.#addon.unmapWindow(this.#window);
     closeSync(held.fd);
-    if (changed) throw changed;
   }
 
   /** close(), for `using`. */
