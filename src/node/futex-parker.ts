@@ -50,6 +50,8 @@ const SPIN_FIRST_MS = 0.02;
 const ASYNC_SPIN_MAX_MS = 0.05;
 /** Loads between two reads of the clock while spinning. */
 const LOADS_PER_CHECK = 64;
+/** A sched_yield that kept the CPU away longer than this ends the spin (see spin). */
+const CONTENDED_MS = 0.02;
 const CANCELLED = 3; // the addon's code for a cancelled async wait
 /** Most words one FUTEX_WAITV takes (the kernel's limit), and the park of waitAny's fallback. */
 const WAITV_MAX = 128;
@@ -62,18 +64,29 @@ const pause: () => void =
     ? (Atomics as unknown as { pause: () => void }).pause.bind(Atomics)
     : () => {};
 
-/** Whether the word changed within `ms` of spinning; between two reads of the clock the CPU
- *  is offered to another runnable thread (sched_yield), so on a machine with more runnable
- *  threads than cores the spin does not hold up the very peer it waits for. */
-function spin(words: Int32Array, index: number, expected: number, ms: number, yieldCpu: () => void): boolean {
+/** How a spin ended. */
+const CHANGED = 0;
+const SPUN_OUT = 1;
+const CONTENDED = 2;
+
+/**
+ * Spins on the word for at most `ms`: CHANGED, SPUN_OUT, or CONTENDED. Between two reads of the
+ * clock the CPU is offered to another runnable thread (sched_yield); a yield that took the CPU
+ * away for longer than CONTENDED_MS says the machine has more runnable threads than cores, where
+ * a spinner only delays the peer it waits for (and the scheduler favours threads that sleep):
+ * the spin ends there, CONTENDED, and the caller parks at once.
+ */
+function spin(words: Int32Array, index: number, expected: number, ms: number, yieldCpu: () => void): number {
   const end = performance.now() + ms;
   for (;;) {
     for (let i = 0; i < LOADS_PER_CHECK; i++) {
-      if (Atomics.load(words, index) !== expected) return true;
+      if (Atomics.load(words, index) !== expected) return CHANGED;
       pause();
     }
-    if (performance.now() >= end) return false;
+    const now = performance.now();
+    if (now >= end) return SPUN_OUT;
     yieldCpu();
+    if (performance.now() - now > CONTENDED_MS) return Atomics.load(words, index) !== expected ? CHANGED : CONTENDED;
   }
 }
 
@@ -100,7 +113,9 @@ export class FutexParker implements Parker {
   wait(address: number, expected: number, deadline: Deadline): number {
     const words = this.#words;
     const index = address >> 2;
-    if (spin(words, index, expected, this.#spinMs, this.#addon.yieldCpu)) return L.WAIT_NOT_EQUAL;
+    const spun = spin(words, index, expected, this.#spinMs, this.#addon.yieldCpu);
+    if (spun === CHANGED) return L.WAIT_NOT_EQUAL;
+    if (spun === CONTENDED) this.#spinMs = SPIN_MIN_MS;
     const left = deadline.left();
     if (left <= 0) return Atomics.load(words, index) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL;
     const slice = watchingPeers() ? Math.min(left, LIVENESS_INTERVAL_MS) : left;
@@ -147,7 +162,9 @@ export class FutexParker implements Parker {
     if (signal?.aborted) return Promise.resolve(WAIT_ABORTED);
     const words = this.#words;
     const index = address >> 2;
-    if (spin(words, index, expected, Math.min(this.#spinMs, ASYNC_SPIN_MAX_MS), this.#addon.yieldCpu)) return Promise.resolve(L.WAIT_NOT_EQUAL);
+    const spun = spin(words, index, expected, Math.min(this.#spinMs, ASYNC_SPIN_MAX_MS), this.#addon.yieldCpu);
+    if (spun === CHANGED) return Promise.resolve(L.WAIT_NOT_EQUAL);
+    if (spun === CONTENDED) this.#spinMs = SPIN_MIN_MS;
     const left = deadline.left();
     if (left <= 0) return Promise.resolve(Atomics.load(words, index) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
     const t0 = performance.now();
