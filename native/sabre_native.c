@@ -302,8 +302,9 @@ typedef struct job {
 struct env_state {
   napi_threadsafe_function tsfn;
   int pending;
-  job* head; // pending jobs of this env (JS thread only)
-  int closing;
+  job* head;            // pending jobs of this env (JS thread only)
+  int closing;          // set by env_cleanup under `lock`; from then no waiter thread touches tsfn
+  pthread_mutex_t lock; // held by a waiter thread while it hands a job to tsfn
 };
 
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -337,13 +338,16 @@ static void* waiter_main(void* unused) {
 
     int r = wait_word(j->addr, j->expected, j->timed, &j->at, &j->cancel);
     j->result = r < 0 ? R_WOKEN : r; // an unexpected failure reads as a spurious wake: callers re-check
-    napi_threadsafe_function tsfn = j->tsfn;
+    // The env's own hold keeps tsfn alive until env_cleanup, which sets `closing` under the
+    // env's lock: a waiter thread hands its job over under that lock, so it never touches a
+    // tsfn that teardown (a worker thread's, or the process's at exit) has released. Once the
+    // job is queued, the JS thread may deliver and free it: nothing here touches `j` after.
+    env_state* st = j->state;
+    pthread_mutex_lock(&st->lock);
     atomic_store(&j->finished, 1);
-    // From here the JS thread may deliver and free `j`: touch only `tsfn`.
-    if (napi_call_threadsafe_function(tsfn, j, napi_tsfn_blocking) != napi_ok) {
-      // the env is gone (a worker thread torn down): the job is leaked, see the header
-    }
-    napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+    if (!st->closing) napi_call_threadsafe_function(st->tsfn, j, napi_tsfn_nonblocking);
+    // else: the env is gone (torn down): the job is leaked, see the header
+    pthread_mutex_unlock(&st->lock);
 
     pthread_mutex_lock(&queue_lock);
   }
@@ -470,8 +474,7 @@ static napi_value futex_wait_async(napi_env env, napi_callback_info info) {
   atomic_init(&j->cancel, 0);
   atomic_init(&j->finished, 0);
   if (napi_create_reference(env, argv[0], 1, &j->array_ref) != napi_ok ||
-      napi_create_reference(env, argv[4], 1, &j->callback_ref) != napi_ok ||
-      napi_acquire_threadsafe_function(st->tsfn) != napi_ok) {
+      napi_create_reference(env, argv[4], 1, &j->callback_ref) != napi_ok) {
     j->refs = 1;
     job_unref(env, j);
     napi_throw_error(env, "ERR_SABRE_NATIVE", "futexWaitAsync: could not set up the wait");
@@ -479,7 +482,6 @@ static napi_value futex_wait_async(napi_env env, napi_callback_info info) {
   }
   napi_value external;
   if (napi_create_external(env, j, job_external_finalize, NULL, &external) != napi_ok) {
-    napi_release_threadsafe_function(st->tsfn, napi_tsfn_release);
     j->refs = 1;
     job_unref(env, j);
     napi_throw_error(env, "ERR_SABRE_NATIVE", "futexWaitAsync: could not set up the wait");
@@ -493,7 +495,6 @@ static napi_value futex_wait_async(napi_env env, napi_callback_info info) {
   if (e != 0) {
     unlink_pending(j);
     if (--st->pending == 0) napi_unref_threadsafe_function(env, st->tsfn);
-    napi_release_threadsafe_function(st->tsfn, napi_tsfn_release);
     j->delivered = 1;
     j->refs--; // the delivery that will never come; the external keeps the rest
     return throw_errno(env, e, "pthread_create", "futexWaitAsync");
@@ -515,7 +516,9 @@ static napi_value futex_cancel(napi_env env, napi_callback_info info) {
 
 static void env_cleanup(void* arg) {
   env_state* st = (env_state*)arg;
+  pthread_mutex_lock(&st->lock);
   st->closing = 1;
+  pthread_mutex_unlock(&st->lock);
   for (job* j = st->head; j; j = j->next) {
     atomic_store(&j->cancel, 1);
     sys_futex(j->addr, FUTEX_WAKE, INT_MAX, NULL, 0);
@@ -976,6 +979,7 @@ static void env_state_finalize(napi_env env, void* data, void* hint) {
 NAPI_MODULE_INIT() {
   env_state* st = calloc(1, sizeof(env_state));
   if (!st) return NULL;
+  pthread_mutex_init(&st->lock, NULL);
   napi_value name;
   CHECK(napi_create_string_utf8(env, "sabre futex wait", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, deliver, &st->tsfn));
