@@ -16,8 +16,12 @@
 //                with sendMany (64 values per call, received one by one).
 //   round trip   the main process sends one value, the child echoes it back; one sample =
 //                one round trip (the Channel side blocks in recv; the others await a message)
+// Diagnostic: a futex ping-pong between the main process and a child on one memfd word pair,
+// with the addon alone (no channel, no codec): parking at once, and after spinning 2000 loads.
+// It is the floor of a cross-process round trip, and shows what spinning costs on a busy machine.
 // Needs the native addon (sabre/node); without it the sabre process tasks are reported SKIPPED.
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -131,6 +135,40 @@ export async function define() {
       started[role] ??= spawnProcess(peer, { argv: ["sabre"], data: role === "sink" ? { ch: c.sink, back: c.sinkBack, role } : { ch: c.echo, back: c.echoBack, role } });
       cleanups.push(() => started[role].exited.catch(() => {}));
     });
+  }
+  if (!problem) {
+    // the futex ping-pong diagnostic (see the header)
+    const native = createRequire(import.meta.url)(new URL("../../native/build/Release/sabre_native.node", import.meta.url).pathname);
+    const PING = 2048;
+    const PONG = 2049;
+    for (const spins of [0, 2000]) {
+      const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+      const fd = native.memfdCreate("sabre-bench-pingpong", 2 * 65536);
+      native.mapWindow(new Uint8Array(memory.buffer, 4096, 2 * 65536 - 4096), fd, 4096);
+      const words = new Int32Array(memory.buffer);
+      let child;
+      let n = 0;
+      tasks.push({
+        name: `futex ping-pong (addon only), processes, ${spins ? `spin ${spins} loads` : "parked at once"}, round trip`,
+        role: "diagnostic", async: false, sampleIs: "one round trip",
+        beforeAll: () => {
+          child ??= spawn(process.execPath, [new URL("../workers/futex-pingpong.mjs", import.meta.url).pathname, String(spins)], { stdio: ["ignore", "inherit", "inherit", fd] });
+        },
+        fn: () => {
+          n = (n + 1) & 0x3fffffff;
+          Atomics.store(words, PING, n);
+          native.futexWake(words, PING, 1);
+          for (let s = 0; s < spins && Atomics.load(words, PONG) !== n; s++);
+          let v;
+          while ((v = Atomics.load(words, PONG)) !== n) native.futexWait(words, PONG, v, 30_000);
+        },
+      });
+      cleanups.push(() => {
+        Atomics.store(words, PING, -1);
+        native.futexWake(words, PING, 1);
+        native.close(fd);
+      });
+    }
   }
   {
     const c = channelPair(Region.create({ size: 8 << 20 }));
@@ -249,6 +287,7 @@ export async function define() {
       "the socket writes each sample's frames in one write, process.send queues one message per value, the Channel sends one by one (sendMany: 64 per call)",
     "round trip: the Channel side blocks in recv (spin, then futex); process.send and the socket await the reply on the event loop",
     "processes vs threads: the same Channel and peer code; a speedup below 1x is the price of crossing a process (target: >= 0.8x, i.e. within 1.25x)",
+    "futex ping-pong (diagnostic): the addon's futex alone between two processes, the floor of a round trip; parked at once vs after a 2000-load spin shows what spinning costs when cores are busy",
   );
   return {
     unit: "values/s",
