@@ -110,6 +110,20 @@ export class FutexParker implements Parker {
       : Math.max(SPIN_MIN_MS, this.#spinMs / 2);
   }
 
+  /**
+   * Whether the core's timed spin should go on: offers the CPU to another runnable thread
+   * (sched_yield) and says no when that kept the CPU away (see spin), or when this parker's
+   * own budget says the peer is slow to answer.
+   */
+  spinOn(): boolean {
+    if (this.#spinMs <= SPIN_MIN_MS) return false;
+    const before = performance.now();
+    this.#addon.yieldCpu();
+    if (performance.now() - before <= CONTENDED_MS) return true;
+    this.#spinMs = SPIN_MIN_MS;
+    return false;
+  }
+
   wait(address: number, expected: number, deadline: Deadline): number {
     const words = this.#words;
     const index = address >> 2;

@@ -53,6 +53,12 @@ export interface Parker {
    * regions parks on all their event words at once with it.
    */
   waitAny?(targets: readonly ParkTarget[], deadline: Deadline): number;
+  /**
+   * Optional: asked between slices of a timed spin of the core (about every 64 re-checks);
+   * false ends the spin and the caller parks (the core's `env.spin` import). Without it the
+   * core spins its full time.
+   */
+  spinOn?(): boolean;
 }
 
 /** A word a {@link Parker.waitAny} waits on. */
@@ -66,8 +72,14 @@ export interface ParkTarget {
 }
 
 /** The core's imports for parking (assembly/atom.ts), bound to `parker`. */
-export function coreParkImports(parker: Parker): { park(ptr: number, expected: number, timeoutMs: number): number; wake(ptr: number, count: number): number } {
+export function coreParkImports(parker: Parker): {
+  park(ptr: number, expected: number, timeoutMs: number): number;
+  wake(ptr: number, count: number): number;
+  spin(): number;
+} {
+  const spinOn = parker.spinOn?.bind(parker);
   return {
+    spin: spinOn ? () => (spinOn() ? 1 : 0) : () => 1,
     park: (ptr, expected, timeoutMs) =>
       parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
     // wasm's notify count is unsigned: the core's "all" (-1) is 2^32 - 1, never "none"
