@@ -15,6 +15,9 @@
 //               threadpool) and resolves on the JS thread; its AbortSignal cancels the native
 //               wait (WAIT_ABORTED). A wake-up that reaches an abandoned wait is passed on.
 //   wake        futexWake: wakes up to `count` waiters in every process.
+//   spinOn      asked by the core's timed spins (the core import env.spin, about every 64
+//               re-checks): yields the CPU and says stop when the yield kept it away, or when
+//               the adaptive budget (below) is at its minimum.
 //   waitAny     parks on several words at once, in one or several file-backed regions (FUTEX_WAITV,
 //               Linux >= 5.16; before that a poll of WAITV_FALLBACK_MS slices): a blocking select
 //               over several regions parks here (src/channel/select.ts).
