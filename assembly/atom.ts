@@ -16,6 +16,9 @@
 //     run there use the non-blocking entry points instead;
 //   - `notify` wakes at most `count` agents parked on `ptr` and returns how many it woke.
 //   - `now` is the host's monotonic clock in milliseconds (imported, it only reads time).
+//   - `spinOn` asks the region's Parker whether a timed spin should go on (imported as
+//     `env.spin`; 1 go on, 0 park now: the parker found the machine oversubscribed, where a
+//     spinner only delays its peer). The model build never spins on time and imports nothing.
 //
 // Parking is the region's, not the core's (DESIGN.md, "Seams": Parker). The release build
 // reaches parking and waking through two imported functions, `env.park(ptr, expected,
@@ -51,6 +54,15 @@ export declare function now(): f64;
 @external("env", "park") declare function hostPark(ptr: usize, expected: i32, timeoutMs: f64): i32;
 // @ts-ignore: decorator
 @external("env", "wake") declare function hostWake(ptr: usize, count: i32): i32;
+// @ts-ignore: decorator
+@external("env", "spin") declare function hostSpin(): i32;
+
+/** Whether a timed spin should go on (see the contract); always in the model build. */
+// @ts-ignore: decorator
+@inline export function spinOn(): bool {
+  if (isDefined(SABRE_MODEL)) return true;
+  return hostSpin() != 0;
+}
 
 // ---- model build only: the yield points (never imported by the release build) ---------
 export const MODEL_OP_LOAD = 1;

@@ -85,7 +85,7 @@
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, notify, now } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, notify, now, spinOn } from "./atom";
 import { spinLimit } from "./time";
 import {
   OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
@@ -425,15 +425,19 @@ export function ch_claim(c: usize): i32 {
  *  then ch_recv_unwait once). */
 export function ch_claim_step(c: usize): i32 {
   let s = ch_claim(c);
-  for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_claim(c);
+  for (let i = 1; s == WOULD_BLOCK && i <= spinLimit(); i++) {
+    s = ch_claim(c);
+    if ((i & 63) == 0 && s == WOULD_BLOCK && !spinOn()) break;
+  }
   // then spin for up to CH_SPIN_MS: a peer's reply often lands within it, and parking costs a
-  // futex round trip of tens of microseconds (not in the model build: a spin repeats the check)
+  // futex round trip of tens of microseconds (not in the model build: a spin repeats the check);
+  // the region's parker may end the spin early (spinOn: more runnable threads than cores)
   if (!isDefined(SABRE_MODEL) && s == WOULD_BLOCK) {
     const spinEnd = now() + CH_SPIN_MS;
     for (let i = 1; ; i++) {
       s = ch_claim(c);
       if (s != WOULD_BLOCK) return s;
-      if ((i & 63) == 0 && !(now() < spinEnd)) break;
+      if ((i & 63) == 0 && (!(now() < spinEnd) || !spinOn())) break;
     }
   }
   if (enterIfBlocked(c + CH_RECV_WAITERS, s == WOULD_BLOCK, 0)) {

@@ -35,6 +35,17 @@
 //        status (field 52, as waitpid reports it; -1 when absent); (pid, start) names one
 //        process for good, whatever pid reuse does later. null: no such process.
 //   pageSize                                        sysconf(_SC_PAGESIZE)
+//   yieldCpu()                          sched_yield(): a spinning waiter offers its CPU.
+//   mapFileWindow(bytes, fd, fileOffset, writable)   as mapWindow for a data file: writable,
+//        MAP_SHARED (writes reach the file and every process mapping it); else MAP_PRIVATE
+//        (fd may be read-only; writes through the window stay in this process).
+//   msyncWindow(bytes)                  msync(MS_SYNC) of the window's pages: written to disk.
+//   guardWindow(bytes) -> slot          turns SIGBUS inside the window into a flag (see "The
+//        SIGBUS guard" below); unguardWindow(slot) retires it, windowFaulted(slot) -> whether
+//        a fault was absorbed. Up to 256 windows at once.
+//   futexWaitv(arrays[], indexes[], expected[], timeoutMs) -> 0 woken (by any word), 1 a word
+//        did not hold its expected value, 2 timed out. FUTEX_WAITV (Linux >= 5.16) on 1..128
+//        shared 32-bit words at once; throws with code ENOSYS on older kernels.
 //
 // Errors from the system are thrown as Error with `code` = the errno name ("EEXIST", ...) and
 // `syscall` set; argument errors as TypeError.
@@ -57,6 +68,9 @@
 #include <linux/futex.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -288,8 +302,9 @@ typedef struct job {
 struct env_state {
   napi_threadsafe_function tsfn;
   int pending;
-  job* head; // pending jobs of this env (JS thread only)
-  int closing;
+  job* head;            // pending jobs of this env (JS thread only)
+  int closing;          // set by env_cleanup under `lock`; from then no waiter thread touches tsfn
+  pthread_mutex_t lock; // held by a waiter thread while it hands a job to tsfn
 };
 
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -323,13 +338,16 @@ static void* waiter_main(void* unused) {
 
     int r = wait_word(j->addr, j->expected, j->timed, &j->at, &j->cancel);
     j->result = r < 0 ? R_WOKEN : r; // an unexpected failure reads as a spurious wake: callers re-check
-    napi_threadsafe_function tsfn = j->tsfn;
+    // The env's own hold keeps tsfn alive until env_cleanup, which sets `closing` under the
+    // env's lock: a waiter thread hands its job over under that lock, so it never touches a
+    // tsfn that teardown (a worker thread's, or the process's at exit) has released. Once the
+    // job is queued, the JS thread may deliver and free it: nothing here touches `j` after.
+    env_state* st = j->state;
+    pthread_mutex_lock(&st->lock);
     atomic_store(&j->finished, 1);
-    // From here the JS thread may deliver and free `j`: touch only `tsfn`.
-    if (napi_call_threadsafe_function(tsfn, j, napi_tsfn_blocking) != napi_ok) {
-      // the env is gone (a worker thread torn down): the job is leaked, see the header
-    }
-    napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+    if (!st->closing) napi_call_threadsafe_function(st->tsfn, j, napi_tsfn_nonblocking);
+    // else: the env is gone (torn down): the job is leaked, see the header
+    pthread_mutex_unlock(&st->lock);
 
     pthread_mutex_lock(&queue_lock);
   }
@@ -456,8 +474,7 @@ static napi_value futex_wait_async(napi_env env, napi_callback_info info) {
   atomic_init(&j->cancel, 0);
   atomic_init(&j->finished, 0);
   if (napi_create_reference(env, argv[0], 1, &j->array_ref) != napi_ok ||
-      napi_create_reference(env, argv[4], 1, &j->callback_ref) != napi_ok ||
-      napi_acquire_threadsafe_function(st->tsfn) != napi_ok) {
+      napi_create_reference(env, argv[4], 1, &j->callback_ref) != napi_ok) {
     j->refs = 1;
     job_unref(env, j);
     napi_throw_error(env, "ERR_SABRE_NATIVE", "futexWaitAsync: could not set up the wait");
@@ -465,7 +482,6 @@ static napi_value futex_wait_async(napi_env env, napi_callback_info info) {
   }
   napi_value external;
   if (napi_create_external(env, j, job_external_finalize, NULL, &external) != napi_ok) {
-    napi_release_threadsafe_function(st->tsfn, napi_tsfn_release);
     j->refs = 1;
     job_unref(env, j);
     napi_throw_error(env, "ERR_SABRE_NATIVE", "futexWaitAsync: could not set up the wait");
@@ -479,7 +495,6 @@ static napi_value futex_wait_async(napi_env env, napi_callback_info info) {
   if (e != 0) {
     unlink_pending(j);
     if (--st->pending == 0) napi_unref_threadsafe_function(env, st->tsfn);
-    napi_release_threadsafe_function(st->tsfn, napi_tsfn_release);
     j->delivered = 1;
     j->refs--; // the delivery that will never come; the external keeps the rest
     return throw_errno(env, e, "pthread_create", "futexWaitAsync");
@@ -501,7 +516,9 @@ static napi_value futex_cancel(napi_env env, napi_callback_info info) {
 
 static void env_cleanup(void* arg) {
   env_state* st = (env_state*)arg;
+  pthread_mutex_lock(&st->lock);
   st->closing = 1;
+  pthread_mutex_unlock(&st->lock);
   for (job* j = st->head; j; j = j->next) {
     atomic_store(&j->cancel, 1);
     sys_futex(j->addr, FUTEX_WAKE, INT_MAX, NULL, 0);
@@ -531,9 +548,8 @@ static int bytes_of(napi_env env, napi_value v, void** data, size_t* length) {
   return 1;
 }
 
-static napi_value map_window(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
+/** mmap of argv = (bytes, fd, fileOffset) with `flags` | MAP_FIXED over exactly `bytes`. */
+static napi_value map_fd_window(napi_env env, napi_value* argv, int flags, const char* what) {
   void* data;
   size_t length;
   if (!bytes_of(env, argv[0], &data, &length)) return NULL;
@@ -541,11 +557,17 @@ static napi_value map_window(napi_env env, napi_callback_info info) {
   int64_t offset;
   if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || !get_int64(env, argv[2], &offset) || offset < 0 ||
       offset % page_size() != 0) {
-    return type_error(env, "mapWindow(bytes, fd, fileOffset): fd an integer, fileOffset a page-aligned integer");
+    return type_error(env, "sabre native: mapping a window needs an fd (an integer) and a page-aligned fileOffset");
   }
-  void* r = mmap(data, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, (off_t)offset);
-  if (r == MAP_FAILED) return throw_errno(env, errno, "mmap", "mapWindow");
+  void* r = mmap(data, length, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, (off_t)offset);
+  if (r == MAP_FAILED) return throw_errno(env, errno, "mmap", what);
   return NULL;
+}
+
+static napi_value map_window(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  return map_fd_window(env, argv, MAP_SHARED, "mapWindow");
 }
 
 static napi_value unmap_window(napi_env env, napi_callback_info info) {
@@ -740,6 +762,212 @@ static napi_value process_start_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// ---- spinning ------------------------------------------------------------------------------
+
+static napi_value yield_cpu_js(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  sched_yield();
+  return NULL;
+}
+
+// ---- mapped files ----------------------------------------------------------------------------
+
+static napi_value map_file_window_js(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  bool writable;
+  if (napi_get_value_bool(env, argv[3], &writable) != napi_ok) return type_error(env, "mapFileWindow(bytes, fd, fileOffset, writable): writable is a boolean");
+  return map_fd_window(env, argv, writable ? MAP_SHARED : MAP_PRIVATE, "mapFileWindow");
+}
+
+static napi_value msync_window_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  void* data;
+  size_t length;
+  if (!bytes_of(env, argv[0], &data, &length)) return NULL;
+  if (msync(data, length, MS_SYNC) != 0) return throw_errno(env, errno, "msync", "msyncWindow");
+  return NULL;
+}
+
+// The SIGBUS guard. A slot per guarded window; the handler reads the slots without locks
+// (each field is atomic; a slot is published by storing its length last and retired by
+// storing 0 first). A fault inside a guarded window replaces the window from the faulting
+// page to its end with private zero pages (the access is then retried and succeeds) and marks
+// the slot; faults anywhere else go to the handler installed before ours, or kill the process
+// as SIGBUS always did.
+#define GUARD_SLOTS 256
+typedef struct {
+  _Atomic uintptr_t start;
+  _Atomic size_t length;
+  atomic_int faulted;
+} guard_slot;
+static guard_slot guards[GUARD_SLOTS];
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction previous_sigbus;
+static int guard_installed = 0;
+
+static void sigbus_handler(int sig, siginfo_t* si, void* context) {
+  uintptr_t at = (uintptr_t)si->si_addr;
+  for (int i = 0; i < GUARD_SLOTS; i++) {
+    size_t length = atomic_load(&guards[i].length);
+    if (!length) continue;
+    uintptr_t start = atomic_load(&guards[i].start);
+    if (at < start || at - start >= length) continue;
+    uintptr_t page = at & ~((uintptr_t)page_size() - 1);
+    size_t rest = start + length - page;
+    void* r = (void*)syscall(SYS_mmap, (void*)page, rest, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (r == MAP_FAILED) break;
+    atomic_store(&guards[i].faulted, 1);
+    return;
+  }
+  if (previous_sigbus.sa_flags & SA_SIGINFO) {
+    if (previous_sigbus.sa_sigaction) {
+      previous_sigbus.sa_sigaction(sig, si, context);
+      return;
+    }
+  } else if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
+    previous_sigbus.sa_handler(sig);
+    return;
+  }
+  // not ours: the default action (the faulting access runs again and kills the process)
+  signal(SIGBUS, SIG_DFL);
+}
+
+static napi_value guard_window_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  void* data;
+  size_t length;
+  if (!bytes_of(env, argv[0], &data, &length)) return NULL;
+  pthread_mutex_lock(&guard_lock);
+  if (!guard_installed) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = sigbus_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, &previous_sigbus) != 0) {
+      int e = errno;
+      pthread_mutex_unlock(&guard_lock);
+      return throw_errno(env, e, "sigaction", "guardWindow");
+    }
+    guard_installed = 1;
+  }
+  int slot = -1;
+  for (int i = 0; i < GUARD_SLOTS && slot < 0; i++) {
+    if (!atomic_load(&guards[i].length)) slot = i;
+  }
+  if (slot >= 0) {
+    atomic_store(&guards[slot].faulted, 0);
+    atomic_store(&guards[slot].start, (uintptr_t)data);
+    atomic_store(&guards[slot].length, length); // publish: the handler sees the slot from here
+  }
+  pthread_mutex_unlock(&guard_lock);
+  if (slot < 0) return throw_errno(env, EMFILE, "guardWindow", "guardWindow: 256 mapped files are guarded already");
+  napi_value out;
+  CHECK(napi_create_int32(env, slot, &out));
+  return out;
+}
+
+static int guard_slot_of(napi_env env, napi_value v) {
+  int32_t slot;
+  if (napi_get_value_int32(env, v, &slot) != napi_ok || slot < 0 || slot >= GUARD_SLOTS) {
+    napi_throw_type_error(env, NULL, "sabre native: a guard slot from guardWindow");
+    return -1;
+  }
+  return slot;
+}
+
+static napi_value unguard_window_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  int slot = guard_slot_of(env, argv[0]);
+  if (slot < 0) return NULL;
+  pthread_mutex_lock(&guard_lock);
+  atomic_store(&guards[slot].length, 0); // retire first: the handler stops matching the range
+  atomic_store(&guards[slot].start, 0);
+  pthread_mutex_unlock(&guard_lock);
+  return NULL;
+}
+
+static napi_value window_faulted_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  int slot = guard_slot_of(env, argv[0]);
+  if (slot < 0) return NULL;
+  napi_value out;
+  CHECK(napi_get_boolean(env, atomic_load(&guards[slot].faulted) != 0, &out));
+  return out;
+}
+
+// ---- waiting on several words ------------------------------------------------------------
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#define WAITV_MAX 128
+struct sabre_futex_waitv {
+  uint64_t val;
+  uint64_t uaddr;
+  uint32_t flags;
+  uint32_t reserved;
+};
+
+static napi_value futex_waitv_js(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  bool is_array;
+  uint32_t n, m;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &n) != napi_ok ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &m) != napi_ok ||
+      n != m || n == 0 || n > WAITV_MAX) {
+    return type_error(env, "futexWaitv(words[], indexes[], expected[], timeoutMs): 1 to 128 words");
+  }
+  struct sabre_futex_waitv w[WAITV_MAX];
+  memset(w, 0, sizeof w);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value a, ix, ex;
+    int32_t expected;
+    if (napi_get_element(env, argv[0], i, &a) != napi_ok || napi_get_element(env, argv[1], i, &ix) != napi_ok) return NULL;
+    int32_t* addr = word_of(env, a, ix);
+    if (!addr) return NULL;
+    if (napi_get_element(env, argv[2], i, &ex) != napi_ok || napi_get_value_int32(env, ex, &expected) != napi_ok) {
+      return type_error(env, "futexWaitv: expected values are numbers");
+    }
+    w[i].val = (uint32_t)expected;
+    w[i].uaddr = (uint64_t)(uintptr_t)addr;
+    w[i].flags = 2; // FUTEX2_SIZE_U32, shared (no FUTEX2_PRIVATE)
+  }
+  double ms;
+  if (!get_double(env, argv[3], &ms)) return type_error(env, "futexWaitv: timeoutMs is a number");
+  struct timespec at;
+  int timed = deadline_after(ms, &at);
+  int32_t result;
+  for (;;) {
+    long r = syscall(SYS_futex_waitv, w, n, 0, timed ? &at : NULL, CLOCK_MONOTONIC);
+    if (r >= 0) {
+      result = R_WOKEN;
+      break;
+    }
+    int e = errno;
+    if (e == EAGAIN) {
+      result = R_NOT_EQUAL;
+      break;
+    }
+    if (e == ETIMEDOUT) {
+      result = R_TIMED_OUT;
+      break;
+    }
+    if (e == EINTR) continue;
+    return throw_errno(env, e, "futex_waitv", "futexWaitv");
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, result, &out));
+  return out;
+}
+
 // ---- module --------------------------------------------------------------------------------
 
 static void env_state_finalize(napi_env env, void* data, void* hint) {
@@ -751,6 +979,7 @@ static void env_state_finalize(napi_env env, void* data, void* hint) {
 NAPI_MODULE_INIT() {
   env_state* st = calloc(1, sizeof(env_state));
   if (!st) return NULL;
+  pthread_mutex_init(&st->lock, NULL);
   napi_value name;
   CHECK(napi_create_string_utf8(env, "sabre futex wait", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, deliver, &st->tsfn));
@@ -774,6 +1003,13 @@ NAPI_MODULE_INIT() {
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mkfifo", NULL, mkfifo_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"processStart", NULL, process_start_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"yieldCpu", NULL, yield_cpu_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mapFileWindow", NULL, map_file_window_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"msyncWindow", NULL, msync_window_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"guardWindow", NULL, guard_window_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unguardWindow", NULL, unguard_window_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"windowFaulted", NULL, window_faulted_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"futexWaitv", NULL, futex_waitv_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value page, seals;

@@ -38,6 +38,7 @@ export type {
   PoolOptions, PoolResourceLimits, PoolRuntime, RunOptions, MapOptions, PoolStats, LatencySummary, PoolStream,
 } from "./pool/index";
 export type { PoolBase } from "./pool/pool";
+export type { ParkTarget } from "./wait/parker";
 // The Web Worker pool (runtime "web"); 'sabre/node' exports its own Pool (threads, processes),
 // which shadows this one there, as spawnWorker's.
 export { Pool } from "./browser/pool";

@@ -5,7 +5,8 @@
 //   thread   started by spawnWorker, same data and protocol, on a worker thread
 //   ipc      started by child_process.fork (json or advanced serialization): process.send
 //   uds      argv[3] = a Unix socket path to connect to; frames [u32 length][msgpack value]
-// argv[3] (or data.role) is "sink" or "echo".
+// argv[3] (or data.role) is "sink" or "echo". A value {id, b64} (a 64 KiB payload over json)
+// is decoded from base64 when it is counted, as a json receiver of binary data must.
 import { connect } from "node:net";
 import { isMainThread } from "node:worker_threads";
 import { encodeFrames, frameParser } from "../lib/msgpack-frames.mjs";
@@ -38,7 +39,7 @@ if (transport === "sabre" || transport === "thread") {
     else if (v.end !== undefined) {
       process.send(count);
       count = 0;
-    } else count++;
+    } else if (v.b64 === undefined || Buffer.from(v.b64, "base64").length > 0) count++;
   });
   process.on("disconnect", () => process.exit(0));
 } else if (transport === "uds") {

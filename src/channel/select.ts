@@ -41,7 +41,10 @@
 //
 // Bounded polling instead of an event wait (a slice of 1 ms doubling to 50 ms), when:
 //   - cases live in more than one region: select parks on the first case's region and polls
-//     the others once per slice (an event in another region is seen within one slice);
+//     the others once per slice (an event in another region is seen within one slice), except
+//     a blocking select whose regions all park on the futex (file-backed regions, sabre/node):
+//     it parks on every region's event word at once (FutexParker.waitAny, Linux's
+//     FUTEX_WAITV), for the whole timeout;
 //   - a case failed although it was ready (Selectable.ready, "busy"): a recv case found a message
 //     but another receiver held the channel's recv lock; a send case found the send lock held
 //     by another sender (which may withdraw a message on a timeout: that bumps no event) or
@@ -229,7 +232,7 @@ export function* selectSteps(
         order[i] = order[j];
         order[j] = t;
       }
-      let busy = sources.length > 1;
+      let busy = false;
       for (const k of order) {
         const { index, kind, selectable } = cases[k];
         const src = selectable.events;
@@ -247,6 +250,14 @@ export function* selectSteps(
         // a polling wait takes the word as it is now: this round's own attempts bump it, and the
         // value from before the round would return at once, every round
         woke = yield park(home.word, yield load(home.word), { sliceMs: slice });
+        slice = Math.min(slice * 2, MAX_SLICE_MS);
+      } else if (sources.length > 1) {
+        // several memories: poll the others once per slice (parked on the home word as it is
+        // now: this round's own attempts bump it), or, where the blocking driver's parker can
+        // (futex waitv), park on every event word at once as it was before the round, as the
+        // single-memory wait below does: a change during the round is never slept through
+        const any = sources.map((src, i) => ({ words: src.host.words, address: src.word, expected: before[i], kind: src.host.parker.kind }));
+        woke = yield park(home.word, yield load(home.word), { sliceMs: slice, any });
         slice = Math.min(slice * 2, MAX_SLICE_MS);
       } else {
         woke = yield park(home.word, before[0]);

@@ -28,3 +28,10 @@ export class RegionNotFoundError extends SabreError {
   override readonly name = "RegionNotFoundError" as const;
   override readonly code = "ERR_SABRE_REGION_NOT_FOUND" as const;
 }
+
+/** A memory-mapped file (mapFile) changed size under its mapping: data read since may be
+ *  wrong (pages past a new end read as zeros). Close the mapping and map the file again. */
+export class MappedFileChangedError extends SabreError {
+  override readonly name = "MappedFileChangedError" as const;
+  override readonly code = "ERR_SABRE_MAPPED_FILE_CHANGED" as const;
+}

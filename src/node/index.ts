@@ -2,7 +2,7 @@
 // need Node APIs: worker threads (spawnWorker), and between processes (native addon, native/):
 // file-backed regions (createRegion, openRegion, removeRegion), child processes
 // (spawnProcess, attachProcessData), handles for unrelated processes (encodeHandles,
-// decodeHandles), the futex parker and the liveness watch.
+// decodeHandles), the futex parker and the liveness watch, memory-mapped files (mapFile).
 //
 // spawnWorker and attachWorkerData are exported by name here AND by 'sabre' (Web Workers):
 // ESM lets this explicit export shadow the star export, so 'sabre/node' gives the worker
@@ -20,5 +20,7 @@ export { NativeAddonMissingError, RegionPermissionError, RegionExistsError, Regi
 export { spawnProcess, attachProcessData, type SpawnProcessOptions, type SpawnedProcess } from "./spawn-process";
 export { encodeHandles, decodeHandles } from "./process-wire";
 export { createSyncFn, type CreateSyncFnOptions, type SyncFn } from "./sync-fn";
+export { mapFile, MappedFile, MAX_MAPPED_FILE_BYTES, type MapFileOptions, type TypedArrayConstructor } from "./mapped-file";
+export { MappedFileChangedError } from "./errors";
 // thread-end reporting for worker threads (acts on load; see thread-exit.ts)
 import "./thread-exit";

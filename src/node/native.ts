@@ -35,6 +35,13 @@ export interface NativeAddon {
   close(fd: number): void;
   mkfifo(path: string, mode: number): void;
   processStart(pid: number): { start: number; state: string; exitStatus: number } | null;
+  yieldCpu(): void;
+  mapFileWindow(bytes: Uint8Array, fd: number, fileOffset: number, writable: boolean): void;
+  msyncWindow(bytes: Uint8Array): void;
+  guardWindow(bytes: Uint8Array): number;
+  unguardWindow(slot: number): void;
+  windowFaulted(slot: number): boolean;
+  futexWaitv(arrays: Int32Array[], indexes: number[], expected: number[], timeoutMs: number): number;
 }
 
 const ADDON = join("native", "build", "Release", "sabre_native.node");

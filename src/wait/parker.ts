@@ -46,11 +46,40 @@ export interface Parker {
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number>;
   /** Wakes up to `count` agents parked on `address`; returns how many it woke. */
   wake(address: number, count: number): number;
+  /**
+   * Optional: blocks while every word of `targets` (words of this parker's memory or of other
+   * memories whose parker is of the same kind) holds its `expected` value, until any of them
+   * is woken or changes, or `deadline`. Same codes as wait. A blocking select over several
+   * regions parks on all their event words at once with it.
+   */
+  waitAny?(targets: readonly ParkTarget[], deadline: Deadline): number;
+  /**
+   * Optional: asked between slices of a timed spin of the core (about every 64 re-checks);
+   * false ends the spin and the caller parks (the core's `env.spin` import). Without it the
+   * core spins its full time.
+   */
+  spinOn?(): boolean;
+}
+
+/** A word a {@link Parker.waitAny} waits on. */
+export interface ParkTarget {
+  /** The 32-bit words of the word's memory. */
+  readonly words: Int32Array;
+  /** Byte address of the word in it (4-aligned). */
+  readonly address: number;
+  /** The value the word is expected to hold. */
+  readonly expected: number;
 }
 
 /** The core's imports for parking (assembly/atom.ts), bound to `parker`. */
-export function coreParkImports(parker: Parker): { park(ptr: number, expected: number, timeoutMs: number): number; wake(ptr: number, count: number): number } {
+export function coreParkImports(parker: Parker): {
+  park(ptr: number, expected: number, timeoutMs: number): number;
+  wake(ptr: number, count: number): number;
+  spin(): number;
+} {
+  const spinOn = parker.spinOn?.bind(parker);
   return {
+    spin: spinOn ? () => (spinOn() ? 1 : 0) : () => 1,
     park: (ptr, expected, timeoutMs) =>
       parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
     // wasm's notify count is unsigned: the core's "all" (-1) is 2^32 - 1, never "none"

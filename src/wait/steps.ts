@@ -19,6 +19,13 @@
 //   yield park(address, expected, { spun: true })     the step before it already re-checked for
 //                                                     a while: the blocking driver parks without
 //                                                     its own spin on the word
+//   yield park(address, expected, { sliceMs, any })   a polling slice, or instead a park on
+//                                                     every word of `any` (words of several
+//                                                     memories, each with its expected value):
+//                                                     the blocking driver does that, for the
+//                                                     whole deadline, when its parker has
+//                                                     waitAny and every word's parker is of its
+//                                                     kind; the other drivers poll
 //
 // and returns the operation's result. The same machine is run by four drivers:
 //
@@ -46,7 +53,7 @@
 import * as L from "../../assembly/layout";
 import type { CoreExports } from "../region/core";
 import { Deadline } from "./deadline";
-import { type Parker, WAIT_ABORTED } from "./parker";
+import { type ParkTarget, type Parker, WAIT_ABORTED } from "./parker";
 import { abortError } from "./wait";
 
 export interface CallRequest {
@@ -70,6 +77,14 @@ export interface ParkRequest {
   readonly sliceMs?: number;
   /** The step already spun: no spin on the word before the park (see the header). */
   readonly spun?: boolean;
+  /** Words (of several memories) a waitAny may park on instead (see the header). */
+  readonly any?: readonly AnyParkWord[];
+}
+
+/** A word of a park request's `any`, with the kind of its memory's parker. */
+export interface AnyParkWord extends ParkTarget {
+  /** The kind of the parker of the word's memory ("futex", ...). */
+  readonly kind: string;
 }
 
 /** How a park request may differ from a plain park (see the header). */
@@ -78,6 +93,7 @@ export interface ParkHow {
   readonly capMs?: number;
   readonly sliceMs?: number;
   readonly spun?: boolean;
+  readonly any?: readonly AnyParkWord[];
 }
 export type StepRequest = CallRequest | LoadRequest | ParkRequest;
 
@@ -152,7 +168,11 @@ export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Dead
       pause();
       spun++;
     }
-    return spun < SPIN_LOADS ? L.WAIT_NOT_EQUAL : sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
+    if (spun < SPIN_LOADS) return L.WAIT_NOT_EQUAL;
+    if (r.any && parker.waitAny && r.any.every((w) => w.kind === parker.kind)) {
+      return parker.waitAny(r.any, r.whole ? Deadline.forever : deadline);
+    }
+    return sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
   });
 }
 

@@ -4,7 +4,7 @@
 //   - the release module has no mutable globals, no allocator, no memory.grow, and its hot
 //     paths compile to atomic instructions;
 //   - no `node:` import is reachable from the platform-neutral entry's bundle;
-//   - the release module imports only env.memory, env.now, env.park and env.wake (no model
+//   - the release module imports only env.memory, env.now, env.park, env.wake and env.spin (no model
 //     yield points), and
 //     the model build (test/model) imports the yield points and exports asyncify's controls.
 // These read build outputs (build/, dist/), which `npm test` makes first.
@@ -18,7 +18,7 @@ const read = (path: string) => readFileSync(new URL(path, root), "utf8");
 function releaseExports(): Record<string, unknown> {
   const bytes = readFileSync(new URL("build/sabre.wasm", root));
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, now: () => 0, park: () => 2, wake: () => 0 } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, now: () => 0, park: () => 2, wake: () => 0, spin: () => 1 } });
   return instance.exports as Record<string, unknown>;
 }
 
@@ -94,10 +94,10 @@ describe("compiled core", () => {
     expect(exports.core_static_end()).toBeLessThanOrEqual(layout.STATIC_LIMIT);
   });
 
-  it("imports only env.memory, env.now and the region parker's env.park / env.wake in the release build", () => {
+  it("imports only env.memory, env.now and the region parker's env.park / env.wake / env.spin in the release build", () => {
     const module = new WebAssembly.Module(readFileSync(new URL("build/sabre.wasm", root)));
     const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`);
-    expect(imports.sort()).toEqual(["env.memory:memory", "env.now:function", "env.park:function", "env.wake:function"]);
+    expect(imports.sort()).toEqual(["env.memory:memory", "env.now:function", "env.park:function", "env.spin:function", "env.wake:function"]);
     expect(read("build/sabre.wat")).not.toMatch(/asyncify|"model"/);
   });
 

@@ -1,5 +1,5 @@
 // process-native.test.ts — the native addon (native/sabre_native.c) on its own: futex wait and
-// wake (also from another process), async waits on the addon's threads and their cancel,
+// wake (also from another process), waiting on words of two memories at once (futexWaitv), async waits on the addon's threads and their cancel,
 // sealed memfds, /dev/shm files created 0600 with O_EXCL, mkfifo, and the liveness probe.
 import { execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -68,6 +68,35 @@ describe("native addon", () => {
     expect(await done).toBe(0);
     expect(["0 42", "1 42"]).toContain(out);
     native.close(fd);
+  });
+
+  it("futexWaitv parks on words of two memfd windows: not-equal, timed out, woken from another process on the second", async () => {
+    const [m1, m2] = [page(2), page(2)];
+    const [fd1, fd2] = [native.memfdCreate("a", 2 * 65536), native.memfdCreate("b", 2 * 65536)];
+    native.mapWindow(new Uint8Array(m1.buffer, 4096, 2 * 65536 - 4096), fd1, 4096);
+    native.mapWindow(new Uint8Array(m2.buffer, 4096, 2 * 65536 - 4096), fd2, 4096);
+    const [w1, w2] = [new Int32Array(m1.buffer), new Int32Array(m2.buffer)];
+    const at = 8192 / 4;
+    expect(native.futexWaitv([w1, w2], [at, at], [0, 5], 1000)).toBe(1);
+    expect(native.futexWaitv([w1, w2], [at, at], [0, 0], 5)).toBe(2);
+    expect(() => native.futexWaitv([w1], [at, at], [0, 0], 5)).toThrow(TypeError);
+    const child = spawn(process.execPath, ["-e", `
+      const n = require(${JSON.stringify(addonPath)});
+      const m = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+      n.mapWindow(new Uint8Array(m.buffer, 4096, 2 * 65536 - 4096), 3, 4096);
+      const w = new Int32Array(m.buffer);
+      Atomics.store(w, ${at} + 1, 1); n.futexWake(w, ${at} + 1, 1);
+      while (Atomics.load(w, ${at} + 2) === 0) { Atomics.store(w, ${at}, 1); n.futexWake(w, ${at}, 1); n.futexWait(w, ${at} + 2, 0, 5); }
+    `], { stdio: ["ignore", "inherit", "inherit", fd2] });
+    while (Atomics.load(w2, at + 1) === 0) native.futexWait(w2, at + 1, 0, 50);
+    // parked on a word of each memory: the child's store and wake on the second ends it
+    expect([0, 1]).toContain(native.futexWaitv([w1, w2], [at, at], [0, 0], 30_000));
+    expect(Atomics.load(w2, at)).toBe(1);
+    Atomics.store(w2, at + 2, 1);
+    native.futexWake(w2, at + 2, 1);
+    expect(await new Promise((resolve) => child.on("exit", resolve))).toBe(0);
+    native.close(fd1);
+    native.close(fd2);
   });
 
   it("memfdCreate seals the file: no shrink, no grow, no more seal changes", () => {

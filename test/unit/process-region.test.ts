@@ -1,6 +1,6 @@
 // process-region.test.ts — file-backed regions (sabre/node createRegion / openRegion): a named
 // region attached by an unrelated `node` command; names that are not plain names; files that
-// must be refused BEFORE they are mapped (wrong layout version, truncated, open to others,
+// must be refused BEFORE they are mapped (wrong layout version, truncated, a corrupt header, open to others,
 // another owner, a symlink); anonymous memfd regions shared with a worker thread; and the
 // addon-missing path (SABRE_NATIVE_ABSENT=1, test-only), where threads keep working.
 import { execFile, execFileSync } from "node:child_process";
@@ -86,6 +86,25 @@ describe("named regions", () => {
     expect(() => openRegion(name)).toThrow(/shorter than the \d+ its header says/);
     truncateSync(file(name), 100);
     expect(() => openRegion(name)).toThrow(CorruptRegionError);
+  });
+
+  it("refuses a corrupt header (size field, magic), changing nothing: the repaired file opens", () => {
+    const name = fresh("corrupt");
+    const region = createRegion({ name, size: 4096 });
+    const put = (offset: number, value: number) => {
+      const fd = openSync(file(name), "r+");
+      writeSync(fd, new Uint8Array(new Uint32Array([value]).buffer), 0, 4, REGION_BASE + offset);
+      closeSync(fd);
+    };
+    for (const size of [12345, 0, 2 ** 31, region.byteLength + 65536]) {
+      put(8, size); // RH_SIZE
+      expect(() => openRegion(name), String(size)).toThrow(CorruptRegionError);
+    }
+    put(8, region.byteLength);
+    put(0, 0); // RH_MAGIC: never published
+    expect(() => openRegion(name)).toThrow(/not initialised/);
+    put(0, 0x52424153);
+    expect(openRegion(name).handle.id).toBe(region.handle.id);
   });
 
   it("refuses a file open to group or others, a file of another owner, a symlink, a file that is no region", () => {

@@ -1,6 +1,7 @@
 // process-spawn.test.ts — real child processes (sabre/node spawnProcess): a Channel carrying
 // 10^5 sequence/checksum messages from a child (10^6 under SABRE_STRESS=heavy) verified in the
-// parent; a Mutex counter exact across 3 children; a RingBuffer, a Semaphore and a Barrier; a
+// parent; 4 processes (2 producers, 2 consumers) on one MPMC channel; a Mutex counter exact
+// across 3 children; a blocking select over two file-backed regions woken by a child; a RingBuffer, a Semaphore and a Barrier; a
 // Mailbox served by a child; kill -9 of a child blocked in recv fails the parent's recv (async,
 // and blocking on the main thread) with PeerGoneError; kill -9 of a parent fails its child's
 // blocked recv the same way; a thread-only region in data is refused with a clear error.
@@ -8,7 +9,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { Barrier, Channel, Mailbox, Mutex, PeerGoneError, RingBuffer, Semaphore, Region, WorkerCrashError, createRegion, spawnProcess } from "sabre/node";
+import { Barrier, Channel, Mailbox, Mutex, PeerGoneError, RingBuffer, Semaphore, Region, WorkerCrashError, createRegion, recvCase, select, spawnProcess } from "sabre/node";
 import { stressLevel } from "../fixtures/stress-level";
 import { expectEverySequenceOnce } from "../fixtures/verify";
 import { seededRandom } from "../fixtures/prng.mjs";
@@ -55,6 +56,43 @@ describe("spawnProcess", () => {
     await child.exited;
     expectEverySequenceOnce([{ seen: [seen] }], 1, count);
   }, 600_000);
+
+  it(`4 processes on one MPMC channel: 2 producers x ${stressLevel(10_000)} messages, 2 consumers, each once, in order per producer`, async () => {
+    const count = stressLevel(10_000);
+    const region = createRegion({ size: 1 << 20 });
+    const channel = Channel.create<Uint8Array>(region, { capacity: 32, bufferBytes: 8192, codec: "raw" });
+    const producers = [0, 1].map((id) =>
+      spawnProcess(fixture("process-producer.mjs"), { data: { channel, id, count, seed: SEED + 10 + id, close: false }, stdio: "pipe" }));
+    const consumers = [0, 1].map((k) =>
+      spawnProcess(fixture("process-consumer.mjs"), { data: { channel, producers: 2, seed: SEED + 20 + k }, stdio: "pipe" }));
+    const seen = consumers.map((c) => firstLine(c.process));
+    const done = await Promise.all(producers.map((p) => firstLine(p.process)));
+    expect(done.map((l) => JSON.parse(l))).toEqual([{ done: count }, { done: count }]);
+    await Promise.all(producers.map((p) => p.exited));
+    channel.close(); // every message is in; the consumers drain it and end
+    const results = (await Promise.all(seen)).map((l) => JSON.parse(l) as { seen: number[][] });
+    await Promise.all(consumers.map((c) => c.exited));
+    expectEverySequenceOnce(results, 2, count);
+  }, 600_000);
+
+  it("a blocking select over channels in two file-backed regions is woken by a child's sends in the second (futex waitv)", async () => {
+    const [r1, r2] = [createRegion({ size: 1 << 16 }), createRegion({ size: 1 << 18 })];
+    const idle = Channel.create<Uint8Array>(r1, { capacity: 4, codec: "raw" });
+    const busy = Channel.create<Uint8Array>(r2, { capacity: 4, bufferBytes: 8192, codec: "raw" });
+    const count = 200;
+    const child = spawnProcess(fixture("process-producer.mjs"), { data: { channel: busy, id: 3, count, seed: SEED + 30 }, stdio: "pipe" });
+    const seqs: number[] = [];
+    for (;;) {
+      const r = select([recvCase(idle), recvCase(busy)], { timeout: 60_000 });
+      expect(r.index).toBe(1);
+      if (r.closed) break;
+      const [id, seq] = checkMessage(r.value as Uint8Array);
+      expect(id).toBe(3);
+      seqs.push(seq);
+    }
+    await child.exited;
+    expect(seqs).toEqual(Array.from({ length: count }, (_, i) => i));
+  });
 
   it("a Mutex counter is exact across 3 child processes (blocking lock and lockAsync)", async () => {
     const region = createRegion({ size: 1 << 16 });
