@@ -104,6 +104,9 @@ export type TryRecvResult<T> =
 const DEFAULT_BUFFER = 65536;
 const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
 const MIN_BUFFER = 64;
+/** How long (ms) a blocking or async receive spins on plain loads before its receive machine
+ *  (#recvSpin): a few round trips of a peer that is running. */
+const RECV_SPIN_MS = 0.02;
 
 /** Thrown internally to end iteration; never escapes. */
 const END = Symbol("end");
@@ -459,6 +462,33 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     throw this.#error(-a, what);
   }
 
+  /**
+   * #recvFast, and while it finds nothing (an empty channel, or the recv lock busy), a spin of
+   * plain loads of the channel's COUNT and STATE words for up to RECV_SPIN_MS, retrying
+   * #recvFast each time they say a message (or the close) is there. A reply that comes within
+   * the spin costs two core calls, never the receive machine nor a futex wake (DESIGN.md,
+   * "Waiting"); NONE after the spin: run the machine (which re-checks, then parks).
+   */
+  #recvSpin(what: string): T | typeof END | typeof NONE | typeof CLAIMED {
+    const r = this.#recvFast(what);
+    if (r !== NONE) return r;
+    const words = this.#words;
+    const count = (this.offset + L.CH_COUNT) >> 2;
+    const state = (this.offset + L.CH_STATE) >> 2;
+    let end = 0; // the clock is read only once the spin lasts
+    for (let i = 1; ; i++) {
+      if (Atomics.load(words, count) > 0 || Atomics.load(words, state) !== 0) {
+        const again = this.#recvFast(what);
+        if (again !== NONE) return again;
+      }
+      if ((i & 255) === 0) {
+        const t = performance.now();
+        if (end === 0) end = t + RECV_SPIN_MS;
+        else if (t > end) return NONE;
+      }
+    }
+  }
+
   /** The receive machine as this thread's agent; `claimed`: #recvFast claimed a message. */
   #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent): Steps<Uint8Array | number> {
     return recvSteps(this.#port, agent, how, view, claimed);
@@ -468,7 +498,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   #recvBlocking(options: WaitOptions | undefined, what: string): T | typeof END {
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
-    const fast = this.#recvFast(what);
+    const fast = this.#recvSpin(what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
     const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, fast === CLAIMED), deadline, what);
     return this.#received(r, what, deadline);
@@ -513,7 +543,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const signal = options?.signal;
     throwIfAborted(what, signal);
     const deadline = Deadline.of(options, what);
-    const fast = this.#recvFast(what);
+    const fast = this.#recvSpin(what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
     // a claim made by the fast path is this thread's agent's; otherwise a fresh agent
     const agent = fast === CLAIMED ? this.region.agent : this.region.newAgent();

@@ -17,14 +17,16 @@
 //                                                     slice): its end resumes with WAIT_WOKEN
 //                                                     unless the deadline passed
 //   yield park(address, expected, { spun: true })     the step before it already re-checked for
-//                                                     a while: the blocking driver parks without
-//                                                     its own spin on the word
+//                                                     a while: the blocking and async drivers park
+//                                                     without their own spin on the word
 //
 // and returns the operation's result. The same machine is run by four drivers:
 //
 //   runBlocking(host, machine, deadline)        parks the thread through the region's Parker
 //                                               (after a brief spin on the word)
-//   runAsync(host, machine, deadline, signal)   parks with Parker.waitAsync; the thread runs on
+//   runAsync(host, machine, deadline, signal)   parks with Parker.waitAsync (after the same brief
+//                                               spin: waking a parked thread is the cost, not
+//                                               the API); the thread runs on
 //   runTry(host, machine)                       never parks: every park resumes with
 //                                               WAIT_TIMED_OUT at once, so the machine takes
 //                                               its "gave up" path (last re-check, deregister)
@@ -142,18 +144,22 @@ function runSync<R>(host: StepHost, machine: Steps<R>, parkNow: (r: ParkRequest)
   }
 }
 
+/** Spins up to SPIN_LOADS loads of the park word of `r`: true when it changed meanwhile. */
+function spinOn(words: Int32Array, r: ParkRequest): boolean {
+  const index = r.address >> 2;
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    if (Atomics.load(words, index) !== r.expected) return true;
+    pause();
+  }
+  return false;
+}
+
 /** Runs `machine` on this thread, parking (spin, then Parker.wait) as it asks. */
 export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Deadline): R {
   const { parker, words } = host;
-  return runSync(host, machine, (r) => {
-    const index = r.address >> 2;
-    let spun = r.spun ? SPIN_LOADS : 0;
-    while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
-      pause();
-      spun++;
-    }
-    return spun < SPIN_LOADS ? L.WAIT_NOT_EQUAL : sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
-  });
+  return runSync(host, machine, (r) =>
+    !r.spun && spinOn(words, r) ? L.WAIT_NOT_EQUAL : sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline),
+  );
 }
 
 /** Runs `machine` without blocking the thread; `signal` is thrown into the machine at its park. */
@@ -167,6 +173,10 @@ export async function runAsync<R>(
     const r = next.value;
     if (r.op !== "park") {
       next = machine.next(perform(host, r));
+      continue;
+    }
+    if (!r.spun && spinOn(host.words, r)) {
+      next = machine.next(L.WAIT_NOT_EQUAL);
       continue;
     }
     const input = sliceResult(r, await parker.waitAsync(r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal), deadline);
