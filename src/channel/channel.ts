@@ -9,7 +9,9 @@
 // message. `maxMessageBytes` (default 64 MiB) is checked before anything is written.
 //
 //   blocking    send(v), recv()                       park the thread (not on a browser main thread)
-//               sendMany(values)                      a batch under one send-lock hold
+//               sendMany(values)                      a batch under one send-lock hold, as batch
+//                                                     frames where they fit (assembly/channel.ts)
+//               recvMany(max), recvManyAsync(max)     what is there, up to max, one codec call
 //   try         trySend(v) -> boolean, tryRecv() -> { ok, value } | { ok: false, closed }
 //   async       sendAsync(v), recvAsync()             park with the region parker's async wait
 //   zero-copy   reserve(len) -> view, commit();       raw bytes, one fragment at most
@@ -32,7 +34,7 @@
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../../assembly/layout";
-import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
+import { canDecodeConcat, canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
 import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
@@ -40,13 +42,13 @@ import { checkOptionKeys, describeValue, encodedBytes } from "../options";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
-import { call, runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
+import { runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
 import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
-import { channelError, channelPort, lockChannel, regionEvents, type ChannelPort } from "./port";
+import { channelError, channelPort, messageLength, regionEvents, type ChannelPort } from "./port";
 import { recvSelectable, sendSelectable } from "./cases";
 import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
 import { recvSteps, type RecvHow } from "./recv";
-import { commitSteps, reserveSteps, sendSteps } from "./send";
+import { commitSteps, reserveSteps, sendManySteps, sendSteps } from "./send";
 
 /**
  * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
@@ -114,6 +116,8 @@ const END = Symbol("end");
 const NONE = Symbol("none");
 /** The fast path claimed a message in several fragments: read it with the receive machine. */
 const CLAIMED = Symbol("claimed");
+/** recvMany's fast path took a message. */
+const TAKEN = Symbol("taken");
 
 /**
  * A typed, bounded multi-producer multi-consumer channel of messages in shared memory, with Go's
@@ -342,8 +346,11 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
 
   /**
    * Sends `values` in order, each its own message, under one hold of the send lock: no other
-   * sender's message comes between them, and the lock is taken once for the batch. Blocks
-   * while the channel is full (receivers may take the first messages meanwhile). Every value
+   * sender's message comes between them, and the lock is taken once for the batch. Messages
+   * that fit one fragment together and the free slots travel as batch frames (several messages
+   * in one frame; each still counts against `capacity` and is received on its own, or many at
+   * once with recvMany). Blocks while the channel is full (receivers may take the first
+   * messages meanwhile). Every value
    * is encoded before anything is sent, so a value the codec refuses sends nothing. A timeout,
    * abort or close part-way leaves the messages already sent in the channel: the error's
    * `sent` property says how many.
@@ -439,7 +446,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const c = this.offset;
     const a = core.ch_recv_begin(c, agent);
     if (a >= 0) {
-      const n = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
+      const n = messageLength(this.#words, a);
       const codec = this.#rangeCodec;
       if (codec) {
         if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
@@ -470,7 +477,12 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
    * "Waiting"); NONE after the spin: run the machine (which re-checks, then parks).
    */
   #recvSpin(what: string): T | typeof END | typeof NONE | typeof CLAIMED {
-    const r = this.#recvFast(what);
+    return this.#spin(() => this.#recvFast(what));
+  }
+
+  /** #recvSpin's spin around any one-attempt receive `fast` (NONE: nothing now). */
+  #spin<R>(fast: () => R | typeof NONE): R | typeof NONE {
+    const r = fast();
     if (r !== NONE) return r;
     const words = this.#words;
     const count = (this.offset + L.CH_COUNT) >> 2;
@@ -478,7 +490,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     let end = 0; // the clock is read only once the spin lasts
     for (let i = 1; ; i++) {
       if (Atomics.load(words, count) > 0 || Atomics.load(words, state) !== 0) {
-        const again = this.#recvFast(what);
+        const again = fast();
         if (again !== NONE) return again;
       }
       if ((i & 255) === 0) {
@@ -536,6 +548,152 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     if (r === L.WOULD_BLOCK) return { ok: false, closed: false };
     const v = this.#received(r, what);
     return v === END ? { ok: false, closed: true } : { ok: true, value: v };
+  }
+
+  // ---- batched receive ---------------------------------------------------------------------------
+
+  /** Message bytes recvMany gathered, concatenated in a private buffer it reuses. */
+  #gathered = new Uint8Array(1024);
+  /** End offset of each gathered message in #gathered. */
+  #ends: number[] = [];
+
+  #gather(src: Uint8Array, start: number, end: number): void {
+    const at = this.#ends.length ? this.#ends[this.#ends.length - 1] : 0;
+    const need = at + end - start;
+    if (need > this.#gathered.length) {
+      const bigger = new Uint8Array(2 ** Math.ceil(Math.log2(need)));
+      bigger.set(this.#gathered.subarray(0, at));
+      this.#gathered = bigger;
+    }
+    copyInto(this.#gathered, at, src, start, end);
+    this.#ends.push(need);
+  }
+
+  /** One two-call receive of a single-fragment message into #gathered: TAKEN, END, NONE,
+   *  CLAIMED (a message of several fragments claimed, the recv lock held: read it with the
+   *  machine), or a thrown error. */
+  #takeFast(what: string): typeof TAKEN | typeof END | typeof NONE | typeof CLAIMED {
+    const { core, agent } = this.region;
+    const a = core.ch_recv_begin(this.offset, agent);
+    if (a >= 0) {
+      this.#gather(this.#bytes, a, a + messageLength(this.#words, a));
+      core.ch_recv_end(this.offset, agent);
+      return TAKEN;
+    }
+    if (a === -L.WOULD_BLOCK) return NONE;
+    if (a === -L.CLOSED) return END;
+    if (a === -L.CLAIMED) return CLAIMED;
+    throw this.#error(-a, what);
+  }
+
+  /** After a first message: takes the ones there now, up to `max` in all, never waiting for a
+   *  new one (a claimed message of several fragments is read to its end, then it stops). */
+  #takeMore(max: number, what: string): void {
+    while (this.#ends.length < max) {
+      const t = this.#takeFast(what);
+      if (t === TAKEN) continue;
+      if (t === CLAIMED) {
+        const r = this.#try(this.#recvSteps("try", false, true));
+        if (typeof r !== "number") this.#gather(r, 0, r.length);
+        else if (r !== L.CLOSED && r !== L.WOULD_BLOCK) throw this.#error(r, what);
+      }
+      return;
+    }
+  }
+
+  /** The first message of a recvMany from the receive machine's result: false once closed. */
+  #gatherFirst(r: Uint8Array | number, what: string, deadline: Deadline): boolean {
+    if (typeof r !== "number") {
+      this.#gather(r, 0, r.length);
+      return true;
+    }
+    if (r === L.CLOSED) return false;
+    throw this.#error(r, what, deadline);
+  }
+
+  /** The values of the gathered messages: one codec call when the codec decodes a
+   *  concatenation (msgpack), else one per message. A message that does not decode is reported
+   *  by index (CodecError's `index`) with the other values (its `values`). */
+  #decodeGathered(what: string): T[] {
+    const ends = this.#ends;
+    this.#ends = [];
+    const buf = this.#gathered;
+    const codec = this.#codec;
+    if (canDecodeConcat(codec)) {
+      try {
+        const values = codec.decodeConcat(buf, ends[ends.length - 1]);
+        if (values.length === ends.length) return values;
+      } catch {
+        // a message that does not decode: find it below, one by one
+      }
+    }
+    const values: T[] = [];
+    let bad = -1;
+    let cause: unknown;
+    for (let i = 0, start = 0; i < ends.length; start = ends[i++]) {
+      try {
+        values.push(this.#rangeCodec ? this.#rangeCodec.decodeRange(buf, start, ends[i]) : codec.decode(buf.slice(start, ends[i])));
+      } catch (error) {
+        if (bad < 0) {
+          bad = i;
+          cause = error;
+        }
+      }
+    }
+    if (bad < 0) return values;
+    const error = new CodecError(
+      `${what} on ${this.name}: message ${bad} of the ${ends.length} received could not be decoded by the ${codec.name} codec (${(cause as Error)?.message}); ` +
+        `it was consumed and the channel is still usable; the other ${values.length} values are in this error's \`values\`, in order`,
+      { cause },
+    );
+    throw Object.assign(error, { index: bad, values });
+  }
+
+  #checkMax(max: number, what: string): void {
+    if (!Number.isInteger(max) || max < 1) {
+      throw new InvalidArgumentError(`${what} on ${this.name}: max must be a positive integer (the most messages to take), got ${describeValue(max)}`);
+    }
+  }
+
+  /**
+   * Receives up to `max` messages at once: blocks until one is there (as `recv`), then takes
+   * the others already in the channel without waiting, and decodes them all in one codec call
+   * (msgpack). Returns them in order; an empty array once the channel is closed and drained. A
+   * message that does not decode throws CodecError with its `index` in this batch and the other
+   * messages' values in `values` (none is lost).
+   */
+  recvMany(max: number, options?: WaitOptions): T[] {
+    const what = "Channel.recvMany";
+    this.#checkMax(max, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    this.#ends.length = 0;
+    const first = this.#spin(() => this.#takeFast(what));
+    if (first === END) return [];
+    if (first !== TAKEN && !this.#gatherFirst(this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, first === CLAIMED), deadline, what), what, deadline)) return [];
+    this.#takeMore(max, what);
+    return this.#decodeGathered(what);
+  }
+
+  /** `recvMany` without blocking the thread. */
+  async recvManyAsync(max: number, options?: WaitOptions): Promise<T[]> {
+    const what = "Channel.recvManyAsync";
+    this.#checkMax(max, what);
+    const signal = options?.signal;
+    throwIfAborted(what, signal);
+    const deadline = Deadline.of(options, what);
+    this.#ends.length = 0;
+    const first = this.#spin(() => this.#takeFast(what));
+    if (first === END) return [];
+    if (first !== TAKEN) {
+      const agent = first === CLAIMED ? this.region.agent : this.region.newAgent();
+      const r = await this.#async(agent, this.#recvSteps("wait", false, first === CLAIMED, agent), deadline, what, signal);
+      // another async call of this object may have gathered meanwhile: start again from here
+      this.#ends.length = 0;
+      if (!this.#gatherFirst(r, what, deadline)) return [];
+    }
+    this.#takeMore(max, what);
+    return this.#decodeGathered(what);
   }
 
   /** An async receive's value, or END once closed and drained. */
@@ -653,21 +811,5 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /** @internal Encodes `value` as a send would (codec and size checks); for tests of sizes. */
   encodeForSend(value: T, what: string): Uint8Array {
     return this.#encode(value, what);
-  }
-}
-
-/** sendMany's machine: the send lock once, then each message under it (send.ts, "locked"). */
-function* sendManySteps(p: ChannelPort, encoded: Uint8Array[], agent: number, progress: { sent: number }): Steps<number> {
-  const l = yield* lockChannel(p, L.CH_SEND_LOCK, agent);
-  if (l !== L.OK) return l;
-  try {
-    for (const bytes of encoded) {
-      const s = yield* sendSteps(p, bytes, agent, "locked");
-      if (s !== L.OK) return s;
-      progress.sent++;
-    }
-    return L.OK;
-  } finally {
-    yield call("mutex_unlock", p.c + L.CH_SEND_LOCK, agent);
   }
 }

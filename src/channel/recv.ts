@@ -8,8 +8,9 @@
 //                  fragment (see below)
 //         "try"    one attempt: the lock by try-lock, a claim only if a message is there now;
 //                  a claimed message is then read to its end (its sender is writing it)
-//   view           a single-fragment message comes back as a view into the ring, its frame
-//                  and the recv lock kept (the caller releases both: Channel.release)
+//   view           a single-fragment message (or a batch frame's record) comes back as a view
+//                  into the ring, its frame and the recv lock kept (the caller releases both:
+//                  Channel.release, ch_recv_end)
 //   claimed        the caller holds the recv lock as `agent` and has claimed a message (the
 //                  fast path ch_recv_begin said CLAIMED): read it first
 //
@@ -35,7 +36,7 @@ import * as L from "../../assembly/layout";
 import { copyOut } from "../region/copy";
 import { call, type Steps } from "../wait/steps";
 import { GRACE_MS } from "./send";
-import { GAVE_UP, lockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
+import { GAVE_UP, lockChannel, messageLength, stepPark, WHOLE, type ChannelPort } from "./port";
 
 export type RecvHow = "wait" | "try";
 
@@ -121,9 +122,13 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean): Steps<Ui
       total = p.words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
       if (total < n || total < 0) return L.CORRUPT;
       if (n === total) {
-        if (view) return p.bytes.subarray(a, a + n);
-        const copy = copyOut(p.bytes, a, a + n);
-        yield call("br_release", ring);
+        // one fragment: the message, or the next record of a batch frame (assembly/channel.ts)
+        const m = yield call("ch_msg_addr", c);
+        if (m < 0) return -m;
+        const len = messageLength(p.words, m);
+        if (view) return p.bytes.subarray(m, m + len);
+        const copy = copyOut(p.bytes, m, m + len);
+        yield call("ch_msg_done", c);
         return copy;
       }
       out = new Uint8Array(total);
