@@ -5,6 +5,8 @@
 //   64 KiB and 1 MiB Uint8Array                      raw codec (one copy in, one out) vs
 //                                                    structured clone (postMessage copies too)
 //   small objects, sendMany                         batches of 64 per sendMany call, recv one by one
+//   small objects, sendMany/recvMany                both ends batched: sendMany of 64 (batch
+//                                                    frames), recvMany of up to 64 (one codec call)
 //   1 MiB zero-copy                                  reserve + set + commit / recvView + release:
 //                                                    one copy (the producer's, into the ring)
 //   memcpy (baseline)                                Uint8Array.prototype.set of the same size
@@ -80,6 +82,17 @@ export async function define() {
       { file: worker, data: { transport: "sabre", role: "consumer", channel: ch.handle, items: k, payload: "small" } },
     ]);
     ratios.push({ sabre: batched, baseline: "postMessage, small objects", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
+  }
+  {
+    // both ends batched: sendMany of 64 (batch frames), recvMany of up to 64
+    const k = 20000;
+    const ch = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20 });
+    const both = "sabre Channel sendMany/recvMany (64 per call), small objects";
+    roundTask(both, "sabre", k, [
+      { file: worker, data: { transport: "sabre", role: "producer", channel: ch.handle, items: k, payload: "small", batch: 64 } },
+      { file: worker, data: { transport: "sabre", role: "consumer", channel: ch.handle, items: k, payload: "small", recvBatch: 64 } },
+    ]);
+    ratios.push({ sabre: both, baseline: "postMessage, small objects", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage (both ends batched)" } });
   }
   {
     // zero-copy 1 MiB: the producer fills the reserved ring bytes, the consumer reads in place

@@ -12,6 +12,7 @@
 //               sendMany(values)                      a batch under one send-lock hold, as batch
 //                                                     frames where they fit (assembly/channel.ts)
 //               recvMany(max), recvManyAsync(max)     what is there, up to max, one codec call
+//               recvInto(buf), recvIntoAsync(buf)     raw channels: into a caller's buffer
 //   try         trySend(v) -> boolean, tryRecv() -> { ok, value } | { ok: false, closed }
 //   async       sendAsync(v), recvAsync()             park with the region parker's async wait
 //   zero-copy   reserve(len) -> view, commit();       raw bytes, one fragment at most
@@ -502,8 +503,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   }
 
   /** The receive machine as this thread's agent; `claimed`: #recvFast claimed a message. */
-  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent): Steps<Uint8Array | number> {
-    return recvSteps(this.#port, agent, how, view, claimed);
+  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent, into?: Uint8Array): Steps<Uint8Array | number> {
+    return recvSteps(this.#port, agent, how, view, claimed, into);
   }
 
   /** A blocking receive's value, END once closed and drained, or a thrown error. */
@@ -573,12 +574,21 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
    *  CLAIMED (a message of several fragments claimed, the recv lock held: read it with the
    *  machine), or a thrown error. */
   #takeFast(what: string): typeof TAKEN | typeof END | typeof NONE | typeof CLAIMED {
+    return this.#fastWith((a, n) => {
+      this.#gather(this.#bytes, a, a + n);
+      return TAKEN;
+    }, what);
+  }
+
+  /** The two-call receive (ch_recv_begin/end) with `take(address, length)` run on a
+   *  single-fragment message in between (the recv lock held); END, NONE, CLAIMED as #recvFast. */
+  #fastWith<R>(take: (a: number, n: number) => R, what: string): R | typeof END | typeof NONE | typeof CLAIMED {
     const { core, agent } = this.region;
     const a = core.ch_recv_begin(this.offset, agent);
     if (a >= 0) {
-      this.#gather(this.#bytes, a, a + messageLength(this.#words, a));
+      const r = take(a, messageLength(this.#words, a));
       core.ch_recv_end(this.offset, agent);
-      return TAKEN;
+      return r;
     }
     if (a === -L.WOULD_BLOCK) return NONE;
     if (a === -L.CLOSED) return END;
@@ -715,6 +725,61 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const v = await this.#recvValueAsync(options, what);
     if (v === END) throw this.#error(L.CLOSED, what);
     return v;
+  }
+
+  // ---- receive into a buffer -----------------------------------------------------------------
+
+  /** One two-call receive into `into`: the message (a view of `into` when it fits, else a
+   *  fresh array), END, NONE or CLAIMED (see #recvFast). */
+  #intoFast(into: Uint8Array, what: string): Uint8Array | typeof END | typeof NONE | typeof CLAIMED {
+    return this.#fastWith((a, n) => {
+      if (n > into.length) return copyOut(this.#bytes, a, a + n);
+      copyInto(into, 0, this.#bytes, a, a + n);
+      return into.subarray(0, n);
+    }, what);
+  }
+
+  #checkInto(into: Uint8Array, what: string): void {
+    if (!(into instanceof Uint8Array)) throw new InvalidArgumentError(`${what} on ${this.name}: pass a Uint8Array to receive into, got ${describeValue(into)}`);
+    if (this.#codec.name !== "raw") throw new InvalidArgumentError(`${what} on ${this.name}: receiving into a buffer is for raw channels (codec "raw"); this one uses "${this.#codec.name}": use recv`);
+  }
+
+  /** The message of a machine's result for recvInto; throws ClosedError once closed and drained. */
+  #intoResult(r: Uint8Array | number, what: string, deadline: Deadline): Uint8Array {
+    if (typeof r === "number") throw this.#error(r, what, deadline);
+    return r;
+  }
+
+  /**
+   * `recv` for a raw channel without a fresh array per message: the message's bytes are copied
+   * into `into` and the result is `into.subarray(0, length)`; a message larger than `into` comes
+   * back as a new array (nothing is lost; check `result.buffer === into.buffer` to tell). Reuse
+   * `into` once you are done with the previous result. Throws ClosedError once closed and
+   * drained.
+   */
+  recvInto(into: Uint8Array, options?: WaitOptions): Uint8Array {
+    const what = "Channel.recvInto";
+    this.#checkInto(into, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    const fast = this.#spin(() => this.#intoFast(into, what));
+    if (fast === END) throw this.#error(L.CLOSED, what);
+    if (fast !== NONE && fast !== CLAIMED) return fast;
+    return this.#intoResult(this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, fast === CLAIMED, this.region.agent, into), deadline, what), what, deadline);
+  }
+
+  /** `recvInto` without blocking the thread (do not reuse `into` until it settles). */
+  async recvIntoAsync(into: Uint8Array, options?: WaitOptions): Promise<Uint8Array> {
+    const what = "Channel.recvIntoAsync";
+    this.#checkInto(into, what);
+    const signal = options?.signal;
+    throwIfAborted(what, signal);
+    const deadline = Deadline.of(options, what);
+    const fast = this.#spin(() => this.#intoFast(into, what));
+    if (fast === END) throw this.#error(L.CLOSED, what);
+    if (fast !== NONE && fast !== CLAIMED) return fast;
+    const agent = fast === CLAIMED ? this.region.agent : this.region.newAgent();
+    return this.#intoResult(await this.#async(agent, this.#recvSteps("wait", false, fast === CLAIMED, agent, into), deadline, what, signal), what, deadline);
   }
 
   /**
