@@ -36,6 +36,8 @@
 //     sendManySteps: one batch frame when both slots are free, else one by one), sender 1 one
 //     general send, receiver 2 two general recvs, receiver 3 one fast recv (batch records are
 //     claimed and read one by one, through both paths).
+//   "channel batch close": the same senders, receiver 2 until CLOSED, thread 3 closes at any
+//     point then tries one receive (a batch frame's count and commit racing the close).
 //   "channel close race": one fast send, a receiver until CLOSED, a close (deeper PCT).
 //   "channel close" (capacity 1): sender 0 sends 2 messages (the second fragments), sender 1
 //     a fast send then a fragmented general send, receiver 2 receives until CLOSED, thread 3
@@ -62,15 +64,16 @@ import * as L from "../../assembly/layout";
 import { channelPort, messageLength, type ChannelPort } from "../../src/channel/port";
 import { recvSteps } from "../../src/channel/recv";
 import { sendManySteps, sendSteps } from "../../src/channel/send";
+import type { Steps } from "../../src/wait/steps";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 const RING_BYTES = 64;
 /** "channel batch": a ring of 256 bytes (48-byte fragments), so that a batch frame of two
  *  messages fits one fragment. */
-const ringBytesOf = (v: Variant) => (v === "channel batch" ? 256 : RING_BYTES);
+const ringBytesOf = (v: Variant) => (v === "channel batch" || v === "channel batch close" ? 256 : RING_BYTES);
 const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
-type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close" | "channel batch";
+type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close" | "channel batch" | "channel batch close";
 
 /** Message lengths per producer (index = sequence). */
 function lengths(v: Variant): number[][] {
@@ -88,11 +91,12 @@ function lengths(v: Variant): number[][] {
     case "channel close race":
       return [[8]];
     case "channel batch":
+    case "channel batch close":
       return [[8, 12], [16]];
   }
 }
-const capacityOf = (v: Variant) => (v === "channel cap2" || v === "channel batch" ? 2 : v === "channel rendezvous" || v === "channel rendezvous close" ? 0 : 1);
-const closes = (v: Variant) => v === "channel close" || v === "channel close race" || v === "channel rendezvous close";
+const capacityOf = (v: Variant) => (v === "channel cap2" || v === "channel batch" || v === "channel batch close" ? 2 : v === "channel rendezvous" || v === "channel rendezvous close" ? 0 : 1);
+const closes = (v: Variant) => v === "channel close" || v === "channel close race" || v === "channel rendezvous close" || v === "channel batch close";
 
 interface Ctx { ch: number; ring: number; port: ChannelPort }
 interface Sent { status: number; retTick: number }
@@ -227,14 +231,30 @@ function* sendMany(t: VThread, c: Ctx, s: State, p: number, lens: number[]): Gen
     s.sent.set(key(p, k), { status: -1, retTick: -1 });
   });
   const progress = { sent: 0 };
-  const r = yield* t.op("sendMany", [p, lens.length], t.run(sendManySteps(c.port, msgs, t.agent, progress), -1));
-  t.check(r !== L.OK || progress.sent === lens.length, `sendMany returned OK with ${progress.sent} of ${lens.length} sent`);
+  const seen = { batch: false };
+  // the op's result says how they went (coverage line): 0 one by one, 1 as a batch frame
+  const r = yield* t.op("sendMany", [p, lens.length], (function* () {
+    const status = yield* t.run(watchBatch(sendManySteps(c.port, msgs, t.agent, progress), seen), -1);
+    return status === L.OK ? (seen.batch ? 1 : 0) : -status;
+  })());
+  t.check(r < 0 || progress.sent === lens.length, `sendMany returned OK with ${progress.sent} of ${lens.length} sent`);
   lens.forEach((_, k) => {
     const rec = s.sent.get(key(p, k))!;
-    rec.status = k < progress.sent ? L.OK : r;
+    rec.status = k < progress.sent ? L.OK : -r;
     if (rec.status === L.OK) rec.retTick = ++s.ticks;
   });
-  return r;
+  return r < 0 ? -r : L.OK;
+}
+
+/** Runs machine `m`, noting in `seen.batch` whether it wrote a batch frame. */
+function* watchBatch(m: Steps<number>, seen: { batch: boolean }): Steps<number> {
+  let input = 0;
+  for (;;) {
+    const next = m.next(input);
+    if (next.done) return next.value;
+    input = yield next.value;
+    if (next.value.op === "call" && next.value.fn === "ch_send_batch_try" && input >= 0) seen.batch = true;
+  }
 }
 
 function* body(t: VThread, v: Variant, c: Ctx, s: State) {
@@ -248,6 +268,28 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State) {
     else if (t.id === 2) {
       for (let i = 0; i < 2; i++) t.check((yield* recv(t, c, s, v, "general")) === L.OK, "recv failed");
     } else t.check((yield* recv(t, c, s, v, "fast")) === L.OK, "fast recv failed");
+    return;
+  }
+  if (v === "channel batch close") {
+    // a close racing a batch frame's publish: sender 0 sendMany of two, sender 1 one send,
+    // receiver 2 until CLOSED, thread 3 closes then tries one receive
+    if (t.id === 0) {
+      const r = yield* sendMany(t, c, s, 0, lens[0]);
+      t.check(r === L.OK || r === L.CLOSED, `sendMany returned ${r}`);
+    } else if (t.id === 1) {
+      const r = yield* send(t, c, s, 1, 0, lens[1][0], cap, "fast");
+      t.check(r === L.OK || r === L.CLOSED, `send returned ${r}`);
+    } else if (t.id === 2) {
+      for (;;) {
+        const r = yield* recv(t, c, s, v, "general");
+        if (r === L.CLOSED) break;
+        t.check(r === L.OK, `recv returned ${r}`);
+      }
+    } else {
+      yield* t.op("close", [], t.call("ch_close", c.ch));
+      const r = yield* recv(t, c, s, v, "try");
+      t.check(r === L.OK || r === L.WOULD_BLOCK || r === L.CLOSED, `try recv returned ${r}`);
+    }
     return;
   }
   if (v === "channel rendezvous") {
@@ -389,6 +431,7 @@ describe("model: channel", () => {
   modelSuite(channelTest("channel close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel rendezvous close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel batch", "model"), { executions: modelExecutions(5000), file: import.meta.url });
+  modelSuite(channelTest("channel batch close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   // the close race needs a receiver mid-claim while close is between its two steps and a
   // sender between its ready check and its commit: deeper PCT finds it, DFS (bound 2-4) does not
   const deep = ["pct:5", "pct:4", "random"];
