@@ -246,6 +246,22 @@ function* sendMany(t: VThread, c: Ctx, s: State, p: number, lens: number[]): Gen
   return r < 0 ? -r : L.OK;
 }
 
+/** The receiving side of the close variants: thread 2 receives until CLOSED; thread 3 closes
+ *  at any point, then tries one receive. */
+function* closeSide(t: VThread, c: Ctx, s: State, v: Variant): Gen<void> {
+  if (t.id === 2) {
+    for (;;) {
+      const r = yield* recv(t, c, s, v, "general");
+      if (r === L.CLOSED) break;
+      t.check(r === L.OK, `recv returned ${r}`);
+    }
+    return;
+  }
+  yield* t.op("close", [], t.call("ch_close", c.ch));
+  const r = yield* recv(t, c, s, v, "try");
+  t.check(r === L.OK || r === L.WOULD_BLOCK || r === L.CLOSED, `try recv returned ${r}`);
+}
+
 /** Runs machine `m`, noting in `seen.batch` whether it wrote a batch frame. */
 function* watchBatch(m: Steps<number>, seen: { batch: boolean }): Steps<number> {
   let input = 0;
@@ -279,17 +295,7 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State) {
     } else if (t.id === 1) {
       const r = yield* send(t, c, s, 1, 0, lens[1][0], cap, "fast");
       t.check(r === L.OK || r === L.CLOSED, `send returned ${r}`);
-    } else if (t.id === 2) {
-      for (;;) {
-        const r = yield* recv(t, c, s, v, "general");
-        if (r === L.CLOSED) break;
-        t.check(r === L.OK, `recv returned ${r}`);
-      }
-    } else {
-      yield* t.op("close", [], t.call("ch_close", c.ch));
-      const r = yield* recv(t, c, s, v, "try");
-      t.check(r === L.OK || r === L.WOULD_BLOCK || r === L.CLOSED, `try recv returned ${r}`);
-    }
+    } else yield* closeSide(t, c, s, v);
     return;
   }
   if (v === "channel rendezvous") {
@@ -333,17 +339,7 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State) {
         t.check(r === L.OK || r === L.CLOSED, `send(${t.id}, ${k}) returned ${r}`);
         if (r !== L.OK) return;
       }
-    } else if (t.id === 2) {
-      for (;;) {
-        const r = yield* recv(t, c, s, v, "general");
-        if (r === L.CLOSED) break;
-        t.check(r === L.OK, `recv returned ${r}`);
-      }
-    } else {
-      yield* t.op("close", [], t.call("ch_close", c.ch));
-      const r = yield* recv(t, c, s, v, "try");
-      t.check(r === L.OK || r === L.WOULD_BLOCK || r === L.CLOSED, `try recv returned ${r}`);
-    }
+    } else yield* closeSide(t, c, s, v);
     return;
   }
   // cap1 / cap2 / fast: 2 senders x 2 messages, 2 receivers x 2 messages, untimed
