@@ -110,6 +110,8 @@ const MIN_BUFFER = 64;
 /** How long (ms) a blocking or async receive spins on plain loads before its receive machine
  *  (#recvSpin): a few round trips of a peer that is running. */
 const RECV_SPIN_MS = 0.02;
+/** The most wasted spins #spinFails remembers (the spin recovers in as many good ones). */
+const SPIN_FAILS_MAX = 8;
 
 /** Thrown internally to end iteration; never escapes. */
 const END = Symbol("end");
@@ -481,10 +483,22 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     return this.#spin(() => this.#recvFast(what));
   }
 
+  /**
+   * How often spins were wasted lately (see #spinOutcome: +1 for a spin that found nothing and
+   * a message that came later than a full spin, -1 for one caught within it, 0 to
+   * SPIN_FAILS_MAX): the next spin lasts RECV_SPIN_MS / 2^min(#spinFails, 5). A peer that
+   * answers within the spin keeps it long; on an idle channel, or a machine so loaded that the
+   * peer cannot run meanwhile, spinning only burns the time slice the peer needs: it shrinks.
+   */
+  #spinFails = 0;
+  /** When the last spin that found nothing began (performance.now()), for #spinOutcome. */
+  #spinStart = 0;
+
   /** #recvSpin's spin around any one-attempt receive `fast` (NONE: nothing now). */
   #spin<R>(fast: () => R | typeof NONE): R | typeof NONE {
     const r = fast();
     if (r !== NONE) return r;
+    const spinMs = RECV_SPIN_MS / 2 ** Math.min(this.#spinFails, 5);
     const words = this.#words;
     const count = (this.offset + L.CH_COUNT) >> 2;
     const state = (this.offset + L.CH_STATE) >> 2;
@@ -492,12 +506,17 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     for (let i = 1; ; i++) {
       if (Atomics.load(words, count) > 0 || Atomics.load(words, state) !== 0) {
         const again = fast();
-        if (again !== NONE) return again;
+        if (again !== NONE) {
+          if (this.#spinFails > 0) this.#spinFails--;
+          return again;
+        }
       }
       if ((i & 255) === 0) {
         const t = performance.now();
-        if (end === 0) end = t + RECV_SPIN_MS;
-        else if (t > end) return NONE;
+        if (end === 0) {
+          end = t + spinMs;
+          this.#spinStart = t;
+        } else if (t > end) return NONE;
       }
     }
   }
@@ -507,14 +526,39 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     return recvSteps(this.#port, agent, how, view, claimed, into);
   }
 
+  /** After a spin that found nothing, the receive machine got its result: a message that came
+   *  within RECV_SPIN_MS of the spin's start means a full spin would have caught it (spin
+   *  longer next time); a later one means the spin was wasted (spin less next time). */
+  #spinOutcome(): void {
+    if (performance.now() - this.#spinStart < RECV_SPIN_MS) {
+      if (this.#spinFails > 0) this.#spinFails--;
+    } else if (this.#spinFails < SPIN_FAILS_MAX) this.#spinFails++;
+  }
+
+  /** The blocking receive machine after the fast path and spin (`claimed`: it claimed a
+   *  message); `into` as recvInto. */
+  #recvWait(claimed: boolean, deadline: Deadline, what: string, into?: Uint8Array): Uint8Array | number {
+    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, claimed, this.region.agent, into), deadline, what);
+    this.#spinOutcome();
+    return r;
+  }
+
+  /** #recvWait without blocking the thread: a claim made by the fast path is this thread's
+   *  agent's; otherwise the machine runs as a fresh agent. */
+  async #recvWaitAsync(claimed: boolean, deadline: Deadline, what: string, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array | number> {
+    const agent = claimed ? this.region.agent : this.region.newAgent();
+    const r = await this.#async(agent, this.#recvSteps("wait", false, claimed, agent, into), deadline, what, signal);
+    this.#spinOutcome();
+    return r;
+  }
+
   /** A blocking receive's value, END once closed and drained, or a thrown error. */
   #recvBlocking(options: WaitOptions | undefined, what: string): T | typeof END {
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
     const fast = this.#recvSpin(what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
-    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, fast === CLAIMED), deadline, what);
-    return this.#received(r, what, deadline);
+    return this.#received(this.#recvWait(fast === CLAIMED, deadline, what), what, deadline);
   }
 
   /** The value of a machine's result; END for CLOSED; throws for every other status. */
@@ -680,7 +724,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.#ends.length = 0;
     const first = this.#spin(() => this.#takeFast(what));
     if (first === END) return [];
-    if (first !== TAKEN && !this.#gatherFirst(this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, first === CLAIMED), deadline, what), what, deadline)) return [];
+    if (first !== TAKEN && !this.#gatherFirst(this.#recvWait(first === CLAIMED, deadline, what), what, deadline)) return [];
     this.#takeMore(max, what);
     return this.#decodeGathered(what);
   }
@@ -696,8 +740,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const first = this.#spin(() => this.#takeFast(what));
     if (first === END) return [];
     if (first !== TAKEN) {
-      const agent = first === CLAIMED ? this.region.agent : this.region.newAgent();
-      const r = await this.#async(agent, this.#recvSteps("wait", false, first === CLAIMED, agent), deadline, what, signal);
+      const r = await this.#recvWaitAsync(first === CLAIMED, deadline, what, signal);
       // another async call of this object may have gathered meanwhile: start again from here
       this.#ends.length = 0;
       if (!this.#gatherFirst(r, what, deadline)) return [];
@@ -713,9 +756,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const deadline = Deadline.of(options, what);
     const fast = this.#recvSpin(what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
-    // a claim made by the fast path is this thread's agent's; otherwise a fresh agent
-    const agent = fast === CLAIMED ? this.region.agent : this.region.newAgent();
-    const r = await this.#async(agent, this.#recvSteps("wait", false, fast === CLAIMED, agent), deadline, what, signal);
+    const r = await this.#recvWaitAsync(fast === CLAIMED, deadline, what, signal);
     return this.#received(r, what, deadline);
   }
 
@@ -765,7 +806,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const fast = this.#spin(() => this.#intoFast(into, what));
     if (fast === END) throw this.#error(L.CLOSED, what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
-    return this.#intoResult(this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, fast === CLAIMED, this.region.agent, into), deadline, what), what, deadline);
+    return this.#intoResult(this.#recvWait(fast === CLAIMED, deadline, what, into), what, deadline);
   }
 
   /** `recvInto` without blocking the thread (do not reuse `into` until it settles). */
@@ -778,8 +819,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const fast = this.#spin(() => this.#intoFast(into, what));
     if (fast === END) throw this.#error(L.CLOSED, what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
-    const agent = fast === CLAIMED ? this.region.agent : this.region.newAgent();
-    return this.#intoResult(await this.#async(agent, this.#recvSteps("wait", false, fast === CLAIMED, agent, into), deadline, what, signal), what, deadline);
+    return this.#intoResult(await this.#recvWaitAsync(fast === CLAIMED, deadline, what, signal, into), what, deadline);
   }
 
   /**
