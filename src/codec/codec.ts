@@ -94,7 +94,7 @@ function checkEncodable(value: unknown, seen: Set<object>, path: string): void {
 }
 
 /** The msgpack codec; with `structures` (a channel's shared record table) records are shared. */
-export function msgpackCodec<T = unknown>(structures?: StructureStore): ManyCodec<T> {
+export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCodec<T> {
   const makePackr = () => {
     const made = new Packr({
       ...packrOptions(),
@@ -108,7 +108,8 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): ManyCode
     return made;
   };
   let packr = makePackr();
-  return {
+  // a ManyCodec (decodeConcat, found by canDecodeConcat); typed as RangeCodec in the public API
+  const codec: ManyCodec<T> = {
     name: "msgpack",
     encode(value: T): Uint8Array {
       try {
@@ -134,6 +135,7 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): ManyCode
       return packr.unpackMultiple(bytes.subarray(0, end)) as T[];
     },
   };
+  return codec;
 }
 
 /**
