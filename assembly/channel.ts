@@ -302,6 +302,8 @@ export function ch_publish(c: usize, first: i32): i32 {
   // message; test/model/channel.test.ts, "channel close"). Counted first, the message is either
   // claimable before the close, or its commit fails and the send reports CLOSED (a receiver that
   // claimed it finds the ring closed and drained: END, the partial-message case).
+  // (SEEDED BUG model-bug-ch-batch-count-one: a batch frame counted as one message)
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_BATCH_COUNT_ONE) && first > 1) first = 1;
   const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
   add32(c + CH_COUNT, first);
   const s = br_commit(ring(c));

@@ -58,7 +58,9 @@
 //   ring, so a send could count and commit between the two while a receiver saw closed, COUNT 0),
 //   ch-claim-close-hides-message (ch_claim returns CLOSED when it sees the close after a failed
 //   claim, without re-reading COUNT: a message published just before the close is lost),
-//   ch-claim-no-wake (a claim does not wake senders parked for a slot or for delivery).
+//   ch-claim-no-wake (a claim does not wake senders parked for a slot or for delivery),
+//   ch-batch-count-one (ch_publish counts a batch frame as one message: a receiver waits for a
+//   message no count ever announces).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
 import { channelPort, messageLength, type ChannelPort } from "../../src/channel/port";
@@ -449,6 +451,11 @@ describe("model: channel", () => {
     executions: modelExecutions(20_000),
     strategies: deep,
     expect: ["lost message", "conservation"],
+    file: import.meta.url,
+  });
+  seededBug(channelTest("channel batch", "model-bug-ch-batch-count-one"), {
+    executions: modelExecutions(5000),
+    expect: ["deadlock", "lost message", "conservation"],
     file: import.meta.url,
   });
   seededBug(channelTest("channel cap1", "model-bug-ch-claim-no-wake"), {
