@@ -35,6 +35,9 @@
 // CH_CONT. The sender holds the send lock for all fragments and the receiver holds the recv
 // lock while reading them, so fragments of two messages never interleave. A message larger
 // than the ring streams through it: the receiver reads fragments while the sender writes more.
+// A batch frame (CH_FIRST | CH_BATCH, one fragment) carries several messages as records; it
+// counts as that many messages (COUNT, SENT, capacity) and receivers claim and read its records
+// one by one (see "batch frames" below).
 //
 // Sending: lock; wait for a slot (COUNT < max(CAPACITY, 1)); write the first fragment, then
 // SENT += 1 (the ticket) and COUNT += 1, then publish it (in this order, see ch_publish: a
@@ -93,7 +96,7 @@ import {
   CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
+  CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
 import {
@@ -150,6 +153,12 @@ export function ch_wake_events(): void {
 // @ts-ignore: decorator
 @inline function wakeReceivers(c: usize): void {
   wakeWaiters(c + CH_RECV_WAITERS, c + CH_RECV_SEQ, NOTIFY_ALL);
+}
+
+/** Whether a fragment kind is the first fragment of a live message (a batch frame is one too). */
+// @ts-ignore: decorator
+@inline function liveFirst(kind: i32): bool {
+  return (kind & ~CH_BATCH) == CH_FIRST;
 }
 
 // @ts-ignore: decorator
@@ -229,7 +238,7 @@ function deadAtFront(c: usize): bool {
   const len = load32(header);
   if (len == BR_WRAP) return true;
   if (len < CH_FRAG_HEADER) return false;
-  return load32(header + BR_FRAME_HEADER + CH_FRAG_KIND) != CH_FIRST;
+  return !liveFirst(load32(header + BR_FRAME_HEADER + CH_FRAG_KIND));
 }
 
 /**
@@ -259,9 +268,10 @@ function reserveTrimming(c: usize, len: i32): i32 {
 }
 
 /**
- * Publishes the reserved fragment. For a first fragment (`first` = 1) the message begins:
- * SENT += 1, COUNT += 1, the commit, and receivers are woken; returns the ticket (SENT after
- * the increment, 31 bits). Otherwise returns 0. -CLOSED if the ring was closed (nothing
+ * Publishes the reserved fragment. For a first fragment (`first` = the messages it begins: 1,
+ * or a batch frame's count) the messages begin: SENT += first, COUNT += first, the commit, and
+ * receivers are woken; returns the ticket (SENT after the increment, 31 bits). Otherwise
+ * returns 0. -CLOSED if the ring was closed (nothing
  * published: the message is uncounted again, or a receiver that claimed it meanwhile gets END).
  */
 export function ch_publish(c: usize, first: i32): i32 {
@@ -270,8 +280,8 @@ export function ch_publish(c: usize, first: i32): i32 {
     const s = br_commit(ring(c));
     if (s != OK) return -s;
     if (!first) return 0;
-    const ticket = (add32(c + CH_SENT, 1) + 1) & BR_POS_MASK;
-    add32(c + CH_COUNT, 1);
+    const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
+    add32(c + CH_COUNT, first);
     wakeReceivers(c);
     ch_wake_events();
     return ticket;
@@ -285,18 +295,22 @@ export function ch_publish(c: usize, first: i32): i32 {
   // message; test/model/channel.test.ts, "channel close"). Counted first, the message is either
   // claimable before the close, or its commit fails and the send reports CLOSED (a receiver that
   // claimed it finds the ring closed and drained: END, the partial-message case).
-  const ticket = (add32(c + CH_SENT, 1) + 1) & BR_POS_MASK;
-  const counted = add32(c + CH_COUNT, 1) + 1;
+  // (SEEDED BUG model-bug-ch-batch-count-one: a batch frame counted as one message)
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_BATCH_COUNT_ONE) && first > 1) first = 1;
+  const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
+  const counted = add32(c + CH_COUNT, first) + first;
   if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1), "channel: COUNT past max(CAPACITY, 1)");
   const s = br_commit(ring(c));
   if (s != OK) {
-    // closed first: uncount the message unless a receiver claimed it (COUNT > 0: it is the last
-    // one begun and claims are FIFO, as in ch_withdraw)
+    // closed first: uncount the messages no receiver claimed (they are the last ones begun and
+    // claims are FIFO, as in ch_withdraw: min(COUNT, first) of them are unclaimed; a receiver
+    // that claimed one finds the ring closed and drained)
     while (true) {
       const n = load32(c + CH_COUNT);
       if (n <= 0) break;
-      if (cas32(c + CH_COUNT, n, n - 1) == n) {
-        sub32(c + CH_SENT, 1);
+      const k = n < first ? n : first;
+      if (cas32(c + CH_COUNT, n, n - k) == n) {
+        sub32(c + CH_SENT, k);
         break;
       }
     }
@@ -391,7 +405,7 @@ function trimDead(c: usize): void {
   while (true) {
     const len = br_peek(b);
     if (len < CH_FRAG_HEADER) return; // empty, closed (or corrupt: ch_fragment reports it)
-    if (load32(<usize>br_frame_addr(b) + CH_FRAG_KIND) == CH_FIRST) return; // see ch_withdraw
+    if (liveFirst(load32(<usize>br_frame_addr(b) + CH_FRAG_KIND))) return; // see ch_withdraw
     br_release(b);
   }
 }
@@ -480,7 +494,7 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
       }
       return -CORRUPT;
     }
-    if (kind == CH_FIRST) return payload;
+    if (liveFirst(kind)) return payload;
     br_release(b); // withdrawn FIRST, its CONT frames, stale CANCEL frames
   }
 }
@@ -612,12 +626,82 @@ export function ch_recv_begin(c: usize, agent: i32): i32 {
   if (len < 0) return -CLAIMED;
   const a = <usize>br_frame_addr(ring(c));
   if (load<i32>(a + CH_FRAG_TOTAL) != len) return -CLAIMED;
-  return <i32>(a + CH_FRAG_HEADER);
+  const m = ch_msg_addr(c);
+  return m < 0 ? -CLAIMED : m; // a corrupt batch: the general read reports it
 }
 
-/** Consumes the fragment ch_recv_begin returned and unlocks. OK. */
+/** Consumes the message ch_recv_begin returned (ch_msg_done) and unlocks. OK. */
 export function ch_recv_end(c: usize, agent: i32): i32 {
-  br_release(ring(c));
+  ch_msg_done(c);
   mutex_unlock(c + CH_RECV_LOCK, agent);
+  return OK;
+}
+
+// ---- batch frames ---------------------------------------------------------------------------
+//
+// A batch frame carries several messages in one single-fragment FIRST frame (kind CH_FIRST |
+// CH_BATCH, layout in layout.ts): the sender publishes it with ch_publish(c, count), so COUNT
+// and SENT grow by its count, and capacity counts each message. Receivers claim its messages
+// one by one as any others (the k-th claim is the k-th message in ring order, records included)
+// and read them in place through a cursor in the frame's payload, which only the recv-lock
+// holder writes; the frame is released after its last record. Batches are never withdrawn or
+// cancelled (one fragment, capacity > 0: nothing to wait for once reserved).
+
+/**
+ * With the send lock held, on a channel of capacity > 0: checks that `n` more messages fit
+ * (COUNT + n <= CAPACITY) and reserves a batch frame of `len` payload bytes. Its payload
+ * address (fill it, then ch_publish(c, n)), or -WOULD_BLOCK (no room for n now, or no ring
+ * space: nothing changed), -BAD_ARGUMENT (n < 1, n above the capacity, len too small),
+ * -CLOSED, -PEER_GONE.
+ */
+export function ch_send_batch_try(c: usize, n: i32, len: i32): i32 {
+  const cap = load<i32>(c + CH_CAPACITY);
+  if (n < 1 || n > cap || len < CH_BATCH_HEADER + n * CH_BATCH_RECORD) return -BAD_ARGUMENT;
+  const st = load32(c + CH_STATE);
+  if (st != 0) return -stateStatus(st);
+  if (load32(c + CH_COUNT) > cap - n) return -WOULD_BLOCK;
+  return ch_reserve(c, CH_FIRST | CH_BATCH, len, len);
+}
+
+/**
+ * The next message of the claimed message's first fragment (recv lock held, ch_fragment said
+ * it is a live FIRST of one fragment): its bytes' address, the length in the i32 just before
+ * them (a plain message: the fragment's CH_FRAG_LEN; a batch: the record's length word). A
+ * batch frame whose cursor or record is out of its payload gives -CORRUPT.
+ */
+export function ch_msg_addr(c: usize): i32 {
+  const a = <usize>br_frame_addr(ring(c));
+  const payload = a + CH_FRAG_HEADER;
+  if (!(load32(a + CH_FRAG_KIND) & CH_BATCH)) return <i32>payload;
+  const len = load<i32>(a + CH_FRAG_LEN);
+  const count = load<i32>(payload + CH_BATCH_COUNT);
+  const next = load<i32>(payload + CH_BATCH_NEXT);
+  const off = load<i32>(payload + CH_BATCH_NEXT_OFF);
+  const room = len - CH_BATCH_HEADER;
+  if (count < 1 || next < 0 || next >= count || off < 0 || (off & 3) != 0 || off > room - CH_BATCH_RECORD) return -CORRUPT;
+  const record = payload + CH_BATCH_HEADER + <usize>off;
+  const n = load<i32>(record);
+  if (n < 0 || n > room - off - CH_BATCH_RECORD) return -CORRUPT;
+  return <i32>(record + CH_BATCH_RECORD);
+}
+
+/** Consumes the message ch_msg_addr gave (recv lock held): a plain message's fragment is
+ *  released; a batch frame's cursor moves to its next record, and the frame is released after
+ *  its last. OK. */
+export function ch_msg_done(c: usize): i32 {
+  const b = ring(c);
+  const a = <usize>br_frame_addr(b);
+  if (load32(a + CH_FRAG_KIND) & CH_BATCH) {
+    const payload = a + CH_FRAG_HEADER;
+    const next = load<i32>(payload + CH_BATCH_NEXT) + 1;
+    if (next < load<i32>(payload + CH_BATCH_COUNT)) {
+      const off = load<i32>(payload + CH_BATCH_NEXT_OFF);
+      const n = load<i32>(payload + CH_BATCH_HEADER + <usize>off);
+      store<i32>(payload + CH_BATCH_NEXT, next);
+      store<i32>(payload + CH_BATCH_NEXT_OFF, off + CH_BATCH_RECORD + ((n + 3) & ~3));
+      return OK;
+    }
+  }
+  br_release(b);
   return OK;
 }

@@ -235,6 +235,15 @@ export const CH_FIRST = 1;          // first fragment of a message (carries the 
 export const CH_CONT = 2;           // a following fragment
 export const CH_CANCEL = 3;         // the sender gave up after a receiver claimed: drop the partial
 export const CH_WITHDRAWN = 0x100;  // FIRST | this: the sender withdrew the message before any claim
+export const CH_BATCH = 0x200;      // FIRST | this: a batch frame, several messages in one fragment:
+// payload [count][next][nextOff][0] then `count` records [len i32][len bytes padded to 4];
+// `next` / `nextOff` (the receiver's cursor, under the recv lock): the next record to read and
+// its byte offset from the first record. Each record is one message (claimed one by one).
+export const CH_BATCH_HEADER = 16;  // bytes of [count][next][nextOff][0]
+export const CH_BATCH_COUNT = 0;
+export const CH_BATCH_NEXT = 4;
+export const CH_BATCH_NEXT_OFF = 8;
+export const CH_BATCH_RECORD = 4;   // a record's length word before its bytes
 
 // ---- mailbox header (src/mailbox/header.ts) --------------------------------------------------
 // A Mailbox is a Channel plus this header block (kind KIND_MAILBOX). The runtime alone reads

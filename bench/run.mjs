@@ -21,7 +21,7 @@ import { writeReport } from "./lib/report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Scenario files in bench/scenarios/, in run order. */
-const SCENARIOS = ["mutex", "ringcalls", "ring", "pingpong", "channel", "channelrtt", "process", "pool", "rpc", "pool-process"];
+const SCENARIOS = ["mutex", "ringcalls", "ring", "pingpong", "channel", "channelrtt", "process", "pool", "rpc", "pool-process", "mailbox"];
 
 const options = readOptions();
 if (options.list) {

@@ -5,6 +5,9 @@
 //   64 KiB and 1 MiB Uint8Array                      raw codec (one copy in, one out) vs
 //                                                    structured clone (postMessage copies too)
 //   small objects, sendMany                         batches of 64 per sendMany call, recv one by one
+//   small objects, sendMany/recvMany                both ends batched: sendMany of 64 (batch
+//                                                    frames), recvMany of up to 64 (one codec call)
+//   64 KiB and 1 MiB, recvInto                      raw codec, received into one reused buffer
 //   1 MiB zero-copy                                  reserve + set + commit / recvView + release:
 //                                                    one copy (the producer's, into the ring)
 //   memcpy (baseline)                                Uint8Array.prototype.set of the same size
@@ -59,6 +62,14 @@ export async function define() {
     const target = payload === "small" ? { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } : undefined;
     ratios.push({ sabre, baseline: post, ...(target ? { target } : {}) });
     if (payload === "u64k" || payload === "u1m") {
+      // the same with recvInto: one reused receive buffer instead of a fresh array per message
+      const chInto = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20, codec });
+      const intoTask = `sabre Channel recvInto, ${label}`;
+      roundTask(intoTask, "sabre", k, [
+        { file: worker, data: { transport: "sabre", role: "producer", channel: chInto.handle, items: k, payload } },
+        { file: worker, data: { transport: "sabre", role: "consumer", channel: chInto.handle, items: k, payload, into: true } },
+      ]);
+      ratios.push({ sabre: intoTask, baseline: post });
       const size = payload === "u64k" ? 65536 : 1 << 20;
       const src = new Uint8Array(size).fill(7);
       const dst = new Uint8Array(size);
@@ -68,6 +79,7 @@ export async function define() {
         sabre, baseline: mem,
         ...(payload === "u1m" ? { target: { by: "mean", minSpeedup: 0.5, text: ">= half memcpy bandwidth" } } : {}),
       });
+      ratios.push({ sabre: intoTask, baseline: mem });
     }
   }
   {
@@ -80,6 +92,17 @@ export async function define() {
       { file: worker, data: { transport: "sabre", role: "consumer", channel: ch.handle, items: k, payload: "small" } },
     ]);
     ratios.push({ sabre: batched, baseline: "postMessage, small objects", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
+  }
+  {
+    // both ends batched: sendMany of 64 (batch frames), recvMany of up to 64
+    const k = 20000;
+    const ch = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20 });
+    const both = "sabre Channel sendMany/recvMany (64 per call), small objects";
+    roundTask(both, "sabre", k, [
+      { file: worker, data: { transport: "sabre", role: "producer", channel: ch.handle, items: k, payload: "small", batch: 64 } },
+      { file: worker, data: { transport: "sabre", role: "consumer", channel: ch.handle, items: k, payload: "small", recvBatch: 64 } },
+    ]);
+    ratios.push({ sabre: both, baseline: "postMessage, small objects", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage (both ends batched)" } });
   }
   {
     // zero-copy 1 MiB: the producer fills the reserved ring bytes, the consumer reads in place

@@ -1,7 +1,8 @@
 // channelrtt.mjs — scenario "channelrtt": request/response round trip between the main thread
 // and a worker: the main thread sends a small object on one Channel, the worker echoes it on
-// another, the main thread receives it (blocking recv). Beside postMessage on a MessageChannel
-// with an echoing worker. One sample = one round trip; medians are the figures that matter.
+// another, the main thread receives it (blocking recv; and a second row with sendAsync +
+// recvAsync, the async paths). Beside postMessage on a MessageChannel with an echoing worker.
+// One sample = one round trip; medians are the figures that matter.
 import { MessageChannel } from "node:worker_threads";
 import { Channel, Region } from "sabre";
 import { WorkerGroup } from "../lib/workers.mjs";
@@ -13,6 +14,7 @@ const worker = new URL("../workers/channel-worker.mjs", import.meta.url);
 const messageWorker = new URL("../workers/message-worker.mjs", import.meta.url);
 const SABRE = "sabre Channel send + recv";
 const POST = "postMessage (MessageChannel)";
+const SABRE_ASYNC = "sabre Channel sendAsync + recvAsync";
 
 export async function define() {
   const tasks = [];
@@ -38,6 +40,27 @@ export async function define() {
     out.close();
     await group.stop();
   });
+  {
+    const aout = Channel.create(region, { capacity: 1, bufferBytes: 4096 });
+    const aback = Channel.create(region, { capacity: 1, bufferBytes: 4096 });
+    const agroup = new WorkerGroup([{ file: worker, data: { transport: "sabre", role: "echo", channel: aout.handle, back: aback.handle } }]);
+    let aseq = 0;
+    tasks.push({
+      name: SABRE_ASYNC, role: "sabre", sampleIs, async: true,
+      beforeAll: () => agroup.start(),
+      onFailed: () => agroup.stop(),
+      fn: async () => {
+        aseq = (aseq + 1) & 0x3fffffff;
+        await aout.sendAsync({ id: aseq, name: "req", values: [1, 2, 3, 4] });
+        const r = await aback.recvAsync({ timeout: 10_000 });
+        if (r.id !== aseq) throw new Error("channel async round trip: wrong echo");
+      },
+    });
+    cleanups.push(async () => {
+      aout.close();
+      await agroup.stop();
+    });
+  }
 
   const mc = new MessageChannel();
   const port = mc.port1;
@@ -67,7 +90,10 @@ export async function define() {
     unit: "round trips/s",
     latencies: true, // one sample = one round trip: record its distribution for the report
     tasks,
-    ratios: [{ sabre: SABRE, baseline: POST, by: "p50", latencyRatios: true, target: { minSpeedup: 10, text: ">= 10x lower median latency" } }],
+    ratios: [
+      { sabre: SABRE, baseline: POST, by: "p50", latencyRatios: true, target: { minSpeedup: 10, text: ">= 10x lower median latency" } },
+      { sabre: SABRE_ASYNC, baseline: POST, by: "p50", latencyRatios: true },
+    ],
     notes: ["speedup = postMessage round-trip time ÷ Channel's, by median (p50) per round; pooled p99 in its column"],
     skipped: [],
     teardown: async () => {

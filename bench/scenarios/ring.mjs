@@ -11,9 +11,12 @@
 //                                    plain ring (spin 4096 tries in JS, then one blocking call):
 //                                    tells the ring's per-call cost from its waiting policy
 //   plain-JS SPSC ring (baseline)    hand-written rigtorp-style ring (lib/plain-ring.mjs)
+//   ringbuf.js push/pop (baseline)   ringbuf.js 0.4 (npm), the SPSC peer: a whole batch of BATCH
+//                                    items per push and pop call, spinning until it fits / is there
 //   postMessage (baseline)           one MessagePort message per number, worker to worker
 // postMessage moves fewer items per iteration (K_MSG) so an iteration stays ~20-50 ms.
 import { MessageChannel } from "node:worker_threads";
+import { RingBuffer as RingbufJs } from "ringbuf.js";
 import { Region } from "sabre";
 import { createPlainRing } from "../lib/plain-ring.mjs";
 import { createRing, ringStatus } from "../lib/sabre-ring.mjs";
@@ -27,6 +30,7 @@ const K = 1 << 19;
 const K_MSG = 1 << 14;
 const CAPACITY = 4096;
 const BATCH = 256;
+const RINGBUF = `ringbuf.js 0.4 push/pop (${BATCH} per call)`;
 const ringWorker = new URL("../workers/ring-worker.mjs", import.meta.url);
 const messageWorker = new URL("../workers/message-worker.mjs", import.meta.url);
 
@@ -78,6 +82,7 @@ export async function define({ budget }) {
     for (const [task] of SABRE_TASKS) skipped.push({ task, reason: ringStatus.reason });
   }
   roundTask("plain-JS SPSC ring", "baseline", K, shared("plain", createPlainRing(CAPACITY)));
+  roundTask(RINGBUF, "baseline", K, shared("ringbuf", RingbufJs.getStorageForCapacity(CAPACITY, Int32Array)));
 
   const channel = new MessageChannel();
   roundTask("postMessage (MessageChannel)", "baseline", K_MSG, [
@@ -99,6 +104,8 @@ export async function define({ budget }) {
     ratios.push({ sabre, baseline: "postMessage (MessageChannel)", target: { by: "mean", minSpeedup: 10, text: ">= 10x postMessage" } });
   }
   if (available) {
+    // by p50 (per item): two spinning peers on a loaded machine have rare, huge descheduled samples
+    ratios.push({ sabre: "sabre RingBuffer pushMany/popMany", baseline: RINGBUF, by: "p50", target: { by: "p50", minSpeedup: 1, text: ">= ringbuf.js" } });
     ratios.push({ sabre: "sabre pushMany/popMany (copied arrays)", baseline: "plain-JS SPSC ring" });
     ratios.push({ sabre: "sabre tryPush/tryPop, spin then block", baseline: "plain-JS SPSC ring" });
   }

@@ -1,5 +1,7 @@
 // channel-worker.mjs — one side of the "channel" scenarios. Transports: "sabre" (a Channel,
-// blocking send/recv; with `batch`, the producer sends with sendMany in batches of that many),
+// blocking send/recv; with `batch`, the producer sends with sendMany in batches of that many;
+// with `recvBatch`, the consumer receives with recvMany of up to that many; with `into`, the
+// consumer receives raw payloads with recvInto into one reused buffer),
 // "sabre-zc" (a Channel's zero-copy forms: reserve + fill + commit,
 // recvView + check + release) and "post" (a MessagePort). Roles: "producer" sends `items` values of
 // `payload` per round; "consumer" receives and checks them (the id field, the length, or the
@@ -9,7 +11,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { finishRound, STOP, waitRound } from "../lib/control.mjs";
 import { Channel } from "sabre";
 
-const { transport, role, channel, back, port, items, payload, control, batch } = workerData;
+const { transport, role, channel, back, port, items, payload, control, batch, recvBatch, into } = workerData;
 const words = control ? new Int32Array(control) : undefined;
 
 function makeValue(i) {
@@ -81,7 +83,16 @@ if (transport === "sabre-zc") {
       round = waitRound(words, round);
       if (round === STOP) break;
       let errors = 0;
-      for (let i = 1; i <= items; i++) if (!checkValue(ch.recv(), i)) errors++;
+      if (recvBatch) {
+        for (let i = 1; i <= items; ) {
+          for (const v of ch.recvMany(Math.min(recvBatch, items - i + 1))) if (!checkValue(v, i++)) errors++;
+        }
+      } else if (into) {
+        const buf = new Uint8Array(fixed.length);
+        for (let i = 1; i <= items; i++) if (!checkValue(ch.recvInto(buf), i)) errors++;
+      } else {
+        for (let i = 1; i <= items; i++) if (!checkValue(ch.recv(), i)) errors++;
+      }
       finishRound(words, round, errors);
     }
   } else if (role === "echo") {

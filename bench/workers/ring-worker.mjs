@@ -2,8 +2,11 @@
 // sabre's RingBuffer one item per call ("sabre"), sabre's RingBuffer batched ("sabre-batch"),
 // sabre's RingBuffer through tryPush/tryPop spinning like the plain ring ("sabre-spin"),
 // sabre's RingBuffer batched with ordinary arrays ("sabre-batch-copy": copied through the
-// ring's scratch block), or the hand-written plain-JS SPSC ring ("plain"). Each round moves items 1..K; the consumer
-// checks every item (value and order), then reports the round done (lib/control.mjs).
+// ring's scratch block), the hand-written plain-JS SPSC ring ("plain"), or ringbuf.js 0.4's
+// SPSC ring ("ringbuf": push/pop of a whole batch of `batch` items per call, spinning on
+// available_write/available_read until it fits or is there; it has no blocking form). Each round moves items 1..K;
+// the consumer checks every item (value and order), then reports the round done
+// (lib/control.mjs).
 import { parentPort, workerData } from "node:worker_threads";
 import { finishRound, STOP, waitRound } from "../lib/control.mjs";
 import { PlainRingConsumer, PlainRingProducer, SPINS } from "../lib/plain-ring.mjs";
@@ -13,7 +16,33 @@ const words = new Int32Array(control);
 
 let produce;
 let consume;
-if (transport === "plain") {
+if (transport === "ringbuf") {
+  const { RingBuffer } = await import("ringbuf.js");
+  const rb = new RingBuffer(ring, Int32Array);
+  const buf = new Int32Array(batch);
+  if (role === "producer") {
+    produce = (k) => {
+      for (let base = 1; base <= k; base += batch) {
+        const n = Math.min(batch, k - base + 1);
+        for (let j = 0; j < n; j++) buf[j] = base + j;
+        while (rb.available_write() < n); // whole batches, as pushMany's callers see them
+        rb.push(buf, n);
+      }
+    };
+  } else {
+    consume = (k) => {
+      let errors = 0;
+      let next = 1;
+      while (next <= k) {
+        const want = Math.min(batch, k - next + 1);
+        while (rb.available_read() < want);
+        const c = rb.pop(buf, want);
+        for (let j = 0; j < c; j++) if (buf[j] !== next++) errors++;
+      }
+      return errors;
+    };
+  }
+} else if (transport === "plain") {
   if (role === "producer") {
     const p = new PlainRingProducer(ring);
     produce = (k) => {

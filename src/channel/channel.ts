@@ -9,7 +9,10 @@
 // message. `maxMessageBytes` (default 64 MiB) is checked before anything is written.
 //
 //   blocking    send(v), recv()                       park the thread (not on a browser main thread)
-//               sendMany(values)                      a batch under one send-lock hold
+//               sendMany(values)                      a batch under one send-lock hold, as batch
+//                                                     frames where they fit (assembly/channel.ts)
+//               recvMany(max), recvManyAsync(max)     what is there, up to max, one codec call
+//               recvInto(buf), recvIntoAsync(buf)     raw channels: into a caller's buffer
 //   try         trySend(v) -> boolean, tryRecv() -> { ok, value } | { ok: false, closed }
 //   async       sendAsync(v), recvAsync()             park with the region parker's async wait
 //   zero-copy   reserve(len) -> view, commit();       raw bytes, one fragment at most
@@ -32,7 +35,7 @@
 // throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
 // sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
 import * as L from "../../assembly/layout";
-import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
+import { canDecodeConcat, canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
 import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
@@ -40,13 +43,13 @@ import { checkOptionKeys, describeValue, encodedBytes } from "../options";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
-import { call, runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
+import { runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
 import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
-import { channelError, channelPort, lockChannel, regionEvents, type ChannelPort } from "./port";
+import { channelError, channelPort, messageLength, regionEvents, type ChannelPort } from "./port";
 import { recvSelectable, sendSelectable } from "./cases";
 import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
 import { recvSteps, type RecvHow } from "./recv";
-import { commitSteps, reserveSteps, sendSteps } from "./send";
+import { commitSteps, reserveSteps, sendManySteps, sendSteps } from "./send";
 
 /**
  * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
@@ -104,6 +107,11 @@ export type TryRecvResult<T> =
 const DEFAULT_BUFFER = 65536;
 const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
 const MIN_BUFFER = 64;
+/** How long (ms) a blocking or async receive spins on plain loads before its receive machine
+ *  (#recvSpin): a few round trips of a peer that is running. */
+const RECV_SPIN_MS = 0.02;
+/** The most wasted spins #spinFails remembers (the spin recovers in as many good ones). */
+const SPIN_FAILS_MAX = 8;
 
 /** Thrown internally to end iteration; never escapes. */
 const END = Symbol("end");
@@ -111,6 +119,8 @@ const END = Symbol("end");
 const NONE = Symbol("none");
 /** The fast path claimed a message in several fragments: read it with the receive machine. */
 const CLAIMED = Symbol("claimed");
+/** recvMany's fast path took a message. */
+const TAKEN = Symbol("taken");
 
 /**
  * A typed, bounded multi-producer multi-consumer channel of messages in shared memory, with Go's
@@ -339,8 +349,11 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
 
   /**
    * Sends `values` in order, each its own message, under one hold of the send lock: no other
-   * sender's message comes between them, and the lock is taken once for the batch. Blocks
-   * while the channel is full (receivers may take the first messages meanwhile). Every value
+   * sender's message comes between them, and the lock is taken once for the batch. Messages
+   * that fit one fragment together and the free slots travel as batch frames (several messages
+   * in one frame; each still counts against `capacity` and is received on its own, or many at
+   * once with recvMany). Blocks while the channel is full (receivers may take the first
+   * messages meanwhile). Every value
    * is encoded before anything is sent, so a value the codec refuses sends nothing. A timeout,
    * abort or close part-way leaves the messages already sent in the channel: the error's
    * `sent` property says how many.
@@ -436,7 +449,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const c = this.offset;
     const a = core.ch_recv_begin(c, agent);
     if (a >= 0) {
-      const n = this.#words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
+      const n = messageLength(this.#words, a);
       const codec = this.#rangeCodec;
       if (codec) {
         if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
@@ -459,19 +472,93 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     throw this.#error(-a, what);
   }
 
+  /**
+   * #recvFast, and while it finds nothing (an empty channel, or the recv lock busy), a spin of
+   * plain loads of the channel's COUNT and STATE words for up to RECV_SPIN_MS, retrying
+   * #recvFast each time they say a message (or the close) is there. A reply that comes within
+   * the spin costs two core calls, never the receive machine nor a futex wake (DESIGN.md,
+   * "Waiting"); NONE after the spin: run the machine (which re-checks, then parks).
+   */
+  #recvSpin(what: string): T | typeof END | typeof NONE | typeof CLAIMED {
+    return this.#spin(() => this.#recvFast(what));
+  }
+
+  /**
+   * How often spins were wasted lately (see #spinOutcome: +1 for a spin that found nothing and
+   * a message that came later than a full spin, -1 for one caught within it, 0 to
+   * SPIN_FAILS_MAX): the next spin lasts RECV_SPIN_MS / 2^min(#spinFails, 5). A peer that
+   * answers within the spin keeps it long; on an idle channel, or a machine so loaded that the
+   * peer cannot run meanwhile, spinning only burns the time slice the peer needs: it shrinks.
+   */
+  #spinFails = 0;
+  /** When the last spin that found nothing began (performance.now()), for #spinOutcome. */
+  #spinStart = 0;
+
+  /** #recvSpin's spin around any one-attempt receive `fast` (NONE: nothing now). */
+  #spin<R>(fast: () => R | typeof NONE): R | typeof NONE {
+    const r = fast();
+    if (r !== NONE) return r;
+    const spinMs = RECV_SPIN_MS / 2 ** Math.min(this.#spinFails, 5);
+    const words = this.#words;
+    const count = (this.offset + L.CH_COUNT) >> 2;
+    const state = (this.offset + L.CH_STATE) >> 2;
+    let end = 0; // the clock is read only once the spin lasts
+    for (let i = 1; ; i++) {
+      if (Atomics.load(words, count) > 0 || Atomics.load(words, state) !== 0) {
+        const again = fast();
+        if (again !== NONE) {
+          if (this.#spinFails > 0) this.#spinFails--;
+          return again;
+        }
+      }
+      if ((i & 255) === 0) {
+        const t = performance.now();
+        if (end === 0) {
+          end = t + spinMs;
+          this.#spinStart = t;
+        } else if (t > end) return NONE;
+      }
+    }
+  }
+
   /** The receive machine as this thread's agent; `claimed`: #recvFast claimed a message. */
-  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent): Steps<Uint8Array | number> {
-    return recvSteps(this.#port, agent, how, view, claimed);
+  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent, into?: Uint8Array): Steps<Uint8Array | number> {
+    return recvSteps(this.#port, agent, how, view, claimed, into);
+  }
+
+  /** After a spin that found nothing, the receive machine got its result: a message that came
+   *  within RECV_SPIN_MS of the spin's start means a full spin would have caught it (spin
+   *  longer next time); a later one means the spin was wasted (spin less next time). */
+  #spinOutcome(): void {
+    if (performance.now() - this.#spinStart < RECV_SPIN_MS) {
+      if (this.#spinFails > 0) this.#spinFails--;
+    } else if (this.#spinFails < SPIN_FAILS_MAX) this.#spinFails++;
+  }
+
+  /** The blocking receive machine after the fast path and spin (`claimed`: it claimed a
+   *  message); `into` as recvInto. */
+  #recvWait(claimed: boolean, deadline: Deadline, what: string, into?: Uint8Array): Uint8Array | number {
+    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, claimed, this.region.agent, into), deadline, what);
+    this.#spinOutcome();
+    return r;
+  }
+
+  /** #recvWait without blocking the thread: a claim made by the fast path is this thread's
+   *  agent's; otherwise the machine runs as a fresh agent. */
+  async #recvWaitAsync(claimed: boolean, deadline: Deadline, what: string, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array | number> {
+    const agent = claimed ? this.region.agent : this.region.newAgent();
+    const r = await this.#async(agent, this.#recvSteps("wait", false, claimed, agent, into), deadline, what, signal);
+    this.#spinOutcome();
+    return r;
   }
 
   /** A blocking receive's value, END once closed and drained, or a thrown error. */
   #recvBlocking(options: WaitOptions | undefined, what: string): T | typeof END {
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
-    const fast = this.#recvFast(what);
+    const fast = this.#recvSpin(what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
-    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, fast === CLAIMED), deadline, what);
-    return this.#received(r, what, deadline);
+    return this.#received(this.#recvWait(fast === CLAIMED, deadline, what), what, deadline);
   }
 
   /** The value of a machine's result; END for CLOSED; throws for every other status. */
@@ -508,16 +595,168 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     return v === END ? { ok: false, closed: true } : { ok: true, value: v };
   }
 
+  // ---- batched receive ---------------------------------------------------------------------------
+
+  /** Message bytes recvMany gathered, concatenated in a private buffer it reuses. */
+  #gathered = new Uint8Array(1024);
+  /** End offset of each gathered message in #gathered. */
+  #ends: number[] = [];
+
+  #gather(src: Uint8Array, start: number, end: number): void {
+    const at = this.#ends.length ? this.#ends[this.#ends.length - 1] : 0;
+    const need = at + end - start;
+    if (need > this.#gathered.length) {
+      const bigger = new Uint8Array(2 ** Math.ceil(Math.log2(need)));
+      bigger.set(this.#gathered.subarray(0, at));
+      this.#gathered = bigger;
+    }
+    copyInto(this.#gathered, at, src, start, end);
+    this.#ends.push(need);
+  }
+
+  /** One two-call receive of a single-fragment message into #gathered: TAKEN, END, NONE,
+   *  CLAIMED (a message of several fragments claimed, the recv lock held: read it with the
+   *  machine), or a thrown error. */
+  #takeFast(what: string): typeof TAKEN | typeof END | typeof NONE | typeof CLAIMED {
+    return this.#fastWith((a, n) => {
+      this.#gather(this.#bytes, a, a + n);
+      return TAKEN;
+    }, what);
+  }
+
+  /** The two-call receive (ch_recv_begin/end) with `take(address, length)` run on a
+   *  single-fragment message in between (the recv lock held); END, NONE, CLAIMED as #recvFast. */
+  #fastWith<R>(take: (a: number, n: number) => R, what: string): R | typeof END | typeof NONE | typeof CLAIMED {
+    const { core, agent } = this.region;
+    const a = core.ch_recv_begin(this.offset, agent);
+    if (a >= 0) {
+      const r = take(a, messageLength(this.#words, a));
+      core.ch_recv_end(this.offset, agent);
+      return r;
+    }
+    if (a === -L.WOULD_BLOCK) return NONE;
+    if (a === -L.CLOSED) return END;
+    if (a === -L.CLAIMED) return CLAIMED;
+    throw this.#error(-a, what);
+  }
+
+  /** After a first message: takes the ones there now, up to `max` in all, never waiting for a
+   *  new one (a claimed message of several fragments is read to its end, then it stops). */
+  #takeMore(max: number, what: string): void {
+    while (this.#ends.length < max) {
+      const t = this.#takeFast(what);
+      if (t === TAKEN) continue;
+      if (t === CLAIMED) {
+        const r = this.#try(this.#recvSteps("try", false, true));
+        if (typeof r !== "number") this.#gather(r, 0, r.length);
+        else if (r !== L.CLOSED && r !== L.WOULD_BLOCK) throw this.#error(r, what);
+      }
+      return;
+    }
+  }
+
+  /** The first message of a recvMany from the receive machine's result: false once closed. */
+  #gatherFirst(r: Uint8Array | number, what: string, deadline: Deadline): boolean {
+    if (typeof r !== "number") {
+      this.#gather(r, 0, r.length);
+      return true;
+    }
+    if (r === L.CLOSED) return false;
+    throw this.#error(r, what, deadline);
+  }
+
+  /** The values of the gathered messages: one codec call when the codec decodes a
+   *  concatenation (msgpack), else one per message. A message that does not decode is reported
+   *  by index (CodecError's `index`) with the other values (its `values`). */
+  #decodeGathered(what: string): T[] {
+    const ends = this.#ends;
+    this.#ends = [];
+    const buf = this.#gathered;
+    const codec = this.#codec;
+    if (canDecodeConcat(codec)) {
+      try {
+        const values = codec.decodeConcat(buf, ends[ends.length - 1]);
+        if (values.length === ends.length) return values;
+      } catch {
+        // a message that does not decode: find it below, one by one
+      }
+    }
+    const values: T[] = [];
+    let bad = -1;
+    let cause: unknown;
+    for (let i = 0, start = 0; i < ends.length; start = ends[i++]) {
+      try {
+        values.push(this.#rangeCodec ? this.#rangeCodec.decodeRange(buf, start, ends[i]) : codec.decode(buf.slice(start, ends[i])));
+      } catch (error) {
+        if (bad < 0) {
+          bad = i;
+          cause = error;
+        }
+      }
+    }
+    if (bad < 0) return values;
+    const error = new CodecError(
+      `${what} on ${this.name}: message ${bad} of the ${ends.length} received could not be decoded by the ${codec.name} codec (${(cause as Error)?.message}); ` +
+        `it was consumed and the channel is still usable; the other ${values.length} values are in this error's \`values\`, in order`,
+      { cause },
+    );
+    throw Object.assign(error, { index: bad, values });
+  }
+
+  #checkMax(max: number, what: string): void {
+    if (!Number.isInteger(max) || max < 1) {
+      throw new InvalidArgumentError(`${what} on ${this.name}: max must be a positive integer (the most messages to take), got ${describeValue(max)}`);
+    }
+  }
+
+  /**
+   * Receives up to `max` messages at once: blocks until one is there (as `recv`), then takes
+   * the others already in the channel without waiting, and decodes them all in one codec call
+   * (msgpack). Returns them in order; an empty array once the channel is closed and drained. A
+   * message that does not decode throws CodecError with its `index` in this batch and the other
+   * messages' values in `values` (none is lost).
+   */
+  recvMany(max: number, options?: WaitOptions): T[] {
+    const what = "Channel.recvMany";
+    this.#checkMax(max, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    this.#ends.length = 0;
+    const first = this.#spin(() => this.#takeFast(what));
+    if (first === END) return [];
+    if (first !== TAKEN && !this.#gatherFirst(this.#recvWait(first === CLAIMED, deadline, what), what, deadline)) return [];
+    this.#takeMore(max, what);
+    return this.#decodeGathered(what);
+  }
+
+  /** `recvMany` without blocking the thread. */
+  async recvManyAsync(max: number, options?: WaitOptions): Promise<T[]> {
+    const what = "Channel.recvManyAsync";
+    this.#checkMax(max, what);
+    const signal = options?.signal;
+    throwIfAborted(what, signal);
+    const deadline = Deadline.of(options, what);
+    this.#ends.length = 0;
+    const first = this.#spin(() => this.#takeFast(what));
+    if (first === END) return [];
+    if (first !== TAKEN) {
+      const r = await this.#recvWaitAsync(first === CLAIMED, deadline, what, signal);
+      // another async call of this object may have gathered meanwhile: start again from here
+      this.#ends.length = 0;
+      if (!this.#gatherFirst(r, what, deadline)) return [];
+    }
+    this.#takeMore(max, what);
+    return this.#decodeGathered(what);
+  }
+
   /** An async receive's value, or END once closed and drained. */
   async #recvValueAsync(options: WaitOptions | undefined, what: string): Promise<T | typeof END> {
     const signal = options?.signal;
     throwIfAborted(what, signal);
     const deadline = Deadline.of(options, what);
-    const fast = this.#recvFast(what);
+    const fast = this.#recvSpin(what);
     if (fast !== NONE && fast !== CLAIMED) return fast;
-    // a claim made by the fast path is this thread's agent's; otherwise a fresh agent
-    const agent = fast === CLAIMED ? this.region.agent : this.region.newAgent();
-    const r = await this.#async(agent, this.#recvSteps("wait", false, fast === CLAIMED, agent), deadline, what, signal);
+    const r = await this.#recvWaitAsync(fast === CLAIMED, deadline, what, signal);
     return this.#received(r, what, deadline);
   }
 
@@ -527,6 +766,60 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const v = await this.#recvValueAsync(options, what);
     if (v === END) throw this.#error(L.CLOSED, what);
     return v;
+  }
+
+  // ---- receive into a buffer -----------------------------------------------------------------
+
+  /** One two-call receive into `into`: the message (a view of `into` when it fits, else a
+   *  fresh array), END, NONE or CLAIMED (see #recvFast). */
+  #intoFast(into: Uint8Array, what: string): Uint8Array | typeof END | typeof NONE | typeof CLAIMED {
+    return this.#fastWith((a, n) => {
+      if (n > into.length) return copyOut(this.#bytes, a, a + n);
+      copyInto(into, 0, this.#bytes, a, a + n);
+      return into.subarray(0, n);
+    }, what);
+  }
+
+  #checkInto(into: Uint8Array, what: string): void {
+    if (!(into instanceof Uint8Array)) throw new InvalidArgumentError(`${what} on ${this.name}: pass a Uint8Array to receive into, got ${describeValue(into)}`);
+    if (this.#codec.name !== "raw") throw new InvalidArgumentError(`${what} on ${this.name}: receiving into a buffer is for raw channels (codec "raw"); this one uses "${this.#codec.name}": use recv`);
+  }
+
+  /** The message of a machine's result for recvInto; throws ClosedError once closed and drained. */
+  #intoResult(r: Uint8Array | number, what: string, deadline: Deadline): Uint8Array {
+    if (typeof r === "number") throw this.#error(r, what, deadline);
+    return r;
+  }
+
+  /**
+   * `recv` for a raw channel without a fresh array per message: the message's bytes are copied
+   * into `into` and the result is `into.subarray(0, length)`; a message larger than `into` comes
+   * back as a new array (nothing is lost; check `result.buffer === into.buffer` to tell). Reuse
+   * `into` once you are done with the previous result. Throws ClosedError once closed and
+   * drained.
+   */
+  recvInto(into: Uint8Array, options?: WaitOptions): Uint8Array {
+    const what = "Channel.recvInto";
+    this.#checkInto(into, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    const fast = this.#spin(() => this.#intoFast(into, what));
+    if (fast === END) throw this.#error(L.CLOSED, what);
+    if (fast !== NONE && fast !== CLAIMED) return fast;
+    return this.#intoResult(this.#recvWait(fast === CLAIMED, deadline, what, into), what, deadline);
+  }
+
+  /** `recvInto` without blocking the thread (do not reuse `into` until it settles). */
+  async recvIntoAsync(into: Uint8Array, options?: WaitOptions): Promise<Uint8Array> {
+    const what = "Channel.recvIntoAsync";
+    this.#checkInto(into, what);
+    const signal = options?.signal;
+    throwIfAborted(what, signal);
+    const deadline = Deadline.of(options, what);
+    const fast = this.#spin(() => this.#intoFast(into, what));
+    if (fast === END) throw this.#error(L.CLOSED, what);
+    if (fast !== NONE && fast !== CLAIMED) return fast;
+    return this.#intoResult(await this.#recvWaitAsync(fast === CLAIMED, deadline, what, signal, into), what, deadline);
   }
 
   /**
@@ -623,21 +916,5 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /** @internal Encodes `value` as a send would (codec and size checks); for tests of sizes. */
   encodeForSend(value: T, what: string): Uint8Array {
     return this.#encode(value, what);
-  }
-}
-
-/** sendMany's machine: the send lock once, then each message under it (send.ts, "locked"). */
-function* sendManySteps(p: ChannelPort, encoded: Uint8Array[], agent: number, progress: { sent: number }): Steps<number> {
-  const l = yield* lockChannel(p, L.CH_SEND_LOCK, agent);
-  if (l !== L.OK) return l;
-  try {
-    for (const bytes of encoded) {
-      const s = yield* sendSteps(p, bytes, agent, "locked");
-      if (s !== L.OK) return s;
-      progress.sent++;
-    }
-    return L.OK;
-  } finally {
-    yield call("mutex_unlock", p.c + L.CH_SEND_LOCK, agent);
   }
 }

@@ -53,6 +53,12 @@ export function channelPort(
   };
 }
 
+/** The length of the message whose bytes start at `address` (ch_recv_begin, ch_msg_addr): the
+ *  i32 just before them (a fragment's CH_FRAG_LEN, or a batch record's length word). */
+export function messageLength(words: Int32Array, address: number): number {
+  return words[(address - L.CH_BATCH_RECORD) >> 2];
+}
+
 /** Parks that ignore the deadline and the signal (see stepPark). */
 export const WHOLE: ParkHow = { whole: true };
 /** The channel's step exports re-check for a while before they register (assembly/channel.ts):

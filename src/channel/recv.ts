@@ -8,10 +8,13 @@
 //                  fragment (see below)
 //         "try"    one attempt: the lock by try-lock, a claim only if a message is there now;
 //                  a claimed message is then read to its end (its sender is writing it)
-//   view           a single-fragment message comes back as a view into the ring, its frame
-//                  and the recv lock kept (the caller releases both: Channel.release)
+//   view           a single-fragment message (or a batch frame's record) comes back as a view
+//                  into the ring, its frame and the recv lock kept (the caller releases both:
+//                  Channel.release, ch_recv_end)
 //   claimed        the caller holds the recv lock as `agent` and has claimed a message (the
 //                  fast path ch_recv_begin said CLAIMED): read it first
+//   into           a caller's buffer (Channel.recvInto): a message that fits is copied into it
+//                  and comes back as a view of it; a larger one comes back as a fresh array
 //
 // Results: a Uint8Array (the message: a private copy, or the view), or a status: CLOSED
 // (closed and drained, for this call: see "try" below), TIMED_OUT, WOULD_BLOCK ("try": no
@@ -32,10 +35,10 @@
 // claim, or the sender short of space, trims (assembly/channel.ts, reserveTrimming). The
 // channel stays usable; the sender's send completes as if the message was received.
 import * as L from "../../assembly/layout";
-import { copyOut } from "../region/copy";
+import { copyInto, copyOut } from "../region/copy";
 import { call, type Steps } from "../wait/steps";
 import { GRACE_MS } from "./send";
-import { GAVE_UP, lockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
+import { GAVE_UP, lockChannel, messageLength, stepPark, WHOLE, type ChannelPort } from "./port";
 
 export type RecvHow = "wait" | "try";
 
@@ -45,7 +48,7 @@ const isNoFragment = (r: number) => r === -L.WOULD_BLOCK;
 const CANCELLED = -1;
 
 /** Receives one message on the channel of `p` as `agent` (see the header). */
-export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: boolean, claimed = false): Steps<Uint8Array | number> {
+export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: boolean, claimed = false, into?: Uint8Array): Steps<Uint8Array | number> {
   const { c } = p;
   const lock = c + L.CH_RECV_LOCK;
   const attempt = how === "try";
@@ -73,7 +76,7 @@ export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: bo
         s = r === GAVE_UP ? L.TIMED_OUT : r;
       }
       if (s !== L.OK) return s;
-      const m = yield* readClaimed(p, view, attempt);
+      const m = yield* readClaimed(p, view, attempt, into);
       if (m === CANCELLED) continue;
       if (m === L.CLOSED) return (yield call("ch_state", c)) & L.CH_PEER_GONE ? L.PEER_GONE : L.CLOSED;
       if (typeof m === "number") return m;
@@ -94,7 +97,7 @@ function* abandon(p: ChannelPort): Steps<void> {
  * Reads the claimed message (recv lock held, claim made): its bytes, CANCELLED, or a status
  * (CLOSED: the channel closed mid-message; TIMED_OUT: gave up after the first fragment).
  */
-function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean): Steps<Uint8Array | number> {
+function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Uint8Array | undefined): Steps<Uint8Array | number> {
   const { c, ring } = p;
   let out: Uint8Array | undefined;
   let got = 0;
@@ -121,12 +124,20 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean): Steps<Ui
       total = p.words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
       if (total < n || total < 0) return L.CORRUPT;
       if (n === total) {
-        if (view) return p.bytes.subarray(a, a + n);
-        const copy = copyOut(p.bytes, a, a + n);
-        yield call("br_release", ring);
+        // one fragment: the message, or the next record of a batch frame (assembly/channel.ts)
+        const m = yield call("ch_msg_addr", c);
+        if (m < 0) return -m;
+        const len = messageLength(p.words, m);
+        if (view) return p.bytes.subarray(m, m + len);
+        let copy: Uint8Array;
+        if (into && len <= into.length) {
+          copyInto(into, 0, p.bytes, m, m + len);
+          copy = into.subarray(0, len);
+        } else copy = copyOut(p.bytes, m, m + len);
+        yield call("ch_msg_done", c);
         return copy;
       }
-      out = new Uint8Array(total);
+      out = into && total <= into.length ? into.subarray(0, total) : new Uint8Array(total);
     }
     if (got + n > total) return L.CORRUPT;
     out.set(p.bytes.subarray(a, a + n), got);

@@ -12,6 +12,11 @@
 //                    receiver inside recv claiming a message larger than the free ring, a
 //                    rendezvous receiver taking the value), each capped at GRACE_MS
 //
+//   sendBatchSteps(port, msgs, from, to)   with the send lock held: several messages as one batch
+//                  frame, if there is room for all of them now (never waits)
+//   sendManySteps(port, msgs, agent, progress)   sendMany: the lock once, then batch frames where
+//                  they fit, else one message at a time
+//
 // Results: OK (sent; capacity 0: a receiver claimed it), TIMED_OUT (the deadline passed;
 // nothing was sent), WOULD_BLOCK ("try" only: not now; nothing was sent), CLOSED, PEER_GONE,
 // WOULD_DEADLOCK (the agent already holds the send lock), CORRUPT.
@@ -25,7 +30,7 @@
 // a receiver claimed (they park with { whole: true }).
 import * as L from "../../assembly/layout";
 import { copyInto } from "../region/copy";
-import { call, type Steps } from "../wait/steps";
+import { call, load, type Steps } from "../wait/steps";
 import { GAVE_UP, lockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
 
 /** A try's grace wait for a receiver (ms; see the header). */
@@ -128,6 +133,89 @@ function* handOver(p: ChannelPort, first: number, ticket: number, attempt: boole
   }
   if (d !== L.OK && (yield call("ch_withdraw", p.c, first)) === L.OK) return attempt && d === L.TIMED_OUT ? L.WOULD_BLOCK : d;
   return L.OK;
+}
+
+/** Bytes of a batch frame's payload for the messages `msgs[from..to)` (layout.ts, CH_BATCH). */
+export function batchBytes(msgs: readonly Uint8Array[], from: number, to: number): number {
+  let n = L.CH_BATCH_HEADER;
+  for (let i = from; i < to; i++) n += L.CH_BATCH_RECORD + ((msgs[i].length + 3) & ~3);
+  return n;
+}
+
+/**
+ * With the send lock held, on a channel of capacity > 1: one attempt to write the messages
+ * `msgs[from..to)` as one batch frame (they are counted as to - from messages; the caller
+ * checks that the frame fits one fragment). OK, WOULD_BLOCK (no room for all of them or no
+ * ring space now: nothing was written), CLOSED, PEER_GONE.
+ */
+export function* sendBatchSteps(p: ChannelPort, msgs: readonly Uint8Array[], from: number, to: number): Steps<number> {
+  const len = batchBytes(msgs, from, to);
+  const a = yield call("ch_send_batch_try", p.c, to - from, len);
+  if (a < 0) return -a;
+  const w = a >> 2;
+  p.words[w + (L.CH_BATCH_COUNT >> 2)] = to - from;
+  p.words[w + (L.CH_BATCH_NEXT >> 2)] = 0;
+  p.words[w + (L.CH_BATCH_NEXT_OFF >> 2)] = 0;
+  p.words[w + 3] = 0;
+  let at = a + L.CH_BATCH_HEADER;
+  for (let i = from; i < to; i++) {
+    const m = msgs[i];
+    p.words[at >> 2] = m.length;
+    copyInto(p.bytes, at + L.CH_BATCH_RECORD, m);
+    at += L.CH_BATCH_RECORD + ((m.length + 3) & ~3);
+  }
+  const pub = yield call("ch_publish", p.c, to - from);
+  return pub < 0 ? -pub : L.OK;
+}
+
+/** How many of the messages from `msgs[i]` on one batch frame takes: at most `room` (slots
+ *  free now), all within one fragment. */
+function batchSpan(p: ChannelPort, msgs: readonly Uint8Array[], i: number, room: number): number {
+  let bytes = L.CH_BATCH_HEADER;
+  let k = 0;
+  while (i + k < msgs.length && k < room) {
+    const b = bytes + L.CH_BATCH_RECORD + ((msgs[i + k].length + 3) & ~3);
+    if (b > p.fragment) break;
+    bytes = b;
+    k++;
+  }
+  return k;
+}
+
+/**
+ * sendMany's machine: the send lock once (as `agent`), then the messages in order under it: as
+ * batch frames (sendBatchSteps) of as many as fit one fragment and the free slots, when that is
+ * two or more, else one by one ("locked": waits for a slot and ring space). `progress.sent`
+ * counts the messages in the channel. A status, as sendSteps.
+ */
+export function* sendManySteps(p: ChannelPort, msgs: readonly Uint8Array[], agent: number, progress: { sent: number }): Steps<number> {
+  const l = yield* lockChannel(p, L.CH_SEND_LOCK, agent);
+  if (l !== L.OK) return l;
+  try {
+    let i = 0;
+    while (i < msgs.length) {
+      if (p.capacity > 1 && i + 1 < msgs.length) {
+        const room = Math.min(p.capacity, p.capacity - (yield load(p.c + L.CH_COUNT)));
+        const k = batchSpan(p, msgs, i, room);
+        if (k >= 2) {
+          const s = yield* sendBatchSteps(p, msgs, i, i + k);
+          if (s === L.OK) {
+            i += k;
+            progress.sent += k;
+            continue;
+          }
+          if (s !== L.WOULD_BLOCK) return s;
+        }
+      }
+      const s = yield* sendSteps(p, msgs[i], agent, "locked");
+      if (s !== L.OK) return s;
+      i++;
+      progress.sent++;
+    }
+    return L.OK;
+  } finally {
+    yield call("mutex_unlock", p.c + L.CH_SEND_LOCK, agent);
+  }
 }
 
 function* sendLocked(p: ChannelPort, bytes: Uint8Array, attempt: boolean): Steps<number> {

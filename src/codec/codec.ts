@@ -50,6 +50,16 @@ export interface RangeCodec<T> extends Codec<T> {
   decodeRange(bytes: Uint8Array, start: number, end: number): T;
 }
 
+/** A RangeCodec that also decodes a concatenation of encoded messages in one call (the channel's
+ *  recvMany); internal to the channel. */
+export interface ManyCodec<T> extends RangeCodec<T> {
+  /** The values of the messages concatenated in `bytes[0..end)`, in order. */
+  decodeConcat(bytes: Uint8Array, end: number): T[];
+}
+
+export const canDecodeConcat = <T>(codec: Codec<T>): codec is ManyCodec<T> =>
+  typeof (codec as Partial<ManyCodec<T>>).decodeConcat === "function" && canDecodeRange(codec);
+
 export const canDecodeRange = <T>(codec: Codec<T>): codec is RangeCodec<T> =>
   typeof (codec as Partial<RangeCodec<T>>).decodeRange === "function";
 
@@ -98,7 +108,8 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
     return made;
   };
   let packr = makePackr();
-  return {
+  // a ManyCodec (decodeConcat, found by canDecodeConcat); typed as RangeCodec in the public API
+  const codec: ManyCodec<T> = {
     name: "msgpack",
     encode(value: T): Uint8Array {
       try {
@@ -119,7 +130,12 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
     decodeRange(bytes: Uint8Array, start: number, end: number): T {
       return packr.unpack(bytes, { start, end }) as T;
     },
+    decodeConcat(bytes: Uint8Array, end: number): T[] {
+      // each message was packed alone: a msgpack stream of them decodes in one call
+      return packr.unpackMultiple(bytes.subarray(0, end)) as T[];
+    },
   };
+  return codec;
 }
 
 /**

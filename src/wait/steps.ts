@@ -17,8 +17,8 @@
 //                                                     slice): its end resumes with WAIT_WOKEN
 //                                                     unless the deadline passed
 //   yield park(address, expected, { spun: true })     the step before it already re-checked for
-//                                                     a while: the blocking driver parks without
-//                                                     its own spin on the word
+//                                                     a while: the blocking and async drivers park
+//                                                     without their own spin on the word
 //   yield park(address, expected, { sliceMs, any })   a polling slice, or instead a park on
 //                                                     every word of `any` (words of several
 //                                                     memories, each with its expected value):
@@ -31,7 +31,9 @@
 //
 //   runBlocking(host, machine, deadline)        parks the thread through the region's Parker
 //                                               (after a brief spin on the word)
-//   runAsync(host, machine, deadline, signal)   parks with Parker.waitAsync; the thread runs on
+//   runAsync(host, machine, deadline, signal)   parks with Parker.waitAsync (after the same brief
+//                                               spin: waking a parked thread is the cost, not
+//                                               the API); the thread runs on
 //   runTry(host, machine)                       never parks: every park resumes with
 //                                               WAIT_TIMED_OUT at once, so the machine takes
 //                                               its "gave up" path (last re-check, deregister)
@@ -158,17 +160,21 @@ function runSync<R>(host: StepHost, machine: Steps<R>, parkNow: (r: ParkRequest)
   }
 }
 
+/** Spins up to SPIN_LOADS loads of the park word of `r`: true when it changed meanwhile. */
+function spinOn(words: Int32Array, r: ParkRequest): boolean {
+  const index = r.address >> 2;
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    if (Atomics.load(words, index) !== r.expected) return true;
+    pause();
+  }
+  return false;
+}
+
 /** Runs `machine` on this thread, parking (spin, then Parker.wait) as it asks. */
 export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Deadline): R {
   const { parker, words } = host;
   return runSync(host, machine, (r) => {
-    const index = r.address >> 2;
-    let spun = r.spun ? SPIN_LOADS : 0;
-    while (spun < SPIN_LOADS && Atomics.load(words, index) === r.expected) {
-      pause();
-      spun++;
-    }
-    if (spun < SPIN_LOADS) return L.WAIT_NOT_EQUAL;
+    if (!r.spun && spinOn(words, r)) return L.WAIT_NOT_EQUAL;
     if (r.any && parker.waitAny && r.any.every((w) => w.kind === parker.kind)) {
       return parker.waitAny(r.any, r.whole ? Deadline.forever : deadline);
     }
@@ -187,6 +193,10 @@ export async function runAsync<R>(
     const r = next.value;
     if (r.op !== "park") {
       next = machine.next(perform(host, r));
+      continue;
+    }
+    if (!r.spun && spinOn(host.words, r)) {
+      next = machine.next(L.WAIT_NOT_EQUAL);
       continue;
     }
     const input = sliceResult(r, await parker.waitAsync(r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal), deadline);

@@ -32,6 +32,12 @@
 //     a send reports OK only after the receive that got it began its claim (history ticks).
 //   "channel rendezvous close": the same at capacity 0 (sender 1's fast send is a general one:
 //     the facade's fast path is for capacity > 0), plus the rendezvous check.
+//   "channel batch" (capacity 2, a 256-byte ring): sender 0 sendMany of two messages (the shipped
+//     sendManySteps: one batch frame when both slots are free, else one by one), sender 1 one
+//     general send, receiver 2 two general recvs, receiver 3 one fast recv (batch records are
+//     claimed and read one by one, through both paths).
+//   "channel batch close": the same senders, receiver 2 until CLOSED, thread 3 closes at any
+//     point then tries one receive (a batch frame's count and commit racing the close).
 //   "channel close race": one fast send, a receiver until CLOSED, a close (deeper PCT).
 //   "channel close" (capacity 1): sender 0 sends 2 messages (the second fragments), sender 1
 //     a fast send then a fragmented general send, receiver 2 receives until CLOSED, thread 3
@@ -52,18 +58,24 @@
 //   ring, so a send could count and commit between the two while a receiver saw closed, COUNT 0),
 //   ch-claim-close-hides-message (ch_claim returns CLOSED when it sees the close after a failed
 //   claim, without re-reading COUNT: a message published just before the close is lost),
-//   ch-claim-no-wake (a claim does not wake senders parked for a slot or for delivery).
+//   ch-claim-no-wake (a claim does not wake senders parked for a slot or for delivery),
+//   ch-batch-count-one (ch_publish counts a batch frame as one message: a receiver waits for a
+//   message no count ever announces).
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
-import { channelPort, type ChannelPort } from "../../src/channel/port";
+import { channelPort, messageLength, type ChannelPort } from "../../src/channel/port";
 import { recvSteps } from "../../src/channel/recv";
-import { sendSteps } from "../../src/channel/send";
+import { sendManySteps, sendSteps } from "../../src/channel/send";
+import type { Steps } from "../../src/wait/steps";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 const RING_BYTES = 64;
+/** "channel batch": a ring of 256 bytes (48-byte fragments), so that a batch frame of two
+ *  messages fits one fragment. */
+const ringBytesOf = (v: Variant) => (v === "channel batch" || v === "channel batch close" ? 256 : RING_BYTES);
 const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
-type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close";
+type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close" | "channel batch" | "channel batch close";
 
 /** Message lengths per producer (index = sequence). */
 function lengths(v: Variant): number[][] {
@@ -80,10 +92,13 @@ function lengths(v: Variant): number[][] {
       return [[8, 16], [8, 20]];
     case "channel close race":
       return [[8]];
+    case "channel batch":
+    case "channel batch close":
+      return [[8, 12], [16]];
   }
 }
-const capacityOf = (v: Variant) => (v === "channel cap2" ? 2 : v === "channel rendezvous" || v === "channel rendezvous close" ? 0 : 1);
-const closes = (v: Variant) => v === "channel close" || v === "channel close race" || v === "channel rendezvous close";
+const capacityOf = (v: Variant) => (v === "channel cap2" || v === "channel batch" || v === "channel batch close" ? 2 : v === "channel rendezvous" || v === "channel rendezvous close" ? 0 : 1);
+const closes = (v: Variant) => v === "channel close" || v === "channel close race" || v === "channel rendezvous close" || v === "channel batch close";
 
 interface Ctx { ch: number; ring: number; port: ChannelPort }
 interface Sent { status: number; retTick: number }
@@ -182,7 +197,7 @@ function received(t: VThread, v: Variant, s: State, r: Uint8Array | number, clai
 function* recvFastOnce(t: VThread, c: Ctx, s: State, v: Variant, claimTick: number, how: "wait" | "try", ms: number): Gen<number> {
   const a = yield* addressOp(t, "recv_begin", [], t.call("ch_recv_begin", c.ch, t.agent));
   if (a >= 0) {
-    const n = t.i32[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
+    const n = messageLength(t.i32, a);
     const copy = new Uint8Array(t.i32.buffer).slice(a, a + n);
     yield* t.pause("copy");
     checkMessage(t, v, s, copy, claimTick); // before ch_recv_end: still under the recv lock
@@ -209,9 +224,82 @@ function* recv(t: VThread, c: Ctx, s: State, v: Variant, how: "general" | "fast"
 
 // ---- the tests ---------------------------------------------------------------------------------
 
+/** sendMany of producer p's messages (Channel.sendMany's machine: a batch frame when both fit
+ *  one fragment and two slots are free, else one by one). */
+function* sendMany(t: VThread, c: Ctx, s: State, p: number, lens: number[]): Gen<number> {
+  const msgs = lens.map((len, k) => message(p, k, len));
+  lens.forEach((_, k) => {
+    s.began.add(key(p, k));
+    s.sent.set(key(p, k), { status: -1, retTick: -1 });
+  });
+  const progress = { sent: 0 };
+  const seen = { batch: false };
+  // the op's result says how they went (coverage line): 0 one by one, 1 as a batch frame
+  const r = yield* t.op("sendMany", [p, lens.length], (function* () {
+    const status = yield* t.run(watchBatch(sendManySteps(c.port, msgs, t.agent, progress), seen), -1);
+    return status === L.OK ? (seen.batch ? 1 : 0) : -status;
+  })());
+  t.check(r < 0 || progress.sent === lens.length, `sendMany returned OK with ${progress.sent} of ${lens.length} sent`);
+  lens.forEach((_, k) => {
+    const rec = s.sent.get(key(p, k))!;
+    rec.status = k < progress.sent ? L.OK : -r;
+    if (rec.status === L.OK) rec.retTick = ++s.ticks;
+  });
+  return r < 0 ? -r : L.OK;
+}
+
+/** The receiving side of the close variants: thread 2 receives until CLOSED; thread 3 closes
+ *  at any point, then tries one receive. */
+function* closeSide(t: VThread, c: Ctx, s: State, v: Variant): Gen<void> {
+  if (t.id === 2) {
+    for (;;) {
+      const r = yield* recv(t, c, s, v, "general");
+      if (r === L.CLOSED) break;
+      t.check(r === L.OK, `recv returned ${r}`);
+    }
+    return;
+  }
+  yield* t.op("close", [], t.call("ch_close", c.ch));
+  const r = yield* recv(t, c, s, v, "try");
+  t.check(r === L.OK || r === L.WOULD_BLOCK || r === L.CLOSED, `try recv returned ${r}`);
+}
+
+/** Runs machine `m`, noting in `seen.batch` whether it wrote a batch frame. */
+function* watchBatch(m: Steps<number>, seen: { batch: boolean }): Steps<number> {
+  let input = 0;
+  for (;;) {
+    const next = m.next(input);
+    if (next.done) return next.value;
+    input = yield next.value;
+    if (next.value.op === "call" && next.value.fn === "ch_send_batch_try" && input >= 0) seen.batch = true;
+  }
+}
+
 function* body(t: VThread, v: Variant, c: Ctx, s: State) {
   const lens = lengths(v);
   const cap = capacityOf(v);
+  if (v === "channel batch") {
+    // sender 0: sendMany of two messages (a batch frame, or one by one when a slot is taken);
+    // sender 1: one general send; receiver 2: two general recvs; receiver 3: one fast recv
+    if (t.id === 0) t.check((yield* sendMany(t, c, s, 0, lens[0])) === L.OK, "sendMany failed");
+    else if (t.id === 1) t.check((yield* send(t, c, s, 1, 0, lens[1][0], cap, "general")) === L.OK, "send failed");
+    else if (t.id === 2) {
+      for (let i = 0; i < 2; i++) t.check((yield* recv(t, c, s, v, "general")) === L.OK, "recv failed");
+    } else t.check((yield* recv(t, c, s, v, "fast")) === L.OK, "fast recv failed");
+    return;
+  }
+  if (v === "channel batch close") {
+    // a close racing a batch frame's publish: sender 0 sendMany of two, sender 1 one send,
+    // receiver 2 until CLOSED, thread 3 closes then tries one receive
+    if (t.id === 0) {
+      const r = yield* sendMany(t, c, s, 0, lens[0]);
+      t.check(r === L.OK || r === L.CLOSED, `sendMany returned ${r}`);
+    } else if (t.id === 1) {
+      const r = yield* send(t, c, s, 1, 0, lens[1][0], cap, "fast");
+      t.check(r === L.OK || r === L.CLOSED, `send returned ${r}`);
+    } else yield* closeSide(t, c, s, v);
+    return;
+  }
   if (v === "channel rendezvous") {
     if (t.id === 0) {
       const r0 = yield* send(t, c, s, 0, 0, lens[0][0], cap, "general", -1);
@@ -253,17 +341,7 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State) {
         t.check(r === L.OK || r === L.CLOSED, `send(${t.id}, ${k}) returned ${r}`);
         if (r !== L.OK) return;
       }
-    } else if (t.id === 2) {
-      for (;;) {
-        const r = yield* recv(t, c, s, v, "general");
-        if (r === L.CLOSED) break;
-        t.check(r === L.OK, `recv returned ${r}`);
-      }
-    } else {
-      yield* t.op("close", [], t.call("ch_close", c.ch));
-      const r = yield* recv(t, c, s, v, "try");
-      t.check(r === L.OK || r === L.WOULD_BLOCK || r === L.CLOSED, `try recv returned ${r}`);
-    }
+    } else yield* closeSide(t, c, s, v);
     return;
   }
   // cap1 / cap2 / fast: 2 senders x 2 messages, 2 receivers x 2 messages, untimed
@@ -288,9 +366,9 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
     threads: 4,
     regionBytes: L.HEAP_START + 2048,
     setup({ core, i32 }) {
-      const size = core.ch_size_of(RING_BYTES);
+      const size = core.ch_size_of(ringBytesOf(v));
       const ch = core.region_alloc(size, L.KIND_CHANNEL, 1);
-      if (core.ch_init(ch, capacityOf(v), RING_BYTES) !== L.OK) throw new Error("ch_init failed");
+      if (core.ch_init(ch, capacityOf(v), ringBytesOf(v)) !== L.OK) throw new Error("ch_init failed");
       return { ch, ring: ch + L.CH_RING, port: channelPort(core, i32.buffer, ch) };
     },
     fresh: () => ({ began: new Set(), sent: new Map(), order: [], ticks: 0 }),
@@ -305,7 +383,8 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
       }
       for (const k of received) if (!state.sent.has(k)) fail(`message ${k}: received, never published`, "message");
       if (v !== "channel rendezvous" && !closes(v)) {
-        if (state.order.length !== 4) fail(`received ${state.order.length} of 4 messages`, "lost message");
+        const all = lengths(v).flat().length;
+        if (state.order.length !== all) fail(`received ${state.order.length} of ${all} messages`, "lost message");
       }
       if (capacityOf(v) === 0) {
         // a rendezvous send completes only after the receive that got it began its claim
@@ -327,14 +406,15 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
       const write = i32[(ctx.ring + L.BR_WRITE) >> 2] & L.BR_POS_MASK;
       if (read !== write && !closes(v)) fail(`ring READ ${read} != WRITE ${write} at the end`, "conservation");
       for (let n = 0; read !== write && n < 16; n++) {
-        const at = ctx.ring + L.BR_DATA + (read & (RING_BYTES - 1));
+        const ringBytes = ringBytesOf(v);
+        const at = ctx.ring + L.BR_DATA + (read & (ringBytes - 1));
         const len = i32[at >> 2];
         if (len === L.BR_WRAP) {
-          read = (read + RING_BYTES - (read & (RING_BYTES - 1))) & L.BR_POS_MASK;
+          read = (read + ringBytes - (read & (ringBytes - 1))) & L.BR_POS_MASK;
           continue;
         }
         const kind = i32[(at + L.BR_FRAME_HEADER + L.CH_FRAG_KIND) >> 2];
-        if (kind === L.CH_FIRST) fail(`a live message (${len} bytes) left in the ring at ${read} after the receivers saw CLOSED`, "lost message");
+        if ((kind & ~L.CH_BATCH) === L.CH_FIRST) fail(`a live message (${len} bytes) left in the ring at ${read} after the receivers saw CLOSED`, "lost message");
         read = (read + L.BR_FRAME_HEADER + ((len + 3) & ~3)) & L.BR_POS_MASK;
       }
     },
@@ -348,6 +428,8 @@ describe("model: channel", () => {
   modelSuite(channelTest("channel rendezvous", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel rendezvous close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
+  modelSuite(channelTest("channel batch", "model"), { executions: modelExecutions(5000), file: import.meta.url });
+  modelSuite(channelTest("channel batch close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   // the close race needs a receiver mid-claim while close is between its two steps and a
   // sender between its ready check and its commit: deeper PCT finds it, DFS (bound 2-4) does not
   const deep = ["pct:5", "pct:4", "random"];
@@ -369,6 +451,11 @@ describe("model: channel", () => {
     executions: modelExecutions(20_000),
     strategies: deep,
     expect: ["lost message", "conservation"],
+    file: import.meta.url,
+  });
+  seededBug(channelTest("channel batch", "model-bug-ch-batch-count-one"), {
+    executions: modelExecutions(5000),
+    expect: ["deadlock", "lost message", "conservation"],
     file: import.meta.url,
   });
   seededBug(channelTest("channel cap1", "model-bug-ch-claim-no-wake"), {
