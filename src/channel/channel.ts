@@ -154,6 +154,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
     const port = channelPort(region.core, region.memory.buffer, offset);
+    region.core.ch_attach(offset, region.agent); // this thread is a party of the channel (assembly/channel.ts, sides)
     this.#port = port;
     this.#ring = port.ring;
     this.#maxFrame = port.maxFrame;
@@ -217,9 +218,11 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   get capacity(): number {
     return this.#capacity;
   }
-  /** Whether the channel was marked peer-gone (a thread using it died; see markPeerGone). */
+  /** Whether every operation on the channel fails with PeerGoneError: it was marked peer-gone
+   *  (markPeerGone), or it is a mailbox's and its reader ended. (A party that crashed fails only
+   *  the waits of its other side once no one is left there: README, "When a party dies".) */
   get peerGone(): boolean {
-    return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0;
+    return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0 || (this.region.core.ch_gone(this.offset) & L.CH_RECEIVERS_GONE) !== 0;
   }
 
   /** Whether the channel was closed: sends fail, receives drain what is left and then end. */
@@ -593,10 +596,15 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.close();
   }
 
-  /** Marks the channel's peers gone (done by spawnWorker when a worker dies): every blocked
-   *  and later operation throws PeerGoneError. */
+  /** Marks the channel's peers gone by hand: every blocked and later operation throws
+   *  PeerGoneError. (A party that dies needs no mark: README, "When a party dies".) */
   markPeerGone(): void {
     this.region.core.ch_mark_peer_gone(this.offset);
+  }
+
+  /** @internal Records another party (its agent from `agentFor`) as attached (PeerEndpoint). */
+  attachParty(agentFor: (region: Region) => number): void {
+    this.region.core.ch_attach(this.offset, agentFor(this.region));
   }
 
   /** Returns the channel's memory to the region. It must be unused everywhere. */

@@ -8,6 +8,7 @@
 // ESM lets this explicit export shadow the star export, so 'sabre/node' gives the worker
 // threads versions (node/spawn.ts) and 'sabre' the Web Worker ones (spawn.ts). Same options
 // and result types; a test checks that each entry gives its own.
+import "./parties"; // this thread's identity for the regions' party tables, before any region is attached
 export * from "../index";
 export { startWorker, workerInput, type StartWorkerOptions } from "./worker";
 export { spawnWorker, attachWorkerData, type NodeSpawnWorkerOptions } from "./spawn";
@@ -20,3 +21,4 @@ export { nativeProblem } from "./native";
 export { NativeAddonMissingError, RegionPermissionError, RegionExistsError, RegionNotFoundError } from "./errors";
 export { spawnProcess, attachProcessData, type SpawnProcessOptions, type SpawnedProcess } from "./spawn-process";
 export { encodeHandles, decodeHandles } from "./process-wire";
+export { threadDied, type ThreadDiedOptions } from "./parties";
