@@ -111,7 +111,7 @@
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
 import { load32, store32, add32, sub32, or32, cas32, notify, now } from "./atom";
-import { agent_dead, party_state } from "./party";
+import { agent_dead, party_state, party_pid, party_thread } from "./party";
 import { spinLimit } from "./time";
 import {
   OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
@@ -248,6 +248,8 @@ function othersDied(c: usize, lock: usize, side: usize, mine: usize): bool {
     while (bits != 0) {
       const slot = (w << 5) + ctz(bits);
       bits &= bits - 1;
+      // another slot of the caller's own thread (a host registered it as it started) is no other
+      if (self != 0 && party_pid(slot) == party_pid(self) && party_thread(slot) == party_thread(self)) continue;
       if (party_state(slot) != PARTY_DIED) return false;
       any = true;
     }

@@ -68,11 +68,20 @@ export function region_new_agent(): i32 {
 
 /**
  * Claims a slot for the calling thread (process `pid`, thread `thread`, process start time
- * `start`) and returns its first agent id; an untracked agent when every slot is LIVE. FREE
+ * `start`) and returns its first agent id; an agent of the LIVE slot of the same thread if
+ * there is one; an untracked agent when every slot is LIVE. FREE
  * slots are taken first, then EXITED, then DIED ones (the last keep their peer-gone meaning
  * longest).
  */
 export function party_join(pid: i32, thread: i32, start: f64): i32 {
+  // the same thread joined already (a host registered it before it started): share its slot
+  for (let slot = 1; slot < PARTY_SLOTS; slot++) {
+    const e = entry(slot);
+    if (load32(e + PARTY_STATE) == PARTY_LIVE && load32(e + PARTY_PID) == pid && load32(e + PARTY_THREAD) == thread &&
+        load<f64>(e + PARTY_START) == start) {
+      return agentOf(slot, add32(e + PARTY_NEXT, 1));
+    }
+  }
   for (let want = PARTY_FREE; want <= PARTY_DIED; want++) {
     if (want == PARTY_CLAIMING || want == PARTY_LIVE) continue;
     for (let slot = 1; slot < PARTY_SLOTS; slot++) {
