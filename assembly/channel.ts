@@ -243,12 +243,20 @@ function othersDied(c: usize, lock: usize, side: usize, mine: usize): bool {
   let any = false;
   for (let w = 0; w < 2; w++) {
     const at = <usize>w << 2;
-    let bits = load32(side + at) | (load32(c + CH_ATTACHED + at) & ~load32(mine + at));
-    if (self != 0 && (self >> 5) == w) bits &= ~(1 << (self & 31));
-    while (bits != 0) {
-      const slot = (w << 5) + ctz(bits);
-      bits &= bits - 1;
-      // another slot of the caller's own thread (a host registered it as it started) is no other
+    let used = load32(side + at);
+    // attached parties that never used the holder's side may use the other; the holder's own
+    // thread counts only if it used the other side itself (then it is alive: not gone)
+    let idle = load32(c + CH_ATTACHED + at) & ~load32(mine + at) & ~used;
+    while (used != 0) {
+      const slot = (w << 5) + ctz(used);
+      used &= used - 1;
+      if (party_state(slot) != PARTY_DIED) return false;
+      any = true;
+    }
+    while (idle != 0) {
+      const slot = (w << 5) + ctz(idle);
+      idle &= idle - 1;
+      // the holder's thread (under any of its slots: a host may have registered it too) is no other
       if (self != 0 && party_pid(slot) == party_pid(self) && party_thread(slot) == party_thread(self)) continue;
       if (party_state(slot) != PARTY_DIED) return false;
       any = true;
