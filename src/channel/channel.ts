@@ -29,8 +29,11 @@
 // that died mid-message) drops that message and leaves the channel usable (recv.ts).
 //
 // Close: later sends throw ClosedError; receivers drain every complete message, then recv
-// throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
-// sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
+// throws ClosedError and iteration ends. markPeerGone makes every blocked and later operation
+// throw PeerGoneError. A thread or process that dies (README, "When a party dies";
+// assembly/channel.ts): its send or receive lock is taken over by the next sender or receiver
+// (a half-sent message withdrawn or cancelled, a claimed unread one re-delivered), and a wait
+// fails with PeerGoneError only when every party on its other side has crashed.
 import * as L from "../../assembly/layout";
 import { canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
 import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
