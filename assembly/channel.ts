@@ -388,10 +388,8 @@ function trackSend(c: usize, first: i32): void {
   const len = load<i32>(payload + CH_FRAG_LEN);
   if (first) {
     const total = load<i32>(payload + CH_FRAG_TOTAL);
-    if (total != len) {
-      store<i32>(c + CH_SEND_LEFT, total - len);
-      store<i32>(c + CH_SEND_OPEN, <i32>(payload + CH_FRAG_HEADER));
-    }
+    store<i32>(c + CH_SEND_LEFT, total - len);
+    store<i32>(c + CH_SEND_OPEN, total != len ? <i32>(payload + CH_FRAG_HEADER) : 0);
     return;
   }
   if (load<i32>(c + CH_SEND_OPEN) == 0) return;
@@ -421,6 +419,7 @@ export function ch_publish(c: usize, first: i32): i32 {
   trackSend(c, first);
   if (!first) {
     const s = br_commit(ring(c));
+    if (s != OK) store<i32>(c + CH_SEND_OPEN, 0); // closed: receivers drop the partial message themselves
     return s != OK ? -s : 0;
   }
   // COUNT before the commit: committed first, a close between the commit and COUNT += 1 let
@@ -432,6 +431,7 @@ export function ch_publish(c: usize, first: i32): i32 {
   add32(c + CH_COUNT, 1);
   const s = br_commit(ring(c));
   if (s != OK) {
+    store<i32>(c + CH_SEND_OPEN, 0);
     // closed first: uncount the message unless a receiver claimed it (COUNT > 0: it is the last
     // one begun and claims are FIFO, as in ch_withdraw)
     while (true) {
