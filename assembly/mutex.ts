@@ -40,7 +40,7 @@
 import { cas32, xchg32, load32, store32, sub32, wait32, notify, now } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, ANONYMOUS_AGENT, OWNER_DEAD,
-  MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED, MUTEX_OWNER_DIED, AGENT_MASK,
+  MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED, MUTEX_OWNER_DIED, AGENT_MASK, PARTY_SLOT_MASK,
 } from "./layout";
 import { deadlineOf, remainingNs, spinLimit } from "./time";
 import { agent_dead } from "./party";
@@ -114,6 +114,13 @@ export function mutex_recover(m: usize, agent: i32): i32 {
   const owner = load32(m + MUTEX_OWNER);
   if (load32(m + MUTEX_STATE) == MUTEX_UNLOCKED || !agent_dead(owner)) return WOULD_BLOCK;
   return cas32(m + MUTEX_OWNER, owner, agent | MUTEX_OWNER_DIED) == owner ? OWNER_DEAD : WOULD_BLOCK;
+}
+
+/** 1 if the holder is a tracked party's agent (party.ts): its death can be reported, so a
+ *  waiter parks in slices to re-check it; 0 for a free lock, an untracked or anonymous holder. */
+export function mutex_holder_tracked(m: usize): i32 {
+  const owner = load32(m + MUTEX_OWNER);
+  return owner != ANONYMOUS_AGENT && (owner & AGENT_MASK & PARTY_SLOT_MASK) != 0 ? 1 : 0;
 }
 
 /** The holder marks the state the lock protects consistent again: clears MUTEX_OWNER_DIED. OK

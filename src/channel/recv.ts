@@ -114,7 +114,9 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean): Steps<Ui
     const whole = attempt || out === undefined;
     let n: number | typeof GAVE_UP;
     try {
-      n = yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, out ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? WHOLE_SLICED : SLICED);
+      // sliced while the sender is a party whose death can be reported (always, outside tests)
+      const sliced = (yield call("mutex_holder_tracked", c + L.CH_SEND_LOCK)) !== 0;
+      n = yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, out ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? (sliced ? WHOLE_SLICED : WHOLE) : sliced ? SLICED : undefined);
     } catch (error) {
       yield* abandon(p);
       throw error;

@@ -38,6 +38,7 @@ export interface CoreExports {
   mutex_recover(m: number, agent: number): number;
   mutex_consistent(m: number, agent: number): number;
   mutex_owner_died(m: number): number;
+  mutex_holder_tracked(m: number): number;
   // parties and deaths (party.ts, death.ts)
   party_join(pid: number, thread: number, start: number): number;
   party_new_agent(agent: number): number;

@@ -29,7 +29,9 @@ import { settle } from "../wait/step-loop";
 import { call, park, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
-/** Parks of a lock wait last at most ROBUST_SLICE_MS: the holder's liveness is re-checked. */
+/** Parks of a lock wait last at most ROBUST_SLICE_MS while the holder is a tracked party: its
+ *  liveness is re-checked (a death walk usually wakes the waiters first; the slice is the bound
+ *  where it cannot, as on a polling region). */
 const SLICE = { sliceMs: L.ROBUST_SLICE_MS };
 
 /**
@@ -44,7 +46,9 @@ export function* lockSteps(m: number, agent: number): Steps<number> {
     if (status !== L.WOULD_BLOCK) return status;
     if ((yield call("mutex_recover", m, agent)) === L.OWNER_DEAD) return L.OWNER_DEAD;
     parked = 1;
-    if ((yield park(m + L.MUTEX_STATE, L.MUTEX_CONTENDED, SLICE)) === L.WAIT_TIMED_OUT) {
+    // slices only while the holder is a party whose death can be reported (always, outside tests)
+    const how = (yield call("mutex_holder_tracked", m)) ? SLICE : undefined;
+    if ((yield park(m + L.MUTEX_STATE, L.MUTEX_CONTENDED, how)) === L.WAIT_TIMED_OUT) {
       const last = yield call("mutex_lock_step", m, agent, 1);
       if (last !== L.WOULD_BLOCK) return last;
       return (yield call("mutex_recover", m, agent)) === L.OWNER_DEAD ? L.OWNER_DEAD : L.TIMED_OUT;
