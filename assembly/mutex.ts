@@ -116,11 +116,19 @@ export function mutex_recover(m: usize, agent: i32): i32 {
   return cas32(m + MUTEX_OWNER, owner, agent | MUTEX_OWNER_DIED) == owner ? OWNER_DEAD : WOULD_BLOCK;
 }
 
-/** 1 if the holder is a tracked party's agent (party.ts): its death can be reported, so a
- *  waiter parks in slices to re-check it; 0 for a free lock, an untracked or anonymous holder. */
+/**
+ * 1 if a waiter must park in slices to re-check the holder (lockSteps): the holder is a tracked
+ * party's agent (party.ts), whose death can be reported between the waiter's check and its park
+ * (the report's wake-up would find nobody parked yet), or the holder is not recorded yet (it is
+ * between its acquisition and its store of MUTEX_OWNER). 0 for an untracked or anonymous
+ * holder: nothing can recover from it, and a plain park keeps a lost wake-up a deadlock the
+ * model finds.
+ */
 export function mutex_holder_tracked(m: usize): i32 {
   const owner = load32(m + MUTEX_OWNER);
-  return owner != ANONYMOUS_AGENT && (owner & AGENT_MASK & PARTY_SLOT_MASK) != 0 ? 1 : 0;
+  if (owner == ANONYMOUS_AGENT) return 0;
+  const id = owner & AGENT_MASK;
+  return id == 0 || (id & PARTY_SLOT_MASK) != 0 ? 1 : 0;
 }
 
 /** The holder marks the state the lock protects consistent again: clears MUTEX_OWNER_DIED. OK
