@@ -10,12 +10,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   Channel, Mailbox, Mutex, OwnerDeadError, PeerGoneError, Region, TimeoutError, createRegion, spawnProcess, spawnWorker,
 } from "sabre/node";
-import { stressMultiplier } from "../fixtures/stress-level";
+import { stressLevel, stressMultiplier } from "../fixtures/stress-level";
 
 const fixture = new URL("../fixtures/party-death.mjs", import.meta.url);
 const SEED = 0x0dead5;
 const heavy = stressMultiplier() >= 10;
-const TRIALS = { thread: heavy ? 200 : 6, process: heavy ? 200 : 3 };
+const TRIALS = { thread: heavy ? 200 : stressLevel(6), process: heavy ? 200 : stressLevel(3) };
 /** A wait longer than any recovery can take (liveness interval + lock slice, on a loaded machine). */
 const WAIT = { timeout: 10_000 };
 const SIZE = 5000; // bytes of a fragmented message (the channel's ring is 4 KiB)
