@@ -25,7 +25,7 @@ import type { WasmMemory } from "../globals";
 import { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
 import { WAIT_ABORTED, type Parker } from "../wait/parker";
-import { LIVENESS_INTERVAL_MS, checkPeers, watchingPeers } from "./liveness";
+import { LIVENESS_INTERVAL_MS, checkPeersDue, watchingPeers } from "./liveness";
 import { nativeAddon, type NativeAddon } from "./native";
 
 /** Loads of the word before a futex system call (a few microseconds). */
@@ -66,9 +66,11 @@ export class FutexParker implements Parker {
     if (!watchingPeers()) return this.#addon.futexWait(words, index, expected, left === Infinity ? -1 : left);
     const slice = Math.min(left, LIVENESS_INTERVAL_MS);
     const code = this.#addon.futexWait(words, index, expected, slice);
-    if (code !== L.WAIT_TIMED_OUT || slice >= left) return code;
-    checkPeers(); // a dead peer's endpoints are marked now; the caller's re-check sees it
-    return L.WAIT_WOKEN;
+    if (code !== L.WAIT_TIMED_OUT) return code;
+    // a dead peer is reported now (the caller's re-check sees it); also when the caller's own
+    // deadline ended the wait (a lock waiter's slice), at most once per interval
+    checkPeersDue();
+    return slice >= left ? code : L.WAIT_WOKEN;
   }
 
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {

@@ -98,6 +98,15 @@ export function checkPeers(): void {
 }
 
 let checking = false;
+let lastCheck = 0;
+
+/** checkPeers, unless it ran less than LIVENESS_INTERVAL_MS ago (the futex parker's slices). */
+export function checkPeersDue(): void {
+  const now = performance.now();
+  if (now - lastCheck < LIVENESS_INTERVAL_MS) return;
+  lastCheck = now;
+  checkPeers();
+}
 
 function checkNow(addon: NativeAddon): void {
   sweepParties(addon);

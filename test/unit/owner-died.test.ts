@@ -2,11 +2,14 @@
 // mutex whose holder died is taken over by the next locker with OwnerDeadError carrying the
 // guard; the mark stays until markConsistent; a live holder is never taken over; a plain
 // `new Worker` that sabre did not start is reported with threadDied.
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import {
-  Channel, InvalidArgumentError, Mutex, OwnerDeadError, Region, TimeoutError, spawnWorker, threadDied,
+  Channel, InvalidArgumentError, Mutex, OwnerDeadError, Region, TimeoutError, createRegion, encodeHandles, removeRegion,
+  spawnWorker, threadDied,
 } from "sabre/node";
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
@@ -84,5 +87,24 @@ describe("owner died", () => {
     await w.terminate();
     await ch.sendAsync(7, { timeout: 5000 });
     expect(await ch.recvAsync({ timeout: 5000 })).toBe(7);
+  });
+
+  it("an unrelated process killed with SIGKILL holding a mutex of a named region: the party sweep finds it, a blocking lock takes over", async () => {
+    const name = `owner-died-${process.pid}`;
+    const region = createRegion({ name, size: 1 << 16 });
+    try {
+      const mutex = Mutex.create(region);
+      const holder = spawn(process.execPath, [fileURLToPath(fixture("process-lock-holder.mjs")), encodeHandles({ mutex })], { stdio: ["ignore", "pipe", "inherit"] });
+      const [line] = await once(holder.stdout, "data");
+      expect(String(line)).toBe("locked\n");
+      expect(mutex.tryLock()).toBeUndefined(); // alive: never taken over
+      holder.kill("SIGKILL");
+      await once(holder, "exit");
+      // this thread blocks: the futex parker's slices run the sweep (pid + start time)
+      expect(() => mutex.lock({ timeout: 10_000 })).toThrow(OwnerDeadError);
+      expect(mutex.locked).toBe(true);
+    } finally {
+      removeRegion(name);
+    }
   });
 });
