@@ -77,7 +77,10 @@
 //     held the recv lock in CH_RECEIVERS (chSides, under the lock). The other side of a sender
 //     is every receiver plus every attached party that never sent; of a receiver, every
 //     sender plus every attached party that never received; the caller's own party excluded
-//     (othersDied). A crash report (party_report) sets CH_PARTY_DIED and wakes both sides;
+//     (othersDied). The rules apply to channels a worker host (spawnWorker, spawnProcess) passed
+//     to a party it started (CH_HOSTED, ch_host_attach); a channel only ever attached by
+//     handle (a pool's own channels, whose workers are replaced) keeps Go's semantics: deaths
+//     free its locks and fail no wait. A crash report (party_report) sets CH_PARTY_DIED and wakes both sides;
 //     from then on a receiver with nothing left to claim gets PEER_GONE when its other side
 //     is non-empty and has entirely died (PARTY_DIED), and so does a sender (ch_send_ready,
 //     ch_delivered). A dead client of a many-sender channel changes nothing for the others; a
@@ -121,7 +124,7 @@ import {
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
   OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered } from "./mutex";
 import {
@@ -232,13 +235,21 @@ export function ch_attach(c: usize, agent: i32): i32 {
   return OK;
 }
 
+/** A worker host passed the channel to the party of `agent` that it starts: attaches it and
+ *  sets CH_HOSTED, from which on the side rules apply (see the header). OK. */
+export function ch_host_attach(c: usize, agent: i32): i32 {
+  ch_attach(c, agent);
+  if ((load32(c + CH_GONE) & CH_HOSTED) == 0) or32(c + CH_GONE, CH_HOSTED);
+  return OK;
+}
+
 /**
  * Whether the other side of the holder of the lock at `lock` has entirely died (see the
  * header): `side` is the mask of that other side's users, `mine` the mask of the holder's side.
  * Only evaluated once CH_PARTY_DIED is set.
  */
 function othersDied(c: usize, lock: usize, side: usize, mine: usize): bool {
-  if ((load32(c + CH_GONE) & CH_PARTY_DIED) == 0) return false;
+  if ((load32(c + CH_GONE) & (CH_PARTY_DIED | CH_HOSTED)) != (CH_PARTY_DIED | CH_HOSTED)) return false;
   const self = holderSlot(lock);
   let any = false;
   for (let w = 0; w < 2; w++) {

@@ -248,10 +248,11 @@ export const CH_CODEC_LOCK = 208;   // mutex (MUTEX_SIZE) guarding CH_CODEC_TABL
 export const CH_CODEC_TABLE = 216;  // i32 offset of the codec's shared table block (0 = none); under CH_CODEC_LOCK
 export const CH_SENDERS = 220;      // i32 x2: bit s of party slot s that held the send lock (or); 64 slots
 export const CH_RECEIVERS = 228;    // i32 x2: bit s of party slot s that held the recv lock (or)
-export const CH_GONE = 236;         // i32 CH_PARTY_DIED | CH_RECEIVERS_GONE (or, by death reports; never cleared)
+export const CH_GONE = 236;         // i32 CH_PARTY_DIED | CH_RECEIVERS_GONE | CH_HOSTED (or; never cleared)
 export const CH_ATTACHED = 240;     // i32 x2: bit s of party slot s that attached the channel (ch_attach; or)
 export const CH_PARTY_DIED = 1;     // CH_GONE bit: a party of the channel crashed: waits evaluate the side rules (channel.ts)
 export const CH_RECEIVERS_GONE = 2; // CH_GONE bit: the mailbox's reader ended: senders get PEER_GONE
+export const CH_HOSTED = 4;         // CH_GONE bit: a worker host passed the channel to a party it started (ch_host_attach): the side rules apply
 export const CH_RING = 256;         // the byte ring (bytering.ts) of fragments
 export const CH_SPIN_MS = 0.03;     // a blocking claim spins this long (ms) before it parks: a peer's reply
                                     // (decode, work, encode) often lands within it, and a park + wake costs 20-50 us

@@ -607,7 +607,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
 
   /** @internal Records another party (its agent from `agentFor`) as attached (PeerEndpoint). */
   attachParty(agentFor: (region: Region) => number): void {
-    this.region.core.ch_attach(this.offset, agentFor(this.region));
+    this.region.core.ch_host_attach(this.offset, agentFor(this.region));
   }
 
   /** Returns the channel's memory to the region. It must be unused everywhere. */

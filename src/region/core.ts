@@ -154,6 +154,7 @@ export interface CoreExports {
   ch_mark_peer_gone(c: number): number;
   ch_release(c: number): number;
   ch_attach(c: number, agent: number): number;
+  ch_host_attach(c: number, agent: number): number;
   ch_recover_send(c: number): number;
   ch_recover_recv(c: number, agent: number): number;
   ch_gone(c: number): number;
