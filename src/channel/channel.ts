@@ -605,9 +605,12 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.region.core.ch_mark_peer_gone(this.offset);
   }
 
-  /** @internal Records another party (its agent from `agentFor`) as attached (PeerEndpoint). */
-  attachParty(agentFor: (region: Region) => number): void {
-    this.region.core.ch_host_attach(this.offset, agentFor(this.region));
+  /** @internal Records another party (its agent from `agentFor`) as attached (PeerEndpoint);
+   *  `hosted` (a plain channel) turns the side rules on, a mailbox's channel keeps them off. */
+  attachParty(agentFor: (region: Region) => number, hosted = true): void {
+    const agent = agentFor(this.region);
+    if (hosted) this.region.core.ch_host_attach(this.offset, agent);
+    else this.region.core.ch_attach(this.offset, agent);
   }
 
   /** Returns the channel's memory to the region. It must be unused everywhere. */

@@ -206,9 +206,10 @@ export class MailboxState<T = unknown> {
     this.endpoint.markPeerGone();
   }
 
-  /** @internal Records another party as attached to the mailbox's channel (PeerEndpoint). */
+  /** @internal Records another party as attached to the mailbox's channel (PeerEndpoint). A
+   *  mailbox never fails its reader for dead writers: only its reader's end counts. */
   attachParty(agentFor: (region: Region) => number): void {
-    this.endpoint.channel.attachParty(agentFor);
+    this.endpoint.channel.attachParty(agentFor, false);
   }
 
   /** Marks that the thread reading this mailbox has ended ('sabre/node' does this when a worker
