@@ -41,7 +41,7 @@ import {
   OK, CORRUPT, BAD_ARGUMENT, ANONYMOUS_AGENT,
   REGION_BASE, REGION_MAGIC, LAYOUT_VERSION, STATIC_LIMIT,
   RH_MAGIC, RH_VERSION, RH_SIZE, RH_ID, RH_HEAP_START, RH_HEAP_END, RH_NEXT_AGENT,
-  RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS, RH_MODEL_HEAP_HOLDERS, RH_POISONED,
+  RH_ALLOC_LOCK, RH_FREE_HEAD, RH_FREE_BYTES, RH_USED_BLOCKS, RH_MODEL_HEAP_HOLDERS, RH_POISONED, RH_PARTIES, PARTY_SLOTS, PARTY_SIZE,
   MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED,
   ALLOC_ALIGN, BLOCK_HEADER, BLOCK_OVERHEAD, BLOCK_MIN, BLOCK_USED, BLOCK_SIZE_MASK,
   BLOCK_TAG, FREE_NEXT, FREE_PREV, HEAP_START, TAG_MAGIC, BLOCK_FOOTER,
@@ -73,6 +73,7 @@ export function region_init(sizeBytes: u32, id: u32): i32 {
   store32(h + RH_HEAP_END, heapEnd);
   store32(h + RH_NEXT_AGENT, 0);
   store32(h + RH_POISONED, 0);
+  memory.fill(h + RH_PARTIES, 0, PARTY_SLOTS * PARTY_SIZE); // every party slot FREE
   mutex_init(h + RH_ALLOC_LOCK);
   writeBlock(heapStart, span, 0, 0);
   store<u32>(heapStart + FREE_NEXT, 0);
@@ -116,10 +117,6 @@ export function region_poisoned(): i32 {
   return load32(REGION_BASE + RH_POISONED);
 }
 
-/** A new agent id for a thread attaching to the region (never 0, never -1). */
-export function region_new_agent(): i32 {
-  return add32(REGION_BASE + RH_NEXT_AGENT, 1) + 1;
-}
 
 export function region_id(): u32 { return <u32>load32(REGION_BASE + RH_ID); }
 export function region_free_bytes(): u32 { return <u32>load32(REGION_BASE + RH_FREE_BYTES); }

@@ -63,6 +63,34 @@
 // published so far (ch_fragment(c, 0) passes frames before a live FIRST) and drops the message;
 // the fragments its sender still writes are dead frames, trimmed as below.
 //
+// A party that dies (party.ts) with a channel lock (see "When a party dies" in README):
+//   - the send lock: the next sender takes it over (mutex_recover, in src/channel/port.ts) and
+//     runs ch_recover_send: reserved, unpublished frames are dropped (BR_RESERVE back to
+//     BR_WRITE), and a message partly published (CH_SEND_OPEN) is given up as a live sender's
+//     would be (ch_cancel: withdrawn if unclaimed, else a cancel frame its receiver drops the
+//     partial on). A receiver waiting for the rest of that message does the same itself
+//     (ch_fragment_step: it takes the dead sender's lock over as ANONYMOUS_AGENT), so it is
+//     never stranded behind a dead sender when no other sender comes. Never delivered torn.
+//   - the recv lock: the next receiver takes it over and runs ch_recover_recv: a message the dead
+//     receiver claimed but had not begun reading (CH_RECV_OPEN == CH_RECV_CLAIMED) is
+//     re-delivered (uncounted claim: COUNT += 1, TAKEN -= 1); one it had begun reading is
+//     dropped (its remaining frames are dead frames, trimmed as below).
+//   - sides: every party that attached the channel is recorded in CH_ATTACHED (ch_attach, one
+//     bit per party slot), every one that held the send lock in CH_SENDERS and every one that
+//     held the recv lock in CH_RECEIVERS (chSides, under the lock). The other side of a sender
+//     is every receiver plus every attached party that never sent; of a receiver, every
+//     sender plus every attached party that never received; the caller's own party excluded
+//     (othersDied). The rules apply to channels a worker host (spawnWorker, spawnProcess) passed
+//     to a party it started (CH_HOSTED, ch_host_attach); a channel only ever attached by
+//     handle (a pool's own channels, whose workers are replaced) keeps Go's semantics: deaths
+//     free its locks and fail no wait. A crash report (party_report) sets CH_PARTY_DIED and wakes both sides;
+//     from then on a receiver with nothing left to claim gets PEER_GONE when its other side
+//     is non-empty and has entirely died (PARTY_DIED), and so does a sender (ch_send_ready,
+//     ch_delivered). A dead client of a many-sender channel changes nothing for the others; a
+//     clean end (PARTY_EXITED) is never a reason (Go's semantics: channels stay open).
+//   Limit: a process killed in the few instructions of ch_publish between counting a message
+//   and committing its first fragment leaves a claim waiting for a fragment that never comes.
+//
 // Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
 // and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
 // word first, park while it holds that value, then the matching `*_unwait`), run by the step
@@ -89,6 +117,7 @@
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
 import { load32, store32, add32, sub32, or32, cas32, notify, now, spinOn } from "./atom";
+import { agent_dead, party_state, party_pid, party_thread } from "./party";
 import { spinLimit } from "./time";
 import {
   OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
@@ -97,8 +126,10 @@ import {
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
+  OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
+  CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
-import { mutex_init, mutex_try_lock, mutex_unlock } from "./mutex";
+import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered } from "./mutex";
 import {
   br_size_of, br_init, br_reserve, br_reserve_step, br_commit, br_peek, br_max_frame,
   br_frame_addr, br_release, br_close,
@@ -133,6 +164,16 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
   store32(c + CH_SEND_SEQ, 0);
   store32(c + CH_RECV_SEQ, 0);
   store32(c + CH_STATE, 0);
+  store<i32>(c + CH_SEND_OPEN, 0);
+  store<i32>(c + CH_SEND_LEFT, 0);
+  store<i32>(c + CH_RECV_OPEN, 0);
+  store32(c + CH_SENDERS, 0);
+  store32(c + CH_SENDERS + 4, 0);
+  store32(c + CH_RECEIVERS, 0);
+  store32(c + CH_RECEIVERS + 4, 0);
+  store32(c + CH_GONE, 0);
+  store32(c + CH_ATTACHED, 0);
+  store32(c + CH_ATTACHED + 4, 0);
   mutex_init(c + CH_CODEC_LOCK);
   store32(c + CH_CODEC_TABLE, 0);
   return OK;
@@ -166,12 +207,90 @@ export function ch_wake_events(): void {
   return (st & CH_PEER_GONE) ? PEER_GONE : CLOSED;
 }
 
+// ---- sides: who sends, who receives -----------------------------------------------------------
+
+/** The party slot of the holder of the lock at `lock` (0: none, untracked or anonymous). */
+// @ts-ignore: decorator
+@inline function holderSlot(lock: usize): i32 {
+  const owner = load32(lock + MUTEX_OWNER);
+  return owner == ANONYMOUS_AGENT ? 0 : owner & AGENT_MASK & PARTY_SLOT_MASK;
+}
+
+/** Sets the bit of party `slot` in the mask at `mask` (an or only the first time). */
+// @ts-ignore: decorator
+@inline function markSlot(mask: usize, slot: i32): void {
+  if (slot == 0) return;
+  const word = mask + (<usize>(slot >> 5) << 2);
+  const bit = 1 << (slot & 31);
+  if ((load<i32>(word) & bit) == 0) or32(word, bit);
+}
+
+/** Records the party holding the lock at `lock` in the side mask at `side` (under that lock). */
+// @ts-ignore: decorator
+@inline function chSides(lock: usize, side: usize): void {
+  markSlot(side, holderSlot(lock));
+}
+
+/** Records the party of `agent` as attached to the channel (any thread that holds it). OK. */
+export function ch_attach(c: usize, agent: i32): i32 {
+  markSlot(c + CH_ATTACHED, agent == ANONYMOUS_AGENT ? 0 : agent & PARTY_SLOT_MASK);
+  return OK;
+}
+
+/** A worker host passed the channel to the party of `agent` that it starts: attaches it and
+ *  sets CH_HOSTED, from which on the side rules apply (see the header). OK. */
+export function ch_host_attach(c: usize, agent: i32): i32 {
+  ch_attach(c, agent);
+  if ((load32(c + CH_GONE) & CH_HOSTED) == 0) or32(c + CH_GONE, CH_HOSTED);
+  return OK;
+}
+
+/**
+ * Whether the other side of the holder of the lock at `lock` has entirely died (see the
+ * header): `side` is the mask of that other side's users, `mine` the mask of the holder's side.
+ * Only evaluated once CH_PARTY_DIED is set.
+ */
+function othersDied(c: usize, lock: usize, side: usize, mine: usize): bool {
+  if ((load32(c + CH_GONE) & (CH_PARTY_DIED | CH_HOSTED)) != (CH_PARTY_DIED | CH_HOSTED)) return false;
+  const self = holderSlot(lock);
+  let any = false;
+  for (let w = 0; w < 2; w++) {
+    const at = <usize>w << 2;
+    let used = load32(side + at);
+    // attached parties that never used the holder's side may use the other; the holder's own
+    // thread counts only if it used the other side itself (then it is alive: not gone)
+    let idle = load32(c + CH_ATTACHED + at) & ~load32(mine + at) & ~used;
+    while (used != 0) {
+      const slot = (w << 5) + ctz(used);
+      used &= used - 1;
+      if (party_state(slot) != PARTY_DIED) return false;
+      any = true;
+    }
+    while (idle != 0) {
+      const slot = (w << 5) + ctz(idle);
+      idle &= idle - 1;
+      // the holder's thread (under any of its slots: a host may have registered it too) is no other
+      if (self != 0 && party_pid(slot) == party_pid(self) && party_thread(slot) == party_thread(self)) continue;
+      if (party_state(slot) != PARTY_DIED) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
 // ---- sender (holding the send lock) ------------------------------------------------------------
+
+/** Whether a sender (the send lock's holder) has no one left to receive (see the header). */
+function sendersLost(c: usize): bool {
+  return (load32(c + CH_GONE) & CH_RECEIVERS_GONE) != 0 || othersDied(c, c + CH_SEND_LOCK, c + CH_RECEIVERS, c + CH_SENDERS);
+}
 
 /** Whether a new message may begin: OK, WOULD_BLOCK (COUNT at capacity), CLOSED, PEER_GONE. */
 export function ch_send_ready(c: usize): i32 {
   const st = load32(c + CH_STATE);
   if (st != 0) return stateStatus(st);
+  chSides(c + CH_SEND_LOCK, c + CH_SENDERS);
+  if (load32(c + CH_GONE) != 0 && sendersLost(c)) return PEER_GONE;
   const cap = load<i32>(c + CH_CAPACITY);
   return load32(c + CH_COUNT) < (cap > 0 ? cap : 1) ? OK : WOULD_BLOCK;
 }
@@ -268,6 +387,31 @@ function reserveTrimming(c: usize, len: i32): i32 {
 }
 
 /**
+ * Keeps CH_SEND_OPEN / CH_SEND_LEFT for the fragment about to be published (the one reserved at
+ * the ring's published end; a wrap marker there means it starts the lap): a message of several
+ * fragments is open from its first fragment until its last, or a cancel frame.
+ */
+function trackSend(c: usize, first: i32): void {
+  const b = ring(c);
+  const cap = load<i32>(b + BR_CAPACITY);
+  let header = b + BR_DATA + <usize>(load32(b + BR_WRITE) & (cap - 1));
+  if (load<i32>(header) == BR_WRAP) header = b + BR_DATA;
+  const payload = header + BR_FRAME_HEADER;
+  const kind = load<i32>(payload + CH_FRAG_KIND);
+  const len = load<i32>(payload + CH_FRAG_LEN);
+  if (first) {
+    const total = load<i32>(payload + CH_FRAG_TOTAL);
+    store<i32>(c + CH_SEND_LEFT, total - len);
+    store<i32>(c + CH_SEND_OPEN, total != len ? <i32>(payload + CH_FRAG_HEADER) : 0);
+    return;
+  }
+  if (load<i32>(c + CH_SEND_OPEN) == 0) return;
+  const left = load<i32>(c + CH_SEND_LEFT) - len;
+  store<i32>(c + CH_SEND_LEFT, left);
+  if (kind == CH_CANCEL || left <= 0) store<i32>(c + CH_SEND_OPEN, 0);
+}
+
+/**
  * Publishes the reserved fragment. For a first fragment (`first` = the messages it begins: 1,
  * or a batch frame's count) the messages begin: SENT += first, COUNT += first, the commit, and
  * receivers are woken; returns the ticket (SENT after the increment, 31 bits). Otherwise
@@ -286,8 +430,10 @@ export function ch_publish(c: usize, first: i32): i32 {
     ch_wake_events();
     return ticket;
   }
+  trackSend(c, first);
   if (!first) {
     const s = br_commit(ring(c));
+    if (s != OK) store<i32>(c + CH_SEND_OPEN, 0); // closed: receivers drop the partial message themselves
     return s != OK ? -s : 0;
   }
   // COUNT before the commit: committed first, a close between the commit and COUNT += 1 let
@@ -302,6 +448,7 @@ export function ch_publish(c: usize, first: i32): i32 {
   if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1), "channel: COUNT past max(CAPACITY, 1)");
   const s = br_commit(ring(c));
   if (s != OK) {
+    store<i32>(c + CH_SEND_OPEN, 0);
     // closed first: uncount the messages no receiver claimed (they are the last ones begun and
     // claims are FIFO, as in ch_withdraw: min(COUNT, first) of them are unclaimed; a receiver
     // that claimed one finds the ring closed and drained)
@@ -325,6 +472,7 @@ export function ch_publish(c: usize, first: i32): i32 {
 export function ch_delivered(c: usize, ticket: i32): i32 {
   if ((((load32(c + CH_TAKEN) - ticket) << 1) >> 1) >= 0) return OK;
   const st = load32(c + CH_STATE);
+  if (st == 0 && load32(c + CH_GONE) != 0 && sendersLost(c)) return PEER_GONE;
   return st != 0 ? stateStatus(st) : WOULD_BLOCK;
 }
 
@@ -347,6 +495,7 @@ export function ch_withdraw(c: usize, first: usize): i32 {
     if (n <= 0) return WOULD_BLOCK;
     if (cas32(c + CH_COUNT, n, n - 1) == n) {
       sub32(c + CH_SENT, 1);
+      store<i32>(c + CH_SEND_OPEN, 0);
       // unclaimed, so no receiver reads this frame before the send lock is released. An atomic
       // store, and trimDead's load of it atomic too: with a plain store the load of
       // RECV_WAITERS in wakeReceivers could pass it (a store buffer) while a receiver that
@@ -415,12 +564,14 @@ function trimDead(c: usize): void {
 export function ch_claim(c: usize): i32 {
   const st = load32(c + CH_STATE);
   if (st & CH_PEER_GONE) return PEER_GONE;
+  chSides(c + CH_RECV_LOCK, c + CH_RECEIVERS);
   trimDead(c);
   while (true) {
     const n = load32(c + CH_COUNT);
     if (n <= 0) break;
     if (cas32(c + CH_COUNT, n, n - 1) == n) {
       add32(c + CH_TAKEN, 1);
+      store<i32>(c + CH_RECV_OPEN, CH_RECV_CLAIMED);
       // (SEEDED BUG model-bug-ch-claim-no-wake: parked senders are not woken)
       if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_NO_WAKE))) wakeSenders(c);
       ch_wake_events();
@@ -432,7 +583,10 @@ export function ch_claim(c: usize): i32 {
   // (SEEDED BUG model-bug-ch-claim-close-hides-message: CLOSED without re-reading COUNT)
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_CLOSE_HIDES_MESSAGE) && st2 != 0) return stateStatus(st2);
   if (st2 != 0 && load32(c + CH_COUNT) <= 0) return stateStatus(st2);
-  return st2 != 0 ? ch_claim(c) : WOULD_BLOCK;
+  if (st2 != 0) return ch_claim(c);
+  // every possible sender died and none of their messages is left (see the header)
+  if (load32(c + CH_COUNT) <= 0 && othersDied(c, c + CH_RECV_LOCK, c + CH_SENDERS, c + CH_RECEIVERS)) return PEER_GONE;
+  return WOULD_BLOCK;
 }
 
 /** As ch_claim, registering in CH_RECV_WAITERS on WOULD_BLOCK (read CH_RECV_SEQ first; park;
@@ -490,11 +644,14 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
       if (kind == CH_CONT) return payload;
       if (kind == CH_CANCEL) {
         br_release(b);
+        store<i32>(c + CH_RECV_OPEN, 0);
         return -CANCELLED;
       }
       return -CORRUPT;
     }
     if (liveFirst(kind)) return payload;
+    // a receiver giving up mid-message passes here: its message is dropped
+    if (load<i32>(c + CH_RECV_OPEN) > 0) store<i32>(c + CH_RECV_OPEN, 0);
     br_release(b); // withdrawn FIRST, its CONT frames, stale CANCEL frames
   }
 }
@@ -505,10 +662,121 @@ export function ch_fragment_step(c: usize, inMessage: i32): i32 {
   let n = ch_fragment(c, inMessage);
   for (let i = 0; n == -WOULD_BLOCK && i < spinLimit(); i++) n = ch_fragment(c, inMessage);
   if (n != -WOULD_BLOCK) return n;
+  // the sender of the claimed message died with the send lock: give its message up for it
+  if (takeDeadSendLock(c)) {
+    n = ch_fragment(c, inMessage);
+    if (n != -WOULD_BLOCK) return n;
+  }
   add32(ring(c) + BR_DATA_WAITERS, 1);
   n = ch_fragment(c, inMessage);
   if (n != -WOULD_BLOCK) sub32(ring(c) + BR_DATA_WAITERS, 1);
   return n;
+}
+
+/**
+ * Consumes the fragment ch_fragment reported (recv lock held), keeping CH_RECV_OPEN: after a
+ * first fragment, the bytes of its message still to read; after the last, 0. OK.
+ */
+export function ch_release(c: usize): i32 {
+  const b = ring(c);
+  if (br_peek(b) >= CH_FRAG_HEADER) {
+    const frame = <usize>br_frame_addr(b);
+    const kind = load<i32>(frame + CH_FRAG_KIND) & 0xff;
+    const len = load<i32>(frame + CH_FRAG_LEN);
+    const open = load<i32>(c + CH_RECV_OPEN);
+    if (kind == CH_FIRST) store<i32>(c + CH_RECV_OPEN, load<i32>(frame + CH_FRAG_TOTAL) - len);
+    else if (open > 0) store<i32>(c + CH_RECV_OPEN, open > len ? open - len : 0);
+  }
+  return br_release(b);
+}
+
+// ---- a dead holder (see the header) -------------------------------------------------------------
+
+/**
+ * The send lock was taken over from a dead holder (OWNER_DEAD): drops its reserved frames and
+ * returns the first-fragment payload address of its partly published message, for ch_cancel,
+ * or 0 when nothing is left to undo (then call mutex_consistent on the lock).
+ */
+export function ch_recover_send(c: usize): i32 {
+  const b = ring(c);
+  store<i32>(b + BR_RESERVE, load32(b + BR_WRITE) & BR_POS_MASK);
+  store<i32>(b + BR_READ_CACHE, load32(b + BR_READ));
+  return load<i32>(c + CH_SEND_OPEN);
+}
+
+/**
+ * The recv lock was taken over from a dead holder: re-delivers the message it claimed and had
+ * not begun reading, drops one it had begun (see the header), and marks the lock consistent
+ * for `agent`. OK.
+ */
+export function ch_recover_recv(c: usize, agent: i32): i32 {
+  const open = load<i32>(c + CH_RECV_OPEN);
+  store<i32>(c + CH_RECV_OPEN, 0);
+  const b = ring(c);
+  store<i32>(b + BR_WRITE_CACHE, load32(b + BR_WRITE) & BR_POS_MASK);
+  if (open == CH_RECV_CLAIMED) {
+    sub32(c + CH_TAKEN, 1);
+    add32(c + CH_COUNT, 1);
+    wakeReceivers(c);
+    ch_wake_events();
+  }
+  mutex_consistent(c + CH_RECV_LOCK, agent);
+  return OK;
+}
+
+/**
+ * A receiver stranded mid-message: when the send lock's holder is dead, takes the lock over as
+ * ANONYMOUS_AGENT, gives the dead sender's message up (ch_cancel) and releases the lock. True
+ * if it did.
+ */
+function takeDeadSendLock(c: usize): bool {
+  const lock = c + CH_SEND_LOCK;
+  if (!agent_dead(load32(lock + MUTEX_OWNER))) return false;
+  if (mutex_recover(lock, ANONYMOUS_AGENT) != OWNER_DEAD) return false;
+  const first = ch_recover_send(c);
+  // no room for the cancel frame (never while the receiver waits on an empty ring): the lock is
+  // left owner-died, and the next sender runs ch_recover_send again
+  mutex_unlock_recovered(lock, first == 0 || ch_cancel(c, first) != WOULD_BLOCK);
+  return true;
+}
+
+/** Marks that no receiver is left (senders get PEER_GONE) and wakes the senders. */
+export function ch_readers_gone(c: usize): void {
+  or32(c + CH_GONE, CH_RECEIVERS_GONE);
+  wakeSenders(c);
+  add32(ring(c) + BR_SPACE_SEQ, 1);
+  notify(ring(c) + BR_SPACE_SEQ, NOTIFY_ALL);
+  ch_wake_events();
+}
+
+/**
+ * The death walk's part for a channel (assembly/death.ts): wakes the waiters of a lock the
+ * dead party holds (they take it over), and when it `crashed` and used the channel, sets
+ * CH_PARTY_DIED and wakes both sides, which evaluate the side rules (othersDied).
+ */
+export function ch_party_died(c: usize, slot: i32, crashed: i32): void {
+  if (agent_dead(load32(c + CH_SEND_LOCK + MUTEX_OWNER))) {
+    notify(c + CH_SEND_LOCK + MUTEX_STATE, NOTIFY_ALL);
+    // a receiver reading the dead sender's message recovers it (ch_fragment_step)
+    add32(ring(c) + BR_DATA_SEQ, 1);
+    notify(ring(c) + BR_DATA_SEQ, NOTIFY_ALL);
+  }
+  if (agent_dead(load32(c + CH_RECV_LOCK + MUTEX_OWNER))) notify(c + CH_RECV_LOCK + MUTEX_STATE, NOTIFY_ALL);
+  if (!crashed) return;
+  const word = <usize>(slot >> 5) << 2;
+  const bit = 1 << (slot & 31);
+  if (((load32(c + CH_SENDERS + word) | load32(c + CH_RECEIVERS + word) | load32(c + CH_ATTACHED + word)) & bit) == 0) return;
+  or32(c + CH_GONE, CH_PARTY_DIED);
+  wakeSenders(c);
+  wakeReceivers(c);
+  add32(ring(c) + BR_DATA_SEQ, 1);
+  notify(ring(c) + BR_DATA_SEQ, NOTIFY_ALL);
+  ch_wake_events();
+}
+
+/** CH_GONE (CH_PARTY_DIED | CH_RECEIVERS_GONE). */
+export function ch_gone(c: usize): i32 {
+  return load32(c + CH_GONE);
 }
 
 // ---- both sides ---------------------------------------------------------------------------------
@@ -585,7 +853,9 @@ export function ch_event_wait_end(): void {
  * or -WOULD_BLOCK (lock busy, full, or no ring space: nothing changed), -CLOSED, -PEER_GONE.
  */
 export function ch_send_begin(c: usize, agent: i32, len: i32): i32 {
-  if (mutex_try_lock(c + CH_SEND_LOCK, agent) != OK) return -WOULD_BLOCK;
+  const l = mutex_try_lock(c + CH_SEND_LOCK, agent);
+  if (l == OWNER_DEAD) mutex_unlock(c + CH_SEND_LOCK, agent); // left owner-died: the slow path recovers it
+  if (l != OK) return -WOULD_BLOCK;
   const a = ch_send_try(c, len);
   if (a < 0) mutex_unlock(c + CH_SEND_LOCK, agent);
   return a;
@@ -616,7 +886,9 @@ export function ch_send_end(c: usize, agent: i32): i32 {
  * -CLOSED, -PEER_GONE.
  */
 export function ch_recv_begin(c: usize, agent: i32): i32 {
-  if (mutex_try_lock(c + CH_RECV_LOCK, agent) != OK) return -WOULD_BLOCK;
+  const l = mutex_try_lock(c + CH_RECV_LOCK, agent);
+  if (l == OWNER_DEAD) mutex_unlock(c + CH_RECV_LOCK, agent); // left owner-died: the slow path recovers it
+  if (l != OK) return -WOULD_BLOCK;
   const s = ch_claim(c);
   if (s != OK) {
     mutex_unlock(c + CH_RECV_LOCK, agent);
@@ -699,9 +971,10 @@ export function ch_msg_done(c: usize): i32 {
       const n = load<i32>(payload + CH_BATCH_HEADER + <usize>off);
       store<i32>(payload + CH_BATCH_NEXT, next);
       store<i32>(payload + CH_BATCH_NEXT_OFF, off + CH_BATCH_RECORD + ((n + 3) & ~3));
+      store<i32>(c + CH_RECV_OPEN, 0); // that message is read: nothing to re-deliver or drop
       return OK;
     }
   }
-  br_release(b);
+  ch_release(c);
   return OK;
 }

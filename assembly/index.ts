@@ -10,4 +10,6 @@ export * from "./rwlock";
 export * from "./ring";
 export * from "./bytering";
 export * from "./channel";
+export * from "./party";
+export * from "./death";
 import "./debug"; // coreAbort: what a failed assert does (bound by --use abort=...)

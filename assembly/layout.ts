@@ -28,6 +28,7 @@ export const WOULD_DEADLOCK = 9; // lock requested by the agent that already hol
 export const CANCELLED = 10;     // channel: the message being read was withdrawn by its sender
 export const PEER_GONE = 11;     // channel: a peer thread died; marked by whoever watched it
 export const CLAIMED = 12;       // channel fast path: a message is claimed and the recv lock held; read it the slow way
+export const OWNER_DEAD = 13;    // mutex: acquired, and the previous holder died holding it (or a recoverer gave up without marking it consistent)
 
 // ---- step exports: the one convention of every operation that may wait ------------------
 // The core never parks for an operation a user waits on (only inside its short internal
@@ -61,7 +62,7 @@ export const SLOT_SPINS_PER_RECHECK = 8; // ring.ts: slot-seq loads per re-check
 export const STATIC_LIMIT = 3072;            // the core's static data must end below this
 export const REGION_BASE = 4096;             // header starts here (page aligned)
 export const REGION_MAGIC = 0x52424153;      // "SABR" little-endian
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 // offsets from REGION_BASE; writer: creator once, then read-only, unless noted
 export const RH_MAGIC = 0;        // u32 REGION_MAGIC, written LAST by create (publishes header)
 export const RH_VERSION = 4;      // u32 LAYOUT_VERSION
@@ -69,7 +70,7 @@ export const RH_SIZE = 8;         // u32 bytes of memory at create (must equal b
 export const RH_ID = 12;          // u32 random non-zero id, ties handles to their region
 export const RH_HEAP_START = 16;  // u32 first block address
 export const RH_HEAP_END = 20;    // u32 one past the last block
-export const RH_NEXT_AGENT = 24;  // u32 counter handing out agent (owner) ids; atomic add
+export const RH_NEXT_AGENT = 24;  // u32 serial counter of untracked agents (party slot 0, party.ts); atomic add
 export const RH_ALLOC_LOCK = 64;  // mutex (MUTEX_SIZE bytes) guarding the free list
 export const RH_FREE_HEAD = 72;   // u32 address of the first free block, 0 = none; under lock
 export const RH_FREE_BYTES = 76;  // u32 bytes in free blocks (block sizes); under lock, read racy
@@ -78,7 +79,31 @@ export const RH_EVENT_SEQ = 84;   // i32 region-wide event word: bumped by chann
 export const RH_EVENT_WAITERS = 88; // i32 agents registered to park on RH_EVENT_SEQ
 export const RH_POISONED = 92;   // i32 0, or 1 once a core call trapped on the region's shared state (region_poison; never cleared)
 export const RH_MODEL_HEAP_HOLDERS = 124; // i32 model build only: agents inside the heap lock (must stay <= 1)
-export const REGION_HEADER_SIZE = 128;
+export const RH_PARTIES = 128;    // the party table (party.ts): PARTY_SLOTS entries of PARTY_SIZE bytes
+export const REGION_HEADER_SIZE = 2176; // RH_PARTIES + PARTY_SLOTS * PARTY_SIZE
+
+// ---- parties and agents (party.ts) ----------------------------------------------------------
+// A party is one thread of one process attached to the region; an agent (a lock owner id) is
+// (serial << PARTY_SLOT_BITS) | slot, so the party of every lock owner is known. Slot 0 is
+// "untracked" (the table was full, or the id came from region_new_agent): never declared dead.
+export const PARTY_SLOTS = 64;
+export const PARTY_SIZE = 32;
+export const PARTY_SLOT_BITS = 6;           // agent bits naming the slot
+export const PARTY_SLOT_MASK = 63;
+export const PARTY_SERIAL_MASK = 0xffffff;  // agent >>> PARTY_SLOT_BITS: 24-bit serial (wraps)
+export const AGENT_MASK = 0x3fffffff;       // the agent id inside a MUTEX_OWNER word (MUTEX_OWNER_DIED above it)
+export const PARTY_STATE = 0;     // i32 PARTY_FREE / _CLAIMING / _LIVE / _EXITED / _DIED; cas by joiners, set by death reports
+export const PARTY_BORN = 4;      // i32 serial of the occupant's first agent: lower serials (mod 2^24) are earlier occupants'
+export const PARTY_NEXT = 8;      // i32 next serial (atomic add by the occupant)
+export const PARTY_PID = 12;      // i32 process id of the occupant (0: unknown, a browser)
+export const PARTY_THREAD = 16;   // i32 thread id within that process (Node's threadId; random in browsers)
+export const PARTY_START = 24;    // f64 start time of the process (sabre/node processStart; 0 unknown)
+export const PARTY_FREE = 0;      // never claimed
+export const PARTY_CLAIMING = 1;  // being claimed: occupant fields being written
+export const PARTY_LIVE = 2;      // the occupant runs (as far as anyone reported)
+export const PARTY_EXITED = 3;    // the occupant ended cleanly (its locks are recoverable; it is no peer-gone reason)
+export const PARTY_DIED = 4;      // the occupant crashed or was killed
+export const ROBUST_SLICE_MS = 50; // lock and mid-message waits re-check their holder's liveness at least this often
 
 // ---- allocator blocks (alloc.ts) ----------------------------------------------------------
 // A block of BLOCK size S (multiple of ALIGN) at address B, with B % ALIGN == ALIGN - 8:
@@ -112,12 +137,13 @@ export const KIND_CODEC_TABLE = 10; // a channel codec's shared table (msgpack r
 
 // ---- mutex (mutex.ts) ---------------------------------------------------------------------
 export const MUTEX_STATE = 0;     // i32 MUTEX_UNLOCKED / MUTEX_LOCKED / MUTEX_CONTENDED
-export const MUTEX_OWNER = 4;     // i32 agent id of the holder, 0 when unlocked
+export const MUTEX_OWNER = 4;     // i32 agent id of the holder (0 when unlocked) | MUTEX_OWNER_DIED
 export const MUTEX_SIZE = 8;
 export const MUTEX_UNLOCKED = 0;
 export const MUTEX_LOCKED = 1;    // held, nobody parked
 export const MUTEX_CONTENDED = 2; // held, someone may be parked: unlock must notify
 export const ANONYMOUS_AGENT = -1; // owner id any agent may use (no relock check): the allocator's
+export const MUTEX_OWNER_DIED = 0x40000000; // MUTEX_OWNER bit: a holder died with the lock; cleared by mutex_consistent
 
 // ---- counting semaphore (semaphore.ts) ----------------------------------------------------
 export const SEM_COUNT = 0;       // i32 available permits, 0..SEM_MAX; the park word
@@ -206,9 +232,13 @@ export const BR_MAX_CAPACITY = 1 << 29;
 export const CH_SEND_LOCK = 0;      // mutex (MUTEX_SIZE) serialising senders, held for a whole message
 export const CH_SENT = 8;           // i32 free-running count of messages begun (sender's ticket); send lock
 export const CH_SEND_SEQ = 12;      // i32 park word of senders: bumped by claims and close
+export const CH_SEND_OPEN = 16;     // i32 payload address of the FIRST of a message partly published, 0 none; send lock (plain)
+export const CH_SEND_LEFT = 20;     // i32 bytes of that message not yet published; send lock (plain)
 export const CH_RECV_LOCK = 64;     // mutex (MUTEX_SIZE) serialising receivers, held for a whole message
 export const CH_TAKEN = 72;         // i32 free-running count of claims; recv lock
 export const CH_RECV_SEQ = 76;      // i32 park word of receivers: bumped by message starts and close
+export const CH_RECV_OPEN = 80;     // i32 the recv-lock holder's message: 0 none, CH_RECV_CLAIMED, or > 0 bytes still to read; recv lock (plain)
+export const CH_RECV_CLAIMED = -1;  // CH_RECV_OPEN: claimed, its first fragment not consumed (re-delivered if the holder dies)
 export const CH_COUNT = 128;        // i32 messages begun (first fragment published) and not yet claimed
 export const CH_STATE = 192;        // i32 CH_CLOSED | CH_PEER_GONE bits; set once, never cleared
 export const CH_CAPACITY = 196;     // i32 messages that may be buffered, 0 = rendezvous (read-only)
@@ -216,6 +246,13 @@ export const CH_SEND_WAITERS = 200; // i32 senders registered to park on CH_SEND
 export const CH_RECV_WAITERS = 204; // i32 receivers registered to park on CH_RECV_SEQ
 export const CH_CODEC_LOCK = 208;   // mutex (MUTEX_SIZE) guarding CH_CODEC_TABLE and the table it points to
 export const CH_CODEC_TABLE = 216;  // i32 offset of the codec's shared table block (0 = none); under CH_CODEC_LOCK
+export const CH_SENDERS = 220;      // i32 x2: bit s of party slot s that held the send lock (or); 64 slots
+export const CH_RECEIVERS = 228;    // i32 x2: bit s of party slot s that held the recv lock (or)
+export const CH_GONE = 236;         // i32 CH_PARTY_DIED | CH_RECEIVERS_GONE | CH_HOSTED (or; never cleared)
+export const CH_ATTACHED = 240;     // i32 x2: bit s of party slot s that attached the channel (ch_attach; or)
+export const CH_PARTY_DIED = 1;     // CH_GONE bit: a party of the channel crashed: waits evaluate the side rules (channel.ts)
+export const CH_RECEIVERS_GONE = 2; // CH_GONE bit: the mailbox's reader ended: senders get PEER_GONE
+export const CH_HOSTED = 4;         // CH_GONE bit: a worker host passed the channel to a party it started (ch_host_attach): the side rules apply
 export const CH_RING = 256;         // the byte ring (bytering.ts) of fragments
 export const CH_SPIN_MS = 0.03;     // a blocking claim spins this long (ms) before it parks: a peer's reply
                                     // (decode, work, encode) often lands within it, and a park + wake costs 20-50 us

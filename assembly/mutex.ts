@@ -1,8 +1,8 @@
 // mutex.ts — the three-state futex mutex with an owner word.
 //
 // Source: Ulrich Drepper, "Futexes Are Tricky" (2011), mutex #3; the owner word is ours, for
-// error checking (unlock by a non-holder, relock by the holder) and, later, robustness across
-// processes (a dead owner's id can be recognised).
+// error checking (unlock by a non-holder, relock by the holder) and robustness: a holder that
+// died is recognised by its agent id (party.ts) and the lock taken over (mutex_recover).
 //
 // Roles: any agent may lock; only the agent whose id is in MUTEX_OWNER may unlock. Agent ids
 // are non-zero and unique per region (Region hands them out from RH_NEXT_AGENT), except
@@ -11,7 +11,19 @@
 //
 //   offset  word          written by                    meaning
 //   +0      MUTEX_STATE   lock (cas/xchg), unlock (sub)  0 unlocked, 1 locked, 2 contended
-//   +4      MUTEX_OWNER   the holder, after acquiring    agent id, 0 when unlocked
+//   +4      MUTEX_OWNER   the holder, after acquiring;   agent id (0 when unlocked)
+//                         a recoverer (cas)              | MUTEX_OWNER_DIED
+//
+// Owner died (POSIX robust mutexes, EOWNERDEAD). A locker that finds the lock held by an agent
+// whose party is known dead (party.ts: reported, never guessed) takes it over with one cas on
+// MUTEX_OWNER (dead id -> its own | MUTEX_OWNER_DIED): STATE stays held, so nobody else gets
+// in, and of several recoverers exactly one wins. An acquisition that finds MUTEX_OWNER_DIED
+// returns OWNER_DEAD instead of OK: the holder learns the protected state may be torn. It
+// clears the bit with mutex_consistent once repaired; an unlock without it keeps the bit, so
+// the next locker is told again (where POSIX makes the lock unusable, ENOTRECOVERABLE, and
+// Boost.Interprocess too, sabre keeps it usable and keeps saying so). The allocator's lock
+// (ANONYMOUS_AGENT) is never taken over: a process killed inside an allocator call leaves the
+// heap locked (documented as not recoverable).
 //
 // Invariants:
 //   - STATE != 0 exactly while some agent holds the lock (or between a holder's release of
@@ -21,22 +33,40 @@
 //     still notifies the other parked agents (cas(0, 1) would lose their wake-up);
 //   - unlock notifies iff STATE was CONTENDED: an uncontended lock+unlock makes no syscall.
 //   - a timed-out waiter may leave STATE at CONTENDED with nobody parked: that only costs the
-//     next unlock one spurious notify.
+//     next unlock one spurious notify;
+//   - only the holder writes MUTEX_OWNER, except a recoverer's cas from an owner confirmed dead
+//     (a dead agent never writes again); MUTEX_OWNER_DIED survives unlock until
+//     mutex_consistent.
 import { cas32, xchg32, load32, store32, sub32, wait32, notify, now } from "./atom";
 import {
-  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, ANONYMOUS_AGENT,
-  MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED,
+  OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, ANONYMOUS_AGENT, OWNER_DEAD,
+  MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED, MUTEX_OWNER_DIED, AGENT_MASK, PARTY_SLOT_MASK,
 } from "./layout";
 import { deadlineOf, remainingNs, spinLimit } from "./time";
 import { DEBUG } from "./debug";
+import { agent_dead } from "./party";
+
+/** The agent id in an owner word (ANONYMOUS_AGENT as it is). */
+// @ts-ignore: decorator
+@inline function ownerId(word: i32): i32 {
+  return word == ANONYMOUS_AGENT ? word : word & AGENT_MASK;
+}
+
+/** After acquiring STATE: records `agent` as holder, keeping MUTEX_OWNER_DIED; OK or OWNER_DEAD. */
+// @ts-ignore: decorator
+@inline function acquired(m: usize, agent: i32): i32 {
+  const died = agent == ANONYMOUS_AGENT ? 0 : load32(m + MUTEX_OWNER) & MUTEX_OWNER_DIED;
+  store32(m + MUTEX_OWNER, agent | died);
+  return died ? OWNER_DEAD : OK;
+}
 
 /** Whether `agent` (a real agent id) already holds the lock: relocking would never return. */
 // @ts-ignore: decorator
 @inline function heldBy(m: usize, agent: i32): bool {
   // seeded bug (model-bug-alloc-anonymous-relock only): the relock check also for the
   // anonymous agent, so contention on the heap lock reads as "you hold it" (a real bug once)
-  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_ALLOC_ANONYMOUS_RELOCK)) return load32(m + MUTEX_OWNER) == agent;
-  return agent != ANONYMOUS_AGENT && load32(m + MUTEX_OWNER) == agent;
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_ALLOC_ANONYMOUS_RELOCK)) return ownerId(load32(m + MUTEX_OWNER)) == agent;
+  return agent != ANONYMOUS_AGENT && ownerId(load32(m + MUTEX_OWNER)) == agent;
 }
 
 export function mutex_init(m: usize): void {
@@ -44,30 +74,25 @@ export function mutex_init(m: usize): void {
   store32(m + MUTEX_STATE, MUTEX_UNLOCKED);
 }
 
-/** One attempt, never parks: OK, WOULD_BLOCK, or WOULD_DEADLOCK if `agent` holds it. */
+/** One attempt, never parks: OK (or OWNER_DEAD: acquired, see the header), WOULD_BLOCK, or
+ *  WOULD_DEADLOCK if `agent` holds it. */
 export function mutex_try_lock(m: usize, agent: i32): i32 {
   const seen = cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED);
   if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
-  if (seen == MUTEX_UNLOCKED) {
-    store32(m + MUTEX_OWNER, agent);
-    return OK;
-  }
+  if (seen == MUTEX_UNLOCKED) return acquired(m, agent);
   return heldBy(m, agent) ? WOULD_DEADLOCK : WOULD_BLOCK;
 }
 
 /**
  * One step of a parking lock, for callers that park elsewhere (async waits in TypeScript).
- * Returns OK when acquired; WOULD_BLOCK when the caller must park on MUTEX_STATE while it
+ * Returns OK (or OWNER_DEAD) when acquired; WOULD_BLOCK when the caller must park on MUTEX_STATE while it
  * equals MUTEX_CONTENDED and then call again with `parked` = 1.
  */
 export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
   let seen: i32;
   if (!parked) {
     seen = cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED);
-    if (seen == MUTEX_UNLOCKED) {
-      store32(m + MUTEX_OWNER, agent);
-      return OK;
-    }
+    if (seen == MUTEX_UNLOCKED) return acquired(m, agent);
     if (heldBy(m, agent)) return WOULD_DEADLOCK;
     if (seen == MUTEX_CONTENDED) return WOULD_BLOCK;
   }
@@ -80,11 +105,48 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
     seen = xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
   }
   if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
-  if (seen == MUTEX_UNLOCKED) {
-    store32(m + MUTEX_OWNER, agent);
-    return OK;
-  }
+  if (seen == MUTEX_UNLOCKED) return acquired(m, agent);
   return WOULD_BLOCK;
+}
+
+/**
+ * Takes the lock over from a holder whose party is known dead (see the header): OWNER_DEAD when
+ * `agent` now holds it, WOULD_BLOCK when the holder is not known dead (or the lock is free, or
+ * another recoverer won: lock again). For a waiter between its parks (lockSteps).
+ */
+export function mutex_recover(m: usize, agent: i32): i32 {
+  const owner = load32(m + MUTEX_OWNER);
+  if (load32(m + MUTEX_STATE) == MUTEX_UNLOCKED || !agent_dead(owner)) return WOULD_BLOCK;
+  return cas32(m + MUTEX_OWNER, owner, agent | MUTEX_OWNER_DIED) == owner ? OWNER_DEAD : WOULD_BLOCK;
+}
+
+/**
+ * 1 if a waiter must park in slices to re-check the holder (lockSteps): the holder is a tracked
+ * party's agent (party.ts), whose death can be reported between the waiter's check and its park
+ * (the report's wake-up would find nobody parked yet), or the holder is not recorded yet (it is
+ * between its acquisition and its store of MUTEX_OWNER). 0 for an untracked or anonymous
+ * holder: nothing can recover from it, and a plain park keeps a lost wake-up a deadlock the
+ * model finds.
+ */
+export function mutex_holder_tracked(m: usize): i32 {
+  const owner = load32(m + MUTEX_OWNER);
+  if (owner == ANONYMOUS_AGENT) return 0;
+  const id = owner & AGENT_MASK;
+  return id == 0 || (id & PARTY_SLOT_MASK) != 0 ? 1 : 0;
+}
+
+/** The holder marks the state the lock protects consistent again: clears MUTEX_OWNER_DIED. OK
+ *  or NOT_OWNER. */
+export function mutex_consistent(m: usize, agent: i32): i32 {
+  const owner = load32(m + MUTEX_OWNER);
+  if (ownerId(owner) != agent || load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) return NOT_OWNER;
+  if (owner & MUTEX_OWNER_DIED) store32(m + MUTEX_OWNER, agent);
+  return OK;
+}
+
+/** 1 if the lock carries MUTEX_OWNER_DIED (a holder died; not yet marked consistent). */
+export function mutex_owner_died(m: usize): i32 {
+  return (load32(m + MUTEX_OWNER) & MUTEX_OWNER_DIED) != 0 ? 1 : 0;
 }
 
 /**
@@ -96,7 +158,7 @@ export function mutex_lock(m: usize, agent: i32, timeoutMs: f64): i32 {
   for (let i = 0; i < spinLimit(); i++) {
     if (load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) {
       const r = mutex_try_lock(m, agent);
-      if (r == OK) return OK;
+      if (r == OK || r == OWNER_DEAD) return r;
     }
   }
   let r = mutex_lock_step(m, agent, 0);
@@ -107,14 +169,28 @@ export function mutex_lock(m: usize, agent: i32, timeoutMs: f64): i32 {
     if (ns == 0) return TIMED_OUT;
     wait32(m + MUTEX_STATE, MUTEX_CONTENDED, ns);
     r = mutex_lock_step(m, agent, 1);
-    if (r == OK) return OK;
+    if (r == OK || r == OWNER_DEAD) return r;
   }
 }
 
-/** Release: OK, or NOT_OWNER (nothing changed) when `agent` does not hold the lock. */
+/** Release: OK, or NOT_OWNER (nothing changed) when `agent` does not hold the lock. Keeps
+ *  MUTEX_OWNER_DIED (see the header). */
 export function mutex_unlock(m: usize, agent: i32): i32 {
-  if (load32(m + MUTEX_OWNER) != agent || load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) return NOT_OWNER;
-  store32(m + MUTEX_OWNER, 0);
+  const owner = load32(m + MUTEX_OWNER);
+  if (ownerId(owner) != agent || load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) return NOT_OWNER;
+  release(m, agent == ANONYMOUS_AGENT ? 0 : owner & MUTEX_OWNER_DIED);
+  return OK;
+}
+
+/** Unlock of a lock taken over by ANONYMOUS_AGENT (mutex_recover): MUTEX_OWNER_DIED cleared
+ *  when `consistent`, else kept for the next locker. The caller holds it. */
+export function mutex_unlock_recovered(m: usize, consistent: bool): void {
+  release(m, consistent ? 0 : MUTEX_OWNER_DIED);
+}
+
+// @ts-ignore: decorator
+@inline function release(m: usize, ownerAfter: i32): void {
+  store32(m + MUTEX_OWNER, ownerAfter);
   // publish: the holder's writes happen-before the next acquirer's cas/xchg that sees 0
   const held = sub32(m + MUTEX_STATE, 1);
   if (DEBUG) assert(held == MUTEX_LOCKED || held == MUTEX_CONTENDED, "mutex: unlocked a STATE that was not 1 or 2");
@@ -126,10 +202,9 @@ export function mutex_unlock(m: usize, agent: i32): i32 {
       notify(m + MUTEX_STATE, 1);
     }
   }
-  return OK;
 }
 
 /** The holder's agent id, 0 when unlocked (may be stale by the time it returns). */
 export function mutex_owner(m: usize): i32 {
-  return load32(m + MUTEX_OWNER);
+  return ownerId(load32(m + MUTEX_OWNER));
 }

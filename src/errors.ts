@@ -143,10 +143,30 @@ export class CrossOriginIsolationError extends SabreError {
   override readonly code = "ERR_SABRE_NOT_ISOLATED" as const;
 }
 
-/** The holder of a lock died while holding it (file-backed regions shared by processes). */
+/** The guard an {@link OwnerDeadError} carries: the lock, now held by the caller. */
+export interface RecoveredGuard extends Disposable {
+  /** Releases the lock; unless markConsistent was called, the next locker is told again. */
+  unlock(): void;
+  /** The state the lock protects was repaired: later lockers are no longer told an owner died. */
+  markConsistent(): void;
+  /** Whether the lock is still marked owner-died (not yet marked consistent). */
+  readonly ownerDied: boolean;
+}
+
+/**
+ * The previous holder of a lock died while holding it (a thread or process that ended, see
+ * README "When a party dies"): the caller holds the lock now, through `guard`; repair the state
+ * it protects and call `guard.markConsistent()`.
+ */
 export class OwnerDeadError extends SabreError {
   override readonly name = "OwnerDeadError" as const;
   override readonly code = "ERR_SABRE_OWNER_DEAD" as const;
+  /** The guard of the lock, held by the caller (a MutexGuard); absent when revived from elsewhere. */
+  readonly guard?: RecoveredGuard;
+  constructor(message: string, options?: ErrorOptions & { guard?: RecoveredGuard }) {
+    super(message, options);
+    if (options?.guard) this.guard = options.guard;
+  }
 }
 
 /** The peer at the other end of a channel or connection went away (a mailbox: the thread

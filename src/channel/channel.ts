@@ -32,8 +32,11 @@
 // that died mid-message) drops that message and leaves the channel usable (recv.ts).
 //
 // Close: later sends throw ClosedError; receivers drain every complete message, then recv
-// throws ClosedError and iteration ends. A peer marked gone (a crashed worker, see
-// sabre/node's spawnWorker) makes every blocked and later operation throw PeerGoneError.
+// throws ClosedError and iteration ends. markPeerGone makes every blocked and later operation
+// throw PeerGoneError. A thread or process that dies (README, "When a party dies";
+// assembly/channel.ts): its send or receive lock is taken over by the next sender or receiver
+// (a half-sent message withdrawn or cancelled, a claimed unread one re-delivered), and a wait
+// fails with PeerGoneError only when every party on its other side has crashed.
 import * as L from "../../assembly/layout";
 import { canDecodeConcat, canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
 import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
@@ -164,6 +167,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
     const port = channelPort(region.core, region.memory.buffer, offset);
+    region.core.ch_attach(offset, region.agent); // this thread is a party of the channel (assembly/channel.ts, sides)
     this.#port = port;
     this.#ring = port.ring;
     this.#maxFrame = port.maxFrame;
@@ -227,9 +231,11 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   get capacity(): number {
     return this.#capacity;
   }
-  /** Whether the channel was marked peer-gone (a thread using it died; see markPeerGone). */
+  /** Whether every operation on the channel fails with PeerGoneError: it was marked peer-gone
+   *  (markPeerGone), or it is a mailbox's and its reader ended. (A party that crashed fails only
+   *  the waits of its other side once no one is left there: README, "When a party dies".) */
   get peerGone(): boolean {
-    return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0;
+    return (this.region.core.ch_state(this.offset) & L.CH_PEER_GONE) !== 0 || (this.region.core.ch_gone(this.offset) & L.CH_RECEIVERS_GONE) !== 0;
   }
 
   /** Whether the channel was closed: sends fail, receives drain what is left and then end. */
@@ -886,10 +892,18 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.close();
   }
 
-  /** Marks the channel's peers gone (done by spawnWorker when a worker dies): every blocked
-   *  and later operation throws PeerGoneError. */
+  /** Marks the channel's peers gone by hand: every blocked and later operation throws
+   *  PeerGoneError. (A party that dies needs no mark: README, "When a party dies".) */
   markPeerGone(): void {
     this.region.core.ch_mark_peer_gone(this.offset);
+  }
+
+  /** @internal Records another party (its agent from `agentFor`) as attached (PeerEndpoint);
+   *  `hosted` (a plain channel) turns the side rules on, a mailbox's channel keeps them off. */
+  attachParty(agentFor: (region: Region) => number, hosted = true): void {
+    const agent = agentFor(this.region);
+    if (hosted) this.region.core.ch_host_attach(this.offset, agent);
+    else this.region.core.ch_attach(this.offset, agent);
   }
 
   /** Returns the channel's memory to the region. It must be unused everywhere. */

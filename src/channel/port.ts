@@ -98,13 +98,55 @@ export function* stepPark(
   }
 }
 
+const isWouldBlock = (r: number) => r === L.WOULD_BLOCK;
+
+/** Gives up the begun message whose first payload is at `first` (send lock held; send.ts):
+ *  withdrawn, or a cancel frame written (waiting for its 8 bytes, never giving up). */
+export function* cancelSteps(p: ChannelPort, first: number): Steps<number> {
+  for (;;) {
+    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_cancel_step", p.c, first), isWouldBlock, call("br_space_unwait", p.ring), WHOLE);
+    if (r !== GAVE_UP) return r;
+  }
+}
+
+/**
+ * The lock at `at` was taken over from a dead holder (OWNER_DEAD): undoes what that holder left
+ * half done (assembly/channel.ts, "A party that dies") and marks the lock consistent.
+ */
+function* recoverChannel(p: ChannelPort, at: number, agent: number): Steps<void> {
+  if (at === L.CH_RECV_LOCK) {
+    yield call("ch_recover_recv", p.c, agent);
+    return;
+  }
+  const first = yield call("ch_recover_send", p.c);
+  if (first !== 0) yield* cancelSteps(p, first);
+  yield call("mutex_consistent", p.c + at, agent);
+}
+
 /**
  * Takes the channel lock at `at` (CH_SEND_LOCK or CH_RECV_LOCK) for `agent` with Mutex's
  * machine: OK, TIMED_OUT, WOULD_DEADLOCK (the agent holds it), or PEER_GONE (the channel was
- * marked peer-gone: checked before every park, and the mark wakes the lock's waiters). `how`
- * applies to its parks (a try's grace: { capMs }).
+ * marked peer-gone: checked before every park, and the mark wakes the lock's waiters). A lock
+ * taken over from a dead holder is repaired first (recoverChannel) and then OK. `how` applies
+ * to its parks (a try's grace: { capMs }).
  */
 export function* lockChannel(p: ChannelPort, at: number, agent: number, how?: ParkHow): Steps<number> {
+  const status = yield* lockRaw(p, at, agent, how);
+  if (status !== L.OWNER_DEAD) return status;
+  yield* recoverChannel(p, at, agent);
+  return L.OK;
+}
+
+/** One attempt at the channel lock at `at`: OK, WOULD_BLOCK, WOULD_DEADLOCK; a lock left marked
+ *  owner-died is repaired first (recoverChannel), as lockChannel does. */
+export function* tryLockChannel(p: ChannelPort, at: number, agent: number): Steps<number> {
+  const status = yield call("mutex_try_lock", p.c + at, agent);
+  if (status !== L.OWNER_DEAD) return status;
+  yield* recoverChannel(p, at, agent);
+  return L.OK;
+}
+
+function* lockRaw(p: ChannelPort, at: number, agent: number, how?: ParkHow): Steps<number> {
   const inner = lockSteps(p.c + at, agent);
   let input = 0;
   for (;;) {
@@ -127,7 +169,7 @@ export function channelError(status: number, what: string, name: string, deadlin
     case L.CLOSED:
       return new ClosedError(`${where}: the channel is closed; nothing more can be sent, and receiving ends once it is drained`);
     case L.PEER_GONE:
-      return new PeerGoneError(`${where}: a thread using this channel died (it was marked peer-gone); create a new channel`);
+      return new PeerGoneError(`${where}: no one is left on the other side (every thread or process that used it from that side died, or it was marked peer-gone); create a new channel`);
     case L.TIMED_OUT:
       return deadline ? deadline.error(where) : new SabreError(`${where} timed out`);
     case L.WOULD_DEADLOCK:

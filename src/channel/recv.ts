@@ -34,15 +34,25 @@
 // precede a live first fragment), and the ones still to come are dead frames that the next
 // claim, or the sender short of space, trims (assembly/channel.ts, reserveTrimming). The
 // channel stays usable; the sender's send completes as if the message was received.
+//
+// A dead party (assembly/channel.ts, "A party that dies"): a receiver that takes the recv lock
+// over from a dead receiver (lockChannel) gets the message that one claimed and had not begun
+// reading, re-delivered; one waiting for the rest of a message whose sender died gets
+// CANCELLED within a ROBUST_SLICE_MS slice and claims again; with every sender dead and
+// nothing left, PEER_GONE.
 import * as L from "../../assembly/layout";
 import { copyInto, copyOut } from "../region/copy";
 import { call, type Steps } from "../wait/steps";
 import { GRACE_MS } from "./send";
-import { GAVE_UP, lockChannel, messageLength, stepPark, WHOLE, type ChannelPort } from "./port";
+import { GAVE_UP, lockChannel, messageLength, stepPark, tryLockChannel, WHOLE, type ChannelPort } from "./port";
 
 export type RecvHow = "wait" | "try";
 
 const isWouldBlock = (r: number) => r === L.WOULD_BLOCK;
+/** Fragment waits re-step at least every ROBUST_SLICE_MS: a sender that died mid-message is
+ *  found there (ch_fragment_step gives its message up), even where no death walk woke us. */
+const SLICED = { sliceMs: L.ROBUST_SLICE_MS };
+const WHOLE_SLICED = { ...WHOLE, sliceMs: L.ROBUST_SLICE_MS };
 const isNoFragment = (r: number) => r === -L.WOULD_BLOCK;
 /** readClaimed: the sender cancelled the message; claim again. */
 const CANCELLED = -1;
@@ -52,7 +62,7 @@ export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: bo
   const { c } = p;
   const lock = c + L.CH_RECV_LOCK;
   const attempt = how === "try";
-  let l = claimed ? L.OK : attempt ? yield call("mutex_try_lock", lock, agent) : yield* lockChannel(p, L.CH_RECV_LOCK, agent);
+  let l = claimed ? L.OK : attempt ? yield* tryLockChannel(p, L.CH_RECV_LOCK, agent) : yield* lockChannel(p, L.CH_RECV_LOCK, agent);
   if (attempt && (l === L.WOULD_BLOCK || l === L.WOULD_DEADLOCK)) {
     // busy: another receiver holds the lock (WOULD_DEADLOCK: this agent, with a view open)
     const st = yield call("ch_state", c);
@@ -107,7 +117,9 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Uin
     const whole = attempt || out === undefined;
     let n: number | typeof GAVE_UP;
     try {
-      n = yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, out ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? WHOLE : undefined);
+      // sliced while the sender is a party whose death can be reported (always, outside tests)
+      const sliced = (yield call("mutex_holder_tracked", c + L.CH_SEND_LOCK)) !== 0;
+      n = yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, out ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? (sliced ? WHOLE_SLICED : WHOLE) : sliced ? SLICED : undefined);
     } catch (error) {
       yield* abandon(p);
       throw error;
@@ -142,7 +154,7 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Uin
     if (got + n > total) return L.CORRUPT;
     out.set(p.bytes.subarray(a, a + n), got);
     got += n;
-    yield call("br_release", ring);
+    yield call("ch_release", c);
     if (got === total) return out;
   }
 }

@@ -31,7 +31,7 @@
 import * as L from "../../assembly/layout";
 import { copyInto } from "../region/copy";
 import { call, load, type Steps } from "../wait/steps";
-import { GAVE_UP, lockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
+import { cancelSteps, GAVE_UP, lockChannel, tryLockChannel, stepPark, WHOLE, type ChannelPort } from "./port";
 
 /** A try's grace wait for a receiver (ms; see the header). */
 export const GRACE_MS = 1;
@@ -46,7 +46,7 @@ const isNoAddress = (r: number) => r === -L.WOULD_BLOCK;
 export function* sendSteps(p: ChannelPort, bytes: Uint8Array, agent: number, how: SendHow): Steps<number> {
   const lock = p.c + L.CH_SEND_LOCK;
   if (how !== "locked") {
-    const l = how === "try" ? yield call("mutex_try_lock", lock, agent) : yield* lockChannel(p, L.CH_SEND_LOCK, agent);
+    const l = how === "try" ? yield* tryLockChannel(p, L.CH_SEND_LOCK, agent) : yield* lockChannel(p, L.CH_SEND_LOCK, agent);
     if (l === L.WOULD_BLOCK || (how === "try" && l === L.WOULD_DEADLOCK)) {
       // busy (WOULD_DEADLOCK: this agent holds the lock, a reserve open): a closed or
       // peer-gone channel says so, never "not now"
@@ -83,13 +83,7 @@ function* delivered(p: ChannelPort, ticket: number, attempt: boolean): Steps<num
   return r === GAVE_UP ? L.TIMED_OUT : r;
 }
 
-/** Gives up the begun message whose first payload is at `first` (see the header). */
-function* cancel(p: ChannelPort, first: number): Steps<number> {
-  for (;;) {
-    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_cancel_step", p.c, first), isWouldBlock, call("br_space_unwait", p.ring), WHOLE);
-    if (r !== GAVE_UP) return r;
-  }
-}
+const cancel = cancelSteps;
 
 /**
  * Zero-copy send, first half: takes the send lock as `agent`, waits for a slot and reserves a

@@ -52,8 +52,10 @@
 // reader-gone (MB_READER_GONE, and its channel peer-gone): later sends and requests fail at once
 // (Erlang's `noproc`), and a request whose `gone` could not be delivered (its inbox was full)
 // sees the mark within 100 ms (request.ts). 'sabre/node' does this from a worker thread's
-// exit (any code) for every mailbox the thread was the recorded reader of; spawnWorker also
-// marks every endpoint passed to a worker that crashes. A Web Worker's clean end is not observable: close its mailboxes, or call
+// exit (any code) for every mailbox the thread was the recorded reader of; the report of a
+// reader's death (killed, terminated, a process gone: README, "When a party dies") marks it
+// too, while a dead client (a writer) changes nothing for the reader or the other writers.
+// A Web Worker's clean end is not observable: close its mailboxes, or call
 // markReaderGone, before it ends. A thread that ends before its first receive on a mailbox was
 // never its reader, and a clean end leaves that mailbox as it is. Channels are not marked on a
 // clean exit.

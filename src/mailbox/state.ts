@@ -206,6 +206,12 @@ export class MailboxState<T = unknown> {
     this.endpoint.markPeerGone();
   }
 
+  /** @internal Records another party as attached to the mailbox's channel (PeerEndpoint). A
+   *  mailbox never fails its reader for dead writers: only its reader's end counts. */
+  attachParty(agentFor: (region: Region) => number): void {
+    this.endpoint.channel.attachParty(agentFor, false);
+  }
+
   /** Marks that the thread reading this mailbox has ended ('sabre/node' does this when a worker
    *  thread that read it exits, with any code): as markPeerGone, and errors say so. */
   markReaderGone(): void {

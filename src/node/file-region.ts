@@ -33,6 +33,7 @@ import { CorruptRegionError, InvalidArgumentError, LayoutVersionError } from "..
 import { MAX_REGION_BYTES, Region } from "../region/region";
 import { readSync } from "node:fs";
 import { FutexParker } from "./futex-parker";
+import { sweepRegion } from "./liveness";
 import { RegionExistsError, RegionNotFoundError, RegionPermissionError } from "./errors";
 import { nativeAddon, type NativeAddon } from "./native";
 
@@ -152,6 +153,7 @@ export function createRegion(options: FileRegionOptions = {}): Region {
     throw error;
   }
   const region = Region.over(memory, new FutexParker(memory), freshId());
+  sweepRegion();
   if (name === undefined) {
     sources.set(memory, { fd });
     memfds.register(memory, fd);
@@ -221,6 +223,7 @@ export function attachFile(fd: number, what: string, source: RegionSource, requi
   const size = checkedSize(fd, st.size, what);
   const memory = mappedMemory(addon, fd, size);
   const region = Region.over(memory, new FutexParker(memory));
+  sweepRegion();
   sources.set(memory, source);
   return region;
 }

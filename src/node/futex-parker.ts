@@ -43,7 +43,7 @@ import type { WasmMemory } from "../globals";
 import { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
 import { WAIT_ABORTED, type ParkTarget, type Parker } from "../wait/parker";
-import { LIVENESS_INTERVAL_MS, checkPeers, watchingPeers } from "./liveness";
+import { LIVENESS_INTERVAL_MS, checkPeers, checkPeersDue, watchingPeers } from "./liveness";
 import { nativeAddon, type NativeAddon } from "./native";
 
 /** Bounds of the adaptive spin (ms; see the header) and its first value. */
@@ -139,9 +139,11 @@ export class FutexParker implements Parker {
     const t0 = performance.now();
     const code = this.#addon.futexWait(words, index, expected, slice === Infinity ? -1 : slice);
     this.#learn(performance.now() - t0, code);
-    if (code !== L.WAIT_TIMED_OUT || slice >= left) return code;
-    checkPeers(); // a dead peer's endpoints are marked now; the caller's re-check sees it
-    return L.WAIT_WOKEN;
+    if (code !== L.WAIT_TIMED_OUT || !watchingPeers()) return code;
+    // a dead peer is reported now (the caller's re-check sees it); also when the caller's own
+    // deadline ended the wait (a lock waiter's slice), at most once per interval
+    checkPeersDue();
+    return slice >= left ? code : L.WAIT_WOKEN;
   }
 
   /**

@@ -8,6 +8,7 @@
 // ESM lets this explicit export shadow the star export, so 'sabre/node' gives the worker
 // threads versions (node/spawn.ts) and 'sabre' the Web Worker ones (spawn.ts). Same options
 // and result types; a test checks that each entry gives its own.
+import "./parties"; // this thread's identity for the regions' party tables, before any region is attached
 export * from "../index";
 export { startWorker, workerInput, type StartWorkerOptions } from "./worker";
 export { spawnWorker, attachWorkerData, type NodeSpawnWorkerOptions } from "./spawn";
@@ -22,5 +23,6 @@ export { encodeHandles, decodeHandles } from "./process-wire";
 export { createSyncFn, type CreateSyncFnOptions, type SyncFn } from "./sync-fn";
 export { mapFile, MappedFile, MAX_MAPPED_FILE_BYTES, type MapFileOptions, type TypedArrayConstructor } from "./mapped-file";
 export { MappedFileChangedError } from "./errors";
+export { threadDied, type ThreadDiedOptions } from "./parties";
 // thread-end reporting for worker threads (acts on load; see thread-exit.ts)
 import "./thread-exit";

@@ -15,29 +15,31 @@
 // attached, as attachWorkerData does for threads. Same options shape as spawnWorker, plus
 // Node's process ones (env, argv, execArgv, stdio).
 //
-// Crash watching (the worker host contract of spawnWorker, for processes):
-//   - A child that exits with a non-zero code or is killed by a signal (kill -9 included)
-//     makes the parent mark every endpoint passed in `data` (each Channel, each Mailbox)
-//     peer-gone: their blocked operations fail with PeerGoneError. `onCrash(error)` runs and
-//     `exited` rejects with WorkerCrashError (exitCode, or the signal in the message).
-//     terminate() marks them at once, sends SIGTERM and waits; `exited` then resolves. A clean
-//     exit (code 0) marks nothing.
+// Crash watching (the worker host contract of spawnWorker, for processes; README, "When a
+// party dies"):
+//   - Before the child runs, the parent records it (pid, main thread, start time) as a party of
+//     every channel and mailbox passed in `data` (preRegister).
+//   - A child that exits with a non-zero code or is killed by a signal (kill -9 included) is
+//     reported DIED to every region attached in the parent (reportPartyEnd), a clean exit
+//     EXITED: the locks it held are taken over by their next locker, the mailboxes it read
+//     become reader-gone, and waits on its channels fail with PeerGoneError only where no one
+//     is left on their other side. `onCrash(error)` runs and `exited` rejects with
+//     WorkerCrashError (exitCode, or the signal in the message). terminate() sends SIGTERM and
+//     waits; `exited` then resolves.
 //   - The parent learns of the death from the child's 'exit' event when its event loop runs,
 //     and, when it is blocked in a futex wait (recv on the main thread), from the liveness
 //     check between the wait's slices (liveness.ts): within LIVENESS_INTERVAL_MS either way.
-//   - The child watches its parent the same way (pid + start time), and marks the endpoints
-//     it attached when the parent is gone (once the parent is reaped its exit status is not
-//     visible, so a parent that exited cleanly counts as gone too: no one is left on its
-//     side); when the child itself exits with a non-zero code it marks them from its 'exit'
-//     event.
-//   - Marking is per channel, not per endpoint (Channel.markPeerGone): a channel shared with
-//     other live processes becomes unusable for them too.
+//     Every other process with the region attached learns it from its own party sweep.
+//   - The child watches its parent the same way (pid + start time), and reports it when it is
+//     gone (once the parent is reaped its exit status is not visible: reported DIED); when the
+//     child itself exits it reports its own parties from its 'exit' event.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { closeSync, readFileSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SabreError, WorkerCrashError } from "../errors";
-import { markAllPeerGone, peerEndpoints, type Attached, type FromWireOptions } from "../wire/revive";
-import { hostTerminate, settleExit, type ExitState } from "./crash-watch";
+import { peerEndpoints, type Attached, type FromWireOptions } from "../wire/revive";
+import { reportPartyEnd } from "../region/region";
+import { hostTerminate, preRegister, settleExit, type ExitState } from "./crash-watch";
 import { watchPeer } from "./liveness";
 import { nativeAddon } from "./native";
 import { fromProcessWire, toProcessWire } from "./process-wire";
@@ -134,10 +136,15 @@ export function spawnProcess<Data>(module: string | URL, options: SpawnProcessOp
   const state: ExitState = { terminating: false };
   let ended = false;
   let unwatch = () => {};
-  if (child.pid !== undefined) {
-    const start = addon.processStart(child.pid)?.start;
-    if (start !== undefined) unwatch = watchPeer(child.pid, endpoints, undefined, start);
+  const pid = child.pid;
+  if (pid !== undefined) {
+    const start = addon.processStart(pid)?.start;
+    preRegister(endpoints, pid, 0, start ?? 0);
+    if (start !== undefined) unwatch = watchPeer(pid, undefined, start);
   }
+  const report = (crashed: boolean) => {
+    if (pid !== undefined) reportPartyEnd(pid, undefined, crashed);
+  };
   const exited = new Promise<void>((resolve, reject) => {
     child.once("error", (error) => {
       state.failure = error;
@@ -150,13 +157,13 @@ export function spawnProcess<Data>(module: string | URL, options: SpawnProcessOp
       ended = true;
       unwatch();
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      settleExit(code === 0, state, endpoints, options.onCrash, () => new WorkerCrashError(
-        `process ${label} ${how}; channels passed to it were marked peer-gone`, { exitCode: code ?? undefined },
+      settleExit(code === 0, state, report, options.onCrash, () => new WorkerCrashError(
+        `process ${label} ${how}; the locks it held are recovered, and waits on its channels fail where no one is left on their other side`, { exitCode: code ?? undefined },
       ), resolve, reject);
     });
   });
   if (options.onCrash) exited.catch(() => {});
-  const terminate = hostTerminate(state, endpoints, () => ended, () => child.kill("SIGTERM"), exited);
+  const terminate = hostTerminate(state, () => ended, () => child.kill("SIGTERM"), exited);
   return { process: child, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 
@@ -180,13 +187,8 @@ export function attachProcessData<Data = unknown>(options: FromWireOptions = {})
     const bytes = readFileSync(fd);
     closeSync(fd);
     const data = fromProcessWire<Data>(bytes, options);
-    const endpoints = peerEndpoints(data);
-    if (endpoints.length > 0) {
-      process.on("exit", (code) => {
-        if (code !== 0) markAllPeerGone(endpoints);
-      });
-      if (parent.start !== undefined) watchPeer(parent.pid, endpoints, undefined, parent.start);
-    }
+    process.on("exit", (code) => reportPartyEnd(process.pid, undefined, code !== 0));
+    if (parent.start !== undefined) watchPeer(parent.pid, undefined, parent.start);
     resolve(data);
   });
   return attached as Promise<Attached<Data>>;

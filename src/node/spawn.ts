@@ -13,37 +13,33 @@
 // export wins over a star export. Options and result types are spawn.ts's, plus Node's
 // env/argv/execArgv/resourceLimits.
 //
-// Crash watching — a worker that dies does not leave its peers blocked forever:
-//   - Parent side: when the worker exits with an uncaught error or a non-zero exit code,
-//     every endpoint passed in `data` (each Channel, and any object with markPeerGone such as
-//     a Mailbox, live or as a handle) is marked peer-gone, `onCrash(error)` runs, and `exited`
-//     rejects with the worker's error (or WorkerCrashError carrying `exitCode`). terminate()
-//     marks them at once (before the thread has stopped; it may stop mid-message) and
-//     `exited` resolves. A clean exit (code 0) marks nothing.
-//   - Worker side: when 'sabre/node' is loaded in a worker started by spawnWorker, it attaches
-//     the same endpoints and marks them from the worker's own process 'exit' event when the
-//     code is not 0 (an uncaught error, an unhandled rejection, process.exit(3)). This is what
-//     wakes a parent blocked SYNCHRONOUSLY (recv on the main thread): its event loop cannot run
-//     the parent-side watcher until recv returns. It covers crashes from the moment the
-//     worker's imports are evaluated, whether or not attachWorkerData was called.
-//   - Mailboxes: in ANY worker thread (spawnWorker's or not) where 'sabre/node' is loaded, the
-//     thread's exit with any code, 0 included, answers the requests it holds with `gone` and
-//     marks reader-gone every mailbox whose recorded reader is this thread (see the header of
-//     mailbox.ts): requests to a server that ended fail with PeerGoneError at once, as Erlang
-//     answers `noproc`. Channels stay open on a clean exit, so what
-//     the worker sent can still be drained (Go's semantics).
+// Crash watching — a worker that dies does not leave its peers blocked forever (the contract
+// is README's "When a party dies"; the mechanism assembly/party.ts and assembly/death.ts):
+//   - Before the worker starts, the parent records it as a party of every channel and mailbox
+//     passed in `data` (preRegister), so its death counts for their side rules even if it dies
+//     before attaching them.
+//   - Parent side: when the worker ends, its end is reported to every region attached on the
+//     parent's thread (reportPartyEnd): a crash (uncaught error, non-zero exit code,
+//     terminate()) as DIED, a clean exit as EXITED. The locks it held are taken over by their
+//     next locker, mailboxes it read become reader-gone, and waits on its channels fail with
+//     PeerGoneError only where no one is left on their other side (a dead client never fails a
+//     live server). On a crash `onCrash(error)` runs and `exited` rejects with the worker's
+//     error (or WorkerCrashError carrying `exitCode`); after terminate() `exited` resolves.
+//   - Worker side: in ANY worker thread where 'sabre/node' is loaded, the thread's exit (any
+//     code) first answers the requests it holds with `gone` and marks reader-gone every
+//     mailbox whose recorded reader is this thread (mailbox.ts), then reports its own end the
+//     same way. This is what wakes a parent blocked SYNCHRONOUSLY (recv on the main thread):
+//     its event loop cannot run the parent-side watcher until recv returns.
 // Not covered: a worker that dies before 'sabre/node' is loaded in it, or is terminated with
 // worker.terminate() directly, while the parent is blocked synchronously: only the parent's
 // event loop sees those. Block with a timeout, or use the async forms, on threads that must
-// notice every death. Marking is per channel, not per endpoint: a channel shared with other
-// live workers is unusable for them too (PeerGoneError), as Channel.markPeerGone documents.
+// notice every death; for a plain `new Worker`, call threadDied(worker) from its 'exit' event.
 import { Worker, isMainThread, workerData, type ResourceLimits } from "node:worker_threads";
 import { SabreError, WorkerCrashError, reviveError } from "../errors";
-import {
-  fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
-} from "../wire/revive";
+import { fromWire, peerEndpoints, toWire, type Attached, type FromWireOptions } from "../wire/revive";
+import { partyIdentity, reportPartyEnd } from "../region/region";
 import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../browser/spawn";
-import { hostTerminate, settleExit, type ExitState } from "./crash-watch";
+import { hostTerminate, preRegister, settleExit, type ExitState } from "./crash-watch";
 
 /** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {
@@ -86,6 +82,9 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
     throw cloneError(error);
   }
 
+  const thread = worker.threadId; // Node resets it to -1 once the worker has exited
+  preRegister(endpoints, process.pid, thread, partyIdentity().start);
+  const report = (crashed: boolean) => void reportPartyEnd(process.pid, thread, crashed);
   const state: ExitState = { terminating: false };
   let ended = false;
   worker.on("error", (error) => {
@@ -95,13 +94,13 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
   const exited = new Promise<void>((resolve, reject) => {
     worker.once("exit", (code) => {
       ended = true;
-      settleExit(code === 0, state, endpoints, options.onCrash, () => new WorkerCrashError(
-        `worker ${label} exited with code ${code}; channels passed to it were marked peer-gone`, { exitCode: code },
+      settleExit(code === 0, state, report, options.onCrash, () => new WorkerCrashError(
+        `worker ${label} exited with code ${code}; the locks it held are recovered, and waits on its channels fail where no one is left on their other side`, { exitCode: code },
       ), resolve, reject);
     });
   });
   if (options.onCrash) exited.catch(() => {});
-  const terminate = hostTerminate(state, endpoints, () => ended, () => worker.terminate(), exited);
+  const terminate = hostTerminate(state, () => ended, () => worker.terminate(), exited);
   return { worker, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
 
@@ -110,18 +109,10 @@ export function spawnWorker<Data>(file: string | URL, options: NodeSpawnWorkerOp
 const spawned =
   !isMainThread && workerData !== null && typeof workerData === "object" && (workerData as Record<string, unknown>)[SPAWN_MARK] === 1;
 
-// At load in a worker started by spawnWorker: mark the endpoints gone if this thread exits
-// with a non-zero code (see the header). Attaching here (with a codec that never runs) is
-// what attachWorkerData would do anyway; a handle that cannot attach is skipped here and
-// reported by attachWorkerData.
-if (spawned) {
-  const endpoints: PeerEndpoint[] = peerEndpoints((workerData as { data: unknown }).data);
-  if (endpoints.length > 0) {
-    process.on("exit", (code) => {
-      if (code !== 0) markAllPeerGone(endpoints);
-    });
-  }
-}
+// At load in a worker started by spawnWorker: attach the endpoints of its data (with a codec
+// that never runs), so this thread is a party of their channels from its first instruction;
+// a handle that cannot attach is skipped here and reported by attachWorkerData.
+if (spawned) peerEndpoints((workerData as { data: unknown }).data);
 
 /**
  * Inside a worker thread started by spawnWorker: the `data` it was given, attached on this

@@ -35,6 +35,21 @@ export interface CoreExports {
   mutex_lock(m: number, agent: number, timeoutMs: number): number;
   mutex_unlock(m: number, agent: number): number;
   mutex_owner(m: number): number;
+  mutex_recover(m: number, agent: number): number;
+  mutex_consistent(m: number, agent: number): number;
+  mutex_owner_died(m: number): number;
+  mutex_holder_tracked(m: number): number;
+  // parties and deaths (party.ts, death.ts)
+  party_join(pid: number, thread: number, start: number): number;
+  party_new_agent(agent: number): number;
+  party_agent_dead(owner: number): number;
+  party_slot(agent: number): number;
+  party_is_current(agent: number): number;
+  party_state(slot: number): number;
+  party_pid(slot: number): number;
+  party_thread(slot: number): number;
+  party_start(slot: number): number;
+  party_report(slot: number, crashed: number, mayBlock: number): number;
   // counting semaphore (semaphore.ts)
   sem_init(s: number, initial: number, max: number): number;
   sem_try_acquire(s: number, n: number): number;
@@ -137,6 +152,12 @@ export interface CoreExports {
   ch_fragment_step(c: number, inMessage: number): number;
   ch_close(c: number): number;
   ch_mark_peer_gone(c: number): number;
+  ch_release(c: number): number;
+  ch_attach(c: number, agent: number): number;
+  ch_host_attach(c: number, agent: number): number;
+  ch_recover_send(c: number): number;
+  ch_recover_recv(c: number, agent: number): number;
+  ch_gone(c: number): number;
   ch_state(c: number): number;
   ch_len(c: number): number;
   ch_capacity(c: number): number;

@@ -62,6 +62,67 @@ const PARKING_KINDS: readonly ParkingKind[] = ["atomics", "polling"];
 
 const attached = new WeakMap<WebAssembly.Memory, Region>();
 
+/**
+ * Who this thread is, as recorded in the party table of every region it attaches
+ * (assembly/party.ts): its process id (0 where there is none), a thread id within the process
+ * (sabre/node sets Node's threadId; elsewhere a random id), and the process's start time
+ * (sabre/node: processStart, which pins the pid against reuse; 0 unknown).
+ */
+export interface PartyIdentity {
+  readonly pid: number;
+  readonly thread: number;
+  readonly start: number;
+}
+
+let identity: PartyIdentity = {
+  pid: (globalThis as { process?: { pid?: unknown } }).process?.pid as number ?? 0,
+  thread: 0x40000000 + ((Math.random() * 0x3fffffff) | 0),
+  start: 0,
+};
+
+/** @internal Sets this thread's identity (sabre/node, at load: before any region is attached). */
+export function setPartyIdentity(id: PartyIdentity): void {
+  identity = id;
+}
+
+/** @internal This thread's identity (see PartyIdentity). */
+export function partyIdentity(): PartyIdentity {
+  return identity;
+}
+
+/** Every region attached on this thread (weakly), for death reports (reportPartyEnd). */
+const knownRegions = new Set<WeakRef<Region>>();
+
+/**
+ * @internal Reports that the parties of process `pid` (thread `thread`, or every thread of it
+ * when undefined) ended, `crashed` or cleanly, in every region attached on this thread: their
+ * locks are recovered and the side rules of their channels and mailboxes applied
+ * (assembly/death.ts). Returns how many parties this call found alive and marked.
+ */
+export function reportPartyEnd(pid: number, thread: number | undefined, crashed: boolean): number {
+  let marked = 0;
+  for (const ref of [...knownRegions]) {
+    const region = ref.deref();
+    if (!region) {
+      knownRegions.delete(ref);
+      continue;
+    }
+    marked += region.reportEnd((slot) => region.core.party_pid(slot) === pid && (thread === undefined || region.core.party_thread(slot) === thread), crashed);
+  }
+  return marked;
+}
+
+/** @internal Every region attached on this thread. */
+export function attachedRegions(): Region[] {
+  const out: Region[] = [];
+  for (const ref of knownRegions) {
+    const region = ref.deref();
+    if (region) out.push(region);
+    else knownRegions.delete(ref);
+  }
+  return out;
+}
+
 /** Parkers of kinds other platforms' modules add (sabre/node: "futex"), by kind. */
 const parkingFactories = new Map<string, (memory: WebAssembly.Memory) => Parker>();
 
@@ -111,13 +172,27 @@ export class Region {
     this.parker = parker;
     this.core = core;
     this.words = new Int32Array(memory.buffer);
-    this.agent = this.core.region_new_agent();
+    this.agent = this.core.party_join(identity.pid, identity.thread, identity.start);
+    knownRegions.add(new WeakRef(this));
     this.handle = Object.freeze({ __sabre: "region" as const, memory, id, parking: parker.kind as ParkingKind | "futex" });
   }
 
   /** @internal A fresh agent id in this region (async operations hold locks under their own). */
   newAgent(): number {
-    return this.core.region_new_agent();
+    return this.core.party_new_agent(this.agent);
+  }
+
+  /**
+   * @internal Reports the end of every LIVE party of this region that `match`es (by slot):
+   * party_report, which recovers what they held (assembly/death.ts). Returns how many.
+   */
+  reportEnd(match: (slot: number) => boolean, crashed: boolean): number {
+    let marked = 0;
+    for (let slot = 1; slot < L.PARTY_SLOTS; slot++) {
+      if (this.core.party_state(slot) !== L.PARTY_LIVE || !match(slot)) continue;
+      marked += this.core.party_report(slot, crashed ? 1 : 0, blockingAllowed ? 1 : 0);
+    }
+    return marked;
   }
 
   /**

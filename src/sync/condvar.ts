@@ -50,7 +50,9 @@ export function* parkSteps(cv: number, m: number, agent: number): Steps<number> 
 
 /** Relocks mutex `m` as `agent` after a wait, blocking, with no deadline. */
 function relock(region: Region, m: number, agent: number): void {
-  if (region.core.mutex_try_lock(m, agent) !== L.OK) runBlocking(region, lockSteps(m, agent), Deadline.forever);
+  // OWNER_DEAD relocks too: the mark stays on the mutex for its next locker (assembly/mutex.ts)
+  const s = region.core.mutex_try_lock(m, agent);
+  if (s !== L.OK && s !== L.OWNER_DEAD) runBlocking(region, lockSteps(m, agent), Deadline.forever);
 }
 
 

@@ -11,8 +11,16 @@
 // are served in turn (a task, not a thread, holds it, as in tokio). Only the holder may
 // unlock (NotOwnerError otherwise): the guard, or `unlock()` on this Mutex object, which
 // releases the lock held by this thread or by one of its async acquisitions.
+//
+// Owner died (assembly/mutex.ts, assembly/party.ts). A holder whose thread or process ended
+// with the lock (reported by spawnWorker, spawnProcess, the liveness sweep of sabre/node, or
+// threadDied) is never waited for: the next `lock`, `lockAsync` or `tryLock` takes the lock
+// over — within one ROBUST_SLICE_MS slice of the report at most, at once when the report's
+// walk wakes it — and throws OwnerDeadError whose `guard` holds the lock: repair the state it
+// protects, call `guard.markConsistent()`, and go on (or unlock without it: the next locker is
+// told again). A holder that is alive is never taken over, however long it holds the lock.
 import * as L from "../../assembly/layout";
-import { throwStatus } from "../errors";
+import { OwnerDeadError, throwStatus } from "../errors";
 import { OnceGuard } from "./guard";
 import { attach, createIn, makeHandle, type PrimitiveHandle } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
@@ -21,16 +29,29 @@ import { settle } from "../wait/step-loop";
 import { call, park, runAsync, runBlocking, type Steps } from "../wait/steps";
 import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
-/** The lock protocol: OK, TIMED_OUT, or WOULD_DEADLOCK (the agent already holds it). */
+/** Parks of a lock wait last at most ROBUST_SLICE_MS while the holder is a tracked party: its
+ *  liveness is re-checked (a death walk usually wakes the waiters first; the slice is the bound
+ *  where it cannot, as on a polling region). */
+const SLICE = { sliceMs: L.ROBUST_SLICE_MS };
+
+/**
+ * The lock protocol: OK, OWNER_DEAD (acquired from a dead holder, or still marked so), TIMED_OUT,
+ * or WOULD_DEADLOCK (the agent already holds it). Between parks (slices of ROBUST_SLICE_MS) it
+ * asks the core whether the holder is known dead (mutex_recover) and takes the lock over if so.
+ */
 export function* lockSteps(m: number, agent: number): Steps<number> {
   let parked = 0;
   for (;;) {
     const status = yield call("mutex_lock_step", m, agent, parked);
     if (status !== L.WOULD_BLOCK) return status;
+    if ((yield call("mutex_recover", m, agent)) === L.OWNER_DEAD) return L.OWNER_DEAD;
     parked = 1;
-    if ((yield park(m + L.MUTEX_STATE, L.MUTEX_CONTENDED)) === L.WAIT_TIMED_OUT) {
+    // slices only while the holder is a party whose death can be reported (always, outside tests)
+    const how = (yield call("mutex_holder_tracked", m)) ? SLICE : undefined;
+    if ((yield park(m + L.MUTEX_STATE, L.MUTEX_CONTENDED, how)) === L.WAIT_TIMED_OUT) {
       const last = yield call("mutex_lock_step", m, agent, 1);
-      return last === L.WOULD_BLOCK ? L.TIMED_OUT : last;
+      if (last !== L.WOULD_BLOCK) return last;
+      return (yield call("mutex_recover", m, agent)) === L.OWNER_DEAD ? L.OWNER_DEAD : L.TIMED_OUT;
     }
   }
 }
@@ -53,6 +74,32 @@ export class MutexGuard extends OnceGuard {
   protected releaseNow(): void {
     this.mutex.unlockAs(this.agent);
   }
+  /**
+   * Whether a holder died with this lock and nobody has marked the state it protects consistent
+   * since (OwnerDeadError was thrown when this guard was handed out).
+   */
+  get ownerDied(): boolean {
+    return this.mutex.region.core.mutex_owner_died(this.mutex.offset) !== 0;
+  }
+  /**
+   * After an OwnerDeadError: the state the lock protects was repaired; later lockers are no
+   * longer told that an owner died. Throws NotOwnerError once this guard was released.
+   */
+  markConsistent(): void {
+    const status = this.released ? L.NOT_OWNER : this.mutex.region.core.mutex_consistent(this.mutex.offset, this.agent);
+    if (status !== L.OK) throwStatus(status, "MutexGuard.markConsistent");
+  }
+}
+
+/** The guard for a lock acquired with `status` (OK, or OWNER_DEAD: thrown as OwnerDeadError). */
+function guardFor(mutex: Mutex, agent: number, status: number, what: string): MutexGuard {
+  const guard = new MutexGuard(mutex, agent);
+  if (status !== L.OWNER_DEAD) return guard;
+  throw new OwnerDeadError(
+    `${what}: the previous holder of the mutex died holding it; you hold it now (error.guard): repair the state it protects, ` +
+      "then call error.guard.markConsistent() (or unlock without it, and the next locker is told again)",
+    { guard },
+  );
 }
 
 /**
@@ -93,15 +140,17 @@ export class Mutex {
     const { core, agent } = this.region;
     let status = core.mutex_try_lock(this.offset, agent);
     if (status === L.WOULD_BLOCK) status = runBlocking(this.region, lockSteps(this.offset, agent), deadline);
-    settle(status, deadline, "Mutex.lock");
-    return new MutexGuard(this, agent);
+    if (status !== L.OWNER_DEAD) settle(status, deadline, "Mutex.lock");
+    return guardFor(this, agent, status, "Mutex.lock");
   }
 
   /** One attempt: a guard if acquired, `undefined` if another thread holds the lock. */
   tryLock(): MutexGuard | undefined {
     const { agent } = this.region;
-    const status = this.region.core.mutex_try_lock(this.offset, agent);
-    if (status === L.OK) return new MutexGuard(this, agent);
+    const { core } = this.region;
+    let status = core.mutex_try_lock(this.offset, agent);
+    if (status === L.WOULD_BLOCK) status = core.mutex_recover(this.offset, agent);
+    if (status === L.OK || status === L.OWNER_DEAD) return guardFor(this, agent, status, "Mutex.tryLock");
     if (status === L.WOULD_BLOCK) return undefined;
     throwStatus(status, "Mutex.tryLock");
   }
@@ -114,12 +163,13 @@ export class Mutex {
     throwIfAborted("Mutex.lockAsync", options?.signal);
     const deadline = Deadline.of(options, "Mutex.lockAsync");
     const agent = this.region.newAgent();
-    await this.lockAsAsync(agent, deadline, "Mutex.lockAsync", options?.signal);
-    return new MutexGuard(this, agent);
+    const status = await this.lockAsAsync(agent, deadline, "Mutex.lockAsync", options?.signal);
+    return guardFor(this, agent, status, "Mutex.lockAsync");
   }
 
-  /** @internal Locks asynchronously as `agent` (a CondVar relocks as the agent that held it). */
-  async lockAsAsync(agent: number, deadline: Deadline, what: string, signal?: AbortSignal): Promise<void> {
+  /** @internal Locks asynchronously as `agent` (a CondVar relocks as the agent that held it): OK
+   *  or OWNER_DEAD (held either way); throws otherwise. */
+  async lockAsAsync(agent: number, deadline: Deadline, what: string, signal?: AbortSignal): Promise<number> {
     if (agent !== this.region.agent) this.#asyncAgents.add(agent);
     let status: number;
     try {
@@ -129,8 +179,10 @@ export class Mutex {
       this.#asyncAgents.delete(agent);
       throw error;
     }
+    if (status === L.OWNER_DEAD) return status;
     if (status !== L.OK) this.#asyncAgents.delete(agent);
     settle(status, deadline, what);
+    return status;
   }
 
   /** @internal The agent of this thread (or of one of its lockAsync calls) holding the lock, or 0. */

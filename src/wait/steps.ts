@@ -15,7 +15,8 @@
 //                                                     WAIT_TIMED_OUT
 //   yield park(address, expected, { sliceMs })        a park of at most sliceMs (a polling
 //                                                     slice): its end resumes with WAIT_WOKEN
-//                                                     unless the deadline passed
+//                                                     unless the deadline passed (a whole
+//                                                     park may be sliced too: always WOKEN)
 //   yield park(address, expected, { spun: true })     the step before it already re-checked for
 //                                                     a while: the blocking and async drivers park
 //                                                     without their own spin on the word
@@ -114,14 +115,14 @@ export function park(address: number, expected: number, how?: ParkHow): ParkRequ
 
 /** The deadline a driver parks with for `r`: forever for a whole park, capped for a cap or a slice. */
 function parkDeadline(r: ParkRequest, deadline: Deadline): Deadline {
-  if (r.whole) return Deadline.forever;
+  if (r.whole) return r.sliceMs === undefined ? Deadline.forever : Deadline.forever.capped(r.sliceMs);
   const cap = r.capMs ?? r.sliceMs;
   return cap === undefined ? deadline : deadline.capped(cap);
 }
 
 /** A slice that ended before the deadline is a spurious wake-up, not a timeout. */
 function sliceResult(r: ParkRequest, result: number, deadline: Deadline): number {
-  return result === L.WAIT_TIMED_OUT && r.sliceMs !== undefined && !deadline.passed() ? L.WAIT_WOKEN : result;
+  return result === L.WAIT_TIMED_OUT && r.sliceMs !== undefined && (r.whole || !deadline.passed()) ? L.WAIT_WOKEN : result;
 }
 
 /** What a driver needs: the thread's core instance and the region's parker and words. */

@@ -280,6 +280,18 @@ function reviveWith(wire: unknown, root: string, context: ReviveContext): unknow
 export interface PeerEndpoint {
   /** Makes every blocked and later operation on this endpoint throw PeerGoneError. */
   markPeerGone(): void;
+  /** @internal Records another party (its agent in the endpoint's region, from `agentFor`) as
+   *  attached to the endpoint's channel (a worker host, before the worker starts). */
+  attachParty?(agentFor: (region: Region) => number): void;
+}
+
+/** @internal endpoint.attachParty(agentFor) where the endpoint has it; never throws. */
+export function registerAttached(endpoint: PeerEndpoint, agentFor: (region: Region) => number): void {
+  try {
+    endpoint.attachParty?.(agentFor);
+  } catch {
+    // an endpoint freed meanwhile: nothing to attach to
+  }
 }
 
 /** A codec that refuses to run: endpoints attached only to be marked never encode or decode. */

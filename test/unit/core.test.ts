@@ -45,6 +45,27 @@ describe("compiled core", () => {
     }
   });
 
+  it("places the party table and the robustness words where the layout says they fit", () => {
+    // the party table fills the region header after its fixed words
+    expect(layout.RH_PARTIES).toBeGreaterThanOrEqual(layout.RH_MODEL_HEAP_HOLDERS + 4);
+    expect(layout.REGION_HEADER_SIZE).toBe(layout.RH_PARTIES + layout.PARTY_SLOTS * layout.PARTY_SIZE);
+    expect(layout.PARTY_START % 8).toBe(0);
+    expect(layout.PARTY_START + 8).toBeLessThanOrEqual(layout.PARTY_SIZE);
+    expect(1 << layout.PARTY_SLOT_BITS).toBe(layout.PARTY_SLOTS);
+    expect(layout.PARTY_SLOT_MASK).toBe(layout.PARTY_SLOTS - 1);
+    // agent ids (slot | serial << bits) stay below the owner-died bit
+    expect((layout.PARTY_SERIAL_MASK << layout.PARTY_SLOT_BITS) | layout.PARTY_SLOT_MASK).toBe(layout.AGENT_MASK);
+    expect(layout.AGENT_MASK & layout.MUTEX_OWNER_DIED).toBe(0);
+    // a channel's side masks (one bit per party slot) and its send/recv bookkeeping stay on their lines
+    expect(layout.CH_SEND_OPEN).toBeGreaterThanOrEqual(layout.CH_SEND_SEQ + 4);
+    expect(layout.CH_SEND_LEFT + 4).toBeLessThanOrEqual(layout.CH_RECV_LOCK);
+    expect(layout.CH_RECV_OPEN).toBeGreaterThanOrEqual(layout.CH_RECV_SEQ + 4);
+    expect(layout.CH_RECV_OPEN + 4).toBeLessThanOrEqual(layout.CH_COUNT);
+    expect(layout.CH_SENDERS).toBeGreaterThanOrEqual(layout.CH_CODEC_TABLE + 4);
+    for (const mask of [layout.CH_SENDERS, layout.CH_RECEIVERS, layout.CH_ATTACHED]) expect(mask + layout.PARTY_SLOTS / 8).toBeLessThanOrEqual(layout.CH_RING);
+    expect(layout.CH_GONE + 4).toBeLessThanOrEqual(layout.CH_ATTACHED);
+  });
+
   it("keeps atomic operations in assembly/atom.ts only", () => {
     const offenders = readdirSync(new URL("assembly/", root))
       .filter((f) => f.endsWith(".ts") && f !== "atom.ts")
