@@ -141,6 +141,19 @@ describe.each(RUNTIMES)("runtime %s", (runtime) => {
       expect(new Set(seen.map((s) => s.id)).size).toBe(6); // every task its own id
     });
 
+    it("workerData that cannot be sent is refused with InvalidArgumentError: at construction when workers start then, else by run()", async () => {
+      const workerData = { f() {} };
+      expect(() => newPool({ filename: tasks, minThreads: 1, maxThreads: 1, workerData })).toThrow(InvalidArgumentError);
+      const lazy = newPool({ filename: tasks, minThreads: 0, maxThreads: 1, workerData });
+      try {
+        const error = await lazy.run(1).catch((e) => e);
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error.message).toContain("data cannot be sent");
+      } finally {
+        await lazy.destroy();
+      }
+    });
+
     it("a named task chosen by the pool's name option, overridden by run's", async () => {
       await using pool = newPool({ filename: tasks, maxThreads: 1, name: "doubleLater" });
       expect(await pool.run(2)).toBe(4);
