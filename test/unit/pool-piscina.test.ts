@@ -100,6 +100,24 @@ describe.each(RUNTIMES)("runtime %s", (runtime) => {
       });
     });
 
+    it("thread counts: a low maxThreads lowers minThreads' default, a high minThreads raises maxThreads'", async () => {
+      const low = newPool({ filename: tasks, maxThreads: 1 });
+      const high = newPool({ filename: tasks, minThreads: 9, idleTimeout: 0 });
+      try {
+        expect(low.options.minThreads).toBe(1);
+        expect(high.options.maxThreads).toBeGreaterThanOrEqual(9);
+      } finally {
+        await Promise.all([low.destroy(), high.destroy()]);
+      }
+      expect(low.threads + high.threads).toBe(0);
+    });
+
+    it("a CommonJS task module: module.exports is the default task, its properties the named ones", async () => {
+      await using pool = newPool({ filename: fileURLToPath(new URL("../fixtures/pool-cjs-tasks.cjs", import.meta.url)), maxThreads: 1 });
+      expect(await pool.run(2)).toBe(6);
+      expect(await pool.run(2, { name: "negate" })).toBe(-2);
+    });
+
     it("sync and async task functions; the default export when no name is given", async () => {
       await using pool = newPool({ filename: tasks, maxThreads: 1 });
       expect(await pool.run(21)).toBe(42);
