@@ -218,6 +218,33 @@ describe.each(RUNTIMES)("runtime %s", (runtime) => {
     });
   });
 
+  describe("bad input to a running pool", () => {
+    it("a thrown value that is not an Error rejects with an Error whose message is that value, sync or async", async () => {
+      await using pool = newPool({ filename: tasks, maxThreads: 1 });
+      for (const value of [42, null, undefined, "text"]) {
+        for (const async of [false, true]) {
+          const error = await pool.run({ value, async }, { name: "throwValue" }).catch((e) => e);
+          expect(error, `${String(value)} async=${async}`).toBeInstanceOf(Error);
+          expect(error.message).toBe(String(value));
+        }
+      }
+      expect(await pool.run(0, { name: "nothing" })).toBeUndefined();
+      expect(pool.stats.failed).toBe(8);
+    });
+
+    it("map() of something not iterable throws InvalidArgumentError; the pool stays usable", async () => {
+      await using pool = newPool({ filename: tasks, maxThreads: 1 });
+      for (const inputs of [null, undefined, 5, { length: 2 }]) {
+        const error = await (async () => {
+          for await (const _ of pool.map(inputs as never)) return undefined;
+        })().catch((e) => e);
+        expect(error, String(inputs)).toBeInstanceOf(InvalidArgumentError);
+        expect(error.message).toContain("map inputs must be an iterable");
+      }
+      expect(await pool.run(3)).toBe(6);
+    });
+  });
+
   describe("piscina messages (tasks talk to the caller on a sabre channel)", () => {
     it("every message a task sends arrives, in order, before its result is awaited", async () => {
       const { events } = wires(runtime);
