@@ -108,6 +108,28 @@ describe("Go sync: CondVar", () => {
     expect(await done).toEqual(Array(n).fill({ value: rounds }));
   });
 
+  it("a signal goes to a waiter that was waiting, not to one that arrived after it (TestCondSignalStealing)", async () => {
+    const region = Region.create();
+    const m = Mutex.create(region);
+    const cv = CondVar.create(region);
+    const rounds = stressLevel(20);
+    const words = sharedWords(3); // [0] the round the worker may begin, [1] rounds it began, [2] its wake-ups
+    const waiter = role("condOnce", words, { mutex: m.handle, condvar: cv.handle, rounds });
+    for (let round = 0; round < rounds; round++) {
+      await until(() => Atomics.load(words, 1) === round + 1);
+      const g = await m.lockAsync({ timeout: 30_000 }); // the worker released m inside wait
+      cv.signal();
+      const late = cv.waitAsync(m, { timeout: 30_000 }); // arrives after the signal: must not take it
+      await until(() => Atomics.load(words, 2) === round + 1); // the worker woke
+      cv.broadcast(); // now release the late waiter
+      await late;
+      g.unlock();
+      Atomics.store(words, 0, round + 1); // only now may the worker wait again
+      Atomics.notify(words, 0);
+    }
+    expect(await waiter).toEqual({ value: rounds });
+  });
+
   it("signal: n signals to n waiters wake every one, none lost (TestCondSignal)", async () => {
     const region = Region.create();
     const m = Mutex.create(region);
