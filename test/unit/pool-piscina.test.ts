@@ -201,6 +201,15 @@ describe.each(RUNTIMES)("runtime %s", (runtime) => {
       expect(await pool.run(floats, { name: "same" })).toEqual(floats);
     });
 
+    it("an 8 MiB input and result cross whole (larger than a channel's buffer)", async () => {
+      await using pool = newPool({ filename: tasks, maxThreads: 1 });
+      const bytes = new Uint8Array(8 << 20).fill(7);
+      const out = await pool.run<Uint8Array>({ bytes, value: 3 }, { name: "fill" });
+      expect(out.length).toBe(bytes.length);
+      expect(out.every((b) => b === 3)).toBe(true);
+      expect(bytes.every((b) => b === 7)).toBe(true);
+    });
+
     it("an input no codec carries rejects that run and the pool stays usable", async () => {
       await using pool = newPool({ filename: tasks, maxThreads: 1 });
       const error = await pool.run({ f() {} }, { name: "same" }).catch((e) => e);
@@ -230,6 +239,13 @@ describe.each(RUNTIMES)("runtime %s", (runtime) => {
       }
       expect(await pool.run(0, { name: "nothing" })).toBeUndefined();
       expect(pool.stats.failed).toBe(8);
+    });
+
+    it("an export that is not a function is named as such, with the functions there are", async () => {
+      await using pool = newPool({ filename: tasks, maxThreads: 1 });
+      const error = await pool.run(1, { name: "notATask" }).catch((e) => e);
+      expect(error.message).toContain('no exported function "notATask"');
+      expect(error.message).toContain("doubleLater");
     });
 
     it("map() of something not iterable throws InvalidArgumentError; the pool stays usable", async () => {
