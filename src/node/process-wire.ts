@@ -74,7 +74,15 @@ export function toProcessWire(data: unknown, fdFor: ((fd: number) => number) | u
     }
     return { __sabre: "region-file", id, fd: fdFor(source.fd) } satisfies RegionDescriptor;
   }));
-  return serialize(wire);
+  try {
+    return serialize(wire);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `${what}: data cannot be sent to another process (${(error as Error).message}); it may hold plain objects, arrays, ` +
+        "Maps, Sets, typed arrays, primitives and sabre objects, not functions or other class instances",
+      { cause: error },
+    );
+  }
 }
 
 /** @internal The inverse of toProcessWire: every region attached, then fromWire. */

@@ -216,7 +216,7 @@ export class PoolCore {
     if (signal?.aborted) {
       return Promise.reject(new AbortError("Pool.run: the task's AbortSignal was already aborted; the task was not queued", { cause: signal.reason }));
     }
-    const full = this.#queue.length + this.#overflow.length >= this.options.maxQueue;
+    const full = this.#queue.length + this.#overflow.length >= this.#queueRoom();
     if (full && this.options.queueFull === "reject") {
       return Promise.reject(new QueueFullError(
         `Pool.run: the queue holds maxQueue (${this.options.maxQueue}) tasks; wait for some to finish, or raise maxQueue`,
@@ -350,10 +350,29 @@ export class PoolCore {
     return best;
   }
 
+  /** Tasks the queue may hold: maxQueue waiting ones, plus one per task a worker (live or yet
+   *  to be started, up to maxThreads) could begin now — maxQueue counts only tasks that must
+   *  wait, so maxQueue 0 still runs a task whenever a worker is free. */
+  #queueRoom(): number {
+    const o = this.options;
+    if (o.maxQueue === Infinity) return Infinity;
+    const c = o.concurrentTasksPerWorker;
+    let free = 0;
+    let live = 0;
+    for (const w of this.#workers) {
+      if (w.dead || w.retiring) continue;
+      live++;
+      free += Math.max(0, c - w.inflight);
+    }
+    if (!this.#destroyed) free += Math.max(0, o.maxThreads - live) * c;
+    return o.maxQueue + free;
+  }
+
   /** Moves waiting tasks into the queue while it has room. */
   #admit(): void {
     let n = 0;
-    while (n < this.#overflow.length && this.#queue.length < this.options.maxQueue) {
+    const room = this.#queueRoom();
+    while (n < this.#overflow.length && this.#queue.length < room) {
       const task = this.#overflow[n++];
       task.overflow = false;
       this.#queue.push(task);

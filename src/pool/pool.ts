@@ -94,7 +94,11 @@ export class PoolBase {
     if (outer?.aborted) throw new AbortError("Pool.map was aborted by its AbortSignal", { cause: outer.reason });
     outer?.addEventListener("abort", onOuter, { once: true });
 
-    const source = (inputs as AsyncIterable<unknown>)[Symbol.asyncIterator]?.() ?? (inputs as Iterable<unknown>)[Symbol.iterator]();
+    const iterable = inputs as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null | undefined;
+    if (typeof iterable?.[Symbol.asyncIterator] !== "function" && typeof iterable?.[Symbol.iterator] !== "function") {
+      throw new InvalidArgumentError(`Pool: map inputs must be an iterable or an async iterable (an array, a generator...), got ${inputs === null ? "null" : typeof inputs}`);
+    }
+    const source = iterable[Symbol.asyncIterator]?.() ?? iterable[Symbol.iterator]!();
     type Slot = { settled: boolean; ok: boolean; value: unknown };
     const pending: { slot: Slot; promise: Promise<Slot> }[] = []; // ordered: in input order
     const completed: Slot[] = []; // unordered: in completion order
