@@ -135,7 +135,9 @@ if (only !== "wasm") {
     });
   });
   const browser = {
-    absWorkingDir: root, bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true, logLevel: "warning",
+    absWorkingDir: root, bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true,
+    sourcesContent: false, // line mappings only: the sources (msgpackr's included) would double the package
+    logLevel: "warning",
   };
   step("esbuild browser", () => {
     esbuild.buildSync({
@@ -148,6 +150,7 @@ if (only !== "wasm") {
       platform: "browser",
       target: "es2022",
       sourcemap: true,
+      sourcesContent: false,
       logLevel: "warning",
     });
   });
