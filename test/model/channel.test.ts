@@ -20,7 +20,8 @@
 //   "channel cap1" / "channel cap2" (capacity 1 / 2): senders 0 and 1 send 2 messages each
 //     (general, untimed), receivers 2 and 3 receive 2 each (general, untimed): nothing may block
 //     forever, every message is received exactly once, intact, in each producer's order (the
-//     order of receipt is appended under the recv lock).
+//     order of claims, counted under the recv lock as each claim succeeds: a receive returns
+//     after its unlock, so a later claim's receive may return first).
 //   "channel fast" (capacity 1): the same with sender 1 and receiver 3 on the fast paths
 //     (falling back to the general ones on -WOULD_BLOCK; -CLAIMED read the general way) and
 //     single-fragment messages mixed in.
@@ -102,13 +103,15 @@ const closes = (v: Variant) => v === "channel close" || v === "channel close rac
 
 interface Ctx { ch: number; ring: number; port: ChannelPort }
 interface Sent { status: number; retTick: number }
-interface Got { p: number; k: number; claimTick: number }
+interface Got { p: number; k: number; claimTick: number; claim: number }
 interface State {
   began: Set<string>;
   sent: Map<string, Sent>;
-  /** messages received, in the order of claims (appended under the recv lock) */
+  /** messages received, in the order their receives returned (`claim`: the order of claims) */
   order: Got[];
   ticks: number;
+  /** claims made so far (counted under the recv lock, so in the channel's claim order) */
+  claims: number;
 }
 type Gen<R> = Generator<unknown, R, unknown>;
 const key = (p: number, k: number) => `${p}:${k}`;
@@ -166,8 +169,8 @@ function* send(t: VThread, c: Ctx, s: State, p: number, k: number, len: number, 
 
 // ---- receiving -------------------------------------------------------------------------------
 
-/** Checks a received message. */
-function checkMessage(t: VThread, v: Variant, s: State, bytes: Uint8Array, claimTick: number) {
+/** Checks a received message; `claim` is its claim's place in the claim order (State.claims). */
+function checkMessage(t: VThread, v: Variant, s: State, bytes: Uint8Array, claimTick: number, claim: number) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   t.check(bytes.length >= 8, `received a message of ${bytes.length} bytes`, "message");
   const p = dv.getInt32(0, true);
@@ -180,45 +183,63 @@ function checkMessage(t: VThread, v: Variant, s: State, bytes: Uint8Array, claim
   }
   t.check(s.began.has(key(p, k)), `message (${p}, ${k}) received before its send began`, "message");
   t.check(!s.order.some((g) => g.p === p && g.k === k), `message (${p}, ${k}) received twice`, "message");
-  const last = s.order.filter((g) => g.p === p).pop();
-  t.check(!last || last.k < k, `message (${p}, ${k}) received after (${p}, ${last?.k}): out of order`, "order");
-  s.order.push({ p, k, claimTick });
+  // FIFO by claim: a receive returns after its unlock, so another receiver's later claim may
+  // be checked first; the claim order, not the return order, is what must match the send order
+  const before = s.order.find((g) => g.p === p && g.claim < claim && g.k > k);
+  t.check(!before, `message (${p}, ${k}) claimed after (${p}, ${before?.k}): out of order`, "order");
+  const after = s.order.find((g) => g.p === p && g.claim > claim && g.k < k);
+  t.check(!after, `message (${p}, ${k}) claimed before (${p}, ${after?.k}): out of order`, "order");
+  s.order.push({ p, k, claimTick, claim });
 }
 
 /** The machine's result as the test's: OK (a message, checked) or the status. */
-function received(t: VThread, v: Variant, s: State, r: Uint8Array | number, claimTick: number): number {
+function received(t: VThread, v: Variant, s: State, r: Uint8Array | number, claimTick: number, claim: { n: number }): number {
   if (typeof r === "number") return r;
-  checkMessage(t, v, s, r, claimTick);
+  checkMessage(t, v, s, r, claimTick, claim.n);
   return L.OK;
+}
+
+/** Runs receive machine `m`, noting in `claim.n` the place (State.claims) of each claim it makes
+ *  (the last one is the claim of the message it returns: a cancelled message is claimed again). */
+function* watchClaims(m: Steps<Uint8Array | number>, s: State, claim: { n: number }): Steps<Uint8Array | number> {
+  let input = 0;
+  for (;;) {
+    const next = m.next(input);
+    if (next.done) return next.value;
+    input = yield next.value;
+    if (next.value.op === "call" && (next.value.fn === "ch_claim" || next.value.fn === "ch_claim_step") && input === L.OK) claim.n = ++s.claims;
+  }
 }
 
 /** The facade's fast recv: OK, CLOSED, WOULD_BLOCK (take the general path), after reading a
  *  claimed message with the machine (`how` decides how it waits). */
-function* recvFastOnce(t: VThread, c: Ctx, s: State, v: Variant, claimTick: number, how: "wait" | "try", ms: number): Gen<number> {
+function* recvFastOnce(t: VThread, c: Ctx, s: State, v: Variant, claimTick: number, how: "wait" | "try", ms: number, claim: { n: number }): Gen<number> {
   const a = yield* addressOp(t, "recv_begin", [], t.call("ch_recv_begin", c.ch, t.agent));
+  if (a >= 0 || a === -L.CLAIMED) claim.n = ++s.claims;
   if (a >= 0) {
     const n = messageLength(t.i32, a);
     const copy = new Uint8Array(t.i32.buffer).slice(a, a + n);
     yield* t.pause("copy");
-    checkMessage(t, v, s, copy, claimTick); // before ch_recv_end: still under the recv lock
+    checkMessage(t, v, s, copy, claimTick, claim.n); // before ch_recv_end: still under the recv lock
     t.check((yield* t.call("ch_recv_end", c.ch, t.agent)) === L.OK, "ch_recv_end failed");
     return L.OK;
   }
   if (a === -L.WOULD_BLOCK || a === -L.CLOSED) return -a;
   t.check(a === -L.CLAIMED, `ch_recv_begin returned ${a}`);
-  return received(t, v, s, yield* t.run(recvSteps(c.port, t.agent, how, false, true), how === "try" ? -1 : ms), claimTick);
+  return received(t, v, s, yield* t.run(watchClaims(recvSteps(c.port, t.agent, how, false, true), s, claim), how === "try" ? -1 : ms), claimTick, claim);
 }
 
 /** A receive: "general" (`ms` < 0: untimed), "fast" (then general), or "try" (fast, then the try machine). */
 function* recv(t: VThread, c: Ctx, s: State, v: Variant, how: "general" | "fast" | "try", ms = -1): Gen<number> {
   return yield* t.op(`recv${how === "general" ? "" : how === "fast" ? "Fast" : "Try"}`, [ms], (function* () {
     const claimTick = ++s.ticks;
+    const claim = { n: 0 };
     if (how !== "general") {
-      const r = yield* recvFastOnce(t, c, s, v, claimTick, how === "try" ? "try" : "wait", ms);
+      const r = yield* recvFastOnce(t, c, s, v, claimTick, how === "try" ? "try" : "wait", ms, claim);
       if (r !== L.WOULD_BLOCK) return r;
-      if (how === "try") return received(t, v, s, yield* t.run(recvSteps(c.port, t.agent, "try", false), -1), claimTick);
+      if (how === "try") return received(t, v, s, yield* t.run(watchClaims(recvSteps(c.port, t.agent, "try", false), s, claim), -1), claimTick, claim);
     }
-    return received(t, v, s, yield* t.run(recvSteps(c.port, t.agent, "wait", false), ms), claimTick);
+    return received(t, v, s, yield* t.run(watchClaims(recvSteps(c.port, t.agent, "wait", false), s, claim), ms), claimTick, claim);
   })());
 }
 
@@ -371,7 +392,7 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
       if (core.ch_init(ch, capacityOf(v), ringBytesOf(v)) !== L.OK) throw new Error("ch_init failed");
       return { ch, ring: ch + L.CH_RING, port: channelPort(core, i32.buffer, ch) };
     },
-    fresh: () => ({ began: new Set(), sent: new Map(), order: [], ticks: 0 }),
+    fresh: () => ({ began: new Set(), sent: new Map(), order: [], ticks: 0, claims: 0 }),
     body: (t, c, s) => body(t, v, c, s),
     check({ i32, ctx, state, history, fail }) {
       const w = (off: number) => i32[(ctx.ch + off) >> 2];

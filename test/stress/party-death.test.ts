@@ -148,6 +148,12 @@ describe("a party killed at a random moment", { timeout: 120_000 * stressMultipl
       const c = await trials("mid-send of a fragmented message", host, async (delay, c) => {
         const region = regionFor(host);
         const ch = Channel.create<Uint8Array>(region, { capacity: 4, bufferBytes: 4096, codec: "raw" });
+        // this thread sends on it too (the sentinel, after the kill): recorded as a sender now,
+        // it is a live sender left when the victim dies; otherwise the drain may be told
+        // PeerGoneError first (its only sender crashed: README, "When a party dies"), when
+        // the liveness sweep reports the killed process before the sentinel is sent
+        await ch.sendAsync(new Uint8Array(1), WAIT);
+        await ch.recvAsync(WAIT);
         const v = await start(host, region, { role: "send", ch });
         const seen: number[] = [];
         let torn = 0;
