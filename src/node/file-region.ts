@@ -31,7 +31,7 @@
 import * as L from "../../assembly/layout";
 import { CorruptRegionError, InvalidArgumentError, LayoutVersionError } from "../errors";
 import { MAX_REGION_BYTES, Region } from "../region/region";
-import { readSync } from "node:fs";
+import { readSync, statSync } from "node:fs";
 import { FutexParker } from "./futex-parker";
 import { sweepRegion } from "./liveness";
 import { RegionExistsError, RegionNotFoundError, RegionPermissionError } from "./errors";
@@ -153,7 +153,7 @@ export function createRegion(options: FileRegionOptions = {}): Region {
     throw error;
   }
   const region = Region.over(memory, new FutexParker(memory), freshId());
-  sweepRegion();
+  sweepRegion(memory, name === undefined ? undefined : fileHolds(name, bytes));
   if (name === undefined) {
     sources.set(memory, { fd });
     memfds.register(memory, fd);
@@ -162,6 +162,22 @@ export function createRegion(options: FileRegionOptions = {}): Region {
     sources.set(memory, { name });
   }
   return region;
+}
+
+/** Whether the named region's file still holds `bytes`. Once the name is gone from /dev/shm
+ *  (removeRegion) the file can no longer be checked, so the answer is no: the party walks then
+ *  skip the region (no owner-died recovery after a removal) rather than risk a SIGBUS on a file
+ *  that was truncated before it was removed. A sealed memfd cannot shrink, so anonymous regions
+ *  need no check. */
+function fileHolds(name: string, bytes: number): () => boolean {
+  const path = `/dev/shm/${SHM_PREFIX}${name}`;
+  return () => {
+    try {
+      return statSync(path).size >= bytes;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** Reads the region header from `fd` (pread), checking it against the file before any mapping. */
@@ -223,7 +239,7 @@ export function attachFile(fd: number, what: string, source: RegionSource, requi
   const size = checkedSize(fd, st.size, what);
   const memory = mappedMemory(addon, fd, size);
   const region = Region.over(memory, new FutexParker(memory));
-  sweepRegion();
+  sweepRegion(memory, "name" in source ? fileHolds(source.name, size) : undefined);
   sources.set(memory, source);
   return region;
 }

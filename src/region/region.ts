@@ -107,18 +107,33 @@ export function reportPartyEnd(pid: number, thread: number | undefined, crashed:
       knownRegions.delete(ref);
       continue;
     }
+    if (!intact(region)) continue; // its file shrank: never touch it
     marked += region.reportEnd((slot) => region.core.party_pid(slot) === pid && (thread === undefined || region.core.party_thread(slot) === thread), crashed);
   }
   return marked;
 }
 
-/** @internal Every region attached on this thread. */
+/** Per memory whose file can shrink under it (a named file-backed region): whether the file
+ *  still holds every mapped byte. The walks over every region (party reports, the liveness
+ *  sweep) skip one that fails: touching a lost page would raise SIGBUS. */
+const intactChecks = new WeakMap<object, () => boolean>();
+
+/** @internal Registers the check above for `memory` (sabre/node's file-backed regions). */
+export function setIntactCheck(memory: object, isIntact: () => boolean): void {
+  intactChecks.set(memory, isIntact);
+}
+
+function intact(region: Region): boolean {
+  return intactChecks.get(region.memory)?.() !== false;
+}
+
+/** @internal Every region attached on this thread whose memory may be read (see intactChecks). */
 export function attachedRegions(): Region[] {
   const out: Region[] = [];
   for (const ref of knownRegions) {
     const region = ref.deref();
-    if (region) out.push(region);
-    else knownRegions.delete(ref);
+    if (!region) knownRegions.delete(ref);
+    else if (intact(region)) out.push(region);
   }
   return out;
 }
