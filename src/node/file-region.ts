@@ -30,7 +30,7 @@
 // Names: 1..200 characters of [A-Za-z0-9._-], no "..": never a path.
 import * as L from "../../assembly/layout";
 import { CorruptRegionError, InvalidArgumentError, LayoutVersionError } from "../errors";
-import { MAX_REGION_BYTES, Region } from "../region/region";
+import { MAX_REGION_BYTES, Region, setIntactCheck } from "../region/region";
 import { readSync, statSync } from "node:fs";
 import { FutexParker } from "./futex-parker";
 import { sweepRegion } from "./liveness";
@@ -153,7 +153,8 @@ export function createRegion(options: FileRegionOptions = {}): Region {
     throw error;
   }
   const region = Region.over(memory, new FutexParker(memory), freshId());
-  sweepRegion(memory, name === undefined ? undefined : fileHolds(name, bytes));
+  if (name !== undefined) setIntactCheck(memory, fileHolds(name, bytes));
+  sweepRegion();
   if (name === undefined) {
     sources.set(memory, { fd });
     memfds.register(memory, fd);
@@ -239,7 +240,8 @@ export function attachFile(fd: number, what: string, source: RegionSource, requi
   const size = checkedSize(fd, st.size, what);
   const memory = mappedMemory(addon, fd, size);
   const region = Region.over(memory, new FutexParker(memory));
-  sweepRegion(memory, "name" in source ? fileHolds(source.name, size) : undefined);
+  if ("name" in source) setIntactCheck(memory, fileHolds(source.name, size));
+  sweepRegion();
   sources.set(memory, source);
   return region;
 }

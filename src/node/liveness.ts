@@ -24,7 +24,7 @@
 // lock waiter's slice) by every process that has the region attached and runs. A clean exit
 // (status 0) frees the locks it held and fails no wait: channels stay open (Go's semantics).
 import * as L from "../../assembly/layout";
-import { attachedRegions, reportPartyEnd, setIntactCheck } from "../region/region";
+import { attachedRegions, reportPartyEnd } from "../region/region";
 import { nativeAddon, type NativeAddon } from "./native";
 
 /** How often watched peers are checked, and the longest a blocking futex park lasts between checks (ms). */
@@ -57,10 +57,8 @@ function fate(addon: NativeAddon, pid: number, start: number): "alive" | "clean"
   return "alive";
 }
 
-/** @internal Starts the party sweep for a file-backed region (file-region.ts); `isIntact`, for
- *  a region whose file can shrink, says whether the sweep may read it. */
-export function sweepRegion(memory?: WebAssembly.Memory, isIntact?: () => boolean): void {
-  if (memory && isIntact) setIntactCheck(memory, isIntact); // attachedRegions skips it once its file shrank
+/** @internal Starts the party sweep for a file-backed region (file-region.ts). */
+export function sweepRegion(): void {
   sweeping++;
   ensureTimer();
 }
