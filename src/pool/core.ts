@@ -15,16 +15,15 @@
 //                                replaced (not begun: the grace period starts again)
 //
 // Contracts:
-//   - Every promise run() returns settles exactly once (`settle` is the only way; a late
-//     reply for a settled task only frees its slot).
+//   - Every promise run() returns settles exactly once (task.ts: `settleTask` is the only way;
+//     a late reply for a settled task only frees its slot).
 //   - Dispatch keeps at most `concurrentTasksPerWorker + prefetch` tasks on a worker; queued
 //     tasks stay here, highest priority first, until a worker has room. run() calls in one
 //     tick are sent as one batch (the dispatch runs in a microtask); one message per batch.
-//   - One async loop receives every worker's replies from the shared results channel: it
-//     drains what is there, lets the event loop turn (setImmediate: the callers' continuations
-//     submit their next tasks, timers and I/O run), then, while short tasks are out and polls
-//     keep paying (spin.ts), polls for up to SPIN_MICROS, and only then parks in recvAsync (a
-//     parked wake-up costs ~15-35 us; DESIGN.md, "Waiting").
+//   - One async loop (results.ts) receives every worker's replies from the shared results
+//     channel; it polls briefly only while short tasks are out (SPIN_IF_RUN_BELOW_MICROS), and
+//     lets the event loop turn after each round so the callers' continuations submit their
+//     next tasks.
 //   - A worker that dies: the replies it sent before are taken first (a task that finished
 //     is not reported as killed); then its tasks that had begun (protocol.ts, word `started`)
 //     reject with TaskWorkerError carrying the cause (its own report of an uncaught error,
@@ -35,130 +34,38 @@
 //   - close(): no new task; queued and running ones finish; then workers end and the
 //     resources are freed. destroy(): every unsettled task rejects with PoolClosedError, its
 //     streams end with it, workers are terminated.
-import {
-  AbortError, ClosedError, PoolClosedError, QueueFullError, TaskWorkerError, TimeoutError, errorFromWire, type ErrorWire,
-} from "../errors";
+//
+// The pieces: task.ts (a task and its settling), worker-slot.ts (the platform seam and what is
+// kept per worker), results.ts (the replies loop), task-queue.ts, stats.ts, stream.ts.
+import { AbortError, PoolClosedError, QueueFullError, TaskWorkerError, TimeoutError } from "../errors";
 import { Channel } from "../channel/channel";
 import type { Region } from "../region/region";
-import { resolveOptions, pickRuntime, type PoolOptions, type PoolRuntime, type ResolvedOptions, type RunOptions } from "./options";
+import { resolveOptions, pickRuntime, type PoolOptions, type ResolvedOptions, type RunOptions } from "./options";
 import {
-  R_ERROR, R_FATAL, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED,
-  type ResultBatch, type TaskBatch, type WireError, type WorkerInit,
+  R_ERROR, R_FATAL, R_OK, R_READY, R_SKIPPED, R_STREAM, STATE_PARKED, type ResultBatch, type TaskBatch,
 } from "./protocol";
 import { StatsRecorder, type PoolStats } from "./stats";
 import { TaskQueue } from "./task-queue";
 import { PoolStream } from "./stream";
-import { AdaptiveSpin } from "./spin";
+import { DISPATCHED, DONE, QUEUED, Task, reviveError, settleTask } from "./task";
+import { TASK_CHANNEL_BYTES, WorkerSlot, freeWorkerSlot, openWorkerSlot, type WorkerHost } from "./worker-slot";
+import { ResultsLoop } from "./results";
 
-/** What the core needs of a platform: the pool's shared region, and starting one worker. */
-export interface WorkerHost {
-  /** The runtime this host implements (PoolOptions.runtime). */
-  readonly runtime: PoolRuntime;
-  /** A region of at least `size` heap bytes that this host's workers can attach (a
-   *  file-backed region for child processes). */
-  createRegion(size: number): Region;
-  /** The machine's parallelism (defaults of min/maxThreads). */
-  readonly cores: number;
-  /** A task module path as a URL string the worker can import (absolute paths only). May
-   *  throw InvalidArgumentError. */
-  toURL(filename: string): string;
-  /** Starts the pool's worker script with `data` (carried as spawnWorker carries it). */
-  spawn(data: WorkerInit, options: ResolvedOptions, label: string): SpawnedPoolWorker;
-}
+export type { SpawnedPoolWorker, WorkerHost } from "./worker-slot";
 
-export interface SpawnedPoolWorker {
-  /** Resolves on a clean exit; rejects with the worker's error or a WorkerCrashError. */
-  readonly exited: Promise<void>;
-  /** Stops the worker now; resolves once it has stopped. */
-  terminate(): Promise<void>;
-}
-
-/** Most microseconds the results loop polls before it parks, while short tasks are out. */
-const SPIN_MICROS = 50;
-/** Microseconds an idle worker polls its task channel before it parks. */
-const WORKER_SPIN_MICROS = 100;
 /** Tasks whose mean run time is below this are short enough to poll for (us). */
 const SPIN_IF_RUN_BELOW_MICROS = 200;
 /** Auto prefetch keeps about this much work (us) waiting in each worker. */
 const PREFETCH_TARGET_MICROS = 1000;
 const PREFETCH_MAX = 1024;
-const TASK_CHANNEL_BYTES = 256 * 1024;
 const RESULT_CHANNEL_BYTES = 1024 * 1024;
 /** Milliseconds a killed or crashed worker's channels stay allocated (#quarantine). */
 const QUARANTINE_MS = 1000;
 /** Room for stream channels (64 KiB rings): about 250 streams open at once. */
 const STREAM_RESERVE_BYTES = 16 * 1024 * 1024;
 
-/** A macrotask turn: setImmediate in Node; in a browser a MessageChannel round (setTimeout 0
- *  is clamped to 4 ms once nested). */
-function makeMacrotask(): () => Promise<void> {
-  if (typeof setImmediate === "function") return () => new Promise((resolve) => setImmediate(resolve));
-  if (typeof MessageChannel !== "function") return () => new Promise((resolve) => setTimeout(resolve, 0));
-  const channel = new MessageChannel();
-  const waiting: (() => void)[] = [];
-  channel.port1.onmessage = () => waiting.shift()?.();
-  return () => new Promise<void>((resolve) => {
-    waiting.push(resolve);
-    channel.port2.postMessage(0);
-  });
-}
-
 function unref(timer: unknown): void {
   (timer as { unref?: () => void })?.unref?.();
-}
-
-const QUEUED = 0;
-const DISPATCHED = 1;
-const DONE = 2;
-
-export class Task {
-  state = QUEUED;
-  settled = false;
-  /** Settled by a cancel while dispatched: the slot stays taken until the worker reports. */
-  cancelled = false;
-  /** Waiting for room in a full queue (queueFull "wait"), in #overflow, not in the queue. */
-  overflow = false;
-  worker: WorkerSlot | undefined = undefined;
-  /** 1-based dispatch order on its worker. */
-  seq = 0;
-  stream: PoolStream<unknown> | undefined = undefined;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  grace: ReturnType<typeof setTimeout> | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    public input: unknown,
-    readonly priority: number,
-    readonly signal: AbortSignal | undefined,
-    readonly submitted: number,
-    readonly resolve: (v: unknown) => void,
-    readonly reject: (e: unknown) => void,
-  ) {}
-}
-
-class WorkerSlot {
-  /** Tasks dispatched and not reported back. */
-  inflight = 0;
-  seq = 0;
-  /** A batch is on its way through sendAsync (the channel was full): no other dispatch. */
-  sending = false;
-  ready = false;
-  dead = false;
-  retiring = false;
-  /** Why the pool is terminating it (a cancelled task that did not stop), if it is. */
-  killedFor: Error | undefined = undefined;
-  /** The uncaught error it reported before it ended (R_FATAL), if any. */
-  fatal: Error | undefined = undefined;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  spawned!: SpawnedPoolWorker;
-  constructor(
-    readonly id: number,
-    readonly tasks: Channel<TaskBatch>,
-    readonly control: Channel<number[]>,
-    readonly wordsOffset: number,
-    readonly words: Int32Array,
-  ) {}
 }
 
 export class PoolCore {
@@ -183,8 +90,7 @@ export class PoolCore {
   readonly #quarantined = new Set<WorkerSlot>();
   /** Mean run time (us, exponentially weighted), for prefetch and polling decisions. */
   #meanRunMicros = 1000;
-  readonly #spin = new AdaptiveSpin(SPIN_MICROS);
-  readonly #macrotask = makeMacrotask();
+  readonly #replies: ResultsLoop;
   #loop: Promise<void>;
 
   /** `hosts`: the runtimes of this platform, the default first. */
@@ -201,7 +107,12 @@ export class PoolCore {
     for (let i = 0; i < o.minThreads; i++) this.#spawn();
     // the results loop ends only when the pool closes; if it fails (a corrupt reply), nothing
     // would ever settle again: destroy the pool with that error as the cause
-    this.#loop = this.#receive().catch((error) => {
+    this.#replies = new ResultsLoop(this.#results, {
+      onReplies: (batch) => this.#onReplies(batch),
+      shouldPoll: () => this.#dispatched.size > 0 && this.#meanRunMicros < SPIN_IF_RUN_BELOW_MICROS,
+      pump: () => this.#pump(),
+    });
+    this.#loop = this.#replies.run().catch((error) => {
       void this.destroy(error);
     });
   }
@@ -247,17 +158,6 @@ export class PoolCore {
     return promise;
   }
 
-  /** Settles `task` (once); the only place a task's promise is resolved or rejected. */
-  #settle(task: Task, ok: boolean, value: unknown): void {
-    if (task.settled) return;
-    task.settled = true;
-    if (task.timer !== undefined) clearTimeout(task.timer);
-    if (task.onAbort) task.signal!.removeEventListener("abort", task.onAbort);
-    task.input = undefined;
-    if (ok) task.resolve(value);
-    else task.reject(value);
-  }
-
   /** Cancels `task` with `error` (its signal fired or its timeout ran out; or a stream's
    *  consumer stopped early): see the header. */
   cancel(task: Task, error: Error): void {
@@ -267,7 +167,7 @@ export class PoolCore {
       else this.#queue.remove(task);
       task.state = DONE;
       this.#stats.cancelled++;
-      this.#settle(task, false, error);
+      settleTask(task, false, error);
       this.#checkIdle();
       return;
     }
@@ -275,7 +175,7 @@ export class PoolCore {
     if (task.cancelled) return;
     task.cancelled = true;
     if (!task.settled) this.#stats.cancelled++;
-    this.#settle(task, false, error);
+    settleTask(task, false, error);
     task.stream?.fail(error);
     const w = task.worker!;
     if (w.dead) return;
@@ -454,7 +354,7 @@ export class PoolCore {
     if (sent.length === 1) {
       this.#stats.failed++;
       this.#done(sent[0]);
-      this.#settle(sent[0], false, error);
+      settleTask(sent[0], false, error);
     } else {
       for (let i = 0; i < sent.length; i++) this.#send(w, [batch[i]], [sent[i]]);
     }
@@ -493,19 +393,7 @@ export class PoolCore {
   #spawn(): WorkerSlot {
     const o = this.options;
     const id = this.#nextWorker++;
-    const tasks = Channel.create<TaskBatch>(this.#region, { capacity: 1024, bufferBytes: TASK_CHANNEL_BYTES, name: `pool worker ${id} tasks` });
-    const control = Channel.create<number[]>(this.#region, { capacity: 256, bufferBytes: 8 * 1024, name: `pool worker ${id} control` });
-    const wordsOffset = this.#region.alloc(8);
-    const words = new Int32Array(this.#region.memory.buffer, wordsOffset, 2);
-    words[0] = 0;
-    words[1] = 0;
-    const w = new WorkerSlot(id, tasks, control, wordsOffset, words);
-    const { __sabre: _tag, region: _region, ...results } = this.#results.handle as unknown as Record<string, unknown>;
-    const init: WorkerInit = {
-      id, filename: o.filename, tasks, control, results, words: wordsOffset,
-      concurrency: o.concurrentTasksPerWorker, streamCapacity: o.streamCapacity, spinMicros: WORKER_SPIN_MICROS,
-      workerData: o.workerData,
-    };
+    const { slot: w, init } = openWorkerSlot(this.#region, id, this.#results, o);
     this.#workers.push(w);
     this.#stats.setThreads(this.#live());
     try {
@@ -515,9 +403,7 @@ export class PoolCore {
       w.dead = true;
       this.#workers.splice(this.#workers.indexOf(w), 1);
       this.#stats.setThreads(this.#live());
-      tasks.free();
-      control.free();
-      this.#region.free(wordsOffset);
+      freeWorkerSlot(this.#region, w);
       queueMicrotask(() => this.#failAll(error));
       throw error;
     }
@@ -554,7 +440,7 @@ export class PoolCore {
   }
 
   #exited(w: WorkerSlot, error: unknown): void {
-    if (!this.#destroyed) this.#drainReplies(); // what it finished before it died is not lost
+    if (!this.#destroyed) this.#replies.drain(); // what it finished before it died is not lost
     w.dead = true;
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
     this.#workers.splice(this.#workers.indexOf(w), 1);
@@ -586,7 +472,7 @@ export class PoolCore {
             : `pool worker ${w.id} died while running task ${t.id} ("${t.name}"): ${cause.message}`;
         const err = new TaskWorkerError(message, { cause: w.killedFor ? w.killedFor.cause ?? cause : cause });
         if (failed) this.#stats.failed++;
-        this.#settle(t, false, err);
+        settleTask(t, false, err);
         t.stream?.fail(err);
       }
       if (loadFailure) {
@@ -599,7 +485,7 @@ export class PoolCore {
       // tasks a destroyed pool has already rejected
       for (const t of [...this.#dispatched.values()]) if (t.worker === w) this.#done(t);
     }
-    if (reason === undefined) this.#freeWorker(w);
+    if (reason === undefined) freeWorkerSlot(this.#region, w);
     else this.#quarantine(w);
     if (!this.#destroyed) {
       const needed = this.#queue.length > 0 || this.#live() < this.options.minThreads;
@@ -624,18 +510,8 @@ export class PoolCore {
   #quarantine(w: WorkerSlot): void {
     this.#quarantined.add(w);
     unref(setTimeout(() => {
-      if (this.#quarantined.delete(w)) this.#freeWorker(w);
+      if (this.#quarantined.delete(w)) freeWorkerSlot(this.#region, w);
     }, QUARANTINE_MS));
-  }
-
-  #freeWorker(w: WorkerSlot): void {
-    try {
-      w.tasks.free();
-      w.control.free();
-      this.#region.free(w.wordsOffset);
-    } catch {
-      // already freed (destroy)
-    }
   }
 
   /** Rejects every queued task with `error` (the task module cannot load). */
@@ -643,66 +519,12 @@ export class PoolCore {
     for (const t of this.#takeWaiting()) {
       t.state = DONE;
       this.#stats.failed++;
-      this.#settle(t, false, error);
+      settleTask(t, false, error);
     }
     this.#checkIdle();
   }
 
   // ---- replies ------------------------------------------------------------------------------
-
-  /** Takes every reply waiting in the results channel now (a worker just died). */
-  #drainReplies(): void {
-    try {
-      for (;;) {
-        const r = this.#results.tryRecv();
-        if (!r.ok) return;
-        this.#onReplies(r.value);
-      }
-    } catch {
-      // a reply that cannot be read: the results loop meets it and destroys the pool
-    }
-  }
-
-  async #receive(): Promise<void> {
-    const results = this.#results;
-    for (;;) {
-      let r = results.tryRecv();
-      if (!r.ok && !r.closed && this.#dispatched.size > 0 && this.#meanRunMicros < SPIN_IF_RUN_BELOW_MICROS) {
-        const budget = this.#spin.budget();
-        if (budget > 0) {
-          const t0 = performance.now();
-          r = this.#poll(budget);
-          this.#spin.record(r.ok, (performance.now() - t0) * 1000);
-        }
-      }
-      if (!r.ok) {
-        if (r.closed) return;
-        try {
-          this.#onReplies(await results.recvAsync());
-        } catch (error) {
-          if (error instanceof ClosedError || (error as Error)?.name === "ClosedError") return;
-          throw error;
-        }
-      } else this.#onReplies(r.value);
-      for (let i = 0; i < 64; i++) {
-        const more = results.tryRecv();
-        if (!more.ok) break;
-        this.#onReplies(more.value);
-      }
-      this.#pump();
-      await this.#macrotask(); // the callers' continuations run (and submit), timers and I/O too
-    }
-  }
-
-  #poll(micros: number): ReturnType<Channel<ResultBatch>["tryRecv"]> {
-    const end = performance.now() + micros / 1000;
-    let n = 0;
-    for (;;) {
-      const r = this.#results.tryRecv();
-      if (r.ok || r.closed) return r;
-      if ((++n & 15) === 0 && performance.now() > end) return r;
-    }
-  }
 
   #onReplies(batch: ResultBatch): void {
     for (const reply of batch) {
@@ -714,7 +536,7 @@ export class PoolCore {
           if (!task.cancelled) this.#stats.completed++;
           this.#done(task);
           if (task.stream) task.stream.end();
-          else this.#settle(task, true, reply[2]);
+          else settleTask(task, true, reply[2]);
           break;
         }
         case R_ERROR: {
@@ -725,7 +547,7 @@ export class PoolCore {
           this.#done(task);
           const error = reviveError(reply[2]);
           if (task.stream) task.stream.fail(error);
-          this.#settle(task, false, error);
+          settleTask(task, false, error);
           break;
         }
         case R_STREAM: {
@@ -734,7 +556,7 @@ export class PoolCore {
           const channel = Channel.from<unknown>({ ...(reply[2] as object), region: this.#region.handle } as never);
           task.stream = new PoolStream(channel, () => this.cancel(task, new AbortError(`Pool task "${task.name}": its stream's consumer stopped early`)));
           if (task.cancelled) task.stream.fail(new AbortError(`Pool task "${task.name}" was cancelled`));
-          this.#settle(task, true, task.stream);
+          settleTask(task, true, task.stream);
           break;
         }
         case R_READY: {
@@ -816,10 +638,10 @@ export class PoolCore {
       : new PoolClosedError("Pool: the pool failed and was destroyed before this task finished; see the cause", { cause });
     for (const t of this.#takeWaiting()) {
       t.state = DONE;
-      this.#settle(t, false, error);
+      settleTask(t, false, error);
     }
     for (const t of [...this.#dispatched.values()]) {
-      this.#settle(t, false, error);
+      settleTask(t, false, error);
       t.stream?.fail(error);
     }
     this.#closed = this.#shutdown(true);
@@ -840,15 +662,10 @@ export class PoolCore {
     // #exited ran for each (its handlers were attached first): slots freed
     for (const t of [...this.#dispatched.values()]) this.#done(t);
     this.#results.close();
-    for (const w of this.#quarantined) this.#freeWorker(w);
+    for (const w of this.#quarantined) freeWorkerSlot(this.#region, w);
     this.#quarantined.clear();
     await this.#loop.catch(() => {});
     this.#idleWaiters.splice(0).forEach((wake) => wake());
   }
 }
 
-/** An error from a worker: a sabre error as its own class, any other as an Error of the same
- *  name, message, code and fields, with the worker's stack. */
-export function reviveError(w: WireError): Error {
-  return errorFromWire(w as ErrorWire);
-}
