@@ -44,7 +44,8 @@ describe("the npm tarball", () => {
     expect(paths.filter((p) => !p.startsWith("dist/"))).toEqual([
       "CHANGELOG.md", "LICENSE", "README.md",
       // the addon's sources, built by the install script on the user's machine (no binary shipped)
-      "native/binding.gyp", "native/install.mjs", "native/sabre_native.c",
+      "native/binding.gyp", "native/files.c", "native/futex.c", "native/futex_async.c", "native/install.mjs",
+      "native/napi_args.c", "native/process.c", "native/sabre_native.c", "native/sabre_native.h", "native/windows.c",
       "package.json",
       // the worker entries (the pool's threads and child processes with their shared serving
       // loop, createSyncFn's host), loaded by new Worker() or a child process at run time
