@@ -27,6 +27,16 @@
 // mapper then dies of SIGBUS. Share named regions only with processes you trust as yourself;
 // regions passed to children are sealed memfds, which nobody can truncate.
 //
+// Open files: a process keeps the file of each named region it mapped open (one fd per
+// createRegion/openRegion), so that the walks over every region (death reports, the liveness
+// sweep; region.ts, "intactChecks") can fstat the very file behind the mapping: a removed name
+// (removeRegion) leaves the file and the mapping whole, and its walks go on (a party that dies
+// after the removal is still recovered); a file truncated below the mapping is skipped (its lost
+// pages would raise SIGBUS). The fd is closed when the Region is disposed (`using`, or
+// region[Symbol.dispose]()) or its memory is collected; after that the check goes by the name
+// in /dev/shm, and a removed name stops the walks. An anonymous region's memfd stays open while
+// its memory lives (children inherit it); it is sealed, so it needs no check.
+//
 // Names: 1..200 characters of [A-Za-z0-9._-], no "..": never a path.
 import * as L from "../../assembly/layout";
 import { CorruptRegionError, InvalidArgumentError, LayoutVersionError } from "../errors";
@@ -57,14 +67,28 @@ export interface FileRegionOptions {
 export type RegionSource = { readonly name: string } | { readonly fd: number };
 
 const sources = new WeakMap<WebAssembly.Memory, RegionSource>();
-// The memfd of an anonymous region stays open while its memory lives (children inherit it).
-const memfds = new FinalizationRegistry<number>((fd) => {
+
+function closeQuietly(fd: number): void {
   try {
     nativeAddon("closing a region's file").close(fd);
   } catch {
-    // nothing to do at collection time
+    // nothing to do at collection or disposal time
   }
-});
+}
+
+// The memfd of an anonymous region stays open while its memory lives (children inherit it).
+const memfds = new FinalizationRegistry<number>(closeQuietly);
+
+/** The open file of a named region (see "Open files" in the header); fd undefined once closed. */
+class HeldFile {
+  constructor(public fd: number | undefined) {}
+  close(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+const heldFiles = new FinalizationRegistry<HeldFile>((held) => held.close());
 
 /** @internal How the region in `memory` can be attached by another process, if it can. */
 export function regionSource(memory: WebAssembly.Memory): RegionSource | undefined {
@@ -153,28 +177,34 @@ export function createRegion(options: FileRegionOptions = {}): Region {
     throw error;
   }
   const region = Region.over(memory, new FutexParker(memory), freshId());
-  if (name !== undefined) setIntactCheck(memory, fileHolds(name, bytes));
+  if (name !== undefined) holdNamedFile(addon, region, fd, name, bytes);
   sweepRegion();
   if (name === undefined) {
     sources.set(memory, { fd });
     memfds.register(memory, fd);
   } else {
-    addon.close(fd); // the mapping keeps the file
     sources.set(memory, { name });
   }
   return region;
 }
 
-/** Whether the named region's file still holds `bytes`. Once the name is gone from /dev/shm
- *  (removeRegion) the file can no longer be checked, so the answer is no: the party walks then
- *  skip the region (no owner-died recovery after a removal) rather than risk a SIGBUS on a file
- *  that was truncated before it was removed. A sealed memfd cannot shrink, so anonymous regions
- *  need no check. */
-function fileHolds(name: string, bytes: number): () => boolean {
+/** Keeps `fd`, the named region's open file, for the region's intact check (see "Open files" in
+ *  the header): closed when `region` is disposed or its memory collected. Takes the fd. */
+function holdNamedFile(addon: NativeAddon, region: Region, fd: number, name: string, bytes: number): void {
+  const held = new HeldFile(fd);
+  heldFiles.register(region.memory, held);
+  region.onDispose(() => held.close());
+  setIntactCheck(region.memory, fileHolds(addon, held, name, bytes));
+}
+
+/** Whether the named region's file still holds the `bytes` it mapped: by fstat of the held fd
+ *  (a removed name does not matter; a truncation does), or, once that is closed, by the name
+ *  in /dev/shm (a removed name then counts as not intact: the file can no longer be checked). */
+function fileHolds(addon: NativeAddon, held: HeldFile, name: string, bytes: number): () => boolean {
   const path = `/dev/shm/${SHM_PREFIX}${name}`;
   return () => {
     try {
-      return statSync(path).size >= bytes;
+      return (held.fd !== undefined ? addon.fstat(held.fd).size : statSync(path).size) >= bytes;
     } catch {
       return false;
     }
@@ -217,7 +247,9 @@ function checkedSize(fd: number, fileSize: number, what: string): number {
   return size;
 }
 
-/** @internal Attaches the region in the open file `fd` (name for messages). Closes nothing. */
+/** @internal Attaches the region in the open file `fd` (`what` names it in messages). Closes
+ *  nothing; for a named source the Region takes `fd` once attached (see "Open files" in the
+ *  header), and the caller closes it only when this throws. */
 export function attachFile(fd: number, what: string, source: RegionSource, requireSeals: boolean): Region {
   const addon = nativeAddon(what);
   checkPageSize(addon);
@@ -240,7 +272,7 @@ export function attachFile(fd: number, what: string, source: RegionSource, requi
   const size = checkedSize(fd, st.size, what);
   const memory = mappedMemory(addon, fd, size);
   const region = Region.over(memory, new FutexParker(memory));
-  if ("name" in source) setIntactCheck(memory, fileHolds(source.name, size));
+  if ("name" in source) holdNamedFile(addon, region, fd, source.name, size); // from here the region owns fd
   sweepRegion();
   sources.set(memory, source);
   return region;
@@ -262,12 +294,14 @@ export function openRegion(name: string): Region {
   }
   try {
     return attachFile(fd, what, { name }, false);
-  } finally {
+  } catch (error) {
     addon.close(fd);
+    throw error;
   }
 }
 
-/** Removes the name of a named region; processes that have it mapped keep using it. */
+/** Removes the name of a named region; processes that have it mapped keep using it, and their
+ *  death reports and liveness sweeps still cover it (see "Open files" in the header). */
 export function removeRegion(name: string): void {
   checkRegionName(name, "removeRegion");
   try {
