@@ -38,9 +38,7 @@ napi_value sn_memfd_create(napi_env env, napi_callback_info info) {
     close(fd);
     return sn_throw_errno(env, e, "fcntl(F_ADD_SEALS)", "memfdCreate");
   }
-  napi_value out;
-  CHECK(napi_create_int32(env, fd, &out));
-  return out;
+  return sn_int32(env, fd);
 }
 
 napi_value sn_seals(napi_env env, napi_callback_info info) {
@@ -50,9 +48,7 @@ napi_value sn_seals(napi_env env, napi_callback_info info) {
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return sn_type_error(env, "seals(fd)");
   int r = fcntl(fd, F_GET_SEALS);
   if (r < 0) return sn_throw_errno(env, errno, "fcntl(F_GET_SEALS)", "seals");
-  napi_value out;
-  CHECK(napi_create_int32(env, r, &out));
-  return out;
+  return sn_int32(env, r);
 }
 
 static int shm_path(napi_env env, napi_value v, char* path, size_t size) {
@@ -88,9 +84,7 @@ napi_value sn_shm_open(napi_env env, napi_callback_info info) {
       return sn_throw_errno(env, e, failed, path);
     }
   }
-  napi_value out;
-  CHECK(napi_create_int32(env, fd, &out));
-  return out;
+  return sn_int32(env, fd);
 }
 
 napi_value sn_shm_unlink(napi_env env, napi_callback_info info) {

@@ -33,6 +33,18 @@ int sn_deadline_after(double ms, struct timespec* at) {
   return 1;
 }
 
+/** failed_wait's answer for EINTR: wait again (never an errno, whose negation is at least -4095). */
+#define WAIT_AGAIN INT_MIN
+
+/** The outcome of a futex wait that failed with `e`: R_NOT_EQUAL, R_TIMED_OUT, WAIT_AGAIN (EINTR:
+ *  a signal, SIGCHLD...; the kernel re-checks the word), or -e for an unexpected error. */
+static int failed_wait(int e) {
+  if (e == EAGAIN) return R_NOT_EQUAL;
+  if (e == ETIMEDOUT) return R_TIMED_OUT;
+  if (e == EINTR) return WAIT_AGAIN;
+  return -e;
+}
+
 /**
  * Parks while *addr == expected until woken, the deadline, or *cancel. FUTEX_WAIT_BITSET takes
  * an absolute CLOCK_MONOTONIC time, so a retry after EINTR waits exactly the time left.
@@ -43,11 +55,8 @@ int sn_wait_word(int32_t* addr, int32_t expected, int timed, const struct timesp
     if (cancel && atomic_load(cancel)) return R_CANCELLED;
     long r = sn_sys_futex(addr, FUTEX_WAIT_BITSET, expected, timed ? at : NULL, FUTEX_BITSET_MATCH_ANY);
     if (r == 0) return cancel && atomic_load(cancel) ? R_CANCELLED : R_WOKEN;
-    int e = errno;
-    if (e == EAGAIN) return R_NOT_EQUAL;
-    if (e == ETIMEDOUT) return R_TIMED_OUT;
-    if (e == EINTR) continue; // a signal (SIGCHLD, ...): the kernel re-checks the word
-    return -e;
+    int outcome = failed_wait(errno);
+    if (outcome != WAIT_AGAIN) return outcome;
   }
 }
 
@@ -65,9 +74,7 @@ napi_value sn_futex_wait(napi_env env, napi_callback_info info) {
   int timed = sn_deadline_after(ms, &at);
   int r = sn_wait_word(addr, expected, timed, &at, NULL);
   if (r < 0) return sn_throw_errno(env, -r, "futex", "futexWait");
-  napi_value out;
-  CHECK(napi_create_int32(env, r, &out));
-  return out;
+  return sn_int32(env, r);
 }
 
 napi_value sn_futex_wake(napi_env env, napi_callback_info info) {
@@ -80,9 +87,7 @@ napi_value sn_futex_wake(napi_env env, napi_callback_info info) {
   int n = count >= INT_MAX || isinf(count) ? INT_MAX : count < 0 ? 0 : (int)count;
   long r = sn_sys_futex(addr, FUTEX_WAKE, n, NULL, 0);
   if (r < 0) return sn_throw_errno(env, errno, "futex", "futexWake");
-  napi_value out;
-  CHECK(napi_create_int32(env, (int32_t)r, &out));
-  return out;
+  return sn_int32(env, (int32_t)r);
 }
 
 
@@ -126,26 +131,11 @@ napi_value sn_futex_waitv(napi_env env, napi_callback_info info) {
   if (!sn_get_double(env, argv[3], &ms)) return sn_type_error(env, "futexWaitv: timeoutMs is a number");
   struct timespec at;
   int timed = sn_deadline_after(ms, &at);
-  int32_t result;
   for (;;) {
-    long r = syscall(SYS_futex_waitv, w, n, 0, timed ? &at : NULL, CLOCK_MONOTONIC);
-    if (r >= 0) {
-      result = R_WOKEN;
-      break;
-    }
-    int e = errno;
-    if (e == EAGAIN) {
-      result = R_NOT_EQUAL;
-      break;
-    }
-    if (e == ETIMEDOUT) {
-      result = R_TIMED_OUT;
-      break;
-    }
-    if (e == EINTR) continue;
-    return sn_throw_errno(env, e, "futex_waitv", "futexWaitv");
+    if (syscall(SYS_futex_waitv, w, n, 0, timed ? &at : NULL, CLOCK_MONOTONIC) >= 0) return sn_int32(env, R_WOKEN);
+    int outcome = failed_wait(errno);
+    if (outcome == WAIT_AGAIN) continue;
+    if (outcome < 0) return sn_throw_errno(env, -outcome, "futex_waitv", "futexWaitv");
+    return sn_int32(env, outcome);
   }
-  napi_value out;
-  CHECK(napi_create_int32(env, result, &out));
-  return out;
 }

@@ -100,6 +100,12 @@ int32_t* sn_word_of(napi_env env, napi_value array, napi_value index_value) {
   return (int32_t*)data + index;
 }
 
+napi_value sn_int32(napi_env env, int32_t value) {
+  napi_value out;
+  CHECK(napi_create_int32(env, value, &out));
+  return out;
+}
+
 char* sn_get_string(napi_env env, napi_value v, char* buf, size_t size) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok || len + 1 >= size) return NULL;

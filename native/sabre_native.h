@@ -74,6 +74,8 @@ int sn_get_int64(napi_env env, napi_value v, int64_t* out);
 int sn_get_double(napi_env env, napi_value v, double* out);
 int32_t* sn_word_of(napi_env env, napi_value array, napi_value index_value);
 char* sn_get_string(napi_env env, napi_value v, char* buf, size_t size);
+/** `value` as a JS number: what most exports return. */
+napi_value sn_int32(napi_env env, int32_t value);
 
 // futex.c
 long sn_sys_futex(int32_t* addr, int op, int32_t val, const struct timespec* ts, uint32_t bitset);

@@ -164,9 +164,7 @@ napi_value sn_guard_window(napi_env env, napi_callback_info info) {
   }
   pthread_mutex_unlock(&guard_lock);
   if (slot < 0) return sn_throw_errno(env, EMFILE, "guardWindow", "guardWindow: 256 mapped files are guarded already");
-  napi_value out;
-  CHECK(napi_create_int32(env, slot, &out));
-  return out;
+  return sn_int32(env, slot);
 }
 
 static int guard_slot_of(napi_env env, napi_value v) {
