@@ -40,7 +40,7 @@
 // Names: 1..200 characters of [A-Za-z0-9._-], no "..": never a path.
 import * as L from "../../assembly/layout";
 import { CorruptRegionError, InvalidArgumentError, LayoutVersionError } from "../errors";
-import { MAX_REGION_BYTES, Region, setIntactCheck } from "../region/region";
+import { MAX_REGION_BYTES, Region, freshRegionId, regionMemoryBytes, setIntactCheck } from "../region/region";
 import { readSync, statSync } from "node:fs";
 import { FutexParker } from "./futex-parker";
 import { sweepRegion } from "./liveness";
@@ -114,7 +114,7 @@ function memoryBytes(size: unknown, what: string): number {
       `${what}: size must be an integer from ${L.BLOCK_MIN} to ${MAX_REGION_BYTES - L.HEAP_START - PAGE} bytes, got ${String(heap)}`,
     );
   }
-  return Math.ceil((L.HEAP_START + heap + L.ALLOC_ALIGN) / PAGE) * PAGE;
+  return regionMemoryBytes(heap);
 }
 
 function checkPageSize(addon: NativeAddon): void {
@@ -130,12 +130,6 @@ function mappedMemory(addon: NativeAddon, fd: number, bytes: number): WebAssembl
   const memory = new WebAssembly.Memory({ initial: bytes / PAGE, maximum: bytes / PAGE, shared: true });
   addon.mapWindow(new Uint8Array(memory.buffer, L.REGION_BASE, bytes - L.REGION_BASE), fd, L.REGION_BASE);
   return memory;
-}
-
-function freshId(): number {
-  let id = 0;
-  while (id === 0) id = (Math.random() * 0x7fffffff) | 0;
-  return id;
 }
 
 const OPTION_KEYS = ["name", "size"];
@@ -176,7 +170,7 @@ export function createRegion(options: FileRegionOptions = {}): Region {
     if (name !== undefined) addon.shmUnlink(SHM_PREFIX + name);
     throw error;
   }
-  const region = Region.over(memory, new FutexParker(memory), freshId());
+  const region = Region.over(memory, new FutexParker(memory), freshRegionId());
   if (name !== undefined) holdNamedFile(addon, region, fd, name, bytes);
   sweepRegion();
   if (name === undefined) {

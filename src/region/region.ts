@@ -90,6 +90,19 @@ export function partyIdentity(): PartyIdentity {
   return identity;
 }
 
+/** @internal A fresh region id: random, never 0 (the id a handle is checked against). */
+export function freshRegionId(): number {
+  let id = 0;
+  while (id === 0) id = (Math.random() * 0x7fffffff) | 0;
+  return id;
+}
+
+/** @internal Bytes of memory for a region of `heap` heap bytes: the header up to HEAP_START, the
+ *  heap, the allocator's alignment slack, in whole 64 KiB wasm pages. */
+export function regionMemoryBytes(heap: number): number {
+  return Math.ceil((L.HEAP_START + heap + L.ALLOC_ALIGN) / PAGE) * PAGE;
+}
+
 /** Every region attached on this thread (weakly), for death reports (reportPartyEnd). */
 const knownRegions = new Set<WeakRef<Region>>();
 
@@ -227,17 +240,9 @@ export class Region {
         `Region size must be an integer from ${L.BLOCK_MIN} to ${MAX_REGION_BYTES - L.HEAP_START} bytes, got ${describeValue(size)}`,
       );
     }
-    const pages = Math.ceil((L.HEAP_START + size + L.ALLOC_ALIGN) / PAGE);
+    const pages = regionMemoryBytes(size) / PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const parker = parkerFor(parking, memory);
-    const core = coreFor(memory, parker);
-    let id = 0;
-    while (id === 0) id = (Math.random() * 0x7fffffff) | 0;
-    const status = core.region_init(memory.buffer.byteLength, id);
-    if (status !== L.OK) throw new CorruptRegionError(`region_init failed with status ${status}`);
-    const region = new Region(memory, id, parker, core);
-    attached.set(memory, region);
-    return region;
+    return Region.over(memory, parkerFor(parking, memory), freshRegionId());
   }
 
   /** Attaches to a region from its handle (cached: one Region per memory per thread). */
