@@ -14,8 +14,9 @@
 //     does fileOffset; the bytes must be a Uint8Array (TypeError otherwise). MAP_FIXED replaces
 //     the pages in place: the memory object and every view of it stay valid.
 //   - The guard: see the comment above GUARD_SLOTS. It covers mapped data files, whose size
-//     another process may change; a region's own window is never guarded (a truncated region
-//     file still raises SIGBUS: named regions check their file before touching it).
+//     another process may change. A region's window is never guarded: a region file truncated
+//     under its mapping still raises SIGBUS on access (memfds are sealed against it; the walks
+//     over named regions fstat their file first, src/node/file-region.ts).
 #include "sabre_native.h"
 
 long sn_page_size(void) {
