@@ -41,11 +41,20 @@ napi_value sn_memfd_create(napi_env env, napi_callback_info info) {
   return sn_int32(env, fd);
 }
 
-napi_value sn_seals(napi_env env, napi_callback_info info) {
+/** The one argument of seals, fstat and close: an fd (0, with a TypeError pending, if it is not). */
+static int fd_arg(napi_env env, napi_callback_info info, const char* usage, int32_t* fd) {
   napi_value argv[1];
-  if (!sn_get_args(env, info, 1, argv)) return NULL;
+  if (!sn_get_args(env, info, 1, argv)) return 0;
+  if (napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    sn_type_error(env, usage);
+    return 0;
+  }
+  return 1;
+}
+
+napi_value sn_seals(napi_env env, napi_callback_info info) {
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return sn_type_error(env, "seals(fd)");
+  if (!fd_arg(env, info, "seals(fd)", &fd)) return NULL;
   int r = fcntl(fd, F_GET_SEALS);
   if (r < 0) return sn_throw_errno(env, errno, "fcntl(F_GET_SEALS)", "seals");
   return sn_int32(env, r);
@@ -97,10 +106,8 @@ napi_value sn_shm_unlink(napi_env env, napi_callback_info info) {
 }
 
 napi_value sn_fstat(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!sn_get_args(env, info, 1, argv)) return NULL;
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return sn_type_error(env, "fstat(fd)");
+  if (!fd_arg(env, info, "fstat(fd)", &fd)) return NULL;
   struct stat st;
   if (fstat(fd, &st) != 0) return sn_throw_errno(env, errno, "fstat", "fstat");
   napi_value out, size, uid, mode, regular;
@@ -124,10 +131,8 @@ napi_value sn_geteuid(napi_env env, napi_callback_info info) {
 }
 
 napi_value sn_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!sn_get_args(env, info, 1, argv)) return NULL;
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return sn_type_error(env, "close(fd)");
+  if (!fd_arg(env, info, "close(fd)", &fd)) return NULL;
   if (close(fd) != 0 && errno != EINTR) return sn_throw_errno(env, errno, "close", "close");
   return NULL;
 }

@@ -168,9 +168,13 @@ napi_value sn_guard_window(napi_env env, napi_callback_info info) {
   return sn_int32(env, slot);
 }
 
-static int guard_slot_of(napi_env env, napi_value v) {
+/** The one argument of unguardWindow and windowFaulted: a slot from guardWindow (-1, with a
+ *  TypeError pending, if it is not one). */
+static int guard_slot_arg(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!sn_get_args(env, info, 1, argv)) return -1;
   int32_t slot;
-  if (napi_get_value_int32(env, v, &slot) != napi_ok || slot < 0 || slot >= GUARD_SLOTS) {
+  if (napi_get_value_int32(env, argv[0], &slot) != napi_ok || slot < 0 || slot >= GUARD_SLOTS) {
     napi_throw_type_error(env, NULL, "sabre native: a guard slot from guardWindow");
     return -1;
   }
@@ -178,9 +182,7 @@ static int guard_slot_of(napi_env env, napi_value v) {
 }
 
 napi_value sn_unguard_window(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!sn_get_args(env, info, 1, argv)) return NULL;
-  int slot = guard_slot_of(env, argv[0]);
+  int slot = guard_slot_arg(env, info);
   if (slot < 0) return NULL;
   pthread_mutex_lock(&guard_lock);
   atomic_store(&guards[slot].length, 0); // retire first: the handler stops matching the range
@@ -190,9 +192,7 @@ napi_value sn_unguard_window(napi_env env, napi_callback_info info) {
 }
 
 napi_value sn_window_faulted(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!sn_get_args(env, info, 1, argv)) return NULL;
-  int slot = guard_slot_of(env, argv[0]);
+  int slot = guard_slot_arg(env, info);
   if (slot < 0) return NULL;
   napi_value out;
   CHECK(napi_get_boolean(env, atomic_load(&guards[slot].faulted) != 0, &out));
