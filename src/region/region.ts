@@ -319,7 +319,8 @@ export class Region {
   /**
    * `using region = Region.create()` (or `Region.from(handle)`): at the end of the scope,
    * releases what THIS thread holds in the region — today, the reply inboxes that
-   * request/requestAsync made (Mailbox.freeReplyInboxes). It frees nothing shared and unmaps
+   * request/requestAsync made (Mailbox.freeReplyInboxes), and for a named region of 'sabre/node'
+   * the file descriptor it keeps open to check its file. It frees nothing shared and unmaps
    * nothing (a WebAssembly.Memory cannot be unmapped; its bytes go when no thread references
    * them): other threads, and primitives made here, keep working, and the Region stays
    * usable (a later request makes new inboxes). Throws, as freeReplyInboxes does, while an
