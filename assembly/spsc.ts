@@ -22,10 +22,10 @@
 //   +72  SPSC_POP_STATUS    status          consumer only (plain)        result of the last spsc_try_pop
 //   +128 SPSC_CAPACITY      elements        init only                    power of two, >= 2
 //   +132 SPSC_TYPE          SPSC_INT8..     init only                    element type
-//   +136 SPSC_DATA_WAITERS                  consumer about to park       count
-//   +140 SPSC_SPACE_WAITERS                 producer about to park       count
-//   +144 SPSC_DATA_SEQ      park word       commit/close if DATA_WAITERS > 0    bumped
-//   +148 SPSC_SPACE_SEQ     park word       release/close if SPACE_WAITERS > 0  bumped
+//   +136 SPSC_DATA_WAITING  flag            consumer raises, waker clears   a consumer may park
+//   +140 SPSC_SPACE_WAITING flag            producer raises, waker clears   a producer may park
+//   +144 SPSC_DATA_SEQ      park word       commit/push/close if DATA_WAITING    bumped
+//   +148 SPSC_SPACE_SEQ     park word       release/pop/close if SPACE_WAITING   bumped
 //   +192 SPSC_DATA          capacity elements; position p lives at (p & (capacity - 1))
 //
 // Positions are 31-bit free-running element counters (SPSC_POS_MASK). The producer's line
@@ -54,11 +54,14 @@
 //   - the cache words are hints: a stale cache only makes its owner re-read the other index
 //     (the other index only moves towards more room / more data).
 //
-// Waking (as ring.ts and bytering.ts; every atomic is SC): a waiter registers in *_WAITERS,
-// re-checks, and parks on *_SEQ with the value it read before the step; the other side
-// publishes its index, then bumps and notifies only when the waiter count is non-zero. Either
-// the re-check sees the publish, or the notifier sees the registration and changes the park
-// word after the waiter read it. Waits are in the step convention of layout.ts, run by the
+// Waking: the flag form of wake.ts (the proof is there; every atomic is SC). A waiter raises
+// *_WAITING, re-checks, and parks on *_SEQ with the value it read before the step; the other
+// side publishes its index, then, only if the flag is raised, clears it, bumps the park word
+// and notifies. Clearing as it wakes is what makes a stream of one-element calls cheap: with
+// a waiter count, every push between a consumer's registration and its return from the park
+// (a wake-up takes tens of microseconds on a busy machine) would bump and notify again.
+// Giving up (cancel) leaves the flag raised: one spare wake-up later. Waits are in the step
+// convention of layout.ts (a step's registration is the raise; nothing to deregister), run by the
 // runtime's step machines (src/queue/spsc.ts): the producer waits for `want` free elements
 // with spsc_space_step / spsc_space_cancel (park word SPSC_SPACE_SEQ), the consumer for `want`
 // elements (or close) with spsc_data_step / spsc_data_cancel (park word SPSC_DATA_SEQ).
@@ -69,17 +72,17 @@
 // an f64. The caller passes only values the type holds (src/queue/spsc.ts checks them). A pop
 // returns the value, or NaN with the status in SPSC_POP_STATUS (spsc_pop_status): a float ring
 // may hold NaN itself, so NaN alone is not a status.
-import { load32, store32, sub32, or32, cas32 } from "./atom";
+import { load32, store32, or32, cas32 } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT,
   SPSC_TAIL, SPSC_HEAD_CACHE, SPSC_HEAD, SPSC_TAIL_CACHE, SPSC_POP_STATUS, SPSC_CAPACITY,
-  SPSC_TYPE, SPSC_DATA_WAITERS, SPSC_SPACE_WAITERS, SPSC_DATA_SEQ, SPSC_SPACE_SEQ, SPSC_DATA,
+  SPSC_TYPE, SPSC_DATA_WAITING, SPSC_SPACE_WAITING, SPSC_DATA_SEQ, SPSC_SPACE_SEQ, SPSC_DATA,
   SPSC_CLOSED_BIT, SPSC_POS_MASK, SPSC_MIN_CAPACITY, SPSC_MAX_CAPACITY,
   SPSC_INT8, SPSC_UINT8, SPSC_INT16, SPSC_UINT16, SPSC_INT32, SPSC_UINT32, SPSC_FLOAT32, SPSC_FLOAT64,
 } from "./layout";
 import { slotSpinLimit } from "./time";
 import { DEBUG } from "./debug";
-import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
+import { raiseFlag, wakeFlagged } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -129,8 +132,8 @@ export function spsc_init(r: usize, capacity: i32, type: i32): i32 {
   store<i32>(r + SPSC_HEAD_CACHE, 0);
   store<i32>(r + SPSC_TAIL_CACHE, 0);
   store<i32>(r + SPSC_POP_STATUS, OK);
-  store32(r + SPSC_DATA_WAITERS, 0);
-  store32(r + SPSC_SPACE_WAITERS, 0);
+  store32(r + SPSC_DATA_WAITING, 0);
+  store32(r + SPSC_SPACE_WAITING, 0);
   store32(r + SPSC_DATA_SEQ, 0);
   store32(r + SPSC_SPACE_SEQ, 0);
   store32(r + SPSC_HEAD, 0);
@@ -142,12 +145,12 @@ export function spsc_init(r: usize, capacity: i32, type: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function wakeConsumer(r: usize): void {
-  wakeWaiters(r + SPSC_DATA_WAITERS, r + SPSC_DATA_SEQ, NOTIFY_ALL);
+  wakeFlagged(r + SPSC_DATA_WAITING, r + SPSC_DATA_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
 @inline function wakeProducer(r: usize): void {
-  wakeWaiters(r + SPSC_SPACE_WAITERS, r + SPSC_SPACE_SEQ, NOTIFY_ALL);
+  wakeFlagged(r + SPSC_SPACE_WAITING, r + SPSC_SPACE_SEQ, NOTIFY_ALL);
 }
 
 // ---- producer ---------------------------------------------------------------------------------
@@ -262,21 +265,19 @@ function spaceFor(r: usize, want: i32): i32 {
 
 /**
  * One step of a producer waiting for `want` free elements (clamped to 1 .. capacity; the
- * step convention of layout.ts, park word SPSC_SPACE_SEQ). The free count or -CLOSED: done,
- * not registered. -WOULD_BLOCK: registered in SPSC_SPACE_WAITERS.
+ * step convention of layout.ts, park word SPSC_SPACE_SEQ; `parked` is the convention's and
+ * unused: the flag needs no deregistration). The free count or -CLOSED: done,
+ * not registered. -WOULD_BLOCK: SPSC_SPACE_WAITING raised; park.
  */
 export function spsc_space_step(r: usize, want: i32, parked: i32): i32 {
-  let s = spaceFor(r, want);
-  if (enterIfBlocked(r + SPSC_SPACE_WAITERS, s == -WOULD_BLOCK, parked)) {
-    s = spaceFor(r, want); // re-check after registering: see "Waking" above
-    leaveIfDone(r + SPSC_SPACE_WAITERS, s == -WOULD_BLOCK);
-  }
-  return s;
+  const s = spaceFor(r, want);
+  if (s != -WOULD_BLOCK) return s;
+  raiseFlag(r + SPSC_SPACE_WAITING);
+  return spaceFor(r, want); // re-check after raising: see "Waking" above
 }
 
-/** A registered producer gives up: leaves SPSC_SPACE_WAITERS. -TIMED_OUT. */
+/** A waiting producer gives up: -TIMED_OUT (the flag stays raised: one spare wake-up). */
 export function spsc_space_cancel(r: usize): i32 {
-  sub32(r + SPSC_SPACE_WAITERS, 1);
   return -TIMED_OUT;
 }
 
@@ -402,20 +403,17 @@ function dataFor(r: usize, want: i32): i32 {
 /**
  * One step of a consumer waiting for `want` elements (clamped to 1 .. capacity; fewer once
  * the ring is closed; park word SPSC_DATA_SEQ). The count available or -CLOSED (empty and
- * closed): done, not registered. -WOULD_BLOCK: registered in SPSC_DATA_WAITERS.
+ * closed): done. -WOULD_BLOCK: SPSC_DATA_WAITING raised; park.
  */
 export function spsc_data_step(r: usize, want: i32, parked: i32): i32 {
-  let s = dataFor(r, want);
-  if (enterIfBlocked(r + SPSC_DATA_WAITERS, s == -WOULD_BLOCK, parked)) {
-    s = dataFor(r, want); // re-check after registering
-    leaveIfDone(r + SPSC_DATA_WAITERS, s == -WOULD_BLOCK);
-  }
-  return s;
+  const s = dataFor(r, want);
+  if (s != -WOULD_BLOCK) return s;
+  raiseFlag(r + SPSC_DATA_WAITING);
+  return dataFor(r, want); // re-check after raising
 }
 
-/** A registered consumer gives up: leaves SPSC_DATA_WAITERS. -TIMED_OUT. */
+/** A waiting consumer gives up: -TIMED_OUT (the flag stays raised: one spare wake-up). */
 export function spsc_data_cancel(r: usize): i32 {
-  sub32(r + SPSC_DATA_WAITERS, 1);
   return -TIMED_OUT;
 }
 
