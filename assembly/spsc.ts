@@ -30,7 +30,7 @@
 //
 // Positions are 31-bit free-running element counters (SPSC_POS_MASK). The producer's line
 // (+0) and the consumer's line (+64) are each written by one side only; the line at +128 is
-// read by both and written only when an agent registers to park.
+// read by both and written only when a waiter raises its flag or a waker clears it.
 //
 // Batches: the producer claims k free elements (spsc_write_claim: k from the cached head, the
 // real head read only when the cache is short), fills positions TAIL .. TAIL+k-1 (the runtime

@@ -59,7 +59,7 @@ import { add32, load32, notify, store32, sub32 } from "./atom";
 // With a waiter count, every notifier call between a waiter's registration and its return
 // from the park (the whole wake-up latency, tens of microseconds on a busy machine) finds the
 // count > 0 and bumps and notifies again: a producer pushing one element per call then pays a
-// notify per element. The flag form (spsc.ts) clears the registration as it wakes:
+// notify per element. The flag form (spsc.ts, ring.ts) clears the registration as it wakes:
 //
 //   waiter     s = load(seq) (the step machine, before the step); raiseFlag(flag); re-check;
 //              if still blocked: park while seq == s
