@@ -9,6 +9,7 @@ export * from "./barrier";
 export * from "./rwlock";
 export * from "./ring";
 export * from "./bytering";
+export * from "./spsc";
 export * from "./channel";
 export * from "./party";
 export * from "./death";

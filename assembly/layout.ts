@@ -188,10 +188,10 @@ export const RW_WRITER = 0x40000000;                // RW_STATE bit: a writer ho
 export const RING_ENQ = 0;          // i32 enqueue position | RING_CLOSED_BIT; own line
 export const RING_DEQ = 64;         // i32 dequeue position; own line
 export const RING_CAPACITY = 128;   // i32 slots, power of two (read-only after init)
-export const RING_PUSH_WAITERS = 136; // i32 agents parked (or about to park) until a slot frees
-export const RING_POP_WAITERS = 140;  // i32 agents parked (or about to park) until an item arrives
-export const RING_PUSH_SEQ = 144;   // i32 park word of pushers: bumped by pops/close when PUSH_WAITERS > 0
-export const RING_POP_SEQ = 148;    // i32 park word of poppers: bumped by pushes/close when POP_WAITERS > 0
+export const RING_PUSH_WAITERS = 136; // i32 flag: 1 once a pusher may park until a slot frees (pushers raise; wakers clear)
+export const RING_POP_WAITERS = 140;  // i32 flag: 1 once a popper may park until an item arrives (poppers raise; wakers clear)
+export const RING_PUSH_SEQ = 144;   // i32 park word of pushers: bumped by pops/close when PUSH_WAITERS is raised
+export const RING_POP_SEQ = 148;    // i32 park word of poppers: bumped by pushes/close when POP_WAITERS is raised
 export const RING_SLOTS = 192;      // slot i at RING_SLOTS + i*RING_SLOT_SIZE: [seq i32][value i32]; position -> slot: ring.ts slotOf
 export const RING_SLOT_SIZE = 8;
 export const RING_SLOT_SEQ = 0;
@@ -296,3 +296,32 @@ export const MB_STATE = 20;       // i32 MB_READER_GONE bit; set once (the reade
 export const MB_SIZE = 64;
 export const MB_MAGIC_VALUE = 0x584f424d; // "MBOX" little-endian
 export const MB_READER_GONE = 1;  // MB_STATE bit: the thread reading the mailbox has ended (any exit code)
+
+// ---- SPSC ring of fixed-size elements (spsc.ts; rigtorp SPSCQueue, ringbuf.js) --------------
+// Positions are 31-bit free-running element counters (wrap at 2^31); bit 31 of SPSC_TAIL is
+// the closed mark. Producer line: SPSC_TAIL..SPSC_HEAD_CACHE; consumer line: SPSC_HEAD..SPSC_POP_STATUS.
+export const KIND_SPSC = 12;
+export const SPSC_TAIL = 0;           // i32 published elements (position) | SPSC_CLOSED_BIT (producer cas; close or)
+export const SPSC_HEAD_CACHE = 4;     // i32 producer-private cache of SPSC_HEAD
+export const SPSC_HEAD = 64;          // i32 consumed elements (position); consumer store
+export const SPSC_TAIL_CACHE = 68;    // i32 consumer-private cache of SPSC_TAIL (position bits)
+export const SPSC_POP_STATUS = 72;    // i32 consumer-private: status of the last spsc_try_pop (OK / WOULD_BLOCK / CLOSED)
+export const SPSC_CAPACITY = 128;     // i32 elements, power of two (read-only after init)
+export const SPSC_TYPE = 132;         // i32 element type SPSC_INT8 .. SPSC_FLOAT64 (read-only after init)
+export const SPSC_DATA_WAITING = 136; // i32 flag: 1 once a consumer may park on SPSC_DATA_SEQ (consumer raises; the waker clears)
+export const SPSC_SPACE_WAITING = 140; // i32 flag: 1 once a producer may park on SPSC_SPACE_SEQ (producer raises; the waker clears)
+export const SPSC_DATA_SEQ = 144;     // i32 park word for data: bumped by commit/push/close when the flag is raised
+export const SPSC_SPACE_SEQ = 148;    // i32 park word for space: bumped by release/pop/close when the flag is raised
+export const SPSC_DATA = 192;         // capacity elements; position p at SPSC_DATA + (p & (capacity-1)) * size
+export const SPSC_CLOSED_BIT = 1 << 31;
+export const SPSC_POS_MASK = 0x7fffffff;
+export const SPSC_MIN_CAPACITY = 2;
+export const SPSC_MAX_CAPACITY = 1 << 26; // 512 MiB of float64 elements; keeps sizes inside i32
+export const SPSC_INT8 = 1;           // SPSC_TYPE values: the element types (size 1, 1, 2, 2, 4, 4, 4, 8 bytes)
+export const SPSC_UINT8 = 2;
+export const SPSC_INT16 = 3;
+export const SPSC_UINT16 = 4;
+export const SPSC_INT32 = 5;
+export const SPSC_UINT32 = 6;
+export const SPSC_FLOAT32 = 7;
+export const SPSC_FLOAT64 = 8;

@@ -17,10 +17,10 @@
 //   +0   RING_ENQ       enqueue pos|CLOSED push (cas), close (or)          next position to push
 //   +64  RING_DEQ       dequeue pos        pop (cas)                       next position to pop
 //   +128 RING_CAPACITY  slots              init only                       power of two, >= 2
-//   +136 RING_PUSH_WAITERS                 pushers about to park (add/sub) count
-//   +140 RING_POP_WAITERS                  poppers about to park (add/sub) count
-//   +144 RING_PUSH_SEQ  park word          pop/close, only if PUSH_WAITERS > 0   bumped
-//   +148 RING_POP_SEQ   park word          push/close, only if POP_WAITERS > 0   bumped
+//   +136 RING_PUSH_WAITERS  flag           pushers raise (store 1), wakers clear   a pusher may park
+//   +140 RING_POP_WAITERS   flag           poppers raise (store 1), wakers clear   a popper may park
+//   +144 RING_PUSH_SEQ  park word          pop/close, only if PUSH_WAITERS is raised   bumped
+//   +148 RING_POP_SEQ   park word          push/close, only if POP_WAITERS is raised   bumped
 //   +192 RING_SLOTS     [seq i32][value i32] x capacity, position order spread (slotOf)
 //          seq: pusher of position p stores p+1 (publishes value); popper of p stores p+cap
 //          value: plain i32, written by the pusher that claimed it, read by the claiming popper
@@ -46,26 +46,28 @@
 //     terminated inside a call): its slot is never published and operations that reach it
 //     spin. Terminate workers only after they leave the ring.
 //
-// Waking (no lost wake-ups; every atomic is SC):
+// Waking (no lost wake-ups; every atomic is SC): the flag form of wake.ts, where its proof is.
 //   waiter (e.g. pop, the step convention of layout.ts; parking is the runtime's step machine,
 //   src/queue/ring.ts):
-//                       s = load(POP_SEQ); ring_pop_step: add(POP_WAITERS, 1) (first step
-//                       only), re-try pop; if still empty: park while POP_SEQ == s; s =
-//                       load(POP_SEQ); ring_pop_step again (still registered); on success
-//                       the step deregisters, giving up deregisters (ring_pop_cancel)
-//   notifier (push):    publish the slot's seq; if load(POP_WAITERS) > 0: add(POP_SEQ, 1);
-//                       notify(POP_SEQ, n)
-//   In the single total order of SC operations, either the waiter's add to POP_WAITERS comes
-//   before the pusher's load of it (then the pusher bumps POP_SEQ after the waiter read s, so
-//   wait32 returns at once or is woken by the notify that follows the bump), or the pusher's
-//   load comes first — then its publish does too, and the waiter's re-try, after its add,
-//   sees the item. Close sets the mark bit and then does the same on both sides, so blocked
-//   pushers and poppers all wake and see CLOSED. A waiter that leaves (timeout, abort) only
-//   costs a later notifier one unneeded notify. Notifiers that find no waiter touch no
-//   park word and make no notify call. Counts: a push (pop) of one value wakes one waiter, a
-//   batch of k wakes k, close wakes all. A woken waiter always re-tries before it gives up
-//   (even past its deadline), so a wake-up is never spent by an agent that then leaves
-//   without looking; async waiters that abort pass theirs on (src/wait/parker.ts).
+//                       s = load(POP_SEQ); ring_pop_step: re-try pop; if empty: store(POP_WAITERS,
+//                       1), re-try pop; if still empty: park while POP_SEQ == s; s =
+//                       load(POP_SEQ); ring_pop_step again (raising the flag again);
+//                       success and giving up (ring_pop_cancel) leave the flag as it is
+//   notifier (push):    publish the slot's seq; if load(POP_WAITERS) != 0: store(POP_WAITERS, 0),
+//                       add(POP_SEQ, 1), notify(POP_SEQ, all)
+//   Either the notifier's load of the flag comes before the waiter's raise (then its publish
+//   does too, and the waiter's re-try after the raise sees the item), or some notifier clears
+//   that raise after it was made and bumps POP_SEQ after its clear, so after the waiter read s:
+//   wait32 returns at once or is woken by the notify that follows the bump. Close sets the mark
+//   bit and then does the same on both sides, so blocked pushers and poppers all wake and see
+//   CLOSED. A waiter that leaves (timeout, abort) costs a later notifier one unneeded notify.
+//   Notifiers that find the flag down touch no park word and make no notify call.
+//   Counts: a wake-up wakes every agent parked on the word (the flag does not count them), and
+//   is made once per raise, not once per notifier call: with a waiter count, every push made
+//   while a popper was between its registration and its return from the park (a wake-up
+//   takes tens of microseconds on a busy machine) bumped and notified again, which made a
+//   stream of one-value calls pay a notify per value on both sides. A woken waiter always
+//   re-tries before it gives up (even past its deadline).
 //
 // Pop results: a pop returns an f64, the value popped (an i32) or RING_POP_STATUS + status
 // (WOULD_BLOCK, CLOSED, TIMED_OUT), so that no out-parameter in shared memory is needed.
@@ -83,7 +85,7 @@
 // Batches (ring_push_many / ring_pop_many) count the run of consecutive ready slots from
 // their index and claim the whole run with one CAS, then fill (drain) and publish the slots
 // in order; they never wait, and return the count moved.
-import { load32, store32, add32, sub32, or32, cas32, notify } from "./atom";
+import { load32, store32, or32, cas32 } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, RING_POP_STATUS,
   RING_ENQ, RING_DEQ, RING_CAPACITY, RING_PUSH_WAITERS, RING_POP_WAITERS, RING_PUSH_SEQ,
@@ -92,7 +94,7 @@ import {
 } from "./layout";
 import { slotSpinLimit } from "./time";
 import { DEBUG } from "./debug";
-import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
+import { raiseFlag, wakeFlagged } from "./wake";
 
 // notify's count is unsigned in wasm: -1 wakes every agent parked on the word.
 const NOTIFY_ALL: i32 = -1;
@@ -157,13 +159,13 @@ export function ring_init(r: usize, capacity: i32): i32 {
 // ---- wake-ups ---------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline function wakePoppers(r: usize, n: i32): void {
-  wakeWaiters(r + RING_POP_WAITERS, r + RING_POP_SEQ, n);
+@inline function wakePoppers(r: usize): void {
+  wakeFlagged(r + RING_POP_WAITERS, r + RING_POP_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
-@inline function wakePushers(r: usize, n: i32): void {
-  wakeWaiters(r + RING_PUSH_WAITERS, r + RING_PUSH_SEQ, n);
+@inline function wakePushers(r: usize): void {
+  wakeFlagged(r + RING_PUSH_WAITERS, r + RING_PUSH_SEQ, NOTIFY_ALL);
 }
 
 // ---- one attempt (no wake-ups) ------------------------------------------------------------
@@ -304,7 +306,7 @@ function popOnce(r: usize): f64 {
 /** Non-blocking push: OK, WOULD_BLOCK (full, nothing changed) or CLOSED. */
 export function ring_try_push(r: usize, value: i32): i32 {
   const s = pushOnce(r, value);
-  if (s == OK) wakePoppers(r, 1);
+  if (s == OK) wakePoppers(r);
   return s;
 }
 
@@ -315,43 +317,37 @@ export function ring_try_pop(r: usize): f64 {
   // Seeded bug, model bug build only (test/model/ring.test.ts): a pop that frees a slot
   // without waking a parked pusher.
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_RING_POP_NO_WAKE)) return v;
-  if (v < RING_POP_STATUS) wakePushers(r, 1);
+  if (v < RING_POP_STATUS) wakePushers(r);
   return v;
 }
 
 /**
- * One step of a waiting push (the step convention of layout.ts; park word RING_PUSH_SEQ).
- * OK / CLOSED: done, not registered. WOULD_BLOCK: registered in RING_PUSH_WAITERS.
+ * One step of a waiting push (the step convention of layout.ts; park word RING_PUSH_SEQ;
+ * `parked` is the convention's and unused: the flag needs no deregistration). OK / CLOSED:
+ * done. WOULD_BLOCK: RING_PUSH_WAITERS raised; park.
  */
 export function ring_push_step(r: usize, value: i32, parked: i32): i32 {
-  let s = ring_try_push(r, value);
-  if (enterIfBlocked(r + RING_PUSH_WAITERS, s == WOULD_BLOCK, parked)) {
-    s = ring_try_push(r, value); // re-check after registering: see "Waking" above
-    leaveIfDone(r + RING_PUSH_WAITERS, s == WOULD_BLOCK);
-  }
-  return s;
+  const s = ring_try_push(r, value);
+  if (s != WOULD_BLOCK) return s;
+  raiseFlag(r + RING_PUSH_WAITERS);
+  return ring_try_push(r, value); // re-check after raising: see "Waking" above
 }
 
-/** A registered pusher gives up (timeout, abort): leaves RING_PUSH_WAITERS. TIMED_OUT. */
+/** A waiting pusher gives up (timeout, abort): TIMED_OUT (the flag stays raised: one spare wake-up). */
 export function ring_push_cancel(r: usize): i32 {
-  sub32(r + RING_PUSH_WAITERS, 1);
   return TIMED_OUT;
 }
 
 /** As ring_push_step, for pops (park word RING_POP_SEQ); a pop result (see "Pop results"). */
 export function ring_pop_step(r: usize, parked: i32): f64 {
-  let v = ring_try_pop(r);
-  const blocked = popStatus(WOULD_BLOCK);
-  if (enterIfBlocked(r + RING_POP_WAITERS, v == blocked, parked)) {
-    v = ring_try_pop(r);
-    leaveIfDone(r + RING_POP_WAITERS, v == blocked);
-  }
-  return v;
+  const v = ring_try_pop(r);
+  if (v != popStatus(WOULD_BLOCK)) return v;
+  raiseFlag(r + RING_POP_WAITERS);
+  return ring_try_pop(r); // re-check after raising
 }
 
-/** A registered popper gives up: leaves RING_POP_WAITERS. popStatus(TIMED_OUT). */
+/** A waiting popper gives up: popStatus(TIMED_OUT) (the flag stays raised). */
 export function ring_pop_cancel(r: usize): f64 {
-  sub32(r + RING_POP_WAITERS, 1);
   return popStatus(TIMED_OUT);
 }
 
@@ -434,8 +430,8 @@ export function ring_pop_many(r: usize, dst: usize, max: i32): i32 {
       store32(slot + RING_SLOT_SEQ, advance(pos, cap));
     }
   }
-  if (push) wakePoppers(r, k);
-  else wakePushers(r, k);
+  if (push) wakePoppers(r);
+  else wakePushers(r);
   return k;
 }
 
@@ -444,8 +440,8 @@ export function ring_pop_many(r: usize, dst: usize, max: i32): i32 {
 /** Closes the ring (idempotent) and wakes every parked pusher and popper. OK. */
 export function ring_close(r: usize): i32 {
   or32(r + RING_ENQ, RING_CLOSED_BIT);
-  wakePushers(r, NOTIFY_ALL);
-  wakePoppers(r, NOTIFY_ALL);
+  wakePushers(r);
+  wakePoppers(r);
   return OK;
 }
 

@@ -46,3 +46,5 @@ export { Pool } from "./browser/pool";
 export * from "./rpc/index";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";
+// SpscRing: a single-producer single-consumer ring of numbers, built for batches (src/queue/spsc.ts).
+export { SpscRing, type SpscRingHandle, type SpscRingOptions, type SpscElementType, type SpscArrays } from "./queue/spsc";

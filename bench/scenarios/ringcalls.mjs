@@ -4,12 +4,14 @@
 // cores: what is left is the cost of the calls themselves. Set beside the "ring" scenario it
 // tells a slow cross-thread figure caused by calls (facade, JS -> wasm boundary) from one
 // caused by cross-core traffic or waiting. Tasks: sabre's facade (blocking push/pop and
-// tryPush/tryPop), the core's exports called directly (diagnostic, through the adapter), and
-// the hand-written plain-JS SPSC ring. Each sample is the mean of a batch of OPS pairs.
-import { Region } from "sabre";
+// tryPush/tryPop), the core's exports called directly (diagnostic, through the adapter),
+// SpscRing's blocking and try forms, and the hand-written plain-JS SPSC ring. Each sample is the mean of a batch of OPS pairs.
+import * as sabre from "sabre";
 import { perOpTask } from "../lib/batch.mjs";
 import { createPlainRing, PlainRingConsumer, PlainRingProducer } from "../lib/plain-ring.mjs";
 import { coreOps, createRing, ringOps, ringStatus } from "../lib/sabre-ring.mjs";
+
+const { Region, SpscRing } = sabre;
 
 export const title = "per-call cost of a ring on one thread (push+pop pairs, uncontended)";
 export const description = "One thread pushes then pops one item; items are push+pop pairs; each sample is a batch mean.";
@@ -73,6 +75,31 @@ export async function define() {
     for (const task of [FACADE, TRY, CORE]) skipped.push({ task, reason: ringStatus.reason });
   }
 
+  const SPSC = "sabre SpscRing push()+pop()";
+  const SPSC_TRY = "sabre SpscRing tryPush()+tryPop()";
+  if (typeof SpscRing === "function") {
+    const spsc = SpscRing.create(Region.create({ size: 1 << 18 }), { capacity: 4096 });
+    tasks.push({
+      name: SPSC, role: "sabre", sampleIs,
+      fn: perOpTask(OPS, (n) => {
+        for (let i = 0; i < n; i++) {
+          spsc.push(i);
+          if (spsc.pop() !== i) throw new Error("SpscRing returned a wrong value");
+        }
+      }),
+    });
+    tasks.push({
+      name: SPSC_TRY, role: "sabre", sampleIs,
+      fn: perOpTask(OPS, (n) => {
+        for (let i = 0; i < n; i++) {
+          if (!spsc.tryPush(i) || spsc.tryPop() !== i) throw new Error("SpscRing try calls failed on an empty ring");
+        }
+      }),
+    });
+  } else {
+    for (const task of [SPSC, SPSC_TRY]) skipped.push({ task, reason: "this build of 'sabre' does not export SpscRing" });
+  }
+
   const sab = createPlainRing(4096);
   const producer = new PlainRingProducer(sab);
   const consumer = new PlainRingConsumer(sab);
@@ -92,5 +119,6 @@ export async function define() {
       if (tasks.some((t) => t.name === sabre)) ratios.push({ sabre, baseline: PLAIN });
     }
   }
+  for (const sabre of [SPSC, SPSC_TRY]) if (tasks.some((t) => t.name === sabre)) ratios.push({ sabre, baseline: PLAIN });
   return { unit: "push+pop/s", tasks, ratios, notes, skipped, timeScale: 0.6 };
 }

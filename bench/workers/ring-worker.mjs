@@ -4,7 +4,9 @@
 // sabre's RingBuffer batched with ordinary arrays ("sabre-batch-copy": copied through the
 // ring's scratch block), the hand-written plain-JS SPSC ring ("plain"), or ringbuf.js 0.4's
 // SPSC ring ("ringbuf": push/pop of a whole batch of `batch` items per call, spinning on
-// available_write/available_read until it fits or is there; it has no blocking form). Each round moves items 1..K;
+// available_write/available_read until it fits or is there; it has no blocking form), or
+// sabre's SpscRing ("spsc": blocking push/pop per item; "spsc-batch": blocking pushMany/popMany
+// of `batch` items in ordinary Int32Arrays). Each round moves items 1..K;
 // the consumer checks every item (value and order), then reports the round done
 // (lib/control.mjs).
 import { parentPort, workerData } from "node:worker_threads";
@@ -37,6 +39,43 @@ if (transport === "ringbuf") {
         const want = Math.min(batch, k - next + 1);
         while (rb.available_read() < want);
         const c = rb.pop(buf, want);
+        for (let j = 0; j < c; j++) if (buf[j] !== next++) errors++;
+      }
+      return errors;
+    };
+  }
+} else if (transport === "spsc" || transport === "spsc-batch") {
+  // sabre's SpscRing: blocking push/pop per item, or blocking pushMany/popMany of ordinary
+  // Int32Arrays of `batch` items (pushMany returns once all are in; popMany takes what is there)
+  const { SpscRing } = await import("sabre");
+  const rb = SpscRing.from(ring);
+  const buf = new Int32Array(batch);
+  if (transport === "spsc") {
+    if (role === "producer") {
+      produce = (k) => {
+        for (let i = 1; i <= k; i++) rb.push(i);
+      };
+    } else {
+      consume = (k) => {
+        let errors = 0;
+        for (let i = 1; i <= k; i++) if (rb.pop() !== i) errors++;
+        return errors;
+      };
+    }
+  } else if (role === "producer") {
+    produce = (k) => {
+      for (let base = 1; base <= k; base += batch) {
+        const n = Math.min(batch, k - base + 1);
+        for (let j = 0; j < n; j++) buf[j] = base + j;
+        rb.pushMany(n === batch ? buf : buf.subarray(0, n));
+      }
+    };
+  } else {
+    consume = (k) => {
+      let errors = 0;
+      let next = 1;
+      while (next <= k) {
+        const c = rb.popMany(k - next + 1 >= batch ? buf : buf.subarray(0, k - next + 1));
         for (let j = 0; j < c; j++) if (buf[j] !== next++) errors++;
       }
       return errors;

@@ -6,8 +6,8 @@
 // pop. One step machine per side (`pushSteps`, `popSteps`: the step loop of
 // src/wait/step-loop.ts over ring_push_step / ring_push_cancel parked on RING_PUSH_SEQ, and
 // ring_pop_step / ring_pop_cancel parked on RING_POP_SEQ; protocol: the header of
-// assembly/ring.ts) is run by the blocking `push`/`pop` (after the core's one-call spin,
-// ring_push_spin / ring_pop_spin) and by `pushAsync`/`popAsync` (after one try), through the
+// assembly/ring.ts) is run by the blocking `push`/`pop` (after one try, then the core's
+// one-call spin, ring_push_spin / ring_pop_spin) and by `pushAsync`/`popAsync` (after one try), through the
 // region's Parker. `try*` calls never throw for full/empty.
 //
 // No per-object or per-thread state lives in the region: a pop returns its value from the
@@ -23,7 +23,7 @@ import { checkOptionKeys, describeValue } from "../options";
 import { Deadline } from "../wait/deadline";
 import { settle, stepLoop } from "../wait/step-loop";
 import { call, runAsync, runBlocking, type Steps } from "../wait/steps";
-import { checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
+import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 
 /**
  * The structured-cloneable handle of a {@link RingBuffer}: pass it to another thread and call
@@ -133,9 +133,12 @@ export class RingBuffer {
   push(value: number, options?: WaitOptions): void {
     const what = "RingBuffer.push";
     checkValue(value, what);
-    checkBlocking(what, options);
-    const deadline = Deadline.of(options, what);
-    let status = this.region.core.ring_push_spin(this.offset, value);
+    // one-call fast path: options are checked (and the deadline made) only when given
+    if (options !== undefined || !blockingAllowed) checkBlocking(what, options);
+    const deadline = options === undefined ? Deadline.forever : Deadline.of(options, what);
+    let status = this.region.core.ring_try_push(this.offset, value);
+    if (status === L.OK) return;
+    if (status === L.WOULD_BLOCK) status = this.region.core.ring_push_spin(this.offset, value);
     if (status === L.WOULD_BLOCK) status = runBlocking(this.region, pushSteps(this.offset, value), deadline);
     pushed(status, deadline, what);
   }
@@ -163,9 +166,11 @@ export class RingBuffer {
   /** Pops a value, blocking while the ring is empty. ClosedError once closed and drained. */
   pop(options?: WaitOptions): number {
     const what = "RingBuffer.pop";
-    checkBlocking(what, options);
-    const deadline = Deadline.of(options, what);
-    let result = this.region.core.ring_pop_spin(this.offset);
+    if (options !== undefined || !blockingAllowed) checkBlocking(what, options);
+    const deadline = options === undefined ? Deadline.forever : Deadline.of(options, what);
+    let result = this.region.core.ring_try_pop(this.offset);
+    if (result < L.RING_POP_STATUS) return result;
+    if (result === POP_EMPTY) result = this.region.core.ring_pop_spin(this.offset);
     if (result === POP_EMPTY) result = runBlocking(this.region, popSteps(this.offset), deadline);
     return popped(result, deadline, what);
   }

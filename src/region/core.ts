@@ -130,6 +130,29 @@ export interface CoreExports {
   br_used(b: number): number;
   br_capacity(b: number): number;
   br_max_frame(b: number): number;
+  // SPSC ring of fixed-size elements (spsc.ts); counts > 0 or -status; pops: the value, or NaN and spsc_pop_status
+  spsc_size_of(capacity: number, type: number): number;
+  spsc_init(r: number, capacity: number, type: number): number;
+  spsc_write_claim(r: number, n: number): number;
+  spsc_write_commit(r: number, k: number): number;
+  spsc_push_many(r: number, src: number, n: number): number;
+  spsc_try_push(r: number, value: number): number;
+  spsc_space_step(r: number, want: number, parked: number): number;
+  spsc_space_cancel(r: number): number;
+  spsc_space_spin(r: number, want: number): number;
+  spsc_read_claim(r: number, n: number): number;
+  spsc_read_release(r: number, k: number): number;
+  spsc_pop_many(r: number, dst: number, n: number): number;
+  spsc_try_pop(r: number): number;
+  spsc_pop_status(r: number): number;
+  spsc_data_step(r: number, want: number, parked: number): number;
+  spsc_data_cancel(r: number): number;
+  spsc_data_spin(r: number, want: number): number;
+  spsc_close(r: number): number;
+  spsc_closed(r: number): number;
+  spsc_len(r: number): number;
+  spsc_capacity(r: number): number;
+  spsc_type(r: number): number;
   // MPMC channel of messages (channel.ts); addresses > 0 or -status
   ch_size_of(ringBytes: number): number;
   ch_init(c: number, capacity: number, ringBytes: number): number;

@@ -159,6 +159,7 @@ const KIND_NAMES: Record<number, string> = {
   [L.KIND_CONDVAR]: "CondVar", [L.KIND_BARRIER]: "Barrier", [L.KIND_RWLOCK]: "RwLock",
   [L.KIND_RING]: "RingBuffer", [L.KIND_BYTERING]: "ByteRing", [L.KIND_CHANNEL]: "Channel",
   [L.KIND_CODEC_TABLE]: "codec table", [L.KIND_MAILBOX]: "Mailbox",
+  [L.KIND_SPSC]: "SpscRing",
 };
 
 /** @internal Throws InvalidArgumentError unless `region` is a Region (`what` names the call). */

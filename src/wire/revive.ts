@@ -2,7 +2,7 @@
 // spawnWorker posts to a worker; platform-neutral, no `node:` imports).
 //
 //   toWire(data)               every live sabre object (Region, Mutex, Semaphore, CondVar,
-//                              Barrier, RwLock, RingBuffer, ByteRing, Channel, and any object
+//                              Barrier, RwLock, RingBuffer, ByteRing, SpscRing, Channel, and any object
 //                              whose `.handle.__sabre` is a registered kind) becomes its handle
 //   fromWire(wire, { codecs }) every handle becomes a live object again, attached on this
 //                              thread by its kind's `from` (Region.from for "region", ...)
@@ -44,6 +44,7 @@ import { Mutex } from "../sync/mutex";
 import { Region } from "../region/region";
 import { RingBuffer } from "../queue/ring";
 import { RwLock } from "../sync/rwlock";
+import { SpscRing } from "../queue/spsc";
 import { Semaphore } from "../sync/semaphore";
 import type { WasmMemory } from "../globals";
 
@@ -69,6 +70,8 @@ export interface LiveKinds {
   channel: Channel<any>;
   /** A {@link Mailbox}, from a MailboxHandle. */
   mailbox: Mailbox<any>;
+  /** A {@link SpscRing}, from a SpscRingHandle. */
+  spsc: SpscRing<any>;
 }
 
 /** Anything with a handle of a known kind: the live sabre objects. */
@@ -147,6 +150,7 @@ function kinds(): Map<string, HandleReviver> {
     ["rwlock", (h) => RwLock.from(h)],
     ["ring", (h) => RingBuffer.from(h)],
     ["bytering", (h) => ByteRing.from(h)],
+    ["spsc", (h) => SpscRing.from(h)],
     ["channel", (h: ChannelHandle, c) => Channel.from(h, { codec: c.codec(h?.codec) })],
     // marked through its channel: Mailbox.from keeps one object per thread, and a mark-only
     // one would be what the worker's own attachWorkerData got

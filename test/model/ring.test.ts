@@ -37,8 +37,8 @@
 //     drain then CLOSED);
 //   - every popped value was pushed (its push had begun) and is popped at most once;
 //   - conservation at the end: the values left (drained with try_pop, which must then say
-//     empty, or CLOSED after a close) plus the values popped == the values pushed OK;
-//     no registered waiter left (RING_PUSH_WAITERS == RING_POP_WAITERS == 0);
+//     empty, or CLOSED after a close) plus the values popped == the values pushed OK (the
+//     waiter flags may be left raised: a spare wake-up, see the header of assembly/ring.ts);
 //   - no lost wake-up: a thread blocked forever is a deadlock.
 // Seeded bugs that must be found (model-bug-* builds, assembly/ring.ts):
 //   ring-publish-before-value (a push publishes the slot's seq, then writes the value),
@@ -189,7 +189,7 @@ function ringTest(variant: Variant, build: string): ModelTest<Ctx, State> {
         }
       }
     },
-    check({ call, i32, ctx, state, fail }) {
+    check({ call, ctx, state, fail }) {
       const left: number[] = [];
       let result: number;
       while ((result = call("ring_try_pop", ctx.ring)) < L.RING_POP_STATUS) {
@@ -202,9 +202,6 @@ function ringTest(variant: Variant, build: string): ModelTest<Ctx, State> {
       const got = [...state.popped, ...left].sort((a, b) => a - b);
       const put = [...state.pushed].sort((a, b) => a - b);
       if (got.join(",") !== put.join(",")) fail(`pushed [${put}] but popped [${state.popped}] + left [${left}]`, "conservation");
-      const pw = i32[(ctx.ring + L.RING_PUSH_WAITERS) >> 2];
-      const qw = i32[(ctx.ring + L.RING_POP_WAITERS) >> 2];
-      if (pw !== 0 || qw !== 0) fail(`waiters left registered: RING_PUSH_WAITERS ${pw}, RING_POP_WAITERS ${qw}`, "conservation");
     },
     spec: boundedQueueSpec(CAPACITY),
     fairSpin: 24, // the try-ops spin while another thread finishes a claimed slot

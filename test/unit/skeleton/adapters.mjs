@@ -36,7 +36,7 @@
 //   owned                permits: held by the taking thread; its own try again throws
 //                        DeadlockError (documented: relocking is a deadlock, not "busy")
 //   detach(s)?           returns what an attached object holds (RingBuffer's scratch block)
-import { Barrier, ByteRing, Channel, ClosedError, Mailbox, Mutex, RingBuffer, RwLock, Semaphore } from "sabre";
+import { Barrier, ByteRing, Channel, ClosedError, Mailbox, Mutex, RingBuffer, RwLock, Semaphore, SpscRing } from "sabre";
 
 const CHECK = 0x5a5a5a5a;
 const bad = (what, detail) => new Error(`${what}: corrupt message (${detail})`);
@@ -150,6 +150,66 @@ function byteRingAdapter({ bytes }) {
     },
     close: (s) => s.close(),
     length: (s) => s.usedBytes / 16,
+    free: (s) => s.free(),
+  };
+}
+
+/** SpscRing of `type` ("int32": the token itself; "float64": token + 0.5, checked on take),
+ *  one element per call, or (`batch`) through the batch forms with one-element arrays. */
+function spscAdapter({ capacity, type, batch }) {
+  const Arr = type === "float64" ? Float64Array : Int32Array;
+  const encode = type === "float64" ? (t) => t + 0.5 : (t) => t;
+  const decode = (v, what) => {
+    const t = type === "float64" ? v - 0.5 : v;
+    if (!Number.isInteger(t) || t < 0) throw bad(what, String(v));
+    return t;
+  };
+  const one = (t) => Arr.of(encode(t));
+  const take1 = (f) => {
+    const into = new Arr(1);
+    return f(into) === 1 ? into[0] : undefined;
+  };
+  const put = batch
+    ? {
+      blocking: (s, t, o) => s.pushMany(one(t), o),
+      try: (s, t) => s.tryPushMany(one(t)) === 1,
+      async: (s, t, o) => s.pushManyAsync(one(t), o),
+    }
+    : {
+      blocking: (s, t, o) => s.push(encode(t), o),
+      try: (s, t) => s.tryPush(encode(t)),
+      async: (s, t, o) => s.pushAsync(encode(t), o),
+    };
+  const take = batch
+    ? {
+      blocking: (s, o) => decode(take1((into) => s.popMany(into, o)), "SpscRing.popMany"),
+      try: (s) => {
+        const r = tryTakeOrClosed(() => take1((into) => s.tryPopMany(into)));
+        return r.ok ? { ok: true, value: decode(r.value, "SpscRing.tryPopMany") } : r;
+      },
+      async: async (s, o) => {
+        const into = new Arr(1);
+        await s.popManyAsync(into, o);
+        return decode(into[0], "SpscRing.popManyAsync");
+      },
+    }
+    : {
+      blocking: (s, o) => decode(s.pop(o), "SpscRing.pop"),
+      try: (s) => {
+        const r = tryTakeOrClosed(() => s.tryPop());
+        return r.ok ? { ok: true, value: decode(r.value, "SpscRing.tryPop") } : r;
+      },
+      async: async (s, o) => decode(await s.popAsync(o), "SpscRing.popAsync"),
+    };
+  return {
+    model: "queue", capacity, producers: 1, consumers: 1, manyAsyncTakers: false, fifoTakers: false,
+    create: (region) => SpscRing.create(region, { capacity, type }),
+    attach: (handle) => SpscRing.from(handle),
+    handle: (s) => s.handle,
+    put,
+    take,
+    close: (s) => s.close(),
+    length: (s) => s.length,
     free: (s) => s.free(),
   };
 }
@@ -290,6 +350,7 @@ function barrierAdapter({ parties }) {
 const kinds = {
   ring: ringAdapter,
   bytering: byteRingAdapter,
+  spsc: spscAdapter,
   channel: channelAdapter,
   mailbox: mailboxAdapter,
   semaphore: semaphoreAdapter,

@@ -13,4 +13,6 @@ export const subjects: Subject[] = [
   { name: "Mutex", kind: "mutex" },
   { name: "RwLock (write side)", kind: "rwlock-write" },
   { name: "Barrier (3 parties)", kind: "barrier", params: { parties: 3 } },
+  { name: "SpscRing (capacity 8, int32)", kind: "spsc", params: { capacity: 8, type: "int32" } },
+  { name: "SpscRing (capacity 4, float64, batch forms)", kind: "spsc", params: { capacity: 4, type: "float64", batch: true } },
 ];
