@@ -38,7 +38,10 @@
 // (a half-sent message withdrawn or cancelled, a claimed unread one re-delivered), and a wait
 // fails with PeerGoneError only when every party on its other side has crashed.
 import * as L from "../../assembly/layout";
-import { canDecodeConcat, canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
+import {
+  canDecodeConcat, canDecodeRange, canEncodeScratch, msgpackCodec, resolveCodec, type Codec, type CodecName, type EncodedRange, type RangeCodec,
+  type ScratchCodec,
+} from "../codec/codec";
 import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
@@ -139,6 +142,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   readonly #codec: Codec<T>;
   /** The codec again when it decodes a range of the scratch buffer (see #recvFast). */
   readonly #rangeCodec: RangeCodec<T> | undefined;
+  /** The codec again when it encodes into a scratch buffer (see #sendFastOrEncode). */
+  readonly #scratchCodec: ScratchCodec<T> | undefined;
   readonly #ring: number;
   readonly #fragment: number;
   readonly #maxFrame: number;
@@ -166,6 +171,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     // msgpack shares its record structures through the channel (structures.ts)
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
+    this.#scratchCodec = canEncodeScratch(this.#codec) ? this.#codec : undefined;
     const port = channelPort(region.core, region.memory.buffer, offset);
     region.core.ch_attach(offset, region.agent); // this thread is a party of the channel (assembly/channel.ts, sides)
     this.#port = port;
@@ -263,16 +269,24 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     try {
       bytes = this.#codec.encode(value);
     } catch (error) {
-      if (error instanceof CodecError) throw new CodecError(`${what} on ${this.name}: ${error.message}`, { cause: error.cause });
-      throw new CodecError(`${what} on ${this.name}: the ${this.#codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
+      throw this.#encodeError(error, what);
     }
     bytes = encodedBytes(bytes, this.#codec.name, `${what} on ${this.name}`);
-    if (bytes.length > this.maxMessageBytes) {
+    this.#checkSize(bytes.length, what);
+    return bytes;
+  }
+
+  #encodeError(error: unknown, what: string): CodecError {
+    if (error instanceof CodecError) return new CodecError(`${what} on ${this.name}: ${error.message}`, { cause: error.cause });
+    return new CodecError(`${what} on ${this.name}: the ${this.#codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
+  }
+
+  #checkSize(length: number, what: string): void {
+    if (length > this.maxMessageBytes) {
       throw new MessageTooLargeError(
-        `${what} on ${this.name}: the encoded message is ${bytes.length} bytes, above maxMessageBytes ${this.maxMessageBytes}; nothing was sent (raise maxMessageBytes when creating the channel, or send smaller messages)`,
+        `${what} on ${this.name}: the encoded message is ${length} bytes, above maxMessageBytes ${this.maxMessageBytes}; nothing was sent (raise maxMessageBytes when creating the channel, or send smaller messages)`,
       );
     }
-    return bytes;
   }
 
   #decode(bytes: Uint8Array, what: string): T {
@@ -330,16 +344,42 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const what = "Channel.send";
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
-    const bytes = this.#encode(value, what);
-    if (this.#sendFast(bytes, what)) return;
+    const bytes = this.#sendFastOrEncode(value, what);
+    if (!bytes) return;
     const s = this.#block(L.CH_SEND_LOCK, sendSteps(this.#port, bytes, this.region.agent, "wait"), deadline, what);
     if (s !== L.OK) throw this.#error(s, what, deadline);
   }
 
-  /** The common case in two core calls: a message of one fragment, capacity > 0, the send
-   *  lock free and room now. False when it does not apply (nothing was changed). */
-  #sendFast(bytes: Uint8Array, what: string): boolean {
-    const n = bytes.length;
+  /**
+   * Encodes `value` and sends it by the fast path (#sendFast) when that applies: undefined when
+   * it was sent; else the message's bytes, a private array, for the send machine. A codec with
+   * a scratch buffer (msgpack) makes no array for a message the fast path sends: its bytes go
+   * from the scratch straight into the ring.
+   */
+  #sendFastOrEncode(value: T, what: string): Uint8Array | undefined {
+    const scratch = this.#scratchCodec;
+    if (!scratch) {
+      const bytes = this.#encode(value, what);
+      return this.#sendFast(bytes, 0, bytes.length, what) ? undefined : bytes;
+    }
+    let r: EncodedRange;
+    try {
+      r = scratch.encodeScratch(value);
+    } catch (error) {
+      throw this.#encodeError(error, what);
+    }
+    const { bytes, start, end } = r;
+    this.#checkSize(end - start, what);
+    if (this.#sendFast(bytes, start, end, what)) return undefined;
+    // the scratch is rewritten by the next encode on this thread (an async send waits across them)
+    return copyOut(bytes, start, end);
+  }
+
+  /** The common case in two core calls: a message of one fragment (`bytes[start, end)`),
+   *  capacity > 0, the send lock free and room now. False when it does not apply (nothing was
+   *  changed). */
+  #sendFast(bytes: Uint8Array, start: number, end: number, what: string): boolean {
+    const n = end - start;
     if (this.#capacity === 0 || n > this.#fragment) return false;
     const { core, agent } = this.region;
     const a = core.ch_send_begin(this.offset, agent, n);
@@ -347,7 +387,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
       if (a === -L.WOULD_BLOCK) return false;
       throw this.#error(-a, what);
     }
-    copyInto(this.#bytes, a, bytes);
+    copyInto(this.#bytes, a, bytes, start, end);
     const s = core.ch_send_end(this.offset, agent);
     if (s !== L.OK) throw this.#error(s, what);
     return true;
@@ -382,11 +422,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
    *  waiting). Throws ClosedError when closed. Never leaves part of the message behind. */
   trySend(value: T): boolean {
     const what = "Channel.trySend";
-    return this.#trySendBytes(this.#encode(value, what), what);
-  }
-
-  #trySendBytes(bytes: Uint8Array, what: string): boolean {
-    if (this.#sendFast(bytes, what)) return true;
+    const bytes = this.#sendFastOrEncode(value, what);
+    if (!bytes) return true;
     const s = this.#try(sendSteps(this.#port, bytes, this.region.agent, "try"));
     if (s === L.OK) return true;
     if (s === L.WOULD_BLOCK) return false;
@@ -398,8 +435,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const what = "Channel.sendAsync";
     throwIfAborted(what, options?.signal);
     const deadline = Deadline.of(options, what);
-    const bytes = this.#encode(value, what);
-    if (this.#sendFast(bytes, what)) return;
+    const bytes = this.#sendFastOrEncode(value, what);
+    if (!bytes) return;
     const agent = this.region.newAgent();
     const s = await this.#async(agent, sendSteps(this.#port, bytes, agent, "wait"), deadline, what, options?.signal);
     if (s !== L.OK) throw this.#error(s, what, deadline);

@@ -17,12 +17,15 @@
 //                      (msgpackr's writeFunction hook; msgpackr would write undefined), symbols
 //                      too (msgpackr throws); the error names the path of the bad value.
 //                      copyBuffers: decoded Uint8Arrays are copies, so the channel may decode
-//                      from a scratch buffer it reuses.
+//                      from a scratch buffer it reuses. encodeScratch packs into msgpackr's own
+//                      buffer without making an array per message (REUSE_BUFFER_MODE with
+//                      RESET_BUFFER_MODE): the bytes are valid until the next encode on this
+//                      thread, so the channel copies them into the ring at once.
 //   raw                Uint8Array in, Uint8Array out (no encoding).
 //   json               JSON.stringify / JSON.parse (UTF-8).
 // A user codec is any object with encode/decode; give it a `name` to pass it by name across
 // threads (Channel.from(handle, { codec }) supplies the object on the other side).
-import { Packr } from "msgpackr";
+import { Packr, REUSE_BUFFER_MODE, RESET_BUFFER_MODE } from "msgpackr";
 import { CodecError } from "../errors";
 import type { StructureStore } from "./structures";
 
@@ -56,6 +59,24 @@ export interface ManyCodec<T> extends RangeCodec<T> {
   /** The values of the messages concatenated in `bytes[0..end)`, in order. */
   decodeConcat(bytes: Uint8Array, end: number): T[];
 }
+
+/** Where encodeScratch left a value's bytes: `bytes[start, end)`, valid until the next encode on
+ *  this thread (one object per codec, rewritten by every call). */
+export interface EncodedRange {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** A codec that encodes into a buffer it reuses (the channel's per-message send); internal to the
+ *  channel. */
+export interface ScratchCodec<T> extends Codec<T> {
+  /** Encodes `value` as `encode` would, into scratch bytes (see EncodedRange). */
+  encodeScratch(value: T): EncodedRange;
+}
+
+export const canEncodeScratch = <T>(codec: Codec<T>): codec is ScratchCodec<T> =>
+  typeof (codec as Partial<ScratchCodec<T>>).encodeScratch === "function";
 
 export const canDecodeConcat = <T>(codec: Codec<T>): codec is ManyCodec<T> =>
   typeof (codec as Partial<ManyCodec<T>>).decodeConcat === "function" && canDecodeRange(codec);
@@ -108,21 +129,41 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
     return made;
   };
   let packr = makePackr();
-  // a ManyCodec (decodeConcat, found by canDecodeConcat); typed as RangeCodec in the public API
-  const codec: ManyCodec<T> = {
+  const failed = (error: unknown, value: unknown): CodecError => {
+    // A failed pack may leave a record structure minted but not saved to the shared table:
+    // start again from the table with a new Packr (errors are rare, this is cheap).
+    packr = makePackr();
+    // the slow walk runs only now, to name where the bad value is
+    checkEncodable(value, new Set(), "");
+    if (error instanceof CodecError) return error;
+    return new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
+  };
+  const range: EncodedRange = { bytes: new Uint8Array(0), start: 0, end: 0 };
+  // a ManyCodec (decodeConcat, found by canDecodeConcat) and a ScratchCodec; typed as RangeCodec
+  // in the public API
+  const codec: ManyCodec<T> & ScratchCodec<T> = {
     name: "msgpack",
     encode(value: T): Uint8Array {
       try {
         return packr.pack(value);
       } catch (error) {
-        // A failed pack may leave a record structure minted but not saved to the shared table:
-        // start again from the table with a new Packr (errors are rare, this is cheap).
-        packr = makePackr();
-        // the slow walk runs only now, to name where the bad value is
-        checkEncodable(value, new Set(), "");
-        if (error instanceof CodecError) throw error;
-        throw new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
+        throw failed(error, value);
       }
+    },
+    encodeScratch(value: T): EncodedRange {
+      let out: Uint8Array & { start?: number; end?: number };
+      try {
+        out = packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE);
+      } catch (error) {
+        throw failed(error, value);
+      }
+      range.bytes = out;
+      // msgpackr's own buffer with the bounds on it; a fresh array (no bounds of its own) when the
+      // pack also saved a record structure or inserted reference ids
+      const own = out.end !== undefined;
+      range.start = own ? out.start! : 0;
+      range.end = own ? out.end! : out.length;
+      return range;
     },
     decode(bytes: Uint8Array): T {
       return packr.unpack(bytes) as T;

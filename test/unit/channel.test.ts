@@ -378,6 +378,24 @@ describe("Channel faults and Go's semantics (regressions)", () => {
     expect(got.slice(1).sort()).toEqual([4, 5]);
   });
 
+  it("a waiting async send keeps its own bytes while later sends of the thread encode other values", async () => {
+    const ch = Channel.create<{ id: number; text: string }>(Region.create(), { capacity: 1 });
+    const value = (id: number) => ({ id, text: `value ${id} `.repeat(id % 7) });
+    ch.send(value(1)); // full
+    const waiting = [ch.sendAsync(value(2), { timeout: 5000 }), ch.sendAsync(value(3), { timeout: 5000 })];
+    for (let i = 10; i < 40; i++) expect(ch.trySend(value(i))).toBe(false);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await ch.recvAsync({ timeout: 5000 }));
+    await Promise.all(waiting);
+    expect(got[0]).toEqual(value(1));
+    expect(got.slice(1).sort((a, b) => a.id - b.id)).toEqual([value(2), value(3)]);
+    // and the fast path (bytes straight from the scratch into the ring) carries each one intact
+    for (let i = 0; i < 50; i++) {
+      ch.send(value(100 + i));
+      expect(ch.recv()).toEqual(value(100 + i));
+    }
+  });
+
   it("a receive honours its timeout after claiming a message whose sender was terminated mid-message", async () => {
     const ch = Channel.create<Uint8Array>(Region.create(), { capacity: 1, bufferBytes: 16 << 10, codec: "raw" });
     const w = worker({ channel: ch.handle, op: "sendBig", value: 1 << 20 });
