@@ -42,8 +42,8 @@ import {
   canDecodeConcat, canDecodeRange, canEncodeScratch, msgpackCodec, resolveCodec, type Codec, type CodecName, type EncodedRange, type RangeCodec,
   type ScratchCodec,
 } from "../codec/codec";
-import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
-import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
+import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError } from "../errors";
+import { attach, createIn, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, encodedBytes } from "../options";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
@@ -201,9 +201,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
       throw new InvalidArgumentError(`Channel.create: maxMessageBytes must be an integer from 0 to 2^31 - 1, got ${describeValue(maxMessageBytes)}`);
     }
     const codec = resolveCodec(options.codec, "Channel.create");
-    const offset = region.allocate(L.KIND_CHANNEL, size, "Channel.create");
-    const status = region.core.ch_init(offset, capacity, bufferBytes);
-    if (status !== L.OK) throwStatus(status, "Channel.create");
+    const offset = createIn(region, L.KIND_CHANNEL, size, "Channel.create", (core, at) => core.ch_init(at, capacity, bufferBytes));
     return new Channel(region, offset, codec, maxMessageBytes, options.name ?? `channel@${offset}`);
   }
 

@@ -512,6 +512,21 @@ describe("bad input: Channel.create", () => {
     expect(() => Channel.create(undefined as never)).toThrow(/Channel\.create expects a Region .*got undefined/);
     expect(() => Channel.create({} as never)).toThrow(InvalidArgumentError);
   });
+  it("a create whose core init refuses gives its block back", () => {
+    const r = Region.create({ size: 1 << 20 });
+    const free = r.freeBytes;
+    const core = r.core;
+    // the core's own check (the facade's checks make it unreachable through the options)
+    Object.defineProperty(r, "core", { value: { ...core, ch_init: () => L.BAD_ARGUMENT }, configurable: true });
+    try {
+      expect(() => Channel.create(r, { capacity: 4 })).toThrow(InvalidArgumentError);
+    } finally {
+      Object.defineProperty(r, "core", { value: core, configurable: true });
+    }
+    expect(r.freeBytes).toBe(free);
+    Channel.create(r, { capacity: 4 }).free();
+    expect(r.freeBytes).toBe(free);
+  });
 });
 
 describe("bad input: Channel.from with a forged handle", () => {
