@@ -55,7 +55,7 @@ import { channelError, channelPort, messageLength, regionEvents, type ChannelPor
 import { recvSelectable, sendSelectable } from "./cases";
 import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
 import { recvSteps, type RecvHow } from "./recv";
-import { commitSteps, reserveSteps, sendManySteps, sendSteps } from "./send";
+import { arrayMessages, commitSteps, rangeMessages, reserveSteps, sendManySteps, sendSteps, type MessageList } from "./send";
 
 /**
  * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
@@ -406,14 +406,26 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const what = "Channel.sendMany";
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
-    const encoded = Array.from(values, (v) => this.#encode(v, what));
-    if (encoded.length === 0) return;
+    const encoded = this.#encodeMany(values, what);
+    if (encoded.count === 0) return;
     const progress = { sent: 0 };
     const s = this.#block(L.CH_SEND_LOCK, sendManySteps(this.#port, encoded, this.region.agent, progress), deadline, what);
     if (s === L.OK) return;
     const error = this.#error(s, what, deadline);
-    error.message += ` (${progress.sent} of ${encoded.length} messages were sent)`;
+    error.message += ` (${progress.sent} of ${encoded.count} messages were sent)`;
     throw Object.assign(error, { sent: progress.sent });
+  }
+
+  /** sendMany's messages: one codec call for them all where the codec can (msgpack: ranges of
+   *  its scratch buffer, valid until the next encode on this thread), else one per value. */
+  #encodeMany(values: Iterable<T>, what: string): MessageList {
+    const array: readonly T[] = Array.isArray(values) ? values : Array.from(values);
+    const scratch = this.#scratchCodec;
+    const many = scratch && array.length > 1 ? scratch.encodeMany(array) : undefined;
+    if (!many) return arrayMessages(array.map((v) => this.#encode(v, what)));
+    const { bytes, bounds } = many;
+    for (let i = 0; i < array.length; i++) this.#checkSize(bounds[i + 1] - bounds[i], what);
+    return rangeMessages(bytes, bounds, array.length);
   }
 
   /** One attempt: true if sent, false if the channel is full now (capacity 0: no receiver is

@@ -27,6 +27,7 @@
 // threads (Channel.from(handle, { codec }) supplies the object on the other side).
 import { Packr, REUSE_BUFFER_MODE, RESET_BUFFER_MODE } from "msgpackr";
 import { CodecError } from "../errors";
+import { arrayBounds, type RecordKeys } from "./scan";
 import type { StructureStore } from "./structures";
 
 /**
@@ -68,11 +69,24 @@ export interface EncodedRange {
   end: number;
 }
 
-/** A codec that encodes into a buffer it reuses (the channel's per-message send); internal to the
- *  channel. */
+/** Where encodeMany left the values' bytes: value i is `bytes[bounds[i], bounds[i + 1])`, valid
+ *  until the next encode on this thread (one object per codec, rewritten by every call). */
+export interface EncodedMany {
+  bytes: Uint8Array;
+  bounds: Int32Array;
+}
+
+/** A codec that encodes into a buffer it reuses (the channel's per-message send and sendMany);
+ *  internal to the channel. */
 export interface ScratchCodec<T> extends Codec<T> {
   /** Encodes `value` as `encode` would, into scratch bytes (see EncodedRange). */
   encodeScratch(value: T): EncodedRange;
+  /**
+   * Encodes `values` in one call, each exactly as `encode` would alone (see EncodedMany), or
+   * returns undefined when it cannot (a value it refuses, or values linked to each other:
+   * encode them one by one instead; nothing is left behind).
+   */
+  encodeMany(values: readonly T[]): EncodedMany | undefined;
 }
 
 export const canEncodeScratch = <T>(codec: Codec<T>): codec is ScratchCodec<T> =>
@@ -139,6 +153,7 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
     return new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
   };
   const range: EncodedRange = { bytes: new Uint8Array(0), start: 0, end: 0 };
+  const many: EncodedMany = { bytes: range.bytes, bounds: new Int32Array(65) };
   // a ManyCodec (decodeConcat, found by canDecodeConcat) and a ScratchCodec; typed as RangeCodec
   // in the public API
   const codec: ManyCodec<T> & ScratchCodec<T> = {
@@ -164,6 +179,22 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
       range.start = own ? out.start! : 0;
       range.end = own ? out.end! : out.length;
       return range;
+    },
+    encodeMany(values: readonly T[]): EncodedMany | undefined {
+      // one pack of the array, then its elements' boundaries by a scan (scan.ts): each element is
+      // the bytes its value packs to alone, unless the pack linked values (then undefined)
+      let r: EncodedRange;
+      try {
+        r = codec.encodeScratch(values as unknown as T);
+      } catch {
+        packr = makePackr(); // as in encode: the one-by-one encode reports the bad value
+        return undefined;
+      }
+      if (many.bounds.length < values.length + 1) many.bounds = new Int32Array(2 ** Math.ceil(Math.log2(values.length + 1)));
+      const records = (packr as unknown as { structures?: RecordKeys }).structures ?? [];
+      if (!arrayBounds(r.bytes, r.start, r.end, values.length, records, many.bounds)) return undefined;
+      many.bytes = r.bytes;
+      return many;
     },
     decode(bytes: Uint8Array): T {
       return packr.unpack(bytes) as T;
