@@ -39,13 +39,14 @@
 // fails with PeerGoneError only when every party on its other side has crashed.
 import * as L from "../../assembly/layout";
 import {
-  canDecodeConcat, canDecodeRange, canEncodeScratch, msgpackCodec, resolveCodec, type Codec, type CodecName, type EncodedRange, type RangeCodec,
+  canDecodeConcat, canDecodeRange, canEncodeScratch, msgpackCodec, resolveCodec, sharedUtf8Reader, type Codec, type CodecName, type EncodedRange, type RangeCodec,
   type ScratchCodec,
 } from "../codec/codec";
 import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError } from "../errors";
 import { attach, createIn, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, encodedBytes } from "../options";
+import { stringStart } from "../codec/scan";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
@@ -142,6 +143,9 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   readonly #codec: Codec<T>;
   /** The codec again when it decodes a range of the scratch buffer (see #recvFast). */
   readonly #rangeCodec: RangeCodec<T> | undefined;
+  /** Reads a msgpack message's string straight out of the memory (see #recvFast), where the
+   *  runtime can (sharedUtf8Reader); undefined for other codecs. */
+  readonly #readText: ((start: number, end: number) => string) | undefined;
   /** The codec again when it encodes into a scratch buffer (see #sendFastOrEncode). */
   readonly #scratchCodec: ScratchCodec<T> | undefined;
   readonly #ring: number;
@@ -172,6 +176,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
     this.#scratchCodec = canEncodeScratch(this.#codec) ? this.#codec : undefined;
+    this.#readText = codec.name === "msgpack" ? sharedUtf8Reader(region.memory.buffer) : undefined;
     const port = channelPort(region.core, region.memory.buffer, offset);
     region.core.ch_attach(offset, region.agent); // this thread is a party of the channel (assembly/channel.ts, sides)
     this.#port = port;
@@ -492,7 +497,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /**
    * The common case in two core calls: the recv lock free and a message claimable now. A
    * single-fragment message is copied out (to the scratch buffer when the codec decodes a range,
-   * else a private copy), released, and decoded after the lock is dropped. Returns the value,
+   * else a private copy), released, and decoded after the lock is dropped; a msgpack message
+   * that is one string is read in place instead (#readText), then released. Returns the value,
    * END (closed and drained), NONE (nothing now, or the lock busy: take the general path), or
    * CLAIMED (a message in several fragments was claimed as this thread's agent, the recv lock
    * held: read it with recvSteps(..., claimed)).
@@ -504,6 +510,13 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     if (a >= 0) {
       const n = messageLength(this.#words, a);
       const codec = this.#rangeCodec;
+      const text = this.#readText ? stringStart(this.#bytes, a, a + n) : -1;
+      if (text >= 0) {
+        // a message that is one msgpack string: its text decoded in place, nothing copied
+        const s = this.#readText!(text, a + n);
+        core.ch_recv_end(c, agent);
+        return s as T;
+      }
       if (codec) {
         if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
         const dst = this.#scratch;

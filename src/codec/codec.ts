@@ -2,7 +2,10 @@
 //
 // A codec is { name, encode(value) -> Uint8Array, decode(bytes) -> value }. `decode` gets a
 // private copy of the message (never a view of shared memory: msgpackr's native string
-// extraction and TextDecoder refuse SharedArrayBuffer views), which it may keep.
+// extraction and TextDecoder refuse SharedArrayBuffer views), which it may keep. One exception,
+// outside the codec: a msgpack message that is one string is read by the channel straight out
+// of the ring where the runtime can (sharedUtf8Reader: Node's Buffer), the same text msgpackr
+// would give.
 //
 //   msgpack (default)  msgpackr with structured-clone extensions: Map, Set, Date, RegExp,
 //                      Error, typed arrays, bigint of any size, undefined, cycles. Options:
@@ -246,6 +249,23 @@ export const jsonCodec: Codec<unknown> = {
   },
   decode: (bytes) => JSON.parse(utf8Decoder.decode(bytes)),
 };
+
+/** Node's Buffer, as far as sharedUtf8Reader uses it (absent in browsers). */
+type Utf8Buffer = { from(buffer: ArrayBufferLike): { utf8Slice(start: number, end: number): string } };
+
+/**
+ * A reader of UTF-8 text straight out of `buffer` (shared memory included), where the runtime
+ * has one that accepts shared memory (Node's Buffer: utf8Slice, which replaces bad sequences as
+ * TextDecoder does); else undefined, and the caller copies the bytes out first (browsers'
+ * TextDecoder refuses views of shared memory).
+ */
+export function sharedUtf8Reader(buffer: ArrayBufferLike): ((start: number, end: number) => string) | undefined {
+  const B = (globalThis as unknown as { Buffer?: Utf8Buffer }).Buffer;
+  if (typeof B?.from !== "function") return undefined;
+  const view = B.from(buffer);
+  if (typeof view.utf8Slice !== "function") return undefined;
+  return (start, end) => view.utf8Slice(start, end);
+}
 
 /** Resolves a codec option (a name or an object) to a codec. */
 export function resolveCodec<T>(codec: CodecName | Codec<T> | undefined, what: string, structures?: StructureStore): Codec<T> {

@@ -10,6 +10,9 @@
 // shared structure: with records on, msgpackr never writes 0x40-0x7f as an integer), and gives
 // up (-1) at any other byte: the caller then packs the values one by one. Giving up is always
 // safe; a wrong boundary never is, so every length is checked against the end of the bytes.
+//
+// stringStart recognises a message that is one msgpack string, whose text the channel then
+// reads straight out of the ring (sharedUtf8Reader, codec.ts) instead of copying it out first.
 
 /** Key lists of the shared record structures, by record id - 0x40 (msgpackr's `structures`). */
 export type RecordKeys = ArrayLike<ArrayLike<unknown> | undefined>;
@@ -92,6 +95,30 @@ export function arrayBounds(b: Uint8Array, start: number, end: number, count: nu
   }
   bounds[count] = at;
   return at === end;
+}
+
+/**
+ * Where the text of a message that is one msgpack string starts (`b[start, end)` holds the
+ * whole message; its text runs to `end`), or -1 when the message is anything else.
+ */
+export function stringStart(b: Uint8Array, start: number, end: number): number {
+  const t = b[start];
+  let at: number;
+  let n: number;
+  if (t >= 0xa0 && t <= 0xbf) {
+    at = start + 1;
+    n = t & 0x1f;
+  } else if (t === 0xd9) {
+    at = start + 2;
+    n = b[start + 1];
+  } else if (t === 0xda) {
+    at = start + 3;
+    n = u16(b, start + 1);
+  } else if (t === 0xdb) {
+    at = start + 5;
+    n = u32(b, start + 1);
+  } else return -1;
+  return at + n === end ? at : -1;
 }
 
 function fits(at: number, end: number): number {

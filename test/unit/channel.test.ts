@@ -378,6 +378,24 @@ describe("Channel faults and Go's semantics (regressions)", () => {
     expect(got.slice(1).sort()).toEqual([4, 5]);
   });
 
+  it("strings of every msgpack string header and of multi-byte text arrive equal, by recv, tryRecv and recvAsync", async () => {
+    const ch = Channel.create<unknown>(Region.create({ size: 4 << 20 }), { capacity: 8, bufferBytes: 1 << 20 });
+    const texts = [
+      "", "a", "x".repeat(31), "x".repeat(32), "y".repeat(255), "y".repeat(256), "z".repeat(65535), "z".repeat(65536),
+      "é", "日本語のテキスト", "emoji 😀 and ZWJ 👩‍👩‍👧", "\u0000nul\u0000", "ü".repeat(200), "a\uFFFDb",
+    ];
+    for (const [i, t] of texts.entries()) {
+      ch.send(t);
+      const got = i % 3 === 0 ? ch.recv() : i % 3 === 1 ? (ch.tryRecv() as { value: unknown }).value : await ch.recvAsync();
+      expect(got).toBe(t);
+    }
+    // a string inside another value, and a value after a string, take the codec's path
+    ch.send(["s", { s: "é" }]);
+    ch.send("last");
+    expect(ch.recv()).toEqual(["s", { s: "é" }]);
+    expect(ch.recv()).toBe("last");
+  });
+
   it("a waiting async send keeps its own bytes while later sends of the thread encode other values", async () => {
     const ch = Channel.create<{ id: number; text: string }>(Region.create(), { capacity: 1 });
     const value = (id: number) => ({ id, text: `value ${id} `.repeat(id % 7) });
