@@ -427,7 +427,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const array: readonly T[] = Array.isArray(values) ? values : Array.from(values);
     const scratch = this.#scratchCodec;
     const many = scratch && array.length > 1 ? scratch.encodeMany(array) : undefined;
-    if (!many) return arrayMessages(array.map((v) => this.#encode(v, what)));
+    if (!many) return arrayMessages(Array.from(array, (v) => this.#encode(v, what))); // a hole is a value (undefined)
     const { bytes, bounds } = many;
     for (let i = 0; i < array.length; i++) this.#checkSize(bounds[i + 1] - bounds[i], what);
     return rangeMessages(bytes, bounds, array.length);

@@ -263,6 +263,12 @@ describe("Channel messages", () => {
     expect(ch.len).toBe(0);
     ch.sendMany([]);
     expect(ch.len).toBe(0);
+    // a sparse array's hole is a value (undefined); a Set and a generator are iterables
+    ch.sendMany([1, , 3]);
+    expect([ch.recv(), ch.recv(), ch.recv()]).toEqual([1, undefined, 3]);
+    ch.sendMany(new Set([{ a: 1 }, { a: 2 }]));
+    ch.sendMany((function* () { yield* [{ a: 3 }, { a: 4 }]; })());
+    expect(ch.recvMany(8)).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }]);
   });
 
   it("sendMany: blocks while full and a worker drains; a timeout part-way says how many were sent", async () => {
