@@ -38,11 +38,15 @@
 // (a half-sent message withdrawn or cancelled, a claimed unread one re-delivered), and a wait
 // fails with PeerGoneError only when every party on its other side has crashed.
 import * as L from "../../assembly/layout";
-import { canDecodeConcat, canDecodeRange, msgpackCodec, resolveCodec, type Codec, type CodecName, type RangeCodec } from "../codec/codec";
-import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
-import { attach, type PrimitiveHandle, type Typed } from "../region/handle";
+import {
+  canDecodeConcat, canDecodeRange, canEncodeScratch, msgpackCodec, resolveCodec, sharedUtf8Reader, type Codec, type CodecName, type EncodedRange, type RangeCodec,
+  type ScratchCodec,
+} from "../codec/codec";
+import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError } from "../errors";
+import { attach, createIn, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, encodedBytes } from "../options";
+import { stringStart } from "../codec/scan";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
@@ -52,7 +56,7 @@ import { channelError, channelPort, messageLength, regionEvents, type ChannelPor
 import { recvSelectable, sendSelectable } from "./cases";
 import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
 import { recvSteps, type RecvHow } from "./recv";
-import { commitSteps, reserveSteps, sendManySteps, sendSteps } from "./send";
+import { arrayMessages, commitSteps, rangeMessages, reserveSteps, sendManySteps, sendSteps, type MessageList } from "./send";
 
 /**
  * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
@@ -139,6 +143,11 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   readonly #codec: Codec<T>;
   /** The codec again when it decodes a range of the scratch buffer (see #recvFast). */
   readonly #rangeCodec: RangeCodec<T> | undefined;
+  /** Reads a msgpack message's string straight out of the memory (see #recvFast), where the
+   *  runtime can (sharedUtf8Reader); undefined for other codecs. */
+  readonly #readText: ((start: number, end: number) => string) | undefined;
+  /** The codec again when it encodes into a scratch buffer (see #sendFastOrEncode). */
+  readonly #scratchCodec: ScratchCodec<T> | undefined;
   readonly #ring: number;
   readonly #fragment: number;
   readonly #maxFrame: number;
@@ -166,6 +175,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     // msgpack shares its record structures through the channel (structures.ts)
     this.#codec = codec.name === "msgpack" ? msgpackCodec<T>(channelStructures(region, offset, name)) : codec;
     this.#rangeCodec = canDecodeRange(this.#codec) ? this.#codec : undefined;
+    this.#scratchCodec = canEncodeScratch(this.#codec) ? this.#codec : undefined;
+    this.#readText = codec.name === "msgpack" ? sharedUtf8Reader(region.memory.buffer) : undefined;
     const port = channelPort(region.core, region.memory.buffer, offset);
     region.core.ch_attach(offset, region.agent); // this thread is a party of the channel (assembly/channel.ts, sides)
     this.#port = port;
@@ -195,9 +206,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
       throw new InvalidArgumentError(`Channel.create: maxMessageBytes must be an integer from 0 to 2^31 - 1, got ${describeValue(maxMessageBytes)}`);
     }
     const codec = resolveCodec(options.codec, "Channel.create");
-    const offset = region.allocate(L.KIND_CHANNEL, size, "Channel.create");
-    const status = region.core.ch_init(offset, capacity, bufferBytes);
-    if (status !== L.OK) throwStatus(status, "Channel.create");
+    const offset = createIn(region, L.KIND_CHANNEL, size, "Channel.create", (core, at) => core.ch_init(at, capacity, bufferBytes));
     return new Channel(region, offset, codec, maxMessageBytes, options.name ?? `channel@${offset}`);
   }
 
@@ -263,16 +272,24 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     try {
       bytes = this.#codec.encode(value);
     } catch (error) {
-      if (error instanceof CodecError) throw new CodecError(`${what} on ${this.name}: ${error.message}`, { cause: error.cause });
-      throw new CodecError(`${what} on ${this.name}: the ${this.#codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
+      throw this.#encodeError(error, what);
     }
     bytes = encodedBytes(bytes, this.#codec.name, `${what} on ${this.name}`);
-    if (bytes.length > this.maxMessageBytes) {
+    this.#checkSize(bytes.length, what);
+    return bytes;
+  }
+
+  #encodeError(error: unknown, what: string): CodecError {
+    if (error instanceof CodecError) return new CodecError(`${what} on ${this.name}: ${error.message}`, { cause: error.cause });
+    return new CodecError(`${what} on ${this.name}: the ${this.#codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
+  }
+
+  #checkSize(length: number, what: string): void {
+    if (length > this.maxMessageBytes) {
       throw new MessageTooLargeError(
-        `${what} on ${this.name}: the encoded message is ${bytes.length} bytes, above maxMessageBytes ${this.maxMessageBytes}; nothing was sent (raise maxMessageBytes when creating the channel, or send smaller messages)`,
+        `${what} on ${this.name}: the encoded message is ${length} bytes, above maxMessageBytes ${this.maxMessageBytes}; nothing was sent (raise maxMessageBytes when creating the channel, or send smaller messages)`,
       );
     }
-    return bytes;
   }
 
   #decode(bytes: Uint8Array, what: string): T {
@@ -330,16 +347,42 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const what = "Channel.send";
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
-    const bytes = this.#encode(value, what);
-    if (this.#sendFast(bytes, what)) return;
+    const bytes = this.#sendFastOrEncode(value, what);
+    if (!bytes) return;
     const s = this.#block(L.CH_SEND_LOCK, sendSteps(this.#port, bytes, this.region.agent, "wait"), deadline, what);
     if (s !== L.OK) throw this.#error(s, what, deadline);
   }
 
-  /** The common case in two core calls: a message of one fragment, capacity > 0, the send
-   *  lock free and room now. False when it does not apply (nothing was changed). */
-  #sendFast(bytes: Uint8Array, what: string): boolean {
-    const n = bytes.length;
+  /**
+   * Encodes `value` and sends it by the fast path (#sendFast) when that applies: undefined when
+   * it was sent; else the message's bytes, a private array, for the send machine. A codec with
+   * a scratch buffer (msgpack) makes no array for a message the fast path sends: its bytes go
+   * from the scratch straight into the ring.
+   */
+  #sendFastOrEncode(value: T, what: string): Uint8Array | undefined {
+    const scratch = this.#scratchCodec;
+    if (!scratch) {
+      const bytes = this.#encode(value, what);
+      return this.#sendFast(bytes, 0, bytes.length, what) ? undefined : bytes;
+    }
+    let r: EncodedRange;
+    try {
+      r = scratch.encodeScratch(value);
+    } catch (error) {
+      throw this.#encodeError(error, what);
+    }
+    const { bytes, start, end } = r;
+    this.#checkSize(end - start, what);
+    if (this.#sendFast(bytes, start, end, what)) return undefined;
+    // the scratch is rewritten by the next encode on this thread (an async send waits across them)
+    return copyOut(bytes, start, end);
+  }
+
+  /** The common case in two core calls: a message of one fragment (`bytes[start, end)`),
+   *  capacity > 0, the send lock free and room now. False when it does not apply (nothing was
+   *  changed). */
+  #sendFast(bytes: Uint8Array, start: number, end: number, what: string): boolean {
+    const n = end - start;
     if (this.#capacity === 0 || n > this.#fragment) return false;
     const { core, agent } = this.region;
     const a = core.ch_send_begin(this.offset, agent, n);
@@ -347,7 +390,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
       if (a === -L.WOULD_BLOCK) return false;
       throw this.#error(-a, what);
     }
-    copyInto(this.#bytes, a, bytes);
+    copyInto(this.#bytes, a, bytes, start, end);
     const s = core.ch_send_end(this.offset, agent);
     if (s !== L.OK) throw this.#error(s, what);
     return true;
@@ -368,25 +411,34 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const what = "Channel.sendMany";
     checkBlocking(what, options);
     const deadline = Deadline.of(options, what);
-    const encoded = Array.from(values, (v) => this.#encode(v, what));
-    if (encoded.length === 0) return;
+    const encoded = this.#encodeMany(values, what);
+    if (encoded.count === 0) return;
     const progress = { sent: 0 };
     const s = this.#block(L.CH_SEND_LOCK, sendManySteps(this.#port, encoded, this.region.agent, progress), deadline, what);
     if (s === L.OK) return;
     const error = this.#error(s, what, deadline);
-    error.message += ` (${progress.sent} of ${encoded.length} messages were sent)`;
+    error.message += ` (${progress.sent} of ${encoded.count} messages were sent)`;
     throw Object.assign(error, { sent: progress.sent });
+  }
+
+  /** sendMany's messages: one codec call for them all where the codec can (msgpack: ranges of
+   *  its scratch buffer, valid until the next encode on this thread), else one per value. */
+  #encodeMany(values: Iterable<T>, what: string): MessageList {
+    const array: readonly T[] = Array.isArray(values) ? values : Array.from(values);
+    const scratch = this.#scratchCodec;
+    const many = scratch && array.length > 1 ? scratch.encodeMany(array) : undefined;
+    if (!many) return arrayMessages(Array.from(array, (v) => this.#encode(v, what))); // a hole is a value (undefined)
+    const { bytes, bounds } = many;
+    for (let i = 0; i < array.length; i++) this.#checkSize(bounds[i + 1] - bounds[i], what);
+    return rangeMessages(bytes, bounds, array.length);
   }
 
   /** One attempt: true if sent, false if the channel is full now (capacity 0: no receiver is
    *  waiting). Throws ClosedError when closed. Never leaves part of the message behind. */
   trySend(value: T): boolean {
     const what = "Channel.trySend";
-    return this.#trySendBytes(this.#encode(value, what), what);
-  }
-
-  #trySendBytes(bytes: Uint8Array, what: string): boolean {
-    if (this.#sendFast(bytes, what)) return true;
+    const bytes = this.#sendFastOrEncode(value, what);
+    if (!bytes) return true;
     const s = this.#try(sendSteps(this.#port, bytes, this.region.agent, "try"));
     if (s === L.OK) return true;
     if (s === L.WOULD_BLOCK) return false;
@@ -398,8 +450,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     const what = "Channel.sendAsync";
     throwIfAborted(what, options?.signal);
     const deadline = Deadline.of(options, what);
-    const bytes = this.#encode(value, what);
-    if (this.#sendFast(bytes, what)) return;
+    const bytes = this.#sendFastOrEncode(value, what);
+    if (!bytes) return;
     const agent = this.region.newAgent();
     const s = await this.#async(agent, sendSteps(this.#port, bytes, agent, "wait"), deadline, what, options?.signal);
     if (s !== L.OK) throw this.#error(s, what, deadline);
@@ -445,7 +497,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   /**
    * The common case in two core calls: the recv lock free and a message claimable now. A
    * single-fragment message is copied out (to the scratch buffer when the codec decodes a range,
-   * else a private copy), released, and decoded after the lock is dropped. Returns the value,
+   * else a private copy), released, and decoded after the lock is dropped; a msgpack message
+   * that is one string is read in place instead (#readText), then released. Returns the value,
    * END (closed and drained), NONE (nothing now, or the lock busy: take the general path), or
    * CLAIMED (a message in several fragments was claimed as this thread's agent, the recv lock
    * held: read it with recvSteps(..., claimed)).
@@ -457,6 +510,13 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     if (a >= 0) {
       const n = messageLength(this.#words, a);
       const codec = this.#rangeCodec;
+      const text = this.#readText ? stringStart(this.#bytes, a, a + n) : -1;
+      if (text >= 0) {
+        // a message that is one msgpack string: its text decoded in place, nothing copied
+        const s = this.#readText!(text, a + n);
+        core.ch_recv_end(c, agent);
+        return s as T;
+      }
       if (codec) {
         if (n > this.#scratch.length) this.#scratch = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
         const dst = this.#scratch;

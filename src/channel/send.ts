@@ -16,6 +16,8 @@
 //                  frame, if there is room for all of them now (never waits)
 //   sendManySteps(port, msgs, agent, progress)   sendMany: the lock once, then batch frames where
 //                  they fit, else one message at a time
+//   msgs           separate arrays, or a MessageList (ranges of one buffer: the codec packed the
+//                  whole batch in one call)
 //
 // Results: OK (sent; capacity 0: a receiver claimed it), TIMED_OUT (the deadline passed;
 // nothing was sent), WOULD_BLOCK ("try" only: not now; nothing was sent), CLOSED, PEER_GONE,
@@ -129,10 +131,44 @@ function* handOver(p: ChannelPort, first: number, ticket: number, attempt: boole
   return L.OK;
 }
 
+/**
+ * The messages of a sendMany: `count` of them; message i has `length(i)` bytes, `copyTo` writes
+ * them into memory, `bytesOf` gives them as an array (the one-by-one path).
+ */
+export interface MessageList {
+  readonly count: number;
+  length(i: number): number;
+  copyTo(i: number, dst: Uint8Array, at: number): void;
+  bytesOf(i: number): Uint8Array;
+}
+
+/** The MessageList of separate arrays. */
+export function arrayMessages(msgs: readonly Uint8Array[]): MessageList {
+  return {
+    count: msgs.length,
+    length: (i) => msgs[i].length,
+    copyTo: (i, dst, at) => copyInto(dst, at, msgs[i]),
+    bytesOf: (i) => msgs[i],
+  };
+}
+
+/** The MessageList of `count` ranges of one buffer: message i is `bytes[bounds[i], bounds[i + 1])`. */
+export function rangeMessages(bytes: Uint8Array, bounds: Int32Array, count: number): MessageList {
+  return {
+    count,
+    length: (i) => bounds[i + 1] - bounds[i],
+    copyTo: (i, dst, at) => copyInto(dst, at, bytes, bounds[i], bounds[i + 1]),
+    bytesOf: (i) => bytes.subarray(bounds[i], bounds[i + 1]),
+  };
+}
+
+const listOf = (msgs: MessageList | readonly Uint8Array[]): MessageList => (isArray(msgs) ? arrayMessages(msgs) : msgs);
+const isArray = (msgs: MessageList | readonly Uint8Array[]): msgs is readonly Uint8Array[] => Array.isArray(msgs);
+
 /** Bytes of a batch frame's payload for the messages `msgs[from..to)` (layout.ts, CH_BATCH). */
-export function batchBytes(msgs: readonly Uint8Array[], from: number, to: number): number {
+export function batchBytes(msgs: MessageList, from: number, to: number): number {
   let n = L.CH_BATCH_HEADER;
-  for (let i = from; i < to; i++) n += L.CH_BATCH_RECORD + ((msgs[i].length + 3) & ~3);
+  for (let i = from; i < to; i++) n += L.CH_BATCH_RECORD + ((msgs.length(i) + 3) & ~3);
   return n;
 }
 
@@ -142,7 +178,8 @@ export function batchBytes(msgs: readonly Uint8Array[], from: number, to: number
  * checks that the frame fits one fragment). OK, WOULD_BLOCK (no room for all of them or no
  * ring space now: nothing was written), CLOSED, PEER_GONE.
  */
-export function* sendBatchSteps(p: ChannelPort, msgs: readonly Uint8Array[], from: number, to: number): Steps<number> {
+export function* sendBatchSteps(p: ChannelPort, messages: MessageList | readonly Uint8Array[], from: number, to: number): Steps<number> {
+  const msgs = listOf(messages);
   const len = batchBytes(msgs, from, to);
   const a = yield call("ch_send_batch_try", p.c, to - from, len);
   if (a < 0) return -a;
@@ -153,10 +190,10 @@ export function* sendBatchSteps(p: ChannelPort, msgs: readonly Uint8Array[], fro
   p.words[w + 3] = 0;
   let at = a + L.CH_BATCH_HEADER;
   for (let i = from; i < to; i++) {
-    const m = msgs[i];
-    p.words[at >> 2] = m.length;
-    copyInto(p.bytes, at + L.CH_BATCH_RECORD, m);
-    at += L.CH_BATCH_RECORD + ((m.length + 3) & ~3);
+    const n = msgs.length(i);
+    p.words[at >> 2] = n;
+    msgs.copyTo(i, p.bytes, at + L.CH_BATCH_RECORD);
+    at += L.CH_BATCH_RECORD + ((n + 3) & ~3);
   }
   const pub = yield call("ch_publish", p.c, to - from);
   return pub < 0 ? -pub : L.OK;
@@ -164,11 +201,11 @@ export function* sendBatchSteps(p: ChannelPort, msgs: readonly Uint8Array[], fro
 
 /** How many of the messages from `msgs[i]` on one batch frame takes: at most `room` (slots
  *  free now), all within one fragment. */
-function batchSpan(p: ChannelPort, msgs: readonly Uint8Array[], i: number, room: number): number {
+function batchSpan(p: ChannelPort, msgs: MessageList, i: number, room: number): number {
   let bytes = L.CH_BATCH_HEADER;
   let k = 0;
-  while (i + k < msgs.length && k < room) {
-    const b = bytes + L.CH_BATCH_RECORD + ((msgs[i + k].length + 3) & ~3);
+  while (i + k < msgs.count && k < room) {
+    const b = bytes + L.CH_BATCH_RECORD + ((msgs.length(i + k) + 3) & ~3);
     if (b > p.fragment) break;
     bytes = b;
     k++;
@@ -182,13 +219,14 @@ function batchSpan(p: ChannelPort, msgs: readonly Uint8Array[], i: number, room:
  * two or more, else one by one ("locked": waits for a slot and ring space). `progress.sent`
  * counts the messages in the channel. A status, as sendSteps.
  */
-export function* sendManySteps(p: ChannelPort, msgs: readonly Uint8Array[], agent: number, progress: { sent: number }): Steps<number> {
+export function* sendManySteps(p: ChannelPort, messages: MessageList | readonly Uint8Array[], agent: number, progress: { sent: number }): Steps<number> {
+  const msgs = listOf(messages);
   const l = yield* lockChannel(p, L.CH_SEND_LOCK, agent);
   if (l !== L.OK) return l;
   try {
     let i = 0;
-    while (i < msgs.length) {
-      if (p.capacity > 1 && i + 1 < msgs.length) {
+    while (i < msgs.count) {
+      if (p.capacity > 1 && i + 1 < msgs.count) {
         const room = Math.min(p.capacity, p.capacity - (yield load(p.c + L.CH_COUNT)));
         const k = batchSpan(p, msgs, i, room);
         if (k >= 2) {
@@ -201,7 +239,7 @@ export function* sendManySteps(p: ChannelPort, msgs: readonly Uint8Array[], agen
           if (s !== L.WOULD_BLOCK) return s;
         }
       }
-      const s = yield* sendSteps(p, msgs[i], agent, "locked");
+      const s = yield* sendSteps(p, msgs.bytesOf(i), agent, "locked");
       if (s !== L.OK) return s;
       i++;
       progress.sent++;

@@ -2,7 +2,10 @@
 //
 // A codec is { name, encode(value) -> Uint8Array, decode(bytes) -> value }. `decode` gets a
 // private copy of the message (never a view of shared memory: msgpackr's native string
-// extraction and TextDecoder refuse SharedArrayBuffer views), which it may keep.
+// extraction and TextDecoder refuse SharedArrayBuffer views), which it may keep. One exception,
+// outside the codec: a msgpack message that is one string is read by the channel straight out
+// of the ring where the runtime can (sharedUtf8Reader: Node's Buffer), the same text msgpackr
+// would give.
 //
 //   msgpack (default)  msgpackr with structured-clone extensions: Map, Set, Date, RegExp,
 //                      Error, typed arrays, bigint of any size, undefined, cycles. Options:
@@ -17,13 +20,17 @@
 //                      (msgpackr's writeFunction hook; msgpackr would write undefined), symbols
 //                      too (msgpackr throws); the error names the path of the bad value.
 //                      copyBuffers: decoded Uint8Arrays are copies, so the channel may decode
-//                      from a scratch buffer it reuses.
+//                      from a scratch buffer it reuses. encodeScratch packs into msgpackr's own
+//                      buffer without making an array per message (REUSE_BUFFER_MODE with
+//                      RESET_BUFFER_MODE): the bytes are valid until the next encode on this
+//                      thread, so the channel copies them into the ring at once.
 //   raw                Uint8Array in, Uint8Array out (no encoding).
 //   json               JSON.stringify / JSON.parse (UTF-8).
 // A user codec is any object with encode/decode; give it a `name` to pass it by name across
 // threads (Channel.from(handle, { codec }) supplies the object on the other side).
-import { Packr } from "msgpackr";
+import { Packr, REUSE_BUFFER_MODE, RESET_BUFFER_MODE } from "msgpackr";
 import { CodecError } from "../errors";
+import { arrayBounds, type RecordKeys } from "./scan";
 import type { StructureStore } from "./structures";
 
 /**
@@ -56,6 +63,37 @@ export interface ManyCodec<T> extends RangeCodec<T> {
   /** The values of the messages concatenated in `bytes[0..end)`, in order. */
   decodeConcat(bytes: Uint8Array, end: number): T[];
 }
+
+/** Where encodeScratch left a value's bytes: `bytes[start, end)`, valid until the next encode on
+ *  this thread (one object per codec, rewritten by every call). */
+export interface EncodedRange {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** Where encodeMany left the values' bytes: value i is `bytes[bounds[i], bounds[i + 1])`, valid
+ *  until the next encode on this thread (one object per codec, rewritten by every call). */
+export interface EncodedMany {
+  bytes: Uint8Array;
+  bounds: Int32Array;
+}
+
+/** A codec that encodes into a buffer it reuses (the channel's per-message send and sendMany);
+ *  internal to the channel. */
+export interface ScratchCodec<T> extends Codec<T> {
+  /** Encodes `value` as `encode` would, into scratch bytes (see EncodedRange). */
+  encodeScratch(value: T): EncodedRange;
+  /**
+   * Encodes `values` in one call, each exactly as `encode` would alone (see EncodedMany), or
+   * returns undefined when it cannot (a value it refuses, or values linked to each other:
+   * encode them one by one instead; nothing is left behind).
+   */
+  encodeMany(values: readonly T[]): EncodedMany | undefined;
+}
+
+export const canEncodeScratch = <T>(codec: Codec<T>): codec is ScratchCodec<T> =>
+  typeof (codec as Partial<ScratchCodec<T>>).encodeScratch === "function";
 
 export const canDecodeConcat = <T>(codec: Codec<T>): codec is ManyCodec<T> =>
   typeof (codec as Partial<ManyCodec<T>>).decodeConcat === "function" && canDecodeRange(codec);
@@ -108,21 +146,58 @@ export function msgpackCodec<T = unknown>(structures?: StructureStore): RangeCod
     return made;
   };
   let packr = makePackr();
-  // a ManyCodec (decodeConcat, found by canDecodeConcat); typed as RangeCodec in the public API
-  const codec: ManyCodec<T> = {
+  const failed = (error: unknown, value: unknown): CodecError => {
+    // A failed pack may leave a record structure minted but not saved to the shared table:
+    // start again from the table with a new Packr (errors are rare, this is cheap).
+    packr = makePackr();
+    // the slow walk runs only now, to name where the bad value is
+    checkEncodable(value, new Set(), "");
+    if (error instanceof CodecError) return error;
+    return new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
+  };
+  const range: EncodedRange = { bytes: new Uint8Array(0), start: 0, end: 0 };
+  const many: EncodedMany = { bytes: range.bytes, bounds: new Int32Array(65) };
+  // a ManyCodec (decodeConcat, found by canDecodeConcat) and a ScratchCodec; typed as RangeCodec
+  // in the public API
+  const codec: ManyCodec<T> & ScratchCodec<T> = {
     name: "msgpack",
     encode(value: T): Uint8Array {
       try {
         return packr.pack(value);
       } catch (error) {
-        // A failed pack may leave a record structure minted but not saved to the shared table:
-        // start again from the table with a new Packr (errors are rare, this is cheap).
-        packr = makePackr();
-        // the slow walk runs only now, to name where the bad value is
-        checkEncodable(value, new Set(), "");
-        if (error instanceof CodecError) throw error;
-        throw new CodecError(`msgpack could not encode the value: ${(error as Error).message}`, { cause: error });
+        throw failed(error, value);
       }
+    },
+    encodeScratch(value: T): EncodedRange {
+      let out: Uint8Array & { start?: number; end?: number };
+      try {
+        out = packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE);
+      } catch (error) {
+        throw failed(error, value);
+      }
+      range.bytes = out;
+      // msgpackr's own buffer with the bounds on it; a fresh array (no bounds of its own) when the
+      // pack also saved a record structure or inserted reference ids
+      const own = out.end !== undefined;
+      range.start = own ? out.start! : 0;
+      range.end = own ? out.end! : out.length;
+      return range;
+    },
+    encodeMany(values: readonly T[]): EncodedMany | undefined {
+      // one pack of the array, then its elements' boundaries by a scan (scan.ts): each element is
+      // the bytes its value packs to alone, unless the pack linked values (then undefined)
+      let r: EncodedRange;
+      try {
+        r = codec.encodeScratch(values as unknown as T);
+      } catch {
+        packr = makePackr(); // as in encode: the one-by-one encode reports the bad value
+        return undefined;
+      }
+      if (many.bounds.length < values.length + 1) many.bounds = new Int32Array(2 ** Math.ceil(Math.log2(values.length + 1)));
+      const records = (packr as unknown as { structures?: RecordKeys }).structures ?? [];
+      if (!arrayBounds(r.bytes, r.start, r.end, values.length, records, many.bounds)) return undefined;
+      many.bytes = r.bytes;
+      return many;
     },
     decode(bytes: Uint8Array): T {
       return packr.unpack(bytes) as T;
@@ -174,6 +249,23 @@ export const jsonCodec: Codec<unknown> = {
   },
   decode: (bytes) => JSON.parse(utf8Decoder.decode(bytes)),
 };
+
+/** Node's Buffer, as far as sharedUtf8Reader uses it (absent in browsers). */
+type Utf8Buffer = { from(buffer: ArrayBufferLike): { utf8Slice(start: number, end: number): string } };
+
+/**
+ * A reader of UTF-8 text straight out of `buffer` (shared memory included), where the runtime
+ * has one that accepts shared memory (Node's Buffer: utf8Slice, which replaces bad sequences as
+ * TextDecoder does); else undefined, and the caller copies the bytes out first (browsers'
+ * TextDecoder refuses views of shared memory).
+ */
+export function sharedUtf8Reader(buffer: ArrayBufferLike): ((start: number, end: number) => string) | undefined {
+  const B = (globalThis as unknown as { Buffer?: Utf8Buffer }).Buffer;
+  if (typeof B?.from !== "function") return undefined;
+  const view = B.from(buffer);
+  if (typeof view.utf8Slice !== "function") return undefined;
+  return (start, end) => view.utf8Slice(start, end);
+}
 
 /** Resolves a codec option (a name or an object) to a codec. */
 export function resolveCodec<T>(codec: CodecName | Codec<T> | undefined, what: string, structures?: StructureStore): Codec<T> {
