@@ -44,5 +44,7 @@ export type { ParkTarget } from "./wait/parker";
 export { Pool } from "./browser/pool";
 // RPC: a comlink Endpoint over shared memory, synchronous calls, sabre-native RPC (src/rpc).
 export * from "./rpc/index";
+// Telling sabre that a Web Worker it did not start died (README, "When a party dies").
+export { workerDied, currentThreadId, type WorkerDiedOptions } from "./browser/worker-end";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";
