@@ -25,8 +25,9 @@
 // resolve — such as "sabre" in a worker a bundler inlined without bundling it) gets an `error`
 // event without a message (a plain Event; a runtime error is an ErrorEvent with one). sabre
 // reports it as WorkerLoadError (a WorkerCrashError) through `exited` and `onCrash`, with the
-// likely causes in its message; its endpoints are marked peer-gone as for a crash, so a peer
-// waiting on them throws PeerGoneError instead of waiting forever — `exited` says why.
+// likely causes in its message; its death is reported as for a crash (below), so a peer waiting
+// on a channel whose other side was only that worker throws PeerGoneError instead of waiting
+// forever — `exited` says why.
 //
 // When the worker dies (README, "When a party dies"; the same contract as worker threads, through
 // the same code: wire/crash-watch.ts, region.ts's reportPartyEnd, assembly/party.ts):

@@ -3,7 +3,8 @@
 // scripts/chromium.mjs through playwright-core). The page (pages/spawn.js) passes live
 // regions, channels and a mutex to a module worker (pages/spawn-worker.js), which gets them
 // back attached with attachWorkerData; a worker that throws makes the page's recvAsync on a
-// channel passed to it fail with PeerGoneError instead of waiting forever. spawnWorker also
+// channel passed to it fail with PeerGoneError instead of waiting forever; a worker that ends
+// with self.close() is seen (exited resolves, a mutex it held is taken over). spawnWorker also
 // takes a Worker, or a function returning one, and a script that cannot load is reported as
 // WorkerLoadError (the page's 404 for it is the one console error expected).
 import { describe, expect, it } from "vitest";
@@ -26,6 +27,13 @@ describe("in Chromium, spawnWorker from 'sabre' (Web Workers)", () => {
     expect(r.exited.message).toContain("boom from the web worker");
     expect(r.crashes).toHaveLength(1);
     expect(r.crashes[0].name).toBe("WorkerCrashError");
+  });
+
+  it("a worker that ends with self.close() holding a mutex: exited resolves, the next locker gets OwnerDeadError", async () => {
+    const r = await run<any>("cleanEnd");
+    expect(r.exited).toEqual({ name: "no error" });
+    expect(r.locked).toEqual({ name: "OwnerDeadError", ownerDead: true });
+    expect(r.again).toBe(true);
   });
 
   it("takes a fresh Worker, or a function returning one, instead of a URL", async () => {
