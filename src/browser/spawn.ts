@@ -32,9 +32,10 @@
 // When the worker dies (README, "When a party dies"; the same contract as worker threads, through
 // the same code: wire/crash-watch.ts, region.ts's reportPartyEnd, assembly/party.ts):
 //   - spawnWorker gives the worker a party identity (pid, a fresh random thread id) in its first
-//     message and, before it starts, records it as a party of every channel and mailbox passed
-//     in `data` (preRegister), so its death counts for their side rules even if it dies before
-//     attaching them. The worker adopts that identity before attaching its data, so it joins
+//     message and, as it starts it, records it as a party of every channel and mailbox passed
+//     in `data` (preRegister; party_join shares the slot with the worker's own join, whichever
+//     comes first), so its death counts for their side rules even if it dies before attaching
+//     them. The worker adopts that identity before attaching its data, so it joins
 //     the same slot of each region's party table (regions it attached before that message keep
 //     the identity it had at load).
 //   - The worker holds a Web Lock named by that identity before attachWorkerData resolves
@@ -54,9 +55,9 @@
 // worker, reports its death and resolves `exited`. A clean end (self.close()), or a
 // worker.terminate() called directly, is seen through the Web Lock: reported as a clean end
 // (locks freed, channels stay open) and `exited` resolves. Unhandled promise rejections do not
-// end a Web Worker and are not crashes here. Without the Web Locks API (not cross-origin
-// isolated browsers lack it too) deaths are reported at once on terminate() or a crash, and a
-// clean end is not seen.
+// end a Web Worker and are not crashes here. Without the Web Locks API (current browsers have it
+// in secure contexts, which cross-origin isolation requires) deaths are reported at once on
+// terminate() or a crash, and a clean end is not seen.
 //
 // Node: 'sabre/node' exports its own spawnWorker and attachWorkerData (node/spawn.ts, on
 // worker_threads) under the same names; that explicit export shadows this one in 'sabre/node',
@@ -72,7 +73,10 @@ import { fromWire, peerEndpoints, toWire, type Attached, type FromWireOptions } 
 import { isDedicatedWorker, onThreadEnd } from "../wire/thread-end";
 import { holdThreadLock, newThreadId, whenThreadStopped } from "./worker-end";
 
-/** Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data }. */
+/**
+ * Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data } (a Web
+ * Worker's also carries party: { pid, thread } and held: a MessagePort, see the header).
+ */
 export const SPAWN_MARK = "__sabreSpawn";
 
 /** Options both spawnWorker functions take ('sabre' for Web Workers, 'sabre/node' for threads). */
@@ -277,12 +281,12 @@ if (isDedicatedWorker()) {
     const message = (event as MessageEvent).data as Record<string, unknown> | null;
     if (message && typeof message === "object" && message[SPAWN_MARK] === 1) {
       event.stopImmediatePropagation();
-      const party = message.party as { pid: number; thread: number };
-      setPartyIdentity({ pid: party.pid, thread: party.thread, start: 0 });
+      const party = message.party as { pid: number; thread: number } | undefined; // absent: another sabre's spawnWorker
+      if (party) setPartyIdentity({ pid: party.pid, thread: party.thread, start: 0 });
       spawnedAs = party;
       peerEndpoints(message.data); // attach now: this thread is a party of its channels from here
-      void holdThreadLock(party.pid, party.thread).then(() => {
-        (message.held as MessagePort).postMessage(1);
+      void (party ? holdThreadLock(party.pid, party.thread) : Promise.resolve()).then(() => {
+        (message.held as MessagePort | undefined)?.postMessage(1);
         receive({ ok: true, data: message.data });
       });
     } else {
