@@ -3,29 +3,49 @@
 // seeded random moment while holding a mutex, mid-send of a fragmented message, while blocked
 // in recv, inside a mailbox request as a client, and as the server (the cases of
 // test/fixtures/party-death-cases.mjs, shared with the Node test); and a plain `new Worker`
-// holding a mutex, reported with workerDied. The page (pages/party-death.js, async forms only) is the survivor: done, or told
-// PeerGoneError where the rules say so; never hung (every wait has a timeout, counted as hung);
-// nothing lost; none torn. The counts are printed per case. Trials: a few by default, 200 per
-// case under SABRE_STRESS=heavy (test/fixtures/stress-level.ts), 4 at a time: Chromium lets a
-// terminated worker that is busy (a loop, a blocking wait) run on for up to 2 s, and the page
-// reports its death only once it has stopped.
+// holding a mutex, reported with workerDied. The page (pages/party-death.js, async forms only)
+// is the survivor: done, or told PeerGoneError where the rules say so; never hung (every wait
+// has a timeout, counted as hung); nothing lost; none torn. The counts are printed per case.
+// Trials: a few by default, 200 per case under SABRE_STRESS=heavy (test/fixtures/stress-level.ts),
+// 4 at a time (Chromium lets a terminated worker that is busy — a loop, a blocking wait — run on
+// for up to 2 s, and the page reports its death only once it has stopped), 40 per page.
 import { afterAll, describe, expect, it } from "vitest";
 import { stressLevel, stressMultiplier } from "../fixtures/stress-level";
 import { countsLine, type newCounts } from "../fixtures/party-death-cases.mjs";
-import { usePage } from "./browser-page";
+import { runIn, useBrowser } from "./browser-page";
 
-const { run } = usePage("/test/browser/pages/party-death.html");
+const browser = useBrowser();
 const SEED = 0x0dead5;
 const TRIALS = stressMultiplier() >= 10 ? 200 : stressLevel(4);
 /** Trials run at once, each with its own victim and region (a terminated busy worker runs on for up to 2 s). */
 const PARALLEL = 4;
+/**
+ * Trials per page: each chunk runs in a fresh page. A page holds at most about 120 wasm memories
+ * at once, and an async wait that was aborted (serveAsync ended by close()) keeps its region's
+ * memory until its own deadline, forever without one; a fresh page frees them.
+ */
+const PER_PAGE = 40;
 
 type Counts = ReturnType<typeof newCounts> & { unexpected: string[] };
 const report: Record<string, Counts> = {};
 
 async function trials(name: string, scenario: string): Promise<Counts> {
-  const c = await run<Counts>(scenario, { trials: TRIALS, seed: SEED ^ name.length, parallel: PARALLEL });
-  report[name] = c;
+  const c = (report[name] = { trials: 0, recovered: 0, hung: 0, lost: 0, torn: 0, ownerDied: 0, peerGone: 0, unexpected: [] } as Counts);
+  for (let done = 0, chunk = 0; done < TRIALS; done += PER_PAGE, chunk++) {
+    const { page, errors } = await browser.open("/test/browser/pages/party-death.html");
+    try {
+      const part = await runIn<Counts>(page, scenario, {
+        trials: Math.min(PER_PAGE, TRIALS - done), seed: SEED ^ name.length ^ (chunk << 8), parallel: PARALLEL,
+      });
+      for (const key of Object.keys(c) as (keyof Counts)[]) {
+        if (key === "unexpected") c.unexpected.push(...part.unexpected);
+        else c[key] += part[key];
+      }
+    } finally {
+      await page.close();
+    }
+    expect(errors).toEqual([]);
+  }
   expect(c.unexpected).toEqual([]);
   expect(c.trials).toBe(TRIALS);
   expect(c.hung + c.lost + c.torn).toBe(0);
@@ -71,7 +91,9 @@ describe("in Chromium, a Web Worker terminated at a random moment", { timeout: 1
   });
 
   it("workerDied refuses a thread id that is not one, and a misspelt option, with named errors", async () => {
-    const r = await run<any>("workerDiedInput");
+    const { page, errors } = await browser.open("/test/browser/pages/party-death.html");
+    const r = await runIn<any>(page, "workerDiedInput").finally(() => page.close());
+    expect(errors).toEqual([]);
     expect(r.negative.name).toBe("InvalidArgumentError");
     expect(r.negative.message).toContain("currentThreadId()");
     expect(r.misspelt.name).toBe("InvalidArgumentError");
