@@ -18,8 +18,11 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** URL path prefixes that map to repo folders; everything else is 404. */
-const PUBLIC = ["/demo/", "/dist/", "/test/browser/", "/bench/browser/", "/bench/lib/", "/node_modules/comlink/dist/esm/"];
+/** URL path prefixes that map to repo folders (or single files); everything else is 404. */
+const PUBLIC = [
+  "/demo/", "/dist/", "/test/browser/", "/bench/browser/", "/bench/lib/", "/node_modules/comlink/dist/esm/",
+  "/test/fixtures/party-death-cases.mjs", // the party-death cases, shared by the Node and browser tests
+];
 const UNISOLATED = "/unisolated";
 
 export const ISOLATION_HEADERS = Object.freeze({

@@ -44,6 +44,8 @@ export type { ParkTarget } from "./wait/parker";
 export { Pool } from "./browser/pool";
 // RPC: a comlink Endpoint over shared memory, synchronous calls, sabre-native RPC (src/rpc).
 export * from "./rpc/index";
+// Telling sabre that a Web Worker it did not start died (README, "When a party dies").
+export { workerDied, currentThreadId, type WorkerDiedOptions } from "./browser/worker-end";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";
 // SpscRing: a single-producer single-consumer ring of numbers, built for batches (src/queue/spsc.ts).

@@ -25,22 +25,39 @@
 // resolve — such as "sabre" in a worker a bundler inlined without bundling it) gets an `error`
 // event without a message (a plain Event; a runtime error is an ErrorEvent with one). sabre
 // reports it as WorkerLoadError (a WorkerCrashError) through `exited` and `onCrash`, with the
-// likely causes in its message; its endpoints are marked peer-gone as for a crash, so a peer
-// waiting on them throws PeerGoneError instead of waiting forever — `exited` says why.
+// likely causes in its message; its death is reported as for a crash (below), so a peer waiting
+// on a channel whose other side was only that worker throws PeerGoneError instead of waiting
+// forever — `exited` says why.
 //
-// Crashes. A Web Worker that throws an uncaught error keeps running in a browser; sabre treats
-// it as dead: on the worker's `error` event the parent marks every endpoint passed in `data`
-// peer-gone (Channel.markPeerGone, and any object with markPeerGone, such as a Mailbox),
-// terminates the worker and rejects `exited` with WorkerCrashError. Peers blocked in send/recv
-// (or recvAsync on a page) then throw PeerGoneError instead of waiting forever. The worker
-// does the same marking on its own `error` event, so a peer blocked in ANOTHER worker is woken
-// even if the parent's event loop is busy. With `onCrash`, the error event is also cancelled
-// (preventDefault: not reported again on the page) and `exited`'s rejection counts as handled.
-// terminate() marks the endpoints too (the worker may have stopped mid-message) and resolves
-// `exited`. Unhandled promise rejections do not end a Web Worker and are not crashes here.
-// A Web Worker's clean end (self.close()) is not observable from the parent: `exited`
-// settles only on terminate() or a crash. On a crash the worker also marks reader-gone every
-// mailbox it reads; before a clean end, close them (or call markReaderGone) yourself.
+// When the worker dies (README, "When a party dies"; the same contract as worker threads, through
+// the same code: wire/crash-watch.ts, region.ts's reportPartyEnd, assembly/party.ts):
+//   - spawnWorker gives the worker a party identity (pid, a fresh random thread id) in its first
+//     message and, as it starts it, records it as a party of every channel and mailbox passed
+//     in `data` (preRegister; party_join shares the slot with the worker's own join, whichever
+//     comes first), so its death counts for their side rules even if it dies before attaching
+//     them. The worker adopts that identity before attaching its data, so it joins
+//     the same slot of each region's party table (regions it attached before that message keep
+//     the identity it had at load).
+//   - The worker holds a Web Lock named by that identity before attachWorkerData resolves
+//     (worker-end.ts); the parent learns that it does (a MessagePort in the first message), and
+//     from then on the lock's grant to the parent says that the worker can run no more code.
+//   - Its end is reported to every region attached on the parent's thread once it has stopped
+//     (never before: a running holder is never taken over): the locks it held are taken over
+//     by their next locker (a Mutex with OwnerDeadError), mailboxes it read become reader-gone,
+//     and waits on its channels fail with PeerGoneError only where no one is left on their other
+//     side (a dead client never fails a live server).
+// A Web Worker that throws an uncaught error keeps running in a browser; sabre treats it as
+// dead: the worker reports its own death and closes itself (so a peer blocked in ANOTHER worker
+// is woken even if the parent's event loop is busy), and the parent, on the worker's `error`
+// event, terminates it, reports its death, runs onCrash once and rejects `exited` with
+// WorkerCrashError. With `onCrash`, the error event is also cancelled (preventDefault: not
+// reported again on the page) and `exited`'s rejection counts as handled. terminate() stops the
+// worker, reports its death and resolves `exited`. A clean end (self.close()), or a
+// worker.terminate() called directly, is seen through the Web Lock: reported as a clean end
+// (locks freed, channels stay open) and `exited` resolves. Unhandled promise rejections do not
+// end a Web Worker and are not crashes here. Without the Web Locks API (current browsers have it
+// in secure contexts, which cross-origin isolation requires) deaths are reported at once on
+// terminate() or a crash, and a clean end is not seen.
 //
 // Node: 'sabre/node' exports its own spawnWorker and attachWorkerData (node/spawn.ts, on
 // worker_threads) under the same names; that explicit export shadows this one in 'sabre/node',
@@ -50,19 +67,23 @@
 // error that says which entry to import instead.
 import { InvalidArgumentError, SabreError, WorkerCrashError, WorkerLoadError } from "../errors";
 import type { WebWorker } from "../globals";
-import {
-  fromWire, markAllPeerGone, peerEndpoints, toWire, type Attached, type FromWireOptions, type PeerEndpoint,
-} from "../wire/revive";
+import { partyIdentity, reportPartyEnd, setPartyIdentity } from "../region/region";
+import { hostTerminate, preRegister, settleExit, type ExitState } from "../wire/crash-watch";
+import { fromWire, peerEndpoints, toWire, type Attached, type FromWireOptions } from "../wire/revive";
 import { isDedicatedWorker, onThreadEnd } from "../wire/thread-end";
+import { holdThreadLock, newThreadId, whenThreadStopped } from "./worker-end";
 
-/** Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data }. */
+/**
+ * Marks the first message of a worker started by spawnWorker: { [SPAWN_MARK]: 1, data } (a Web
+ * Worker's also carries party: { pid, thread } and held: a MessagePort, see the header).
+ */
 export const SPAWN_MARK = "__sabreSpawn";
 
 /** Options both spawnWorker functions take ('sabre' for Web Workers, 'sabre/node' for threads). */
 export interface SpawnWorkerOptions<Data> {
   /** Plain data, arrays, Maps, Sets, primitives and live sabre objects (or their handles). */
   data?: Data;
-  /** Called once when the worker crashes, after its endpoints were marked peer-gone. */
+  /** Called once when the worker crashes, after its death was reported (README, "When a party dies"). */
   onCrash?: (error: Error) => void;
   /** A name for the worker (shown in devtools and error messages). */
   name?: string;
@@ -82,11 +103,11 @@ export interface SpawnedWorker<W> {
   readonly worker: W;
   /** Resolves on a clean end or terminate(); rejects with the error when the worker crashes. */
   readonly exited: Promise<void>;
-  /** Marks the worker's endpoints peer-gone, stops the worker, and waits until it has. */
+  /** Stops the worker, waits until it has, and reports its death (README, "When a party dies"). */
   terminate(): Promise<void>;
   /**
    * `await using w = spawnWorker(...)`: terminate() at the end of the scope. Stops the worker
-   * (its endpoints are marked peer-gone) and waits until it has; never rejects: the error that
+   * (its death is reported) and waits until it has; never rejects: the error that
    * ending the worker causes is swallowed (`exited` still reports a crash that came first).
    */
   [Symbol.asyncDispose](): Promise<void>;
@@ -141,47 +162,55 @@ export function spawnWorker<Data>(source: WorkerSource, options: WebSpawnWorkerO
     worker = made;
   } else worker = source;
   const label = options.name ?? (byUrl ? String(source) : "(the Worker passed to spawnWorker)");
+  const party = { pid: partyIdentity().pid, thread: newThreadId() };
+  const { port1: heldPort, port2 } = new MessageChannel();
   try {
-    worker.postMessage({ [SPAWN_MARK]: 1, data: wire });
+    worker.postMessage({ [SPAWN_MARK]: 1, data: wire, party, held: port2 }, [port2]);
   } catch (error) {
     worker.terminate();
     throw cloneError(error);
   }
+  preRegister(endpoints, party.pid, party.thread, 0);
 
-  let settled = false;
+  const report = (crashed: boolean) => void reportPartyEnd(party.pid, party.thread, crashed);
+  const state: ExitState = { terminating: false };
   let settle!: { resolve(): void; reject(error: Error): void };
   const exited = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
   });
   if (options.onCrash) exited.catch(() => {});
+  let stopped: Promise<void> | undefined;
+  let ended = false;
+  // resolves once the worker can run no more code; asked only once it holds its lock or was terminated
+  const whenStopped = () => (stopped ??= whenThreadStopped(party.pid, party.thread));
+  const end = (clean: boolean) => {
+    if (ended) return;
+    ended = true;
+    heldPort.close();
+    settleExit(clean && !state.terminating, state, report, options.onCrash, () => new WorkerCrashError(`worker ${label} ended`), settle.resolve, settle.reject);
+  };
+  heldPort.onmessage = () => void whenStopped().then(() => end(true)); // the worker holds its lock: watch for its end
   worker.addEventListener("error", (event: Event) => {
-    if (settled) return;
-    settled = true;
-    markAllPeerGone(endpoints);
+    if (ended || state.failure) return;
     const e = event as ErrorEvent;
     const where = e.filename ? ` (${e.filename}:${e.lineno}:${e.colno})` : "";
     // A load failure is a plain Event with no message; an uncaught error is an ErrorEvent.
-    const error = typeof e.message === "string" && e.message !== ""
-      ? new WorkerCrashError(`worker ${label} crashed: ${e.message}${where}; channels passed to it were marked peer-gone`)
+    state.failure = typeof e.message === "string" && e.message !== ""
+      ? new WorkerCrashError(`worker ${label} crashed: ${e.message}${where}; ${AFTER_DEATH}`)
       : new WorkerLoadError(loadFailureMessage(label, byUrl ? String(source) : undefined));
+    if (options.onCrash) event.preventDefault();
     worker.terminate();
-    if (options.onCrash) {
-      event.preventDefault();
-      options.onCrash(error);
-    }
-    settle.reject(error);
+    void whenStopped().then(() => end(false));
   });
-  const terminate = async (): Promise<void> => {
-    if (!settled) {
-      settled = true;
-      markAllPeerGone(endpoints);
-      worker.terminate();
-      settle.resolve();
-    }
-    await exited.catch(() => {});
-  };
+  const terminate = hostTerminate(state, () => ended, () => {
+    worker.terminate();
+    return whenStopped().then(() => end(false));
+  }, exited);
   return { worker, exited, terminate, [Symbol.asyncDispose]: terminate };
 }
+
+/** What a crash message adds: what happened to what the worker held. */
+const AFTER_DEATH = "the locks it held are recovered, and waits on its channels fail where no one is left on their other side";
 
 /** What a WorkerLoadError says: the likely causes, the data: URL a bundler leaves first. */
 function loadFailureMessage(label: string, url: string | undefined): string {
@@ -193,7 +222,7 @@ function loadFailureMessage(label: string, url: string | undefined): string {
     "check that the script is served (not a 404) as JavaScript with the Cross-Origin-Embedder-Policy header, that it has " +
     'no syntax error, and that each of its imports resolves (an unbundled worker cannot import "sabre" by name: with a ' +
     'bundler, pass spawnWorker a Worker made by new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), ' +
-    'see README "Bundlers"); channels passed to it were marked peer-gone'
+    `see README "Bundlers"); ${AFTER_DEATH}`
   );
 }
 
@@ -228,27 +257,38 @@ export function checkOptions(options: object, known: readonly string[]): void {
 type Received = { ok: true; data: unknown } | { ok: false; error: Error };
 let received: Received | undefined;
 const waiting: ((r: Received) => void)[] = [];
-let workerEndpoints: PeerEndpoint[] = [];
 
 function receive(r: Received): void {
   received = r;
   for (const resolve of waiting.splice(0)) resolve(r);
 }
 
-// At load in a dedicated Web Worker: take the first message if it is spawnWorker's (before
-// any listener of the worker's own code, which is evaluated after its imports), and mark the
-// endpoints gone when this worker ends (an uncaught error, see thread-end.ts). This runs
-// wherever this module is loaded: unbundled, with sabre; in a bundle, with the worker's use
-// of attachWorkerData (a bundled worker that never calls it does not need its data taken).
+// At load in a dedicated Web Worker: hold the Web Lock of this thread's identity (so that a
+// page can tell when it stopped: workerDied, worker-end.ts), and take the first message if it
+// is spawnWorker's (before any listener of the worker's own code, which is evaluated after its
+// imports). From that message the worker adopts the party identity spawnWorker gave it,
+// attaches its data (joining the party slot spawnWorker recorded), holds the Web Lock of that
+// identity, tells the parent so, and only then hands the data to attachWorkerData. When it
+// crashes (an uncaught error, see thread-end.ts) it reports its own death and closes. This runs
+// wherever this module is loaded: unbundled, with sabre; in a bundle, with the worker's use of
+// attachWorkerData (a bundled worker that never calls it does not need its data taken).
 if (isDedicatedWorker()) {
-  const scope = globalThis as unknown as EventTarget;
+  const scope = globalThis as unknown as EventTarget & { close(): void };
+  void holdThreadLock(partyIdentity().pid, partyIdentity().thread);
+  let spawnedAs: { pid: number; thread: number } | undefined;
   const onFirst = (event: Event) => {
     scope.removeEventListener("message", onFirst);
     const message = (event as MessageEvent).data as Record<string, unknown> | null;
     if (message && typeof message === "object" && message[SPAWN_MARK] === 1) {
       event.stopImmediatePropagation();
-      workerEndpoints = peerEndpoints(message.data);
-      receive({ ok: true, data: message.data });
+      const party = message.party as { pid: number; thread: number } | undefined; // absent: another sabre's spawnWorker
+      if (party) setPartyIdentity({ pid: party.pid, thread: party.thread, start: 0 });
+      spawnedAs = party;
+      peerEndpoints(message.data); // attach now: this thread is a party of its channels from here
+      void (party ? holdThreadLock(party.pid, party.thread) : Promise.resolve()).then(() => {
+        (message.held as MessagePort | undefined)?.postMessage(1);
+        receive({ ok: true, data: message.data });
+      });
     } else {
       receive({
         ok: false,
@@ -257,7 +297,11 @@ if (isDedicatedWorker()) {
     }
   };
   scope.addEventListener("message", onFirst);
-  onThreadEnd(() => markAllPeerGone(workerEndpoints));
+  onThreadEnd((crashed) => {
+    if (!spawnedAs || !crashed) return;
+    reportPartyEnd(spawnedAs.pid, spawnedAs.thread, true);
+    scope.close(); // runs no further task: nothing of this worker acts after its death was reported
+  });
 }
 
 /**

@@ -8,7 +8,7 @@
 //
 // A worker thread, when it ends (its process 'exit' event: any code, after the mailboxes it
 // read were answered `gone`, spawn.ts), reports its own end: EXITED on code 0, DIED otherwise.
-// spawnWorker and spawnProcess report their agents' ends from the host side too (crash-watch.ts).
+// spawnWorker and spawnProcess report their agents' ends from the host side too (wire/crash-watch.ts).
 //
 // threadDied(worker) is for a plain `new Worker` that was given handles: call it when that
 // worker has ended (its 'exit' event) so that the locks it held are recovered and the waits

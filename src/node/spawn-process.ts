@@ -39,7 +39,7 @@ import { fileURLToPath } from "node:url";
 import { SabreError, WorkerCrashError } from "../errors";
 import { peerEndpoints, type Attached, type FromWireOptions } from "../wire/revive";
 import { reportPartyEnd } from "../region/region";
-import { hostTerminate, preRegister, settleExit, type ExitState } from "./crash-watch";
+import { hostTerminate, preRegister, settleExit, type ExitState } from "../wire/crash-watch";
 import { watchPeer } from "./liveness";
 import { nativeAddon } from "./native";
 import { fromProcessWire, toProcessWire } from "./process-wire";

@@ -39,7 +39,7 @@ import { SabreError, WorkerCrashError, reviveError } from "../errors";
 import { fromWire, peerEndpoints, toWire, type Attached, type FromWireOptions } from "../wire/revive";
 import { partyIdentity, reportPartyEnd } from "../region/region";
 import { SPAWN_MARK, checkOptions, cloneError, type SpawnWorkerOptions, type SpawnedWorker } from "../browser/spawn";
-import { hostTerminate, preRegister, settleExit, type ExitState } from "./crash-watch";
+import { hostTerminate, preRegister, settleExit, type ExitState } from "../wire/crash-watch";
 
 /** Options of the Node spawnWorker: the shared ones plus worker_threads' own. */
 export interface NodeSpawnWorkerOptions<Data> extends SpawnWorkerOptions<Data> {

@@ -69,9 +69,10 @@ export interface WorkerInit {
   tasks: unknown;
   control: unknown;
   /** The results channel's handle WITHOUT its `__sabre` tag and region (the worker uses its
-   *  task channel's region, the same memory): spawnWorker marks every tagged
-   *  channel in the data peer-gone when this worker crashes, and the results channel is shared
-   *  by every worker of the pool. The worker puts the tag back. */
+   *  task channel's region, the same memory): spawnWorker records the worker as a party of
+   *  every tagged channel in the data, whose side rules its death then decides, and the results
+   *  channel is shared by every worker of the pool, replaced ones included (it keeps Go's
+   *  semantics: README, "When a party dies"). The worker puts the tag back. */
   results: Record<string, unknown>;
   /** Byte offset of this worker's two words (see above). */
   words: number;

@@ -14,46 +14,19 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { stressLevel, stressMultiplier } from "../fixtures/stress-level";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { startServer } from "../../scripts/serve.mjs";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { launchChromium } from "../../scripts/chromium.mjs";
+import { runIn, useBrowser } from "./browser-page";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const output = join(here, "output");
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
+const browser = useBrowser();
+const open = (path: string, ready?: string) => browser.open(path, ready);
+const run = <T = Record<string, unknown>>(page: Page, name: string, args: object = {}) => runIn<T>(page, name, args);
 
-/** Opens a page, records its uncaught errors and console errors, waits for `ready`. */
-async function open(path: string, ready = "window.sabreReady"): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  await page.goto(server.url + path);
-  await page.waitForFunction(ready, null, { timeout: 15_000 });
-  return { page, errors };
-}
-
-/** Runs window.sabreTests[name](args) in the page and returns its result. */
-function run<T = Record<string, unknown>>(page: Page, name: string, args: object = {}): Promise<T> {
-  return page.evaluate(([n, a]) => (window as any).sabreTests[n as string](a), [name, args] as const) as Promise<T>;
-}
-
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(output, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 for (const variant of ["Atomics.waitAsync", "polling fallback"] as const) {

@@ -5,42 +5,10 @@
 // once, map's order and backpressure, a streamed result, cancellation at each stage, a crashed
 // worker replaced without losing queued tasks, close and destroy with work in flight, and the
 // Node-only runtimes and options refused with what to do.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { startServer } from "../../scripts/serve.mjs";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { launchChromium } from "../../scripts/chromium.mjs";
+import { describe, expect, it } from "vitest";
+import { usePage } from "./browser-page";
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-let page: Page;
-const errors: string[] = [];
-/** Console errors a test provokes on purpose (the crashed worker's uncaught error). */
-let expectedError: RegExp | undefined;
-
-function run<T = Record<string, unknown>>(name: string, args: object = {}): Promise<T> {
-  return page.evaluate(([n, a]) => (window as any).sabreTests[n as string](a), [name, args] as const) as Promise<T>;
-}
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !expectedError?.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${server.url}/test/browser/pages/pool.html`);
-  await page.waitForFunction("window.sabreReady", null, { timeout: 15_000 });
-});
-
-afterAll(async () => {
-  await page?.close();
-  await browser?.close();
-  await server?.close();
-  expect(errors).toEqual([]);
-});
+const { run, expectError } = usePage("/test/browser/pages/pool.html");
 
 describe("in Chromium, Pool from 'sabre' (runtime web: Web Workers)", () => {
   it("runs many tasks: every result right, every promise settled once; close ends the workers", async () => {
@@ -72,8 +40,8 @@ describe("in Chromium, Pool from 'sabre' (runtime web: Web Workers)", () => {
   });
 
   it("a worker that crashes rejects its running task with the cause and is replaced; queued tasks run", async () => {
-    expectedError = /boom from a web worker/;
-    const r = await run<any>("crash").finally(() => (expectedError = undefined));
+    expectError(/boom from a web worker/);
+    const r = await run<any>("crash").finally(() => expectError());
     expect(r.error.name).toBe("TaskWorkerError");
     expect(r.error.message).toMatch(/^pool worker \d+ died while running task \d+ \("crashLater"\): /);
     expect(r.error.cause.name).toBe("WorkerCrashError");

@@ -3,40 +3,10 @@
 // and stack, a proxy() callback and `new` through the side channel posted via the Worker),
 // the blocking forms refusing on the page's main thread, and a Web Worker calling functions
 // the page serves, synchronously.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { startServer } from "../../scripts/serve.mjs";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { launchChromium } from "../../scripts/chromium.mjs";
+import { describe, expect, it } from "vitest";
+import { usePage } from "./browser-page";
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-let page: Page;
-const errors: string[] = [];
-
-function run<T = Record<string, unknown>>(name: string): Promise<T> {
-  return page.evaluate((n) => (window as any).sabreTests[n](), name) as Promise<T>;
-}
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${server.url}/test/browser/pages/rpc.html`);
-  await page.waitForFunction("window.sabreReady", null, { timeout: 15_000 });
-});
-
-afterAll(async () => {
-  await page?.close();
-  await browser?.close();
-  await server?.close();
-  expect(errors).toEqual([]);
-});
+const { run } = usePage("/test/browser/pages/rpc.html");
 
 describe("in Chromium, sabre's RPC", () => {
   it("comlink over sabre with a Web Worker: get, apply, errors, proxy() callbacks, new", async () => {

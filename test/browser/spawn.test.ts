@@ -3,46 +3,14 @@
 // scripts/chromium.mjs through playwright-core). The page (pages/spawn.js) passes live
 // regions, channels and a mutex to a module worker (pages/spawn-worker.js), which gets them
 // back attached with attachWorkerData; a worker that throws makes the page's recvAsync on a
-// channel passed to it fail with PeerGoneError instead of waiting forever. spawnWorker also
+// channel passed to it fail with PeerGoneError instead of waiting forever; a worker that ends
+// with self.close() is seen (exited resolves, a mutex it held is taken over). spawnWorker also
 // takes a Worker, or a function returning one, and a script that cannot load is reported as
 // WorkerLoadError (the page's 404 for it is the one console error expected).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { startServer } from "../../scripts/serve.mjs";
-// @ts-expect-error: plain .mjs helpers without type declarations
-import { launchChromium } from "../../scripts/chromium.mjs";
+import { describe, expect, it } from "vitest";
+import { usePage } from "./browser-page";
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-let page: Page;
-const errors: string[] = [];
-/** Console errors that a test provokes on purpose (the 404 of a missing worker script). */
-let expectedError: RegExp | undefined;
-
-/** Runs window.sabreTests[name](args) in the page and returns its result. */
-function run<T = Record<string, unknown>>(name: string, args: object = {}): Promise<T> {
-  return page.evaluate(([n, a]) => (window as any).sabreTests[n as string](a), [name, args] as const) as Promise<T>;
-}
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !expectedError?.test(`${m.text()} ${m.location().url}`)) errors.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${server.url}/test/browser/pages/spawn.html`);
-  await page.waitForFunction("window.sabreReady", null, { timeout: 15_000 });
-});
-
-afterAll(async () => {
-  await page?.close();
-  await browser?.close();
-  await server?.close();
-  expect(errors).toEqual([]);
-});
+const { run, expectError } = usePage("/test/browser/pages/spawn.html");
 
 describe("in Chromium, spawnWorker from 'sabre' (Web Workers)", () => {
   it("revives a Region, Channels and a Mutex nested in objects, arrays and a Map; the worker uses them", async () => {
@@ -59,6 +27,13 @@ describe("in Chromium, spawnWorker from 'sabre' (Web Workers)", () => {
     expect(r.exited.message).toContain("boom from the web worker");
     expect(r.crashes).toHaveLength(1);
     expect(r.crashes[0].name).toBe("WorkerCrashError");
+  });
+
+  it("a worker that ends with self.close() holding a mutex: exited resolves, the next locker gets OwnerDeadError", async () => {
+    const r = await run<any>("cleanEnd");
+    expect(r.exited).toEqual({ name: "no error" });
+    expect(r.locked).toEqual({ name: "OwnerDeadError", ownerDead: true });
+    expect(r.again).toBe(true);
   });
 
   it("takes a fresh Worker, or a function returning one, instead of a URL", async () => {
@@ -83,8 +58,8 @@ describe("in Chromium, spawnWorker from 'sabre' (Web Workers)", () => {
   });
 
   it("a worker script that fails to load: exited rejects with WorkerLoadError, the page's recvAsync is woken", async () => {
-    expectedError = /404|no-such-worker/;
-    const r = await run<any>("loadFailure").finally(() => (expectedError = undefined));
+    expectError(/404|no-such-worker/);
+    const r = await run<any>("loadFailure").finally(() => expectError());
     expect(r.exited.name).toBe("WorkerLoadError");
     expect(r.exited.message).toContain("failed to load");
     expect(r.exited.message).toContain("no-such-worker.js");

@@ -3,6 +3,7 @@
 //   "use"    attach, receive data.n jobs, add each to a counter under the mutex, reply with
 //            what the data became and how many messages this worker's own listener saw
 //   "throw"  attach, wait a little (the page is waiting in recvAsync), throw
+//   "closeHolding"  lock data.lock and end cleanly with self.close() while holding it
 import * as sabre from "/dist/browser/sabre.js";
 
 const { Channel, Mutex, Region, attachWorkerData } = sabre;
@@ -32,4 +33,7 @@ if (data.mode === "use") {
 } else if (data.mode === "throw") {
   sleep(50);
   throw new Error("boom from the web worker");
+} else if (data.mode === "closeHolding") {
+  data.lock.lock({ timeout: 30_000 });
+  self.close();
 }

@@ -5,7 +5,7 @@
 // async forms: it may never block.
 import * as sabre from "/dist/browser/sabre.js";
 
-const { Region, Mutex, Channel, spawnWorker, WorkerCrashError } = sabre;
+const { Region, Mutex, Channel, OwnerDeadError, spawnWorker, WorkerCrashError } = sabre;
 const workerUrl = new URL("./spawn-worker.js", import.meta.url);
 
 /** Calls `f`; returns { name, message } of what it throws, or { name: "no error" }. */
@@ -80,6 +80,23 @@ window.sabreTests = {
     const recv = await outcome(ch.recvAsync({ timeout: 30_000 }));
     const exited = await outcome(spawned.exited);
     return { recv, exited, crashes };
+  },
+
+  /** The worker ends with self.close() holding a mutex: `exited` resolves, the page takes the lock over. */
+  async cleanEnd() {
+    const lock = Mutex.create(Region.create());
+    const spawned = spawnWorker(workerUrl, { data: { mode: "closeHolding", lock } });
+    const exited = await outcome(spawned.exited);
+    let locked;
+    try {
+      (await lock.lockAsync({ timeout: 30_000 })).unlock();
+      locked = { name: "no error" };
+    } catch (error) {
+      locked = { name: error.name, ownerDead: error instanceof OwnerDeadError };
+      error.guard?.markConsistent();
+      error.guard?.unlock();
+    }
+    return { exited, locked, again: lock.tryLock()?.unlock() === undefined };
   },
 
   /** spawnWorker given a fresh Worker, and a function returning one, instead of a URL. */

@@ -1,6 +1,7 @@
-// node/crash-watch.ts — the one crash rule of sabre's worker hosts (spawnWorker for threads,
-// spawnProcess for processes): how a host's `exited` promise settles when its agent ends, and
-// how the end is reported to the regions (README, "When a party dies").
+// wire/crash-watch.ts — the one crash rule of sabre's worker hosts (spawnWorker for worker
+// threads and for Web Workers, spawnProcess for processes; platform-neutral): how a host's
+// `exited` promise settles when its agent ends, and how the end is reported to the regions
+// (README, "When a party dies").
 //
 //   clean end (exit code 0, no error)   report it ended cleanly, resolve (channels stay open;
 //                                       locks it held are recovered by their next locker)
@@ -12,7 +13,7 @@
 // with PeerGoneError only where no one is left on their other side. A host terminates its agent
 // with hostTerminate: stop it, await `exited` without its rejection; idempotent. The end is
 // reported once the agent has stopped (never before: a running holder is never taken over).
-import { registerAttached, type PeerEndpoint } from "../wire/revive";
+import { registerAttached, type PeerEndpoint } from "./revive";
 import type { Region } from "../region/region";
 
 export interface ExitState {
