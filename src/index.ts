@@ -44,5 +44,7 @@ export type { ParkTarget } from "./wait/parker";
 export { Pool } from "./browser/pool";
 // RPC: a comlink Endpoint over shared memory, synchronous calls, sabre-native RPC (src/rpc).
 export * from "./rpc/index";
+// a Parker's adaptive spin (src/wait/spin.ts), the type of Parker.spinner
+export type { Spinner, SpinnerOptions } from "./wait/spin";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";

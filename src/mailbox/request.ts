@@ -239,7 +239,6 @@ async function driveAsync<R>(
     cleanup: () => signal?.removeEventListener("abort", onAbort),
   });
   signal?.addEventListener("abort", onAbort, { once: true });
-  inbox.reader.startPump();
   /** Waits for the outcome at most `ms` (capped by the deadline), or throws the abort. */
   const within = async (ms: number): Promise<Outcome | undefined> => {
     if (outcome) return outcome;
@@ -263,7 +262,11 @@ async function driveAsync<R>(
       let input: Outcome | undefined;
       try {
         if (step.op === "send") {
-          await Promise.race([server.endpoint.sendAsync(bytes, deadline, signal, what), abortedAt]);
+          // the request goes out first (at once when the channel has room); then the pump
+          // starts reading the inbox, spinning briefly for the reply before it parks
+          const sent = server.endpoint.sendAsync(bytes, deadline, signal, what);
+          inbox.reader.startPump();
+          await Promise.race([sent, abortedAt]);
           input = outcome;
         } else input = await within(PEER_CHECK_MS); // "last": the pump gets one more slice
       } catch (error) {
