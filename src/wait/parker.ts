@@ -135,6 +135,34 @@ function sleepBlocking(ms: number): void {
   Atomics.wait(sleepWord, 0, 0, ms);
 }
 
+/**
+ * One timer per thread keeps its event loop alive while native async waits are pending (Node's
+ * Atomics.waitAsync does not): referenced while any is pending, unreferenced otherwise (a
+ * flag, not a timer per wait). Where timers cannot be unreferenced (browsers: their event loops
+ * never exit for lack of work), nothing is held.
+ */
+let aliveTimer: { ref(): unknown; unref(): unknown } | undefined;
+let alivePending = 0;
+function holdAlive(): void {
+  if (alivePending++ > 0) return;
+  if (!aliveTimer) {
+    const t = setInterval(() => {}, 0x3fffffff) as unknown as { ref?(): unknown; unref?(): unknown };
+    if (typeof t.unref !== "function" || typeof t.ref !== "function") {
+      clearInterval(t as unknown as ReturnType<typeof setInterval>);
+      aliveTimer = { ref() {}, unref() {} };
+    } else aliveTimer = t as { ref(): unknown; unref(): unknown };
+  }
+  aliveTimer.ref();
+}
+function releaseAlive(): void {
+  if (--alivePending === 0) aliveTimer?.unref();
+}
+/** A native async wait settled: its code, the keep-alive released. */
+function settledCode(v: "ok" | "timed-out"): number {
+  releaseAlive();
+  return CODE[v];
+}
+
 const POLL_FIRST_MS = 0.05;
 const POLL_MAX_MS = 20;
 
@@ -176,20 +204,20 @@ export class AtomicsParker extends MemoryParker implements Parker {
     const r = atomicsWaitAsync(this.words, address >> 2, expected, left);
     if (!r.async) return Promise.resolve(CODE[r.value]);
     // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
-    // only it would exit); hold a timer until the wait settles or is aborted.
-    const keepAlive = setTimeout(() => {}, 0x7fffffff);
-    const settledValue = r.value.finally(() => clearTimeout(keepAlive));
-    if (!signal) return settledValue.then((v) => CODE[v]);
+    // only it would exit); the thread's keep-alive timer is held until the wait settles or is
+    // aborted.
+    holdAlive();
+    if (!signal) return r.value.then(settledCode);
     return new Promise((resolve) => {
       let settled = false;
       const onAbort = () => {
         if (settled) return;
         settled = true;
-        clearTimeout(keepAlive);
+        releaseAlive();
         resolve(WAIT_ABORTED);
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      void settledValue.then((v) => {
+      void r.value.then((v) => {
         signal.removeEventListener("abort", onAbort);
         if (settled) {
           // pass on a wake-up this abandoned wait took, so no other waiter loses it
@@ -197,7 +225,7 @@ export class AtomicsParker extends MemoryParker implements Parker {
           return;
         }
         settled = true;
-        resolve(CODE[v]);
+        resolve(settledCode(v));
       });
     });
   }

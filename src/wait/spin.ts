@@ -139,11 +139,9 @@ export class Spinner {
    * header): true as soon as it changed, false when the spin ran out or the CPU was contended.
    */
   spin(words: Int32Array, index: number, expected: number, async: boolean): boolean {
+    // a change within the first loads teaches nothing: there was no wait to spin through
     for (let i = 0; i < LOADS_PER_CHECK; i++) {
-      if (Atomics.load(words, index) !== expected) {
-        this.#outcome(true, 0);
-        return true;
-      }
+      if (Atomics.load(words, index) !== expected) return true;
       pause();
     }
     const ms = this.#plan(async);
