@@ -17,8 +17,9 @@
 //   probes     while the budget is SPIN_MIN_MS, one wait in 2^k spins the whole cap instead
 //              (k from PROBE_MIN_SHIFT): a probe that sees the change says the peer answers
 //              within a spin after all (two parked peers each waiting for the other's wake-up
-//              look like a slow peer): paid goes to 3/4 and k back to its minimum; a probe
-//              that runs out doubles the interval (k + 1, up to PROBE_MAX_SHIFT)
+//              look like a slow peer): paid goes to 3/4, caught to at least the probe's
+//              length, and k back to its minimum; a probe that runs out doubles the interval
+//              (k + 1, up to PROBE_MAX_SHIFT)
 //   contended  a spin that lost its CPU for longer than CONTENDED_MS between two reads of the
 //              clock (descheduled), or whose sched_yield (the `yieldCpu` the Spinner was given,
 //              e.g. the native addon's) kept it away that long, ends at once: paid drops to 0
@@ -117,15 +118,17 @@ export class Spinner {
   /** Learns from a spin that saw the change after `ms` (caught) or ran out. */
   #outcome(caught: boolean, ms: number): void {
     if (this.#fixed) return;
-    if (caught) this.#caughtMs += (ms - this.#caughtMs) * WEIGHT;
     if (this.#probing) {
       this.#probing = false;
       if (caught) {
+        // spin at least as long as the probe needed (4 x that, within the cap) from now on
         this.#paid = 0.75;
+        this.#caughtMs = Math.max(this.#caughtMs, ms);
         this.#probeShift = PROBE_MIN_SHIFT;
       } else if (this.#probeShift < PROBE_MAX_SHIFT) this.#probeShift++;
       return;
     }
+    if (caught) this.#caughtMs += (ms - this.#caughtMs) * WEIGHT;
     this.#paid += ((caught ? 1 : 0) - this.#paid) * WEIGHT;
   }
 
