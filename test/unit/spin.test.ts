@@ -1,5 +1,5 @@
-// spin.test.ts — a region parker's adaptive spin (Parker.spinner, src/wait/spin.ts), through the
-// public API: a spin returns as soon as its word differs, spins that run out bring the budget
+// spin.test.ts — a region parker's adaptive spin (Parker.spinner, src/wait/spin.ts; the Parker
+// reached as region.parker, as parker.test.ts does, the rest through the public API): a spin returns as soon as its word differs, spins that run out bring the budget
 // down to its minimum (the waits then park after a few microseconds), the core's timed spin
 // (begin / spinOn / end) stops once its budget is spent, and round trips whose waits spin
 // through it still carry every message (both sides spinning and parking). No timed assertion:
