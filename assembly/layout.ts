@@ -254,8 +254,8 @@ export const CH_PARTY_DIED = 1;     // CH_GONE bit: a party of the channel crash
 export const CH_RECEIVERS_GONE = 2; // CH_GONE bit: the mailbox's reader ended: senders get PEER_GONE
 export const CH_HOSTED = 4;         // CH_GONE bit: a worker host passed the channel to a party it started (ch_host_attach): the side rules apply
 export const CH_RING = 256;         // the byte ring (bytering.ts) of fragments
-export const CH_SPIN_MS = 0.03;     // a blocking claim spins this long (ms) before it parks: a peer's reply
-                                    // (decode, work, encode) often lands within it, and a park + wake costs 20-50 us
+export const CH_SPIN_MS = 0.25;     // a claim spins at most this long (ms) before it parks; the region parker's
+                                    // spinner (src/wait/spin.ts, env.spin) ends it sooner, at its adaptive budget
 export const CH_CLOSED = 1;         // CH_STATE bit
 export const CH_PEER_GONE = 2;      // CH_STATE bit
 export const CH_MAX_CAPACITY = 0x3fffffff;

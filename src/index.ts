@@ -46,6 +46,8 @@ export { Pool } from "./browser/pool";
 export * from "./rpc/index";
 // Telling sabre that a Web Worker it did not start died (README, "When a party dies").
 export { workerDied, currentThreadId, type WorkerDiedOptions } from "./browser/worker-end";
+// a Parker's adaptive spin (src/wait/spin.ts), the type of Parker.spinner
+export type { Spinner, SpinnerOptions } from "./wait/spin";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";
 // SpscRing: a single-producer single-consumer ring of numbers, built for batches (src/queue/spsc.ts).

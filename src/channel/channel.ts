@@ -50,6 +50,7 @@ import { stringStart } from "../codec/scan";
 import { channelStructures, freeChannelStructures } from "../codec/structures";
 import { copyInto, copyOut } from "../region/copy";
 import { Deadline } from "../wait/deadline";
+import { spinnerOf } from "../wait/parker";
 import { runAsync, runBlocking, runTry, type Steps } from "../wait/steps";
 import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from "../wait/wait";
 import { channelError, channelPort, messageLength, regionEvents, type ChannelPort } from "./port";
@@ -564,7 +565,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   #spin<R>(fast: () => R | typeof NONE): R | typeof NONE {
     const r = fast();
     if (r !== NONE) return r;
-    const spinMs = RECV_SPIN_MS / 2 ** Math.min(this.#spinFails, 5);
+    // at most the region parker's adaptive budget (src/wait/spin.ts): none on a contended machine
+    const spinMs = Math.min(RECV_SPIN_MS / 2 ** Math.min(this.#spinFails, 5), spinnerOf(this.region.parker).budgetMs);
     const words = this.#words;
     const count = (this.offset + L.CH_COUNT) >> 2;
     const state = (this.offset + L.CH_STATE) >> 2;

@@ -27,6 +27,8 @@ export class ChannelEndpoint {
   /** Async sends of this thread inside the channel now (they may hold its send lock). */
   #asyncSends = 0;
   #sendChain: Promise<unknown> = Promise.resolve();
+  /** Async sends of this thread not finished yet (queued in the chain, or inside the channel). */
+  #queued = 0;
 
   constructor(readonly channel: Channel<Uint8Array>, private readonly owner: EndpointOwner) {}
 
@@ -55,8 +57,17 @@ export class ChannelEndpoint {
     }
   }
 
-  /** Sends without blocking the thread, after this thread's earlier async sends. */
+  /** Sends without blocking the thread, after this thread's earlier async sends. With none
+   *  pending it first tries at once (Channel.trySend: a message with room is in the channel
+   *  before this returns, so a request is out before its caller waits for the reply). */
   sendAsync(bytes: Uint8Array, deadline: Deadline, signal: AbortSignal | undefined, what: string): Promise<void> {
+    if (this.#queued === 0 && !signal?.aborted) {
+      try {
+        if (this.channel.trySend(bytes)) return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(this.mapError(error, what, deadline));
+      }
+    }
     const run = async () => {
       this.#asyncSends++;
       try {
@@ -65,8 +76,10 @@ export class ChannelEndpoint {
         this.rethrow(error, what, deadline);
       } finally {
         this.#asyncSends--;
+        this.#queued--;
       }
     };
+    this.#queued++;
     const p = this.#sendChain.then(run, run);
     this.#sendChain = p.catch(() => {});
     return p;

@@ -223,7 +223,6 @@ export class Reader<T> {
     this.#pump = this.#runPump().then((failure) => {
       // the receive lock is free again: the pump's settlements take effect now
       this.#pump = undefined;
-      this.#pumpAbort = undefined;
       if (failure) this.failAll(failure.error);
       this.#flush();
       if (this.#wantPump()) this.startPump();
@@ -240,8 +239,9 @@ export class Reader<T> {
     const what = "Mailbox.receiveAsync";
     const endpoint = this.host.endpoint;
     while (this.#wantPump() && !this.host.freed) {
-      const ctl = new AbortController();
-      this.#pumpAbort = ctl;
+      // one controller, across runs of the pump, until it is aborted (that stops a pump)
+      let ctl = this.#pumpAbort;
+      if (!ctl || ctl.signal.aborted) this.#pumpAbort = ctl = new AbortController();
       let bytes: Uint8Array;
       try {
         bytes = await endpoint.recvAsync(ctl.signal);

@@ -214,45 +214,64 @@ async function driveAsync<R>(
 ): Promise<R> {
   const label = `${what} to ${server.name}`;
   const dispatcher = inbox.reader.dispatcher;
-  // registered before the send: the pump settles `outcome` when the reply arrives
+  // registered before the send: the pump settles `outcome` when the reply arrives; `aborted`
+  // is the signal's error once it fires; `poke` ends the wait in progress (within)
   let outcome: Outcome | undefined;
-  let arrived!: () => void;
-  const settled = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
-  let aborted!: (error: Error) => void;
-  const abortedAt = new Promise<never>((_, reject) => {
-    aborted = reject;
-  });
-  abortedAt.catch(() => {});
-  const onAbort = () => aborted(new AbortError(`${label} was aborted by its AbortSignal`, { cause: signal?.reason }));
+  let aborted: Error | undefined;
+  let poke: (() => void) | undefined;
+  const onAbort = () => {
+    aborted = new AbortError(`${label} was aborted by its AbortSignal`, { cause: signal?.reason });
+    poke?.();
+  };
   dispatcher.register(id, {
     codec: server.codec, what: label,
     resolve: (v) => {
       outcome = { ok: true, value: v };
-      arrived();
+      poke?.();
     },
     reject: (e) => {
       outcome = { ok: false, error: e };
-      arrived();
+      poke?.();
     },
     cleanup: () => signal?.removeEventListener("abort", onAbort),
   });
   signal?.addEventListener("abort", onAbort, { once: true });
-  inbox.reader.startPump();
-  /** Waits for the outcome at most `ms` (capped by the deadline), or throws the abort. */
-  const within = async (ms: number): Promise<Outcome | undefined> => {
-    if (outcome) return outcome;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slice = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, Math.min(ms, deadline.left())));
+  /** Waits at most `ms` (capped by the deadline) for the outcome, or rejects with the abort;
+   *  `whole`: waits for the outcome alone (a request that could not give up: its reply is
+   *  being settled). */
+  const within = (ms?: number, whole = false): Promise<Outcome | undefined> => {
+    if (outcome) return Promise.resolve(outcome);
+    if (aborted && !whole) return Promise.reject(aborted);
+    return new Promise<Outcome | undefined>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        poke = undefined;
+        clearTimeout(timer);
+        if (!outcome && aborted && !whole) reject(aborted);
+        else resolve(outcome);
+      };
+      poke = whole ? () => outcome && done() : done;
+      if (ms !== undefined) timer = setTimeout(done, Math.max(0, Math.min(ms, deadline.left())));
     });
-    try {
-      await Promise.race([settled, slice, abortedAt]);
-    } finally {
-      clearTimeout(timer);
-    }
-    return outcome;
+  };
+  /** The send, ended early by the abort (a queued send waits for this thread's earlier ones). */
+  const sending = (sent: Promise<void>): Promise<unknown> => {
+    if (!signal) return sent;
+    if (aborted) return Promise.reject(aborted);
+    return new Promise((resolve, reject) => {
+      poke = () => {
+        if (aborted === undefined) return; // a reply before the send settled: the send decides
+        poke = undefined;
+        reject(aborted);
+      };
+      sent.then((v) => {
+        poke = undefined;
+        resolve(v);
+      }, (e: unknown) => {
+        poke = undefined;
+        reject(e);
+      });
+    });
   };
   const machine = requestSteps<Outcome>(server, deadline, what, label);
   let result: Outcome;
@@ -263,7 +282,11 @@ async function driveAsync<R>(
       let input: Outcome | undefined;
       try {
         if (step.op === "send") {
-          await Promise.race([server.endpoint.sendAsync(bytes, deadline, signal, what), abortedAt]);
+          // the request goes out first (at once when the channel has room); then the pump
+          // starts reading the inbox, spinning briefly for the reply before it parks
+          const sent = server.endpoint.sendAsync(bytes, deadline, signal, what);
+          inbox.reader.startPump();
+          await sending(sent);
           input = outcome;
         } else input = await within(PEER_CHECK_MS); // "last": the pump gets one more slice
       } catch (error) {
@@ -280,8 +303,7 @@ async function driveAsync<R>(
       await new Promise<void>((resolve) => inbox.reader.afterGiveUp(resolve));
       throw error;
     }
-    await settled;
-    result = outcome as Outcome;
+    result = (await within(undefined, true)) as Outcome;
   }
   if (!result.ok) throw result.error;
   return result.value as R;

@@ -6,33 +6,26 @@
 // native addon, without FUTEX_PRIVATE_FLAG: the kernel keys a shared futex by (file, offset),
 // so a wake from any process (or thread) mapping the same file reaches every waiter.
 //
-//   wait        spins on the word for an adaptive time (a wake that comes within the spin
-//               costs no system call), then futexWait with the time left. While peer processes
-//               are watched (liveness.ts) it parks at most LIVENESS_INTERVAL_MS at a time and
-//               checks them in between, returning WAIT_WOKEN (a spurious return: the caller
-//               re-checks and parks again), so a thread blocked here learns of a dead peer.
-//   waitAsync   spins the same, then parks on one of the addon's waiter threads (never libuv's
-//               threadpool) and resolves on the JS thread; its AbortSignal cancels the native
-//               wait (WAIT_ABORTED). A wake-up that reaches an abandoned wait is passed on.
+//   wait        futexWait with the time left. While peer processes are watched (liveness.ts) it
+//               parks at most LIVENESS_INTERVAL_MS at a time and checks them in between,
+//               returning WAIT_WOKEN (a spurious return: the caller re-checks and parks again),
+//               so a thread blocked here learns of a dead peer.
+//   waitAsync   parks on one of the addon's waiter threads (never libuv's threadpool) and
+//               resolves on the JS thread; its AbortSignal cancels the native wait
+//               (WAIT_ABORTED). A wake-up that reaches an abandoned wait is passed on.
 //   wake        futexWake: wakes up to `count` waiters in every process.
-//   spinOn      asked by the core's timed spins (the core import env.spin, about every 64
-//               re-checks): yields the CPU and says stop when the yield kept it away, or when
-//               the adaptive budget (below) is at its minimum.
+//   spinner     the adaptive spin (src/wait/spin.ts) every wait on the region spins through
+//               before it parks here: budget up to SPIN_MAX_MS, and the addon's sched_yield
+//               between reads of the clock, so a yield that kept the CPU away ends the spin.
 //   waitAny     parks on several words at once, in one or several file-backed regions (FUTEX_WAITV,
 //               Linux >= 5.16; before that a poll of WAITV_FALLBACK_MS slices): a blocking select
 //               over several regions parks here (src/channel/select.ts).
 //
-// Adaptive spin. Waking a parked process costs tens to hundreds of microseconds on a busy
-// machine (the futex system call, then the scheduler), more than a fixed spin of a few
-// microseconds covers. Two processes in a request/reply exchange then settle into a regime
-// where each reply takes longer than the other side spins, so every wait parks and every
-// exchange pays two wake-ups (measured here: ~150 us per round trip instead of ~6 us). So
-// the spin is timed, and each parker keeps a budget: a park that was woken within
-// SPIN_MAX_MS says a longer spin would have caught the wake, and raises the budget to twice
-// that park's length (capped at SPIN_MAX_MS); a park that lasted longer, or timed out, says
-// the other side is idle, and halves it (down to SPIN_MIN_MS). So a busy exchange spins and
-// an idle waiter parks after a few microseconds. Async waits spin at most ASYNC_SPIN_MAX_MS:
-// their spin holds up the event loop. The spin yields the CPU every LOADS_PER_CHECK loads.
+// Spin. Waking a parked process costs tens to hundreds of microseconds on a busy machine (the
+// futex system call, then the scheduler). Two processes in a request/reply exchange whose every
+// wait parks pay two wake-ups per exchange (measured here: ~150 us per round trip instead of
+// ~6 us), so the spinner's budget for this parker reaches SPIN_MAX_MS, longer than between
+// threads.
 //
 // Every agent of a region must park through this parker: a wake sent here does not reach an
 // Atomics.wait, nor the reverse. Region.from gives a "futex" handle this parker on any thread
@@ -43,18 +36,12 @@ import type { WasmMemory } from "../globals";
 import { Region } from "../region/region";
 import type { Deadline } from "../wait/deadline";
 import { WAIT_ABORTED, type ParkTarget, type Parker } from "../wait/parker";
+import { Spinner } from "../wait/spin";
 import { LIVENESS_INTERVAL_MS, checkPeers, checkPeersDue, watchingPeers } from "./liveness";
 import { nativeAddon, type NativeAddon } from "./native";
 
-/** Bounds of the adaptive spin (ms; see the header) and its first value. */
-const SPIN_MIN_MS = 0.004;
+/** The longest spin (ms) the spinner of a futex parker learns (see the header). */
 const SPIN_MAX_MS = 0.25;
-const SPIN_FIRST_MS = 0.02;
-const ASYNC_SPIN_MAX_MS = 0.05;
-/** Loads between two reads of the clock while spinning. */
-const LOADS_PER_CHECK = 64;
-/** A sched_yield that kept the CPU away longer than this ends the spin (see spin). */
-const CONTENDED_MS = 0.02;
 const CANCELLED = 3; // the addon's code for a cancelled async wait
 /** Most words one FUTEX_WAITV takes (the kernel's limit), and the park of waitAny's fallback. */
 const WAITV_MAX = 128;
@@ -62,83 +49,27 @@ const WAITV_FALLBACK_MS = 10;
 /** Set once FUTEX_WAITV answered ENOSYS (a kernel older than 5.16). */
 let waitvMissing = false;
 
-const pause: () => void =
-  typeof (Atomics as unknown as { pause?: () => void }).pause === "function"
-    ? (Atomics as unknown as { pause: () => void }).pause.bind(Atomics)
-    : () => {};
-
-/** How a spin ended. */
-const CHANGED = 0;
-const SPUN_OUT = 1;
-const CONTENDED = 2;
-
-/**
- * Spins on the word for at most `ms`: CHANGED, SPUN_OUT, or CONTENDED. Between two reads of the
- * clock the CPU is offered to another runnable thread (sched_yield); a yield that took the CPU
- * away for longer than CONTENDED_MS says the machine has more runnable threads than cores, where
- * a spinner only delays the peer it waits for (and the scheduler favours threads that sleep):
- * the spin ends there, CONTENDED, and the caller parks at once.
- */
-function spin(words: Int32Array, index: number, expected: number, ms: number, yieldCpu: () => void): number {
-  const end = performance.now() + ms;
-  for (;;) {
-    for (let i = 0; i < LOADS_PER_CHECK; i++) {
-      if (Atomics.load(words, index) !== expected) return CHANGED;
-      pause();
-    }
-    const now = performance.now();
-    if (now >= end) return SPUN_OUT;
-    yieldCpu();
-    if (performance.now() - now > CONTENDED_MS) return Atomics.load(words, index) !== expected ? CHANGED : CONTENDED;
-  }
-}
-
 export class FutexParker implements Parker {
   readonly kind = "futex";
   readonly #words: Int32Array;
   readonly #addon: NativeAddon;
-  /** The adaptive spin budget in ms (see the header). */
-  #spinMs = SPIN_FIRST_MS;
+  /** The adaptive spin every wait on this parker's words spins through (see the header). */
+  readonly spinner: Spinner;
 
   /** A futex parker over `memory`, a region's memory whose bytes are mapped from a file. */
   constructor(memory: WasmMemory) {
     this.#addon = nativeAddon("a file-backed region (futex parking)");
     this.#words = new Int32Array(memory.buffer);
-  }
-
-  /** Adapts the spin budget to a park that lasted `ms` and ended with `code`. */
-  #learn(ms: number, code: number): void {
-    this.#spinMs = code === L.WAIT_WOKEN && ms <= SPIN_MAX_MS
-      ? Math.min(SPIN_MAX_MS, Math.max(this.#spinMs, 2 * ms))
-      : Math.max(SPIN_MIN_MS, this.#spinMs / 2);
-  }
-
-  /**
-   * Whether the core's timed spin should go on: offers the CPU to another runnable thread
-   * (sched_yield) and says no when that kept the CPU away (see spin), or when this parker's
-   * own budget says the peer is slow to answer.
-   */
-  spinOn(): boolean {
-    if (this.#spinMs <= SPIN_MIN_MS) return false;
-    const before = performance.now();
-    this.#addon.yieldCpu();
-    if (performance.now() - before <= CONTENDED_MS) return true;
-    this.#spinMs = SPIN_MIN_MS;
-    return false;
+    this.spinner = new Spinner({ maxMs: SPIN_MAX_MS, yieldCpu: this.#addon.yieldCpu });
   }
 
   wait(address: number, expected: number, deadline: Deadline): number {
     const words = this.#words;
     const index = address >> 2;
-    const spun = spin(words, index, expected, this.#spinMs, this.#addon.yieldCpu);
-    if (spun === CHANGED) return L.WAIT_NOT_EQUAL;
-    if (spun === CONTENDED) this.#spinMs = SPIN_MIN_MS;
     const left = deadline.left();
     if (left <= 0) return Atomics.load(words, index) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL;
     const slice = watchingPeers() ? Math.min(left, LIVENESS_INTERVAL_MS) : left;
-    const t0 = performance.now();
     const code = this.#addon.futexWait(words, index, expected, slice === Infinity ? -1 : slice);
-    this.#learn(performance.now() - t0, code);
     if (code !== L.WAIT_TIMED_OUT || !watchingPeers()) return code;
     // a dead peer is reported now (the caller's re-check sees it); also when the caller's own
     // deadline ended the wait (a lock waiter's slice), at most once per interval
@@ -181,12 +112,8 @@ export class FutexParker implements Parker {
     if (signal?.aborted) return Promise.resolve(WAIT_ABORTED);
     const words = this.#words;
     const index = address >> 2;
-    const spun = spin(words, index, expected, Math.min(this.#spinMs, ASYNC_SPIN_MAX_MS), this.#addon.yieldCpu);
-    if (spun === CHANGED) return Promise.resolve(L.WAIT_NOT_EQUAL);
-    if (spun === CONTENDED) this.#spinMs = SPIN_MIN_MS;
     const left = deadline.left();
     if (left <= 0) return Promise.resolve(Atomics.load(words, index) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
-    const t0 = performance.now();
     return new Promise((resolve) => {
       let settled = false;
       const onAbort = () => {
@@ -203,7 +130,6 @@ export class FutexParker implements Parker {
           return;
         }
         settled = true;
-        this.#learn(performance.now() - t0, code);
         resolve(code === CANCELLED ? WAIT_ABORTED : code);
       });
       signal?.addEventListener("abort", onAbort, { once: true });

@@ -242,7 +242,7 @@ const now: () => number =
 export function coreFor(memory: WebAssembly.Memory, parker: Parker): CoreExports {
   let core = instances.get(memory);
   if (core) return core;
-  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now, ...coreParkImports(parker) } });
+  const instance = new WebAssembly.Instance(coreModule(), { env: { memory, now, ...coreParkImports(parker, memory) } });
   core = instance.exports as unknown as CoreExports;
   if (core.core_static_end() > L.STATIC_LIMIT) {
     throw new CorruptRegionError(

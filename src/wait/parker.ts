@@ -24,7 +24,9 @@
 //     tests that every protocol survives a parker with no wake-ups, only re-checks).
 //   - (sabre/node) the futex parker, for file-backed regions shared between processes.
 import * as L from "../../assembly/layout";
+import type { WasmMemory } from "../globals";
 import { Deadline } from "./deadline";
+import { Spinner } from "./spin";
 
 /** An async wait ended by its AbortSignal (not a core code: the core never sees it). */
 export const WAIT_ABORTED = 3;
@@ -54,11 +56,12 @@ export interface Parker {
    */
   waitAny?(targets: readonly ParkTarget[], deadline: Deadline): number;
   /**
-   * Optional: asked between slices of a timed spin of the core (about every 64 re-checks);
-   * false ends the spin and the caller parks (the core's `env.spin` import). Without it the
-   * core spins its full time.
+   * Optional: the parker's adaptive spin (src/wait/spin.ts). Waits on this parker's words spin
+   * through it before they park (the step drivers, the core's park import), and the core's
+   * timed spins ask its spinOn (the core's `env.spin` import). Without it they spin a fixed
+   * SPIN_FIRST_MS.
    */
-  spinOn?(): boolean;
+  readonly spinner?: Spinner;
 }
 
 /** A word a {@link Parker.waitAny} waits on. */
@@ -71,17 +74,46 @@ export interface ParkTarget {
   readonly expected: number;
 }
 
-/** The core's imports for parking (assembly/atom.ts), bound to `parker`. */
-export function coreParkImports(parker: Parker): {
+/** The spinner of `parker`: its own, or a fixed one (never learning) for a parker without. */
+export function spinnerOf(parker: Parker): Spinner {
+  return parker.spinner ?? fixedSpinner;
+}
+const fixedSpinner = new Spinner({ fixed: true });
+
+/**
+ * Parks through `parker` after a spin of its spinner on the word, or at once when `spun` (the
+ * core call just before re-checked for a while: its spin, if it made one, did not pay).
+ */
+export function spinThenWait(parker: Parker, words: Int32Array, address: number, expected: number, deadline: Deadline, spun = false): number {
+  const spinner = spinnerOf(parker);
+  if (spun) spinner.parkedAfterCore();
+  else if (spinner.spin(words, address >> 2, expected, false)) return L.WAIT_NOT_EQUAL;
+  return parker.wait(address, expected, deadline);
+}
+
+/** spinThenWait without blocking the thread (a spin capped for async waits, then waitAsync). */
+export function spinThenWaitAsync(
+  parker: Parker, words: Int32Array, address: number, expected: number, deadline: Deadline, signal: AbortSignal | undefined, spun = false,
+): Promise<number> {
+  const spinner = spinnerOf(parker);
+  if (spun) spinner.parkedAfterCore();
+  else if (spinner.spin(words, address >> 2, expected, true)) return Promise.resolve(L.WAIT_NOT_EQUAL);
+  return parker.waitAsync(address, expected, deadline, signal);
+}
+
+/** The core's imports for parking (assembly/atom.ts), bound to `parker` over `memory`: the
+ *  core's timed spins ask the parker's spinner; its parks spin through it, then park. */
+export function coreParkImports(parker: Parker, memory: WasmMemory): {
   park(ptr: number, expected: number, timeoutMs: number): number;
   wake(ptr: number, count: number): number;
   spin(): number;
 } {
-  const spinOn = parker.spinOn?.bind(parker);
+  const spinner = spinnerOf(parker);
+  const words = new Int32Array(memory.buffer);
   return {
-    spin: spinOn ? () => (spinOn() ? 1 : 0) : () => 1,
+    spin: () => (spinner.spinOn() ? 1 : 0),
     park: (ptr, expected, timeoutMs) =>
-      parker.wait(ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
+      spinThenWait(parker, words, ptr >>> 0, expected, timeoutMs < 0 ? Deadline.forever : Deadline.after(timeoutMs)),
     // wasm's notify count is unsigned: the core's "all" (-1) is 2^32 - 1, never "none"
     wake: (ptr, count) => parker.wake(ptr >>> 0, count >>> 0),
   };
@@ -103,6 +135,34 @@ function sleepBlocking(ms: number): void {
   Atomics.wait(sleepWord, 0, 0, ms);
 }
 
+/**
+ * One timer per thread keeps its event loop alive while native async waits are pending (Node's
+ * Atomics.waitAsync does not): referenced while any is pending, unreferenced otherwise (a
+ * flag, not a timer per wait). Where timers cannot be unreferenced (browsers: their event loops
+ * never exit for lack of work), nothing is held.
+ */
+let aliveTimer: { ref(): unknown; unref(): unknown } | undefined;
+let alivePending = 0;
+function holdAlive(): void {
+  if (alivePending++ > 0) return;
+  if (!aliveTimer) {
+    const t = setInterval(() => {}, 0x3fffffff) as unknown as { ref?(): unknown; unref?(): unknown };
+    if (typeof t.unref !== "function" || typeof t.ref !== "function") {
+      clearInterval(t as unknown as ReturnType<typeof setInterval>);
+      aliveTimer = { ref() {}, unref() {} };
+    } else aliveTimer = t as { ref(): unknown; unref(): unknown };
+  }
+  aliveTimer.ref();
+}
+function releaseAlive(): void {
+  if (--alivePending === 0) aliveTimer?.unref();
+}
+/** A native async wait settled: its code, the keep-alive released. */
+function settledCode(v: "ok" | "timed-out"): number {
+  releaseAlive();
+  return CODE[v];
+}
+
 const POLL_FIRST_MS = 0.05;
 const POLL_MAX_MS = 20;
 
@@ -122,6 +182,8 @@ async function pollAsync(words: Int32Array, index: number, expected: number, dea
 /** What the thread parkers share: the words of the region's memory they wait on. */
 abstract class MemoryParker {
   protected readonly words: Int32Array;
+  /** This parker's adaptive spin (src/wait/spin.ts). */
+  readonly spinner = new Spinner();
   constructor(memory: WebAssembly.Memory) {
     this.words = new Int32Array(memory.buffer);
   }
@@ -142,20 +204,20 @@ export class AtomicsParker extends MemoryParker implements Parker {
     const r = atomicsWaitAsync(this.words, address >> 2, expected, left);
     if (!r.async) return Promise.resolve(CODE[r.value]);
     // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
-    // only it would exit); hold a timer until the wait settles or is aborted.
-    const keepAlive = setTimeout(() => {}, 0x7fffffff);
-    const settledValue = r.value.finally(() => clearTimeout(keepAlive));
-    if (!signal) return settledValue.then((v) => CODE[v]);
+    // only it would exit); the thread's keep-alive timer is held until the wait settles or is
+    // aborted.
+    holdAlive();
+    if (!signal) return r.value.then(settledCode);
     return new Promise((resolve) => {
       let settled = false;
       const onAbort = () => {
         if (settled) return;
         settled = true;
-        clearTimeout(keepAlive);
+        releaseAlive();
         resolve(WAIT_ABORTED);
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      void settledValue.then((v) => {
+      void r.value.then((v) => {
         signal.removeEventListener("abort", onAbort);
         if (settled) {
           // pass on a wake-up this abandoned wait took, so no other waiter loses it
@@ -163,7 +225,7 @@ export class AtomicsParker extends MemoryParker implements Parker {
           return;
         }
         settled = true;
-        resolve(CODE[v]);
+        resolve(settledCode(v));
       });
     });
   }

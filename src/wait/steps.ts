@@ -31,10 +31,11 @@
 // and returns the operation's result. The same machine is run by four drivers:
 //
 //   runBlocking(host, machine, deadline)        parks the thread through the region's Parker
-//                                               (after a brief spin on the word)
-//   runAsync(host, machine, deadline, signal)   parks with Parker.waitAsync (after the same brief
-//                                               spin: waking a parked thread is the cost, not
-//                                               the API); the thread runs on
+//                                               (after the parker's adaptive spin on the word,
+//                                               src/wait/spin.ts)
+//   runAsync(host, machine, deadline, signal)   parks with Parker.waitAsync (after the same
+//                                               spin, capped shorter: waking a parked thread is
+//                                               the cost, not the API); the thread runs on
 //   runTry(host, machine)                       never parks: every park resumes with
 //                                               WAIT_TIMED_OUT at once, so the machine takes
 //                                               its "gave up" path (last re-check, deregister)
@@ -56,7 +57,8 @@
 import * as L from "../../assembly/layout";
 import type { CoreExports } from "../region/core";
 import { Deadline } from "./deadline";
-import { type ParkTarget, type Parker, WAIT_ABORTED } from "./parker";
+import { type ParkTarget, type Parker, WAIT_ABORTED, spinThenWait, spinThenWaitAsync, spinnerOf } from "./parker";
+import type { Spinner } from "./spin";
 import { abortError } from "./wait";
 
 export interface CallRequest {
@@ -132,80 +134,62 @@ export interface StepHost {
   readonly words: Int32Array;
 }
 
-/** Loads of the park word before a blocking park (a few microseconds): a wake that comes
- *  quickly never pays a futex round trip (DESIGN.md, "Waiting"). */
-const SPIN_LOADS = 2000;
-
-const pause: () => void =
-  typeof (Atomics as unknown as { pause?: () => void }).pause === "function"
-    ? (Atomics as unknown as { pause: () => void }).pause.bind(Atomics)
-    : () => {};
-
-function doCall(core: CoreExports, r: CallRequest): number {
-  return (core[r.fn] as (...a: number[]) => number)(...r.args);
-}
-
-/** Runs a call or a load on this thread; its result is the machine's next input. */
-function perform(host: StepHost, r: CallRequest | LoadRequest): number {
-  return r.op === "call" ? doCall(host.core, r) : Atomics.load(host.words, r.address >> 2);
+/** Runs a call (a new core spin of the parker's spinner around it: src/wait/spin.ts) or a load
+ *  on this thread; its result is the machine's next input. */
+function perform(host: StepHost, spinner: Spinner, r: CallRequest | LoadRequest, async: boolean): number {
+  if (r.op === "load") return Atomics.load(host.words, r.address >> 2);
+  spinner.begin(async);
+  const out = (host.core[r.fn] as (...a: number[]) => number)(...r.args);
+  spinner.end();
+  return out;
 }
 
 /** Runs `machine` on this thread to its end; `parkNow` answers each park request. */
-function runSync<R>(host: StepHost, machine: Steps<R>, parkNow: (r: ParkRequest) => number): R {
+function runSync<R>(host: StepHost, machine: Steps<R>, async: boolean, parkNow: (r: ParkRequest, spinner: Spinner) => number): R {
+  const spinner = spinnerOf(host.parker);
   let input = 0;
   for (;;) {
     const next = machine.next(input);
     if (next.done) return next.value;
     const r = next.value;
-    input = r.op === "park" ? parkNow(r) : perform(host, r);
+    input = r.op === "park" ? parkNow(r, spinner) : perform(host, spinner, r, async);
   }
 }
 
-/** Spins up to SPIN_LOADS loads of the park word of `r`: true when it changed meanwhile. */
-function spinOn(words: Int32Array, r: ParkRequest): boolean {
-  const index = r.address >> 2;
-  for (let i = 0; i < SPIN_LOADS; i++) {
-    if (Atomics.load(words, index) !== r.expected) return true;
-    pause();
-  }
-  return false;
-}
-
-/** Runs `machine` on this thread, parking (spin, then Parker.wait) as it asks. */
+/** Runs `machine` on this thread, parking (the parker's adaptive spin, then Parker.wait) as it asks. */
 export function runBlocking<R>(host: StepHost, machine: Steps<R>, deadline: Deadline): R {
   const { parker, words } = host;
-  return runSync(host, machine, (r) => {
-    if (!r.spun && spinOn(words, r)) return L.WAIT_NOT_EQUAL;
+  return runSync(host, machine, false, (r, spinner) => {
     if (r.any && parker.waitAny && r.any.every((w) => w.kind === parker.kind)) {
+      if (r.spun) spinner.parkedAfterCore();
+      else if (spinner.spin(words, r.address >> 2, r.expected, false)) return L.WAIT_NOT_EQUAL;
       return parker.waitAny(r.any, r.whole ? Deadline.forever : deadline);
     }
-    return sliceResult(r, parker.wait(r.address, r.expected, parkDeadline(r, deadline)), deadline);
+    return sliceResult(r, spinThenWait(parker, words, r.address, r.expected, parkDeadline(r, deadline), r.spun), deadline);
   });
 }
 
-/** Runs `machine` without blocking the thread; `signal` is thrown into the machine at its park. */
+/** Runs `machine` without blocking the thread (spins capped for async waits, then
+ *  Parker.waitAsync); `signal` is thrown into the machine at its park. */
 export async function runAsync<R>(
   host: StepHost, machine: Steps<R>, deadline: Deadline, what: string, signal?: AbortSignal,
 ): Promise<R> {
-  const { parker } = host;
+  const { parker, words } = host;
+  const spinner = spinnerOf(parker);
   let next = machine.next(0);
   for (;;) {
     if (next.done) return next.value;
     const r = next.value;
     if (r.op !== "park") {
-      next = machine.next(perform(host, r));
+      next = machine.next(perform(host, spinner, r, true));
       continue;
     }
-    if (!r.spun && spinOn(host.words, r)) {
-      next = machine.next(L.WAIT_NOT_EQUAL);
-      continue;
-    }
-    const input = sliceResult(r, await parker.waitAsync(r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal), deadline);
+    const input = sliceResult(r, await spinThenWaitAsync(parker, words, r.address, r.expected, parkDeadline(r, deadline), r.whole ? undefined : signal, r.spun), deadline);
     next = input === WAIT_ABORTED ? machine.throw(abortError(what, signal as AbortSignal)) : machine.next(input);
   }
 }
 
 /** Runs `machine` without ever parking: each park resumes with WAIT_TIMED_OUT at once. */
 export function runTry<R>(host: StepHost, machine: Steps<R>): R {
-  return runSync(host, machine, () => L.WAIT_TIMED_OUT);
+  return runSync(host, machine, true, () => L.WAIT_TIMED_OUT);
 }
