@@ -46,3 +46,5 @@ export { Pool } from "./browser/pool";
 export * from "./rpc/index";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)
 import "./wire/thread-end";
+export type { PartsReader } from "./channel/recv";
+export type { PartsWriter } from "./channel/send";
