@@ -36,53 +36,48 @@ const valueOf = (i) => {
   return fixed;
 };
 
-if (transport === "sabre-parts") {
-  // zero-copy across fragments: sendParts fills each ring window from the producer's buffer,
-  // recvParts reads each fragment in place (checks the first byte, as sabre-zc)
+/** The zero-copy transports' one message each way: "sabre-zc" reserve + set + commit /
+ *  recvView + check + release (one fragment); "sabre-parts" sendParts filling each ring window
+ *  from the producer's buffer / recvParts reading each fragment in place (any size). */
+const zeroCopy = {
+  "sabre-zc": {
+    send(ch, value) {
+      ch.reserve(value.length).set(value); // the producer's one copy: its data into the ring
+      ch.commit();
+    },
+    check(ch, i) {
+      const ok = checkValue(ch.recvView(), i);
+      ch.release();
+      return ok;
+    },
+  },
+  "sabre-parts": {
+    send(ch, value) {
+      ch.sendParts(value.length, (part, offset) => part.set(value.subarray(offset, offset + part.length)));
+    },
+    check(ch, i) {
+      let first = -1;
+      const n = ch.recvParts((part, offset) => {
+        if (offset === 0) first = part[0];
+      });
+      return n === fixed.length && first === (i & 255);
+    },
+  },
+};
+
+if (transport in zeroCopy) {
+  const { send, check } = zeroCopy[transport];
   const ch = Channel.from(channel);
-  const size = fixed.length;
   parentPort.postMessage("ready");
   let round = 0;
   for (;;) {
     round = waitRound(words, round);
     if (round === STOP) break;
     if (role === "producer") {
-      for (let i = 1; i <= items; i++) {
-        const value = valueOf(i);
-        ch.sendParts(size, (part, offset) => part.set(value.subarray(offset, offset + part.length)));
-      }
+      for (let i = 1; i <= items; i++) send(ch, valueOf(i));
     } else {
       let errors = 0;
-      for (let i = 1; i <= items; i++) {
-        let first = -1;
-        const n = ch.recvParts((part, offset) => {
-          if (offset === 0) first = part[0];
-        });
-        if (n !== size || first !== (i & 255)) errors++;
-      }
-      finishRound(words, round, errors);
-    }
-  }
-} else if (transport === "sabre-zc") {
-  const ch = Channel.from(channel);
-  const size = fixed.length;
-  parentPort.postMessage("ready");
-  let round = 0;
-  for (;;) {
-    round = waitRound(words, round);
-    if (round === STOP) break;
-    if (role === "producer") {
-      for (let i = 1; i <= items; i++) {
-        const view = ch.reserve(size);
-        view.set(valueOf(i)); // the producer's one copy: its data into the ring
-        ch.commit();
-      }
-    } else {
-      let errors = 0;
-      for (let i = 1; i <= items; i++) {
-        if (!checkValue(ch.recvView(), i)) errors++;
-        ch.release();
-      }
+      for (let i = 1; i <= items; i++) if (!check(ch, i)) errors++;
       finishRound(words, round, errors);
     }
   }
