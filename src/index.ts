@@ -52,3 +52,5 @@ export type { Spinner, SpinnerOptions } from "./wait/spin";
 import "./wire/thread-end";
 // SpscRing: a single-producer single-consumer ring of numbers, built for batches (src/queue/spsc.ts).
 export { SpscRing, type SpscRingHandle, type SpscRingOptions, type SpscElementType, type SpscArrays } from "./queue/spsc";
+export type { PartsReader } from "./channel/recv";
+export type { PartsWriter } from "./channel/send";

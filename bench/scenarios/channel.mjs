@@ -12,6 +12,10 @@
 //                                                    one copy (the producer's, into the ring)
 //   memcpy (baseline)                                Uint8Array.prototype.set of the same size
 //                                                    on one thread (plain memory, cache-warm)
+//   1 MiB sendParts/recvParts, recv + recycle        zero-copy across fragments through the 1 MiB
+//                                                    ring; recv reusing recycled arrays
+//   memcpy into shared memory                        one copy's floor (V8 copies into a
+//                                                    SharedArrayBuffer word by word), vs memcpy
 // One iteration = `items` values sent by the producer worker and checked by the consumer.
 // Channels: capacity 1024 messages, a 1 MiB ring (fragments of 256 KiB); the zero-copy one an
 // 8 MiB ring, so that a 1 MiB message is one fragment (reserve/recvView need that).
@@ -115,6 +119,33 @@ export async function define() {
     ]);
     ratios.push({ sabre: zc, baseline: "postMessage, 1 MiB Uint8Array" });
     ratios.push({ sabre: zc, baseline: "memcpy (Uint8Array.set), 1 MiB Uint8Array", target: { by: "mean", minSpeedup: 0.5, text: ">= half memcpy bandwidth" } });
+  }
+  {
+    // large messages without extra copies through the same 1 MiB ring as the rows above (a 1 MiB
+    // message is four fragments): sendParts/recvParts (the producer's copy into the ring only),
+    // and recv with recycle() (the received array reused: no fresh zero-filled array)
+    const k = 64;
+    const parts = "sabre Channel sendParts/recvParts (zero-copy across fragments), 1 MiB";
+    const chParts = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20, codec: "raw" });
+    roundTask(parts, "sabre", k, [
+      { file: worker, data: { transport: "sabre-parts", role: "producer", channel: chParts.handle, items: k, payload: "u1m" } },
+      { file: worker, data: { transport: "sabre-parts", role: "consumer", channel: chParts.handle, items: k, payload: "u1m" } },
+    ]);
+    ratios.push({ sabre: parts, baseline: "memcpy (Uint8Array.set), 1 MiB Uint8Array" });
+    const recycled = "sabre Channel recv + recycle, 1 MiB Uint8Array";
+    const chRecycled = Channel.create(region, { capacity: 1024, bufferBytes: 1 << 20, codec: "raw" });
+    roundTask(recycled, "sabre", k, [
+      { file: worker, data: { transport: "sabre", role: "producer", channel: chRecycled.handle, items: k, payload: "u1m" } },
+      { file: worker, data: { transport: "sabre", role: "consumer", channel: chRecycled.handle, items: k, payload: "u1m", recycle: true } },
+    ]);
+    ratios.push({ sabre: recycled, baseline: "memcpy (Uint8Array.set), 1 MiB Uint8Array" });
+    // the floor of one copy into shared memory: V8 copies to and from a SharedArrayBuffer with
+    // relaxed word-by-word stores, not the plain memcpy the baseline above uses
+    const dstShared = new Uint8Array(new SharedArrayBuffer(1 << 20));
+    const srcPlain = new Uint8Array(1 << 20).fill(7);
+    const memShared = "memcpy into shared memory (Uint8Array.set), 1 MiB";
+    tasks.push({ name: memShared, role: "baseline", itemsPerSample: 1, sampleIs: "one 1 MiB copy", fn: () => dstShared.set(srcPlain) });
+    ratios.push({ sabre: memShared, baseline: "memcpy (Uint8Array.set), 1 MiB Uint8Array" });
   }
   notes.push("items/s = messages/s; for the Uint8Array payloads multiply by the size for bytes/s. A Channel message is copied twice (into the ring, out of it), a memcpy once.");
   return {

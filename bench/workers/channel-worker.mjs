@@ -3,7 +3,8 @@
 // with `recvBatch`, the consumer receives with recvMany of up to that many; with `into`, the
 // consumer receives raw payloads with recvInto into one reused buffer),
 // "sabre-zc" (a Channel's zero-copy forms: reserve + fill + commit,
-// recvView + check + release) and "post" (a MessagePort). Roles: "producer" sends `items` values of
+// recvView + check + release), "sabre-parts" (sendParts / recvParts: zero-copy across fragments;
+// with `recycle`, "sabre" consumers give each received array back) and "post" (a MessagePort). Roles: "producer" sends `items` values of
 // `payload` per round; "consumer" receives and checks them (the id field, the length, or the
 // first byte), then reports the round done (lib/control.mjs); "echo" sends back every value it
 // receives (round trips), until the channel closes or the port does.
@@ -11,7 +12,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { finishRound, STOP, waitRound } from "../lib/control.mjs";
 import { Channel } from "sabre";
 
-const { transport, role, channel, back, port, items, payload, control, batch, recvBatch, into } = workerData;
+const { transport, role, channel, back, port, items, payload, control, batch, recvBatch, into, recycle } = workerData;
 const words = control ? new Int32Array(control) : undefined;
 
 function makeValue(i) {
@@ -35,26 +36,48 @@ const valueOf = (i) => {
   return fixed;
 };
 
-if (transport === "sabre-zc") {
+/** The zero-copy transports' one message each way: "sabre-zc" reserve + set + commit /
+ *  recvView + check + release (one fragment); "sabre-parts" sendParts filling each ring window
+ *  from the producer's buffer / recvParts reading each fragment in place (any size). */
+const zeroCopy = {
+  "sabre-zc": {
+    send(ch, value) {
+      ch.reserve(value.length).set(value); // the producer's one copy: its data into the ring
+      ch.commit();
+    },
+    check(ch, i) {
+      const ok = checkValue(ch.recvView(), i);
+      ch.release();
+      return ok;
+    },
+  },
+  "sabre-parts": {
+    send(ch, value) {
+      ch.sendParts(value.length, (part, offset) => part.set(value.subarray(offset, offset + part.length)));
+    },
+    check(ch, i) {
+      let first = -1;
+      const n = ch.recvParts((part, offset) => {
+        if (offset === 0) first = part[0];
+      });
+      return n === fixed.length && first === (i & 255);
+    },
+  },
+};
+
+if (transport in zeroCopy) {
+  const { send, check } = zeroCopy[transport];
   const ch = Channel.from(channel);
-  const size = fixed.length;
   parentPort.postMessage("ready");
   let round = 0;
   for (;;) {
     round = waitRound(words, round);
     if (round === STOP) break;
     if (role === "producer") {
-      for (let i = 1; i <= items; i++) {
-        const view = ch.reserve(size);
-        view.set(valueOf(i)); // the producer's one copy: its data into the ring
-        ch.commit();
-      }
+      for (let i = 1; i <= items; i++) send(ch, valueOf(i));
     } else {
       let errors = 0;
-      for (let i = 1; i <= items; i++) {
-        if (!checkValue(ch.recvView(), i)) errors++;
-        ch.release();
-      }
+      for (let i = 1; i <= items; i++) if (!check(ch, i)) errors++;
       finishRound(words, round, errors);
     }
   }
@@ -86,6 +109,13 @@ if (transport === "sabre-zc") {
       if (recvBatch) {
         for (let i = 1; i <= items; ) {
           for (const v of ch.recvMany(Math.min(recvBatch, items - i + 1))) if (!checkValue(v, i++)) errors++;
+        }
+      } else if (recycle) {
+        // recv, then the array back to the channel for the next receive
+        for (let i = 1; i <= items; i++) {
+          const v = ch.recv();
+          if (!checkValue(v, i)) errors++;
+          ch.recycle(v);
         }
       } else if (into) {
         const buf = new Uint8Array(fixed.length);

@@ -17,6 +17,12 @@
 //   async       sendAsync(v), recvAsync()             park with the region parker's async wait
 //   zero-copy   reserve(len) -> view, commit();       raw bytes, one fragment at most
 //               recvView() -> view, release()
+//               sendParts(len, fill), recvParts(read)  any size: the message's fragments written and
+//                                                     read in place, one ring window at a time
+//   reuse       recycle(bytes)                        raw: a received array back for later receives
+//                                                     (blocking receives of msgpack and json
+//                                                     messages in several fragments reuse a
+//                                                     private buffer by themselves)
 //   iteration   for (const v of ch) (blocking), for await (const v of ch)
 //
 // Send and receive are written once, as the step machines of send.ts and recv.ts; this facade
@@ -39,10 +45,10 @@
 // fails with PeerGoneError only when every party on its other side has crashed.
 import * as L from "../../assembly/layout";
 import {
-  canDecodeConcat, canDecodeRange, canEncodeScratch, msgpackCodec, resolveCodec, sharedUtf8Reader, type Codec, type CodecName, type EncodedRange, type RangeCodec,
+  canDecodeConcat, canDecodeRange, canEncodeScratch, jsonCodec, msgpackCodec, resolveCodec, sharedUtf8Reader, type Codec, type CodecName, type EncodedRange, type RangeCodec,
   type ScratchCodec,
 } from "../codec/codec";
-import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError } from "../errors";
+import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
 import { attach, createIn, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, encodedBytes } from "../options";
@@ -56,8 +62,8 @@ import { blockingAllowed, checkBlocking, throwIfAborted, type WaitOptions } from
 import { channelError, channelPort, messageLength, regionEvents, type ChannelPort } from "./port";
 import { recvSelectable, sendSelectable } from "./cases";
 import type { RecvSelectSource, SendSelectSource, Selectable } from "./selectable";
-import { recvSteps, type RecvHow } from "./recv";
-import { arrayMessages, commitSteps, rangeMessages, reserveSteps, sendManySteps, sendSteps, type MessageList } from "./send";
+import { PARTS_READ, recvSteps, type Into, type PartsReader, type RecvHow } from "./recv";
+import { arrayMessages, commitSteps, rangeMessages, reserveSteps, sendManySteps, sendSteps, type MessageList, type PartsWriter } from "./send";
 
 /**
  * The structured-cloneable handle of a {@link Channel}: pass it to another thread and call
@@ -118,6 +124,20 @@ const MIN_BUFFER = 64;
 /** How long (ms) a blocking or async receive spins on plain loads before its receive machine
  *  (#recvSpin): a few round trips of a peer that is running. */
 const RECV_SPIN_MS = 0.02;
+/** recvParts' sink for the receive machine: calls `read` and keeps the message's length. */
+function partsSink(read: PartsReader): { read: PartsReader; total: number } {
+  const sink = {
+    total: 0,
+    read(part: Uint8Array, offset: number, total: number): void {
+      sink.total = total;
+      read(part, offset, total);
+    },
+  };
+  return sink;
+}
+
+/** The most arrays recycle() keeps per Channel object. */
+const RECYCLE_MAX = 4;
 /** The most wasted spins #spinFails remembers (the spin recovers in as many good ones). */
 const SPIN_FAILS_MAX = 8;
 
@@ -529,7 +549,8 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
           throw this.#decodeError(error, n, what);
         }
       }
-      const copy = copyOut(this.#bytes, a, a + n);
+      const copy = this.#pooled(n);
+      copyInto(copy, 0, this.#bytes, a, a + n);
       core.ch_recv_end(c, agent);
       return this.#decode(copy, what);
     }
@@ -590,7 +611,7 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
   }
 
   /** The receive machine as this thread's agent; `claimed`: #recvFast claimed a message. */
-  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent, into?: Uint8Array): Steps<Uint8Array | number> {
+  #recvSteps(how: RecvHow, view: boolean, claimed: boolean, agent = this.region.agent, into?: Into): Steps<Uint8Array | number> {
     return recvSteps(this.#port, agent, how, view, claimed, into);
   }
 
@@ -605,17 +626,18 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
 
   /** The blocking receive machine after the fast path and spin (`claimed`: it claimed a
    *  message); `into` as recvInto. */
-  #recvWait(claimed: boolean, deadline: Deadline, what: string, into?: Uint8Array): Uint8Array | number {
-    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, claimed, this.region.agent, into), deadline, what);
+  #recvWait(claimed: boolean, deadline: Deadline, what: string, into?: Into): Uint8Array | number {
+    const r = this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, claimed, this.region.agent, into ?? this.#reuse), deadline, what);
     this.#spinOutcome();
     return r;
   }
 
   /** #recvWait without blocking the thread: a claim made by the fast path is this thread's
    *  agent's; otherwise the machine runs as a fresh agent. */
-  async #recvWaitAsync(claimed: boolean, deadline: Deadline, what: string, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array | number> {
+  async #recvWaitAsync(claimed: boolean, deadline: Deadline, what: string, signal?: AbortSignal, into?: Into): Promise<Uint8Array | number> {
     const agent = claimed ? this.region.agent : this.region.newAgent();
-    const r = await this.#async(agent, this.#recvSteps("wait", false, claimed, agent, into), deadline, what, signal);
+    // the pool, never the shared assembly buffer: another async receive may run before decoding
+    const r = await this.#async(agent, this.#recvSteps("wait", false, claimed, agent, into ?? this.#pooledInto), deadline, what, signal);
     this.#spinOutcome();
     return r;
   }
@@ -917,6 +939,151 @@ export class Channel<T = unknown> implements RecvSelectSource<T>, SendSelectSour
     this.region.core.ch_recv_end(this.offset, this.region.agent);
   }
   #viewHeld = false;
+
+  // ---- large messages: fragments in place, receive-buffer reuse --------------------------------
+
+  #checkParts(fn: unknown, what: string): void {
+    if (typeof fn !== "function") throw new InvalidArgumentError(`${what} on ${this.name}: pass a function to call with each part of the message, got ${describeValue(fn)}`);
+    if (this.#codec.name !== "raw") throw new InvalidArgumentError(`${what} on ${this.name}: messages in parts are raw bytes (codec "raw"); this one uses "${this.#codec.name}": use send and recv`);
+  }
+
+  #checkPartsLength(len: number, what: string): void {
+    if (!Number.isInteger(len) || len < 0 || len > this.maxMessageBytes) {
+      throw new InvalidArgumentError(`${what} on ${this.name}: len must be an integer from 0 to maxMessageBytes (${this.maxMessageBytes}), got ${describeValue(len)}`);
+    }
+  }
+
+  /**
+   * Zero-copy send of a raw message of any size up to `maxMessageBytes`, written in place:
+   * `fill(part, offset)` is called once per window of the message in the ring, in order (offsets
+   * 0, then each previous offset plus its part's length, together covering all `len` bytes; a
+   * window is at most about bufferBytes / 4; a message of 0 bytes gets one empty window), and
+   * must write the whole window before it returns; each window is published as soon as `fill`
+   * returns, so a message larger than the ring streams through it while a receiver reads it.
+   * Do not keep a window after `fill` returns: the ring reuses its bytes. The send lock is held
+   * from the first window to the last (other senders wait; their messages never interleave).
+   * Blocks like `send` (capacity 0: until a receiver takes the message). A `fill` that throws,
+   * a timeout or an abort gives the message up (no receiver gets part of it) and throws.
+   */
+  sendParts(len: number, fill: PartsWriter, options?: WaitOptions): void {
+    const what = "Channel.sendParts";
+    this.#checkParts(fill, what);
+    this.#checkPartsLength(len, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    const s = this.#block(L.CH_SEND_LOCK, sendSteps(this.#port, { length: len, fill }, this.region.agent, "wait"), deadline, what);
+    if (s !== L.OK) throw this.#error(s, what, deadline);
+  }
+
+  /** `sendParts` without blocking the thread (`fill` runs on this thread, between waits). */
+  async sendPartsAsync(len: number, fill: PartsWriter, options?: WaitOptions): Promise<void> {
+    const what = "Channel.sendPartsAsync";
+    this.#checkParts(fill, what);
+    this.#checkPartsLength(len, what);
+    throwIfAborted(what, options?.signal);
+    const deadline = Deadline.of(options, what);
+    const agent = this.region.newAgent();
+    const s = await this.#async(agent, sendSteps(this.#port, { length: len, fill }, agent, "wait"), deadline, what, options?.signal);
+    if (s !== L.OK) throw this.#error(s, what, deadline);
+  }
+
+  /**
+   * Zero-copy receive of the next raw message, of any size, read in place: `read(part, offset,
+   * total)` is called once per fragment of the message, in order (`total` is the message's
+   * length; a message of one fragment, or of 0 bytes, is one call), with a view of the
+   * fragment's bytes in the ring that is valid only during the call (the ring reuses them
+   * after). Returns the message's length. The recv lock is held from the claim to the last
+   * part (other receivers wait). If the sender gives the message up after some of its parts
+   * were read (its fill threw, it timed out, or it died), the parts of the next message follow
+   * in the same call, starting again at offset 0: a reader that keeps state starts over at
+   * offset 0. Throws ClosedError once closed and drained. A `read` that throws drops the rest
+   * of that message (it is consumed) and the error propagates; so does a timeout or an abort
+   * after the first part.
+   */
+  recvParts(read: PartsReader, options?: WaitOptions): number {
+    const what = "Channel.recvParts";
+    this.#checkParts(read, what);
+    checkBlocking(what, options);
+    const deadline = Deadline.of(options, what);
+    const sink = partsSink(read);
+    return this.#partsResult(this.#block(L.CH_RECV_LOCK, this.#recvSteps("wait", false, false, this.region.agent, sink), deadline, what), sink, what, deadline);
+  }
+
+  /** `recvParts` without blocking the thread (`read` runs on this thread, between waits). */
+  async recvPartsAsync(read: PartsReader, options?: WaitOptions): Promise<number> {
+    const what = "Channel.recvPartsAsync";
+    this.#checkParts(read, what);
+    throwIfAborted(what, options?.signal);
+    const deadline = Deadline.of(options, what);
+    const sink = partsSink(read);
+    const agent = this.region.newAgent();
+    return this.#partsResult(await this.#async(agent, this.#recvSteps("wait", false, false, agent, sink), deadline, what, options?.signal), sink, what, deadline);
+  }
+
+  /** recvParts' length of the message, or its error. */
+  #partsResult(r: Uint8Array | number, sink: { total: number }, what: string, deadline: Deadline): number {
+    if (r === PARTS_READ) return sink.total;
+    throw this.#error(typeof r === "number" ? r : L.CORRUPT, what, deadline);
+  }
+
+  /** Arrays given back with recycle(), whole, for the next receives of this object. */
+  #pool: Uint8Array[] = [];
+  /** The whole pooled array behind each view #pooled handed out shorter than it. */
+  #pooledViews = new WeakMap<Uint8Array, Uint8Array>();
+  /** The private buffer blocking receives assemble msgpack and json messages in (#reuse). */
+  #assembly = new Uint8Array(0);
+  /** Whether the codec's values never share bytes with the array they were decoded from (the
+   *  built-in msgpack codec copies binary data, JSON makes strings): then the bytes of a message
+   *  may be assembled in #assembly, reused for the next one. */
+  #decodesCopy(): boolean {
+    return this.#codec.name === "msgpack" || (this.#codec as unknown) === jsonCodec;
+  }
+
+  /** n bytes to receive a message into: a recycled array of n to 2n bytes (a view of its first
+   *  n), else a fresh array. */
+  #pooled(n: number): Uint8Array {
+    const pool = this.#pool;
+    for (let i = pool.length - 1; i >= 0; i--) {
+      const b = pool[i];
+      if (b.length < n || b.length > 2 * n) continue;
+      pool.splice(i, 1);
+      if (b.length === n) return b;
+      const view = b.subarray(0, n);
+      this.#pooledViews.set(view, b);
+      return view;
+    }
+    return new Uint8Array(n);
+  }
+
+  readonly #pooledInto = (n: number): Uint8Array => this.#pooled(n);
+
+  /** Where the blocking receive machine copies a message of n bytes (see #decodesCopy). */
+  readonly #reuse = (n: number): Uint8Array => {
+    if (!this.#decodesCopy()) return this.#pooled(n);
+    if (n > this.#assembly.length) this.#assembly = new Uint8Array(2 ** Math.ceil(Math.log2(n)));
+    return this.#assembly.subarray(0, n);
+  };
+
+  /**
+   * Gives an array a receive of this raw channel returned back for reuse: a later `recv`,
+   * `recvAsync` or iteration on this object that gets a message of at least half its length
+   * (and at most its length) copies the message into it and returns it (or a view of its first
+   * bytes) instead of allocating a fresh zero-filled array, which for large messages costs more
+   * than the copy. Only recycle an array you no longer use, and only once. Keeps at most 4
+   * arrays (the oldest is dropped). Any private Uint8Array may be given, not only received ones.
+   */
+  recycle(bytes: Uint8Array): void {
+    const what = "Channel.recycle";
+    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(`${what} on ${this.name}: pass a Uint8Array a receive returned, got ${describeValue(bytes)}`);
+    if (this.#codec.name !== "raw") throw new InvalidArgumentError(`${what} on ${this.name}: only raw channels (codec "raw") return arrays to recycle; this one uses "${this.#codec.name}"`);
+    if (typeof SharedArrayBuffer !== "undefined" && bytes.buffer instanceof SharedArrayBuffer) {
+      throw new InvalidArgumentError(`${what} on ${this.name}: that array is in shared memory (a recvView or a ring window?); recycle only private arrays a receive returned`);
+    }
+    const whole = this.#pooledViews.get(bytes) ?? bytes;
+    if (whole.length === 0 || this.#pool.includes(whole)) return;
+    if (this.#pool.length >= RECYCLE_MAX) this.#pool.shift();
+    this.#pool.push(whole);
+  }
 
   // ---- iteration ----------------------------------------------------------------------------------------
 

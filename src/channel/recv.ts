@@ -14,7 +14,10 @@
 //   claimed        the caller holds the recv lock as `agent` and has claimed a message (the
 //                  fast path ch_recv_begin said CLAIMED): read it first
 //   into           a caller's buffer (Channel.recvInto): a message that fits is copied into it
-//                  and comes back as a view of it; a larger one comes back as a fresh array
+//                  and comes back as a view of it; a larger one comes back as a fresh array. Or
+//                  a provider of buffers (receive-buffer reuse: Channel.recycle, the facade's
+//                  assembly buffer), or { read }: the message's fragments are handed to a reader
+//                  in place, one by one (Channel.recvParts), no copy on this side
 //
 // Results: a Uint8Array (the message: a private copy, or the view), or a status: CLOSED
 // (closed and drained, for this call: see "try" below), TIMED_OUT, WOULD_BLOCK ("try": no
@@ -41,7 +44,7 @@
 // CANCELLED within a ROBUST_SLICE_MS slice and claims again; with every sender dead and
 // nothing left, PEER_GONE.
 import * as L from "../../assembly/layout";
-import { copyInto, copyOut } from "../region/copy";
+import { copyInto } from "../region/copy";
 import { call, type Steps } from "../wait/steps";
 import { GRACE_MS } from "./send";
 import { GAVE_UP, lockChannel, messageLength, stepPark, tryLockChannel, WHOLE, type ChannelPort } from "./port";
@@ -58,7 +61,7 @@ const isNoFragment = (r: number) => r === -L.WOULD_BLOCK;
 const CANCELLED = -1;
 
 /** Receives one message on the channel of `p` as `agent` (see the header). */
-export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: boolean, claimed = false, into?: Uint8Array): Steps<Uint8Array | number> {
+export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: boolean, claimed = false, into?: Into): Steps<Uint8Array | number> {
   const { c } = p;
   const lock = c + L.CH_RECV_LOCK;
   const attempt = how === "try";
@@ -104,26 +107,23 @@ function* abandon(p: ChannelPort): Steps<void> {
 }
 
 /**
- * Reads the claimed message (recv lock held, claim made): its bytes, CANCELLED, or a status
- * (CLOSED: the channel closed mid-message; TIMED_OUT: gave up after the first fragment).
+ * Reads the claimed message (recv lock held, claim made): its bytes (PARTS_READ when `into` is
+ * a reader: each fragment, or the one message of a batch record, was handed to it in place,
+ * then released), CANCELLED, or a status (CLOSED: the channel closed mid-message; TIMED_OUT:
+ * gave up after the first fragment). A reader that throws drops the rest of the message (as a
+ * receive that gives up) and the error propagates.
  */
-function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Uint8Array | undefined): Steps<Uint8Array | number> {
+function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Into | undefined): Steps<Uint8Array | number> {
   const { c, ring } = p;
+  const reader = into && "read" in into ? into.read : undefined;
   let out: Uint8Array | undefined;
+  let started = false;
   let got = 0;
   let total = 0;
   for (;;) {
     // before the first fragment, and in a try: waits that do not give up (see the header)
-    const whole = attempt || out === undefined;
-    let n: number | typeof GAVE_UP;
-    try {
-      // sliced while the sender is a party whose death can be reported (always, outside tests)
-      const sliced = (yield call("mutex_holder_tracked", c + L.CH_SEND_LOCK)) !== 0;
-      n = yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, out ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? (sliced ? WHOLE_SLICED : WHOLE) : sliced ? SLICED : undefined);
-    } catch (error) {
-      yield* abandon(p);
-      throw error;
-    }
+    const whole = attempt || !started;
+    const n = yield* nextFragment(p, started, whole);
     if (n === GAVE_UP) {
       if (whole) continue; // the try driver: re-check
       yield* abandon(p);
@@ -132,7 +132,7 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Uin
     if (n === -L.CANCELLED) return CANCELLED;
     if (n < 0) return -n;
     const a = (yield call("br_frame_addr", ring)) + L.CH_FRAG_HEADER;
-    if (!out) {
+    if (!started) {
       total = p.words[(a - L.CH_FRAG_HEADER + L.CH_FRAG_TOTAL) >> 2];
       if (total < n || total < 0) return L.CORRUPT;
       if (n === total) {
@@ -141,20 +141,79 @@ function* readClaimed(p: ChannelPort, view: boolean, attempt: boolean, into: Uin
         if (m < 0) return -m;
         const len = messageLength(p.words, m);
         if (view) return p.bytes.subarray(m, m + len);
-        let copy: Uint8Array;
-        if (into && len <= into.length) {
-          copyInto(into, 0, p.bytes, m, m + len);
-          copy = into.subarray(0, len);
-        } else copy = copyOut(p.bytes, m, m + len);
+        if (reader) {
+          try {
+            reader(p.bytes.subarray(m, m + len), 0, len);
+          } finally {
+            yield call("ch_msg_done", c);
+          }
+          return PARTS_READ;
+        }
+        const copy = destination(into, len);
+        copyInto(copy, 0, p.bytes, m, m + len);
         yield call("ch_msg_done", c);
         return copy;
       }
-      out = into && total <= into.length ? into.subarray(0, total) : new Uint8Array(total);
+      started = true;
+      if (!reader) out = destination(into, total);
     }
     if (got + n > total) return L.CORRUPT;
-    out.set(p.bytes.subarray(a, a + n), got);
+    if (out) out.set(p.bytes.subarray(a, a + n), got);
+    else {
+      try {
+        reader?.(p.bytes.subarray(a, a + n), got, total);
+      } catch (error) {
+        yield call("ch_release", c);
+        yield* abandon(p);
+        throw error;
+      }
+    }
     got += n;
     yield call("ch_release", c);
-    if (got === total) return out;
+    if (got === total) return out ?? PARTS_READ;
+  }
+}
+
+// ---- large messages: receive buffers and fragments read in place -------------------------------
+
+/** Reads a message in place, fragment by fragment (Channel.recvParts): `part` is a view of the
+ *  next fragment in the ring, valid only during the call, `offset` its offset in the message of
+ *  `total` bytes. */
+export type PartsReader = (part: Uint8Array, offset: number, total: number) => void;
+
+/**
+ * Where recvSteps puts a message: a caller's buffer (used when the message fits, else a fresh
+ * array), a provider of a buffer of at least n bytes (receive-buffer reuse: Channel.recycle, the
+ * facade's assembly buffer), or { read }: the fragments are handed to a reader in place
+ * (readClaimed) and the machine returns PARTS_READ.
+ */
+export type Into = Uint8Array | ((n: number) => Uint8Array) | { readonly read: PartsReader };
+
+/** recvSteps' result once readClaimed handed a whole message to its reader. */
+export const PARTS_READ = new Uint8Array(0);
+
+/** The array a message of `n` bytes is copied to (see Into), exactly n bytes long. */
+function destination(into: Into | undefined, n: number): Uint8Array {
+  if (typeof into === "function") {
+    const b = into(n);
+    return b.length === n ? b : b.subarray(0, n);
+  }
+  return into instanceof Uint8Array && n <= into.length ? into.subarray(0, n) : new Uint8Array(n);
+}
+
+/**
+ * Waits for the claimed message's next fragment (recv lock held): its payload length (>= 0),
+ * -status, or GAVE_UP (the deadline passed). `whole`: the wait does not give up (see the header).
+ * An exception at the park (abort) drops the message and propagates.
+ */
+function* nextFragment(p: ChannelPort, inMessage: boolean, whole: boolean): Steps<number | typeof GAVE_UP> {
+  const { c, ring } = p;
+  try {
+    // sliced while the sender is a party whose death can be reported (always, outside tests)
+    const sliced = (yield call("mutex_holder_tracked", c + L.CH_SEND_LOCK)) !== 0;
+    return yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, inMessage ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? (sliced ? WHOLE_SLICED : WHOLE) : sliced ? SLICED : undefined);
+  } catch (error) {
+    yield* abandon(p);
+    throw error;
   }
 }

@@ -1,7 +1,9 @@
 // send.ts — the channel's send, written once as a step machine (src/wait/steps.ts): the
 // blocking, async and try sends, sendMany, commit and select's send cases all run it.
 //
-//   sendSteps(port, bytes, agent, how)   one message; returns a status (below)
+//   sendSteps(port, bytes, agent, how)   one message; returns a status (below). `bytes` may be a
+//                  PartsSource (Channel.sendParts): its fill writes each fragment's window in
+//                  place; a fill that throws gives the message up, as any send that gives up
 //   how = "wait"     take the send lock (Mutex's lockSteps, giving up on peer-gone), wait for
 //                    a slot, write every fragment (waiting for ring space), with capacity 0
 //                    wait until a receiver claimed it; every wait honours the driver's deadline
@@ -45,7 +47,7 @@ const isWouldBlock = (r: number) => r === L.WOULD_BLOCK;
 const isNoAddress = (r: number) => r === -L.WOULD_BLOCK;
 
 /** Sends one message of `bytes` on the channel of `p` as `agent` (see the header). */
-export function* sendSteps(p: ChannelPort, bytes: Uint8Array, agent: number, how: SendHow): Steps<number> {
+export function* sendSteps(p: ChannelPort, bytes: Uint8Array | PartsSource, agent: number, how: SendHow): Steps<number> {
   const lock = p.c + L.CH_SEND_LOCK;
   if (how !== "locked") {
     const l = how === "try" ? yield* tryLockChannel(p, L.CH_SEND_LOCK, agent) : yield* lockChannel(p, L.CH_SEND_LOCK, agent);
@@ -59,6 +61,14 @@ export function* sendSteps(p: ChannelPort, bytes: Uint8Array, agent: number, how
   }
   try {
     return yield* sendLocked(p, bytes, how === "try");
+  } catch (error) {
+    // a PartsSource's fill threw: drop its reserved window (BR_RESERVE back to BR_WRITE) and give
+    // up the message if part of it was published, as for a sender that died (port.ts)
+    if (!(bytes instanceof Uint8Array)) {
+      const first = yield call("ch_recover_send", p.c);
+      if (first !== 0) yield* cancel(p, first);
+    }
+    throw error;
   } finally {
     if (how !== "locked") yield call("mutex_unlock", lock, agent);
   }
@@ -250,13 +260,13 @@ export function* sendManySteps(p: ChannelPort, messages: MessageList | readonly 
   }
 }
 
-function* sendLocked(p: ChannelPort, bytes: Uint8Array, attempt: boolean): Steps<number> {
+function* sendLocked(p: ChannelPort, bytes: Uint8Array | PartsSource, attempt: boolean): Steps<number> {
   const { c } = p;
   if (p.capacity > 0 && bytes.length <= p.fragment) {
     // a slot and ring space now: one call, no waits (sendMany's common case)
     const a = yield call("ch_send_try", c, bytes.length);
     if (a >= 0) {
-      copyInto(p.bytes, a, bytes);
+      write(p, bytes, a, 0, bytes.length);
       const pub = yield call("ch_publish", c, 1);
       return pub < 0 ? -pub : L.OK;
     }
@@ -297,7 +307,7 @@ function* sendLocked(p: ChannelPort, bytes: Uint8Array, attempt: boolean): Steps
       if (first) yield* cancel(p, first);
       return -a;
     }
-    copyInto(p.bytes, a, bytes, off, off + n);
+    write(p, bytes, a, off, n);
     const pub = yield call("ch_publish", c, off === 0 ? 1 : 0);
     if (pub < 0) return -pub;
     if (off === 0) {
@@ -307,4 +317,21 @@ function* sendLocked(p: ChannelPort, bytes: Uint8Array, attempt: boolean): Steps
     off += n;
   } while (off < total);
   return p.capacity === 0 ? yield* handOver(p, first, ticket, attempt) : L.OK;
+}
+
+/** Writes a message in place, window by window (Channel.sendParts): `part` is the next window of
+ *  the message in the ring, `offset` its offset in the message. */
+export type PartsWriter = (part: Uint8Array, offset: number) => void;
+
+/** A message of `length` bytes that `fill` writes in place (Channel.sendParts), sent by
+ *  sendSteps as bytes are: each window is published when `fill` returns. */
+export interface PartsSource {
+  readonly length: number;
+  readonly fill: PartsWriter;
+}
+
+/** Writes the message's bytes [off, off + n) at `a` in the ring: a copy, or `fill` in place. */
+function write(p: ChannelPort, src: Uint8Array | PartsSource, a: number, off: number, n: number): void {
+  if (src instanceof Uint8Array) copyInto(p.bytes, a, src, off, off + n);
+  else src.fill(p.bytes.subarray(a, a + n), off);
 }

@@ -40,6 +40,12 @@
 //   "channel batch close": the same senders, receiver 2 until CLOSED, thread 3 closes at any
 //     point then tries one receive (a batch frame's count and commit racing the close).
 //   "channel close race": one fast send, a receiver until CLOSED, a close (deeper PCT).
+//   "channel parts" (capacity 1): messages written and read in place (Channel.sendParts /
+//     recvParts: sendSteps with a PartsSource, recvSteps with a reader). Sender 0: a 16-byte
+//     message whose fill throws at its second window (given up: a receiver may have claimed it
+//     and read its first fragment; it must never be received), then a 20-byte one; sender 1:
+//     two general sends; receiver 2: two receives by reader (parts restart at offset 0 after a
+//     cancelled message); receiver 3: one general receive.
 //   "channel close" (capacity 1): sender 0 sends 2 messages (the second fragments), sender 1
 //     a fast send then a fragmented general send, receiver 2 receives until CLOSED, thread 3
 //     closes at any point, then tries one receive (fast path, then the general read of a
@@ -65,7 +71,7 @@
 import { describe } from "vitest";
 import * as L from "../../assembly/layout";
 import { channelPort, messageLength, type ChannelPort } from "../../src/channel/port";
-import { recvSteps } from "../../src/channel/recv";
+import { PARTS_READ, recvSteps } from "../../src/channel/recv";
 import { sendManySteps, sendSteps } from "../../src/channel/send";
 import type { Steps } from "../../src/wait/steps";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
@@ -76,7 +82,7 @@ const RING_BYTES = 64;
 const ringBytesOf = (v: Variant) => (v === "channel batch" || v === "channel batch close" ? 256 : RING_BYTES);
 const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
-type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close" | "channel batch" | "channel batch close";
+type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close" | "channel batch" | "channel batch close" | "channel parts";
 
 /** Message lengths per producer (index = sequence). */
 function lengths(v: Variant): number[][] {
@@ -84,6 +90,8 @@ function lengths(v: Variant): number[][] {
     case "channel cap1":
     case "channel cap2":
       return [[16, 12], [20, 8]];
+    case "channel parts":
+      return [[16, 20], [8, 12]];
     case "channel fast":
       return [[16, 8], [8, 20]];
     case "channel rendezvous":
@@ -165,6 +173,46 @@ function* send(t: VThread, c: Ctx, s: State, p: number, k: number, len: number, 
   rec.status = r;
   if (r === L.OK) rec.retTick = ++s.ticks;
   return r;
+}
+
+/** sendParts' machine (a PartsSource): message (p, k) written window by window; the fill
+ *  throws at the window starting at `failAt` (Infinity: never): CANCELLED, the message given up. */
+function* sendParts(t: VThread, c: Ctx, s: State, p: number, k: number, len: number, failAt: number): Gen<number> {
+  const bytes = message(p, k, len);
+  s.began.add(key(p, k));
+  s.sent.set(key(p, k), { status: -1, retTick: -1 });
+  const fill = (part: Uint8Array, offset: number) => {
+    if (offset >= failAt) throw new RangeError("fill gave up");
+    part.set(bytes.subarray(offset, offset + part.length));
+  };
+  const r = yield* t.op("sendParts", [p, k, len, failAt], (function* () {
+    try {
+      return yield* t.run(sendSteps(c.port, { length: len, fill }, t.agent, "wait"), -1);
+    } catch (error) {
+      if (error instanceof RangeError) return L.CANCELLED;
+      throw error;
+    }
+  })());
+  const rec = s.sent.get(key(p, k))!;
+  rec.status = r;
+  if (r === L.OK) rec.retTick = ++s.ticks;
+  return r;
+}
+
+/** recvParts' machine (a reader): the parts assembled (offset 0 starts over), then checked. */
+function* recvParts(t: VThread, c: Ctx, s: State, v: Variant): Gen<number> {
+  return yield* t.op("recvParts", [], (function* () {
+    const claimTick = ++s.ticks;
+    const claim = { n: 0 };
+    let out = new Uint8Array(0);
+    const read = (part: Uint8Array, offset: number, total: number) => {
+      if (offset === 0) out = new Uint8Array(total);
+      t.check(offset + part.length <= out.length, `part [${offset}, ${offset + part.length}) past the message's ${out.length} bytes`, "message");
+      out.set(part, offset);
+    };
+    const r = yield* t.run(watchClaims(recvSteps(c.port, t.agent, "wait", false, false, { read }), s, claim), -1);
+    return received(t, v, s, r === PARTS_READ ? out : r, claimTick, claim);
+  })());
 }
 
 // ---- receiving -------------------------------------------------------------------------------
@@ -338,6 +386,17 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State) {
     }
     return;
   }
+  if (v === "channel parts") {
+    if (t.id === 0) {
+      t.check((yield* sendParts(t, c, s, 0, 0, lens[0][0], 8)) === L.CANCELLED, "the failing fill did not throw");
+      t.check((yield* sendParts(t, c, s, 0, 1, lens[0][1], Infinity)) === L.OK, "sendParts failed");
+    } else if (t.id === 1) {
+      for (let k = 0; k < 2; k++) t.check((yield* send(t, c, s, 1, k, lens[1][k], cap, "general")) === L.OK, "send failed");
+    } else if (t.id === 2) {
+      for (let i = 0; i < 2; i++) t.check((yield* recvParts(t, c, s, v)) === L.OK, "recvParts failed");
+    } else t.check((yield* recv(t, c, s, v, "general")) === L.OK, "recv failed");
+    return;
+  }
   if (v === "channel close race") {
     // one fast send, one receiver until CLOSED, one close: the shortest race of a send's
     // commit with a close (thread 1 does nothing)
@@ -404,7 +463,7 @@ function channelTest(v: Variant, build: string): ModelTest<Ctx, State> {
       }
       for (const k of received) if (!state.sent.has(k)) fail(`message ${k}: received, never published`, "message");
       if (v !== "channel rendezvous" && !closes(v)) {
-        const all = lengths(v).flat().length;
+        const all = lengths(v).flat().length - (v === "channel parts" ? 1 : 0); // one given up
         if (state.order.length !== all) fail(`received ${state.order.length} of ${all} messages`, "lost message");
       }
       if (capacityOf(v) === 0) {
@@ -451,6 +510,7 @@ describe("model: channel", () => {
   modelSuite(channelTest("channel rendezvous close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel batch", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   modelSuite(channelTest("channel batch close", "model"), { executions: modelExecutions(5000), file: import.meta.url });
+  modelSuite(channelTest("channel parts", "model"), { executions: modelExecutions(5000), file: import.meta.url });
   // the close race needs a receiver mid-claim while close is between its two steps and a
   // sender between its ready check and its commit: deeper PCT finds it, DFS (bound 2-4) does not
   const deep = ["pct:5", "pct:4", "random"];
