@@ -48,7 +48,7 @@ import {
   canDecodeConcat, canDecodeRange, canEncodeScratch, jsonCodec, msgpackCodec, resolveCodec, sharedUtf8Reader, type Codec, type CodecName, type EncodedRange, type RangeCodec,
   type ScratchCodec,
 } from "../codec/codec";
-import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError, throwStatus } from "../errors";
+import { CodecError, ForeignHandleError, InvalidArgumentError, MessageTooLargeError } from "../errors";
 import { attach, createIn, type PrimitiveHandle, type Typed } from "../region/handle";
 import { expectRegion, type Region } from "../region/region";
 import { checkOptionKeys, describeValue, encodedBytes } from "../options";
