@@ -12,13 +12,18 @@
 //
 //   offset  word              written by                          meaning
 //   +0      CH_SEND_LOCK      senders (mutex.ts)                  serialises senders
-//   +8      CH_SENT           sender under the send lock          tickets handed out
+//   +8      CH_SEND_PENDING   sender under the send lock (plain)  what it is committing (ch_publish)
 //   +12     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
+//   +16     CH_SEND_OPEN/LEFT sender under the send lock (plain)  its message partly published
+//   +24     CH_SEND_TICKET    sender under the send lock (plain)  CH_SENT once it has counted
 //   +64     CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
 //   +72     CH_TAKEN          receiver under the recv lock        claims made
 //   +76     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
 //   +128    CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
 //                             -1 on withdraw); receiver (-1 claim)
+//   +132    CH_SENT           sender under the send lock          tickets handed out
+//   (COUNT and SENT are the two halves of one i64 word: a message begins in one atomic add to
+//    both, so a recoverer can tell from SENT alone whether a dead sender counted its message)
 //   +192    CH_STATE          close / peer-gone (or)              CH_CLOSED | CH_PEER_GONE
 //   +196    CH_CAPACITY       init                                messages; 0 = rendezvous
 //   +200    CH_SEND_WAITERS   senders about to park               count
@@ -88,8 +93,12 @@
 //     is non-empty and has entirely died (PARTY_DIED), and so does a sender (ch_send_ready,
 //     ch_delivered). A dead client of a many-sender channel changes nothing for the others; a
 //     clean end (PARTY_EXITED) is never a reason (Go's semantics: channels stay open).
-//   Limit: a process killed in the few instructions of ch_publish between counting a message
-//   and committing its first fragment leaves a claim waiting for a fragment that never comes.
+//   - death inside ch_publish: the sender marks what it commits (CH_SEND_PENDING, after
+//     CH_SEND_TICKET) before it counts, so ch_recover_send knows whether the dead sender's
+//     reserved frame was counted (SENT == TICKET: its bytes are whole, since they were written
+//     before the count, and it is committed for it: a claim made meanwhile gets its message) or
+//     not (the frame is dropped and no message was begun); a pending CONT or CANCEL frame is
+//     whole too, and is committed.
 //
 // Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
 // and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
@@ -116,7 +125,7 @@
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, notify, now, spinOn } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, load64, store64, add64, cas64, notify, now, spinOn } from "./atom";
 import { agent_dead, party_state, party_pid, party_thread } from "./party";
 import { spinLimit } from "./time";
 import {
@@ -127,7 +136,7 @@ import {
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
   OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  CH_SEND_PENDING, CH_SEND_TICKET, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered } from "./mutex";
 import {
@@ -156,8 +165,9 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
   mutex_init(c + CH_SEND_LOCK);
   mutex_init(c + CH_RECV_LOCK);
   store<i32>(c + CH_CAPACITY, capacity);
-  store32(c + CH_COUNT, 0);
-  store32(c + CH_SENT, 0);
+  store64(c + CH_COUNT, 0); // and CH_SENT
+  store<i32>(c + CH_SEND_PENDING, 0);
+  store<i32>(c + CH_SEND_TICKET, 0);
   store32(c + CH_TAKEN, 0);
   store32(c + CH_SEND_WAITERS, 0);
   store32(c + CH_RECV_WAITERS, 0);
@@ -424,16 +434,21 @@ export function ch_publish(c: usize, first: i32): i32 {
     const s = br_commit(ring(c));
     if (s != OK) return -s;
     if (!first) return 0;
-    const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
-    add32(c + CH_COUNT, first);
+    const ticket = (<i32>(add64(c + CH_COUNT, <i64>first << CH_SENT_SHIFT) >> CH_SENT_SHIFT) + first) & BR_POS_MASK;
+    add64(c + CH_COUNT, <i64>first);
     wakeReceivers(c);
     ch_wake_events();
     return ticket;
   }
-  trackSend(c, first);
+  // What is committed is marked first (TICKET before PENDING, PENDING before anything the
+  // commit changes), so that a recoverer of a sender that died in here finishes or undoes it
+  // exactly (ch_recover_send); the frames are whole already.
   if (!first) {
+    store32(c + CH_SEND_PENDING, CH_PENDING_CONT); // atomic: ordered before trackSend's stores
+    trackSend(c, 0);
     const s = br_commit(ring(c));
     if (s != OK) store<i32>(c + CH_SEND_OPEN, 0); // closed: receivers drop the partial message themselves
+    store<i32>(c + CH_SEND_PENDING, 0);
     return s != OK ? -s : 0;
   }
   // COUNT before the commit: committed first, a close between the commit and COUNT += 1 let
@@ -443,28 +458,38 @@ export function ch_publish(c: usize, first: i32): i32 {
   // claimed it finds the ring closed and drained: END, the partial-message case).
   // (SEEDED BUG model-bug-ch-batch-count-one: a batch frame counted as one message)
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_BATCH_COUNT_ONE) && first > 1) first = 1;
-  const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
-  const counted = add32(c + CH_COUNT, first) + first;
+  const ticket = load32(c + CH_SENT) + first; // SENT only changes under the send lock
+  store<i32>(c + CH_SEND_TICKET, ticket);
+  store32(c + CH_SEND_PENDING, first); // atomic: TICKET is stored before it
+  trackSend(c, first);
+  // publish: COUNT += first and SENT += first in one step
+  const counted = <i32>add64(c + CH_COUNT, <i64>first | (<i64>first << CH_SENT_SHIFT)) + first;
   if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1), "channel: COUNT past max(CAPACITY, 1)");
   const s = br_commit(ring(c));
   if (s != OK) {
     store<i32>(c + CH_SEND_OPEN, 0);
-    // closed first: uncount the messages no receiver claimed (they are the last ones begun and
-    // claims are FIFO, as in ch_withdraw: min(COUNT, first) of them are unclaimed; a receiver
-    // that claimed one finds the ring closed and drained)
-    while (true) {
-      const n = load32(c + CH_COUNT);
-      if (n <= 0) break;
-      const k = n < first ? n : first;
-      if (cas32(c + CH_COUNT, n, n - k) == n) {
-        sub32(c + CH_SENT, k);
-        break;
-      }
-    }
+    uncountUnclaimed(c, first);
   }
+  store<i32>(c + CH_SEND_PENDING, 0);
   wakeReceivers(c);
   ch_wake_events();
-  return s != OK ? -s : ticket;
+  return s != OK ? -s : ticket & BR_POS_MASK;
+}
+
+/**
+ * The ring was closed before the `first` messages just counted were committed: uncounts the
+ * ones no receiver claimed. They are the last ones begun and claims are FIFO (as in
+ * ch_withdraw), so min(COUNT, first) of them are unclaimed; a receiver that claimed one finds
+ * the ring closed and drained. Send lock held.
+ */
+function uncountUnclaimed(c: usize, first: i32): void {
+  while (true) {
+    const w = load64(c + CH_COUNT);
+    const n = <i32>w;
+    if (n <= 0) return;
+    const k = n < first ? n : first;
+    if (cas64(c + CH_COUNT, w, w - ((<i64>k << CH_SENT_SHIFT) | <i64>k)) == w) return;
+  }
 }
 
 /** Rendezvous: OK once a receiver claimed the message with `ticket`; else WOULD_BLOCK, or
@@ -491,10 +516,9 @@ export function ch_delivered_step(c: usize, ticket: i32): i32 {
  *  claimed it: OK; else WOULD_BLOCK (claimed: a rendezvous send was delivered). Send lock held. */
 export function ch_withdraw(c: usize, first: usize): i32 {
   while (true) {
-    const n = load32(c + CH_COUNT);
-    if (n <= 0) return WOULD_BLOCK;
-    if (cas32(c + CH_COUNT, n, n - 1) == n) {
-      sub32(c + CH_SENT, 1);
+    const w = load64(c + CH_COUNT);
+    if (<i32>w <= 0) return WOULD_BLOCK;
+    if (cas64(c + CH_COUNT, w, w - ((<i64>1 << CH_SENT_SHIFT) | CH_COUNT_ONE)) == w) {
       store<i32>(c + CH_SEND_OPEN, 0);
       // unclaimed, so no receiver reads this frame before the send lock is released. An atomic
       // store, and trimDead's load of it atomic too: with a plain store the load of
@@ -567,9 +591,9 @@ export function ch_claim(c: usize): i32 {
   chSides(c + CH_RECV_LOCK, c + CH_RECEIVERS);
   trimDead(c);
   while (true) {
-    const n = load32(c + CH_COUNT);
-    if (n <= 0) break;
-    if (cas32(c + CH_COUNT, n, n - 1) == n) {
+    const w = load64(c + CH_COUNT);
+    if (<i32>w <= 0) break;
+    if (cas64(c + CH_COUNT, w, w - CH_COUNT_ONE) == w) {
       add32(c + CH_TAKEN, 1);
       store<i32>(c + CH_RECV_OPEN, CH_RECV_CLAIMED);
       // (SEEDED BUG model-bug-ch-claim-no-wake: parked senders are not woken)
@@ -699,6 +723,20 @@ export function ch_release(c: usize): i32 {
  */
 export function ch_recover_send(c: usize): i32 {
   const b = ring(c);
+  const pending = load<i32>(c + CH_SEND_PENDING);
+  // (SEEDED BUG model-bug-ch-publish-uncounted-recovery: the pending frame is always dropped)
+  if (pending != 0 && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_PUBLISH_UNCOUNTED_RECOVERY))) {
+    // it died inside ch_publish: its frames are whole; commit them if they begin nothing or
+    // were counted (a claim may be waiting for them), else they never began a message
+    store<i32>(c + CH_SEND_PENDING, 0);
+    if (pending == CH_PENDING_CONT || load32(c + CH_SENT) == load<i32>(c + CH_SEND_TICKET)) {
+      if (br_commit(b) != OK && pending > 0) uncountUnclaimed(c, pending);
+      wakeReceivers(c);
+      ch_wake_events();
+    } else {
+      store<i32>(c + CH_SEND_OPEN, 0);
+    }
+  }
   store<i32>(b + BR_RESERVE, load32(b + BR_WRITE) & BR_POS_MASK);
   store<i32>(b + BR_READ_CACHE, load32(b + BR_READ));
   return load<i32>(c + CH_SEND_OPEN);
@@ -716,7 +754,7 @@ export function ch_recover_recv(c: usize, agent: i32): i32 {
   store<i32>(b + BR_WRITE_CACHE, load32(b + BR_WRITE) & BR_POS_MASK);
   if (open == CH_RECV_CLAIMED) {
     sub32(c + CH_TAKEN, 1);
-    add32(c + CH_COUNT, 1);
+    add64(c + CH_COUNT, CH_COUNT_ONE);
     wakeReceivers(c);
     ch_wake_events();
   }
