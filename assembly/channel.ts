@@ -19,6 +19,8 @@
 //   +64     CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
 //   +72     CH_TAKEN          receiver under the recv lock        claims made
 //   +76     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
+//   +80     CH_RECV_OPEN      receiver under the recv lock (plain) its claimed message's progress
+//   +84     CH_RECV_MARK(_NEXT) receiver under the recv lock (plain) where it began consuming it
 //   +128    CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
 //                             -1 on withdraw); receiver (-1 claim)
 //   +132    CH_SENT           sender under the send lock          tickets handed out
@@ -77,9 +79,14 @@
 //     (ch_fragment_step: it takes the dead sender's lock over as ANONYMOUS_AGENT), so it is
 //     never stranded behind a dead sender when no other sender comes. Never delivered torn.
 //   - the recv lock: the next receiver takes it over and runs ch_recover_recv: a message the dead
-//     receiver claimed but had not begun reading (CH_RECV_OPEN == CH_RECV_CLAIMED) is
-//     re-delivered (uncounted claim: COUNT += 1, TAKEN -= 1); one it had begun reading is
-//     dropped (its remaining frames are dead frames, trimmed as below).
+//     receiver claimed but had not consumed any of is re-delivered (its claim undone: COUNT += 1,
+//     TAKEN -= 1); one whose first frame (or batch record) it had consumed is dropped (its
+//     remaining frames are dead frames, trimmed as below). A receiver killed at any instruction
+//     is told apart exactly: a claim is one cas of the COUNT|SENT word, and SENT - COUNT (claims
+//     made: sends and withdrawals change both halves alike) past TAKEN means a claim whose TAKEN
+//     += 1 never ran; before it consumes, a receiver records where (CH_RECV_MARK: the frame's
+//     BR_READ, CH_RECV_MARK_NEXT: its batch cursor), so a consumption is seen from the ring
+//     itself (BR_READ or the cursor moved on), whatever store it died before.
 //   - sides: every party that attached the channel is recorded in CH_ATTACHED (ch_attach, one
 //     bit per party slot), every one that held the send lock in CH_SENDERS and every one that
 //     held the recv lock in CH_RECEIVERS (chSides, under the lock). The other side of a sender
@@ -136,7 +143,7 @@ import {
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
   OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  CH_SEND_PENDING, CH_SEND_TICKET, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered } from "./mutex";
 import {
@@ -177,6 +184,8 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
   store<i32>(c + CH_SEND_OPEN, 0);
   store<i32>(c + CH_SEND_LEFT, 0);
   store<i32>(c + CH_RECV_OPEN, 0);
+  store<i32>(c + CH_RECV_MARK, -1);
+  store<i32>(c + CH_RECV_MARK_NEXT, -1);
   store32(c + CH_SENDERS, 0);
   store32(c + CH_SENDERS + 4, 0);
   store32(c + CH_RECEIVERS, 0);
@@ -594,8 +603,11 @@ export function ch_claim(c: usize): i32 {
     const w = load64(c + CH_COUNT);
     if (<i32>w <= 0) break;
     if (cas64(c + CH_COUNT, w, w - CH_COUNT_ONE) == w) {
-      add32(c + CH_TAKEN, 1);
+      // in this order: a recoverer (ch_recover_recv) reads a claim without TAKEN += 1 from the
+      // COUNT|SENT word, and after it CLAIMED with no mark
+      store<i32>(c + CH_RECV_MARK, -1);
       store<i32>(c + CH_RECV_OPEN, CH_RECV_CLAIMED);
+      add32(c + CH_TAKEN, 1);
       // (SEEDED BUG model-bug-ch-claim-no-wake: parked senders are not woken)
       if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_NO_WAKE))) wakeSenders(c);
       ch_wake_events();
@@ -703,15 +715,30 @@ export function ch_fragment_step(c: usize, inMessage: i32): i32 {
  */
 export function ch_release(c: usize): i32 {
   const b = ring(c);
-  if (br_peek(b) >= CH_FRAG_HEADER) {
-    const frame = <usize>br_frame_addr(b);
-    const kind = load<i32>(frame + CH_FRAG_KIND) & 0xff;
-    const len = load<i32>(frame + CH_FRAG_LEN);
-    const open = load<i32>(c + CH_RECV_OPEN);
-    if (kind == CH_FIRST) store<i32>(c + CH_RECV_OPEN, load<i32>(frame + CH_FRAG_TOTAL) - len);
-    else if (open > 0) store<i32>(c + CH_RECV_OPEN, open > len ? open - len : 0);
+  if (br_peek(b) < CH_FRAG_HEADER) return br_release(b);
+  const frame = <usize>br_frame_addr(b);
+  const kind = load<i32>(frame + CH_FRAG_KIND) & 0xff;
+  const len = load<i32>(frame + CH_FRAG_LEN);
+  const open = load<i32>(c + CH_RECV_OPEN);
+  if (kind == CH_FIRST) {
+    // the claimed message's consumption begins here: mark where, then release, then say so
+    // (a holder killed in between is recovered from BR_READ: ch_recover_recv)
+    const total = load<i32>(frame + CH_FRAG_TOTAL);
+    if (open == CH_RECV_CLAIMED) markConsumption(c, -1);
+    const s = br_release(b);
+    store<i32>(c + CH_RECV_OPEN, total - len);
+    return s;
   }
+  if (open > 0) store<i32>(c + CH_RECV_OPEN, open > len ? open - len : 0);
   return br_release(b);
+}
+
+/** Records where the claimed message's consumption begins: the front frame's BR_READ and,
+ *  for a batch record, the cursor `next` (-1 a plain frame). Recv lock held. */
+// @ts-ignore: decorator
+@inline function markConsumption(c: usize, next: i32): void {
+  store<i32>(c + CH_RECV_MARK_NEXT, next);
+  store<i32>(c + CH_RECV_MARK, load32(ring(c) + BR_READ));
 }
 
 // ---- a dead holder (see the header) -------------------------------------------------------------
@@ -748,10 +775,27 @@ export function ch_recover_send(c: usize): i32 {
  * for `agent`. OK.
  */
 export function ch_recover_recv(c: usize, agent: i32): i32 {
-  const open = load<i32>(c + CH_RECV_OPEN);
+  let open = load<i32>(c + CH_RECV_OPEN);
   store<i32>(c + CH_RECV_OPEN, 0);
   const b = ring(c);
   store<i32>(b + BR_WRITE_CACHE, load32(b + BR_WRITE) & BR_POS_MASK);
+  // claims made = SENT - COUNT (only claims change it, and the recv lock is held): one more
+  // than TAKEN is a claim whose TAKEN += 1 never ran: claimed, nothing consumed
+  const w = load64(c + CH_COUNT);
+  const claims = <i32>(w >> CH_SENT_SHIFT) - <i32>w;
+  // (SEEDED BUG model-bug-ch-recover-recv-blind: OPEN alone decides, as before the marks)
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_RECOVER_RECV_BLIND)) {
+    // nothing
+  } else if (claims != load32(c + CH_TAKEN)) {
+    add32(c + CH_TAKEN, 1);
+    open = CH_RECV_CLAIMED;
+  } else if (open == CH_RECV_CLAIMED) {
+    // marked, then died: consumed if the ring's front or the batch cursor moved past the mark
+    const mark = load<i32>(c + CH_RECV_MARK);
+    const next = load<i32>(c + CH_RECV_MARK_NEXT);
+    if (mark >= 0 && (load32(b + BR_READ) != mark || (next >= 0 && load<i32>(<usize>br_frame_addr(b) + CH_FRAG_HEADER + CH_BATCH_NEXT) != next))) open = 0;
+  }
+  batchResync(c);
   if (open == CH_RECV_CLAIMED) {
     sub32(c + CH_TAKEN, 1);
     add64(c + CH_COUNT, CH_COUNT_ONE);
@@ -1007,12 +1051,31 @@ export function ch_msg_done(c: usize): i32 {
     if (next < load<i32>(payload + CH_BATCH_COUNT)) {
       const off = load<i32>(payload + CH_BATCH_NEXT_OFF);
       const n = load<i32>(payload + CH_BATCH_HEADER + <usize>off);
-      store<i32>(payload + CH_BATCH_NEXT, next);
+      markConsumption(c, next - 1);
+      // the offset first: a recoverer trusts CH_BATCH_NEXT and recomputes the offset from it
       store<i32>(payload + CH_BATCH_NEXT_OFF, off + CH_BATCH_RECORD + ((n + 3) & ~3));
+      store<i32>(payload + CH_BATCH_NEXT, next);
       store<i32>(c + CH_RECV_OPEN, 0); // that message is read: nothing to re-deliver or drop
       return OK;
     }
   }
-  ch_release(c);
+  ch_release(c); // a plain message, or a batch's last record: marked there
   return OK;
+}
+
+/** A batch frame at the ring's front: sets its cursor's offset from its record index (walking
+ *  the records), in case its reader died between the two cursor stores. Recv lock held. */
+function batchResync(c: usize): void {
+  const b = ring(c);
+  if (br_peek(b) < CH_FRAG_HEADER + CH_BATCH_HEADER) return;
+  const a = <usize>br_frame_addr(b);
+  if (!(load32(a + CH_FRAG_KIND) & CH_BATCH) || !liveFirst(load32(a + CH_FRAG_KIND))) return;
+  const payload = a + CH_FRAG_HEADER;
+  const room = load<i32>(a + CH_FRAG_LEN) - CH_BATCH_HEADER;
+  const next = load<i32>(payload + CH_BATCH_NEXT);
+  let off = 0;
+  for (let i = 0; i < next && off <= room - CH_BATCH_RECORD; i++) {
+    off += CH_BATCH_RECORD + ((load<i32>(payload + CH_BATCH_HEADER + <usize>off) + 3) & ~3);
+  }
+  store<i32>(payload + CH_BATCH_NEXT_OFF, off);
 }

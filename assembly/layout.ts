@@ -59,7 +59,7 @@ export const MODEL_SPIN_LIMIT = 4;  // the same in the model build (test/model),
 export const SLOT_SPINS_PER_RECHECK = 8; // ring.ts: slot-seq loads per re-check of the spin budget (release)
 
 // ---- region header ----------------------------------------------------------------------
-export const STATIC_LIMIT = 3072;            // the core's static data must end below this
+export const STATIC_LIMIT = 3584;            // the core's static data must end below this (the model build, with every assert message, comes closest)
 export const REGION_BASE = 4096;             // header starts here (page aligned)
 export const REGION_MAGIC = 0x52424153;      // "SABR" little-endian
 export const LAYOUT_VERSION = 4;
@@ -241,6 +241,8 @@ export const CH_TAKEN = 72;         // i32 free-running count of claims; recv lo
 export const CH_RECV_SEQ = 76;      // i32 park word of receivers: bumped by message starts and close
 export const CH_RECV_OPEN = 80;     // i32 the recv-lock holder's message: 0 none, CH_RECV_CLAIMED, or > 0 bytes still to read; recv lock (plain)
 export const CH_RECV_CLAIMED = -1;  // CH_RECV_OPEN: claimed, its first fragment not consumed (re-delivered if the holder dies)
+export const CH_RECV_MARK = 84;     // i32 BR_READ where the holder began consuming its claimed message's frame, -1 none; recv lock (plain, see ch_recover_recv)
+export const CH_RECV_MARK_NEXT = 88; // i32 that frame's batch cursor (CH_BATCH_NEXT) then, -1 a plain frame; recv lock (plain)
 export const CH_COUNT = 128;        // i32 messages begun (counted) and not yet claimed: the low half of the i64 word COUNT|SENT
 export const CH_SENT = 132;         // i32 free-running count of messages begun (the sender's ticket): the high half of that word; sender
 export const CH_COUNT_ONE = 1;      // i64 delta on the COUNT|SENT word: one message claimed (COUNT) ...

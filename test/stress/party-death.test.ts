@@ -1,6 +1,7 @@
 // party-death.test.ts — a thread or a process killed at a random (seeded) moment, in each case
 // of README's "When a party dies": holding a mutex, mid-send of a fragmented message, blocked
-// in recv, inside a mailbox request as client and as server. Each trial starts a victim
+// in recv, mid-receive of a fragmented message, inside a mailbox request as client and as
+// server. Each trial starts a victim
 // (test/fixtures/party-death.mjs) as a worker thread (spawnWorker, killed with terminate()) or
 // a child process (spawnProcess, killed with SIGKILL), kills it after a random delay, and then
 // checks the survivor (this thread): done, or told PeerGoneError where the rules say so; never
@@ -206,6 +207,54 @@ describe("a party killed at a random moment", { timeout: 120_000 * stressMultipl
           if (!isTimeout(error)) throw error;
           c.hung++;
         }
+      });
+      expect(c.hung + c.lost + c.torn).toBe(0);
+    });
+
+    it(`${host}: mid-receive of a fragmented message — the others get every later message, whole, in order`, async () => {
+      const c = await trials("mid-receive of a fragmented message", host, async (delay, c) => {
+        const region = regionFor(host);
+        const ch = Channel.create<Uint8Array>(region, { capacity: 4, bufferBytes: 4096, codec: "raw" });
+        // this thread receives on it too (a live receiver is left when the victim dies)
+        await ch.sendAsync(new Uint8Array(1), WAIT);
+        await ch.recvAsync(WAIT);
+        const v = await start(host, region, { role: "drain", ch });
+        // this thread sends until the victim is killed, three more, then a 1-byte sentinel
+        let stop = false;
+        const sending = (async () => {
+          let i = 0;
+          for (; !stop; i++) await ch.sendAsync(pattern(i, SIZE), WAIT);
+          for (let k = 0; k < 3; k++, i++) await ch.sendAsync(pattern(i, SIZE), WAIT);
+          await ch.sendAsync(new Uint8Array(1), WAIT);
+          return i;
+        })();
+        await sleep(delay);
+        await v.kill();
+        stop = true;
+        // the victim received 0 .. completed-1 whole; the one it was reading when killed is
+        // re-delivered (nothing of it consumed) or dropped (its first fragment consumed)
+        const completed = Atomics.load(v.words, 2);
+        const seen: number[] = [];
+        let torn = 0;
+        let sent = 0;
+        try {
+          for (;;) {
+            const m = await ch.recvAsync(WAIT); // takes the recv lock over if the victim held it
+            if (m.length === 1) break;
+            const i = intact(m);
+            if (i < 0) torn++;
+            else seen.push(i);
+          }
+          sent = await sending;
+        } catch (error) {
+          if (!isTimeout(error)) throw error;
+          return void c.hung++;
+        }
+        if (torn) c.torn++;
+        const first = seen[0] ?? sent;
+        const contiguous = seen.every((x, k) => x === first + k);
+        if (!contiguous || (first !== completed && first !== completed + 1) || seen[seen.length - 1] !== sent - 1) c.lost++;
+        c.recovered++;
       });
       expect(c.hung + c.lost + c.torn).toBe(0);
     });
