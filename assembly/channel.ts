@@ -76,7 +76,7 @@
 //     BR_WRITE), and a message partly published (CH_SEND_OPEN) is given up as a live sender's
 //     would be (ch_cancel: withdrawn if unclaimed, else a cancel frame its receiver drops the
 //     partial on). A receiver waiting for the rest of that message does the same itself
-//     (ch_fragment_step: it takes the dead sender's lock over as ANONYMOUS_AGENT), so it is
+//     (ch_fragment_step: it takes the dead sender's lock over as itself), so it is
 //     never stranded behind a dead sender when no other sender comes. Never delivered torn.
 //   - the recv lock: the next receiver takes it over and runs ch_recover_recv: a message the dead
 //     receiver claimed but had not consumed any of is re-delivered (its claim undone: COUNT += 1,
@@ -127,7 +127,8 @@
 //
 // Invariants:
 //   - SENT - TAKEN == COUNT whenever no agent is between the two updates;
-//   - COUNT <= max(CAPACITY, 1);
+//   - COUNT <= max(CAPACITY, 1), plus one for each message a receiver that died with it claimed
+//     was given back (ch_recover_recv) after its slot went to a sender, until they are drained;
 //   - the ring holds, in order: frames of claimed messages being read, of withdrawn or
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
@@ -143,9 +144,9 @@ import {
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
   OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  PARTY_SLOTS, CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
-import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered } from "./mutex";
+import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered, mutex_owner } from "./mutex";
 import {
   br_size_of, br_init, br_reserve, br_reserve_step, br_commit, br_peek, br_max_frame,
   br_frame_addr, br_release, br_close,
@@ -383,7 +384,7 @@ function deadAtFront(c: usize): bool {
  * br_reserve of a fragment; short of space, the sender first trims frames of withdrawn
  * messages at the front of the ring itself (they hold space until a receiver passes them, and
  * with no receiver running an empty channel would refuse every send). It acts as the ring's
- * consumer for that moment: only with the recv lock, taken by try-lock as ANONYMOUS_AGENT and
+ * consumer for that moment: only with the recv lock, taken by try-lock as the sender and
  * dropped before returning (a receiver inside recv trims them itself when it claims).
  */
 function reserveTrimming(c: usize, len: i32): i32 {
@@ -392,7 +393,10 @@ function reserveTrimming(c: usize, len: i32): i32 {
   // only when the front looks dead: taking the recv lock on every failed reserve would starve a
   // receiver trying to take it (a select retrying a send in a loop did, in Chromium)
   if (!deadAtFront(c)) return a;
-  if (mutex_try_lock(c + CH_RECV_LOCK, ANONYMOUS_AGENT) != OK) {
+  // as the sender (the send lock's holder), never as ANONYMOUS_AGENT: a sender killed in here
+  // leaves the recv lock held by an agent whose death is known, which a receiver takes over
+  const agent = mutex_owner(c + CH_SEND_LOCK);
+  if (mutex_try_lock(c + CH_RECV_LOCK, agent) != OK) {
     // a receiver holds the lock: one parked for a claim trims them when woken (ch_claim); the
     // frames of a message whose receiver gave up mid-way are dead too, and no claim is coming
     wakeReceivers(c);
@@ -401,7 +405,7 @@ function reserveTrimming(c: usize, len: i32): i32 {
   const before = load32(ring(c) + BR_READ);
   trimDead(c);
   const trimmed = load32(ring(c) + BR_READ) != before;
-  mutex_unlock(c + CH_RECV_LOCK, ANONYMOUS_AGENT);
+  mutex_unlock(c + CH_RECV_LOCK, agent);
   return trimmed ? br_reserve(ring(c), fragFrame(len)) : a;
 }
 
@@ -473,7 +477,8 @@ export function ch_publish(c: usize, first: i32): i32 {
   trackSend(c, first);
   // publish: COUNT += first and SENT += first in one step
   const counted = <i32>add64(c + CH_COUNT, <i64>first | (<i64>first << CH_SENT_SHIFT)) + first;
-  if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1), "channel: COUNT past max(CAPACITY, 1)");
+  // (a message given back for a dead receiver may sit above the capacity: see the invariants)
+  if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1) + PARTY_SLOTS, "channel: COUNT past max(CAPACITY, 1)");
   const s = br_commit(ring(c));
   if (s != OK) {
     store<i32>(c + CH_SEND_OPEN, 0);
@@ -808,13 +813,15 @@ export function ch_recover_recv(c: usize, agent: i32): i32 {
 
 /**
  * A receiver stranded mid-message: when the send lock's holder is dead, takes the lock over as
- * ANONYMOUS_AGENT, gives the dead sender's message up (ch_cancel) and releases the lock. True
+ * itself, gives the dead sender's message up (ch_cancel) and releases the lock. True
  * if it did.
  */
 function takeDeadSendLock(c: usize): bool {
   const lock = c + CH_SEND_LOCK;
   if (!agent_dead(load32(lock + MUTEX_OWNER))) return false;
-  if (mutex_recover(lock, ANONYMOUS_AGENT) != OWNER_DEAD) return false;
+  // as the receiver (the recv lock's holder), never as ANONYMOUS_AGENT: a receiver killed in
+  // here leaves the send lock held by an agent whose death is known, which a sender takes over
+  if (mutex_recover(lock, mutex_owner(c + CH_RECV_LOCK)) != OWNER_DEAD) return false;
   const first = ch_recover_send(c);
   // no room for the cancel frame (never while the receiver waits on an empty ring): the lock is
   // left owner-died, and the next sender runs ch_recover_send again
