@@ -124,6 +124,35 @@ export const MODEL_OP_NOTIFY = 9;
   return atomic.cmpxchg<i32>(ptr, expected, replacement);
 }
 
+// The 64-bit forms serve words whose two halves must change together in one atomic step (the
+// channel's COUNT and SENT: see channel.ts). 8-byte aligned.
+// @ts-ignore: decorator
+@inline export function load64(ptr: usize): i64 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_LOAD, ptr);
+  return atomic.load<i64>(ptr);
+}
+// @ts-ignore: decorator
+@inline export function store64(ptr: usize, value: i64): void {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_STORE, ptr);
+  atomic.store<i64>(ptr, value);
+}
+// @ts-ignore: decorator
+@inline export function add64(ptr: usize, delta: i64): i64 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_ADD, ptr);
+  return atomic.add<i64>(ptr, delta);
+}
+// @ts-ignore: decorator
+@inline export function xchg64(ptr: usize, value: i64): i64 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_XCHG, ptr);
+  return atomic.xchg<i64>(ptr, value);
+}
+/** Compare-and-swap of 8 bytes: returns the value seen; success iff it equals `expected`. */
+// @ts-ignore: decorator
+@inline export function cas64(ptr: usize, expected: i64, replacement: i64): i64 {
+  if (isDefined(SABRE_MODEL)) modelYield(MODEL_OP_CAS, ptr);
+  return atomic.cmpxchg<i64>(ptr, expected, replacement);
+}
+
 // @ts-ignore: decorator
 @inline export function wait32(ptr: usize, expected: i32, timeoutNs: i64): i32 {
   if (isDefined(SABRE_MODEL)) {

@@ -12,13 +12,20 @@
 //
 //   offset  word              written by                          meaning
 //   +0      CH_SEND_LOCK      senders (mutex.ts)                  serialises senders
-//   +8      CH_SENT           sender under the send lock          tickets handed out
+//   +8      CH_SEND_PENDING   sender under the send lock (plain)  what it is committing (ch_publish)
 //   +12     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
+//   +16     CH_SEND_OPEN/LEFT sender under the send lock (plain)  its message partly published
+//   +24     CH_SEND_TICKET    sender under the send lock (plain)  CH_SENT once it has counted
 //   +64     CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
 //   +72     CH_TAKEN          receiver under the recv lock        claims made
 //   +76     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
+//   +80     CH_RECV_OPEN      receiver under the recv lock (plain) its claimed message's progress
+//   +84     CH_RECV_MARK(_NEXT) receiver under the recv lock (plain) where it began consuming it
 //   +128    CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
 //                             -1 on withdraw); receiver (-1 claim)
+//   +132    CH_SENT           sender under the send lock          tickets handed out
+//   (COUNT and SENT are the two halves of one i64 word: a message begins in one atomic add to
+//    both, so a recoverer can tell from SENT alone whether a dead sender counted its message)
 //   +192    CH_STATE          close / peer-gone (or)              CH_CLOSED | CH_PEER_GONE
 //   +196    CH_CAPACITY       init                                messages; 0 = rendezvous
 //   +200    CH_SEND_WAITERS   senders about to park               count
@@ -69,12 +76,17 @@
 //     BR_WRITE), and a message partly published (CH_SEND_OPEN) is given up as a live sender's
 //     would be (ch_cancel: withdrawn if unclaimed, else a cancel frame its receiver drops the
 //     partial on). A receiver waiting for the rest of that message does the same itself
-//     (ch_fragment_step: it takes the dead sender's lock over as ANONYMOUS_AGENT), so it is
+//     (ch_fragment_step: it takes the dead sender's lock over as itself), so it is
 //     never stranded behind a dead sender when no other sender comes. Never delivered torn.
 //   - the recv lock: the next receiver takes it over and runs ch_recover_recv: a message the dead
-//     receiver claimed but had not begun reading (CH_RECV_OPEN == CH_RECV_CLAIMED) is
-//     re-delivered (uncounted claim: COUNT += 1, TAKEN -= 1); one it had begun reading is
-//     dropped (its remaining frames are dead frames, trimmed as below).
+//     receiver claimed but had not consumed any of is re-delivered (its claim undone: COUNT += 1,
+//     TAKEN -= 1); one whose first frame (or batch record) it had consumed is dropped (its
+//     remaining frames are dead frames, trimmed as below). A receiver killed at any instruction
+//     is told apart exactly: a claim is one cas of the COUNT|SENT word, and SENT - COUNT (claims
+//     made: sends and withdrawals change both halves alike) past TAKEN means a claim whose TAKEN
+//     += 1 never ran; before it consumes, a receiver records where (CH_RECV_MARK: the frame's
+//     BR_READ, CH_RECV_MARK_NEXT: its batch cursor), so a consumption is seen from the ring
+//     itself (BR_READ or the cursor moved on), whatever store it died before.
 //   - sides: every party that attached the channel is recorded in CH_ATTACHED (ch_attach, one
 //     bit per party slot), every one that held the send lock in CH_SENDERS and every one that
 //     held the recv lock in CH_RECEIVERS (chSides, under the lock). The other side of a sender
@@ -88,8 +100,12 @@
 //     is non-empty and has entirely died (PARTY_DIED), and so does a sender (ch_send_ready,
 //     ch_delivered). A dead client of a many-sender channel changes nothing for the others; a
 //     clean end (PARTY_EXITED) is never a reason (Go's semantics: channels stay open).
-//   Limit: a process killed in the few instructions of ch_publish between counting a message
-//   and committing its first fragment leaves a claim waiting for a fragment that never comes.
+//   - death inside ch_publish: the sender marks what it commits (CH_SEND_PENDING, after
+//     CH_SEND_TICKET) before it counts, so ch_recover_send knows whether the dead sender's
+//     reserved frame was counted (SENT == TICKET: its bytes are whole, since they were written
+//     before the count, and it is committed for it: a claim made meanwhile gets its message) or
+//     not (the frame is dropped and no message was begun); a pending CONT or CANCEL frame is
+//     whole too, and is committed.
 //
 // Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
 // and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
@@ -111,12 +127,13 @@
 //
 // Invariants:
 //   - SENT - TAKEN == COUNT whenever no agent is between the two updates;
-//   - COUNT <= max(CAPACITY, 1);
+//   - COUNT <= max(CAPACITY, 1), plus one for each message a receiver that died with it claimed
+//     was given back (ch_recover_recv) after its slot went to a sender, until they are drained;
 //   - the ring holds, in order: frames of claimed messages being read, of withdrawn or
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
 //     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, notify, now, spinOn } from "./atom";
+import { load32, store32, add32, sub32, or32, cas32, load64, store64, add64, cas64, notify, now, spinOn } from "./atom";
 import { agent_dead, party_state, party_pid, party_thread } from "./party";
 import { spinLimit } from "./time";
 import {
@@ -127,9 +144,9 @@ import {
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
   OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  PARTY_SLOTS, CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
-import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered } from "./mutex";
+import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered, mutex_owner } from "./mutex";
 import {
   br_size_of, br_init, br_reserve, br_reserve_step, br_commit, br_peek, br_max_frame,
   br_frame_addr, br_release, br_close,
@@ -156,8 +173,9 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
   mutex_init(c + CH_SEND_LOCK);
   mutex_init(c + CH_RECV_LOCK);
   store<i32>(c + CH_CAPACITY, capacity);
-  store32(c + CH_COUNT, 0);
-  store32(c + CH_SENT, 0);
+  store64(c + CH_COUNT, 0); // and CH_SENT
+  store<i32>(c + CH_SEND_PENDING, 0);
+  store<i32>(c + CH_SEND_TICKET, 0);
   store32(c + CH_TAKEN, 0);
   store32(c + CH_SEND_WAITERS, 0);
   store32(c + CH_RECV_WAITERS, 0);
@@ -167,6 +185,8 @@ export function ch_init(c: usize, capacity: i32, ringBytes: i32): i32 {
   store<i32>(c + CH_SEND_OPEN, 0);
   store<i32>(c + CH_SEND_LEFT, 0);
   store<i32>(c + CH_RECV_OPEN, 0);
+  store<i32>(c + CH_RECV_MARK, -1);
+  store<i32>(c + CH_RECV_MARK_NEXT, -1);
   store32(c + CH_SENDERS, 0);
   store32(c + CH_SENDERS + 4, 0);
   store32(c + CH_RECEIVERS, 0);
@@ -364,7 +384,7 @@ function deadAtFront(c: usize): bool {
  * br_reserve of a fragment; short of space, the sender first trims frames of withdrawn
  * messages at the front of the ring itself (they hold space until a receiver passes them, and
  * with no receiver running an empty channel would refuse every send). It acts as the ring's
- * consumer for that moment: only with the recv lock, taken by try-lock as ANONYMOUS_AGENT and
+ * consumer for that moment: only with the recv lock, taken by try-lock as the sender and
  * dropped before returning (a receiver inside recv trims them itself when it claims).
  */
 function reserveTrimming(c: usize, len: i32): i32 {
@@ -373,7 +393,10 @@ function reserveTrimming(c: usize, len: i32): i32 {
   // only when the front looks dead: taking the recv lock on every failed reserve would starve a
   // receiver trying to take it (a select retrying a send in a loop did, in Chromium)
   if (!deadAtFront(c)) return a;
-  if (mutex_try_lock(c + CH_RECV_LOCK, ANONYMOUS_AGENT) != OK) {
+  // as the sender (the send lock's holder), never as ANONYMOUS_AGENT: a sender killed in here
+  // leaves the recv lock held by an agent whose death is known, which a receiver takes over
+  const agent = mutex_owner(c + CH_SEND_LOCK);
+  if (mutex_try_lock(c + CH_RECV_LOCK, agent) != OK) {
     // a receiver holds the lock: one parked for a claim trims them when woken (ch_claim); the
     // frames of a message whose receiver gave up mid-way are dead too, and no claim is coming
     wakeReceivers(c);
@@ -382,7 +405,7 @@ function reserveTrimming(c: usize, len: i32): i32 {
   const before = load32(ring(c) + BR_READ);
   trimDead(c);
   const trimmed = load32(ring(c) + BR_READ) != before;
-  mutex_unlock(c + CH_RECV_LOCK, ANONYMOUS_AGENT);
+  mutex_unlock(c + CH_RECV_LOCK, agent);
   return trimmed ? br_reserve(ring(c), fragFrame(len)) : a;
 }
 
@@ -424,16 +447,21 @@ export function ch_publish(c: usize, first: i32): i32 {
     const s = br_commit(ring(c));
     if (s != OK) return -s;
     if (!first) return 0;
-    const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
-    add32(c + CH_COUNT, first);
+    const ticket = (<i32>(add64(c + CH_COUNT, <i64>first << CH_SENT_SHIFT) >> CH_SENT_SHIFT) + first) & BR_POS_MASK;
+    add64(c + CH_COUNT, <i64>first);
     wakeReceivers(c);
     ch_wake_events();
     return ticket;
   }
-  trackSend(c, first);
+  // What is committed is marked first (TICKET before PENDING, PENDING before anything the
+  // commit changes), so that a recoverer of a sender that died in here finishes or undoes it
+  // exactly (ch_recover_send); the frames are whole already.
   if (!first) {
+    store32(c + CH_SEND_PENDING, CH_PENDING_CONT); // atomic: ordered before trackSend's stores
+    trackSend(c, 0);
     const s = br_commit(ring(c));
     if (s != OK) store<i32>(c + CH_SEND_OPEN, 0); // closed: receivers drop the partial message themselves
+    store<i32>(c + CH_SEND_PENDING, 0);
     return s != OK ? -s : 0;
   }
   // COUNT before the commit: committed first, a close between the commit and COUNT += 1 let
@@ -443,28 +471,39 @@ export function ch_publish(c: usize, first: i32): i32 {
   // claimed it finds the ring closed and drained: END, the partial-message case).
   // (SEEDED BUG model-bug-ch-batch-count-one: a batch frame counted as one message)
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_BATCH_COUNT_ONE) && first > 1) first = 1;
-  const ticket = (add32(c + CH_SENT, first) + first) & BR_POS_MASK;
-  const counted = add32(c + CH_COUNT, first) + first;
-  if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1), "channel: COUNT past max(CAPACITY, 1)");
+  const ticket = load32(c + CH_SENT) + first; // SENT only changes under the send lock
+  store<i32>(c + CH_SEND_TICKET, ticket);
+  store32(c + CH_SEND_PENDING, first); // atomic: TICKET is stored before it
+  trackSend(c, first);
+  // publish: COUNT += first and SENT += first in one step
+  const counted = <i32>add64(c + CH_COUNT, <i64>first | (<i64>first << CH_SENT_SHIFT)) + first;
+  // (a message given back for a dead receiver may sit above the capacity: see the invariants)
+  if (DEBUG) assert(counted <= max(load<i32>(c + CH_CAPACITY), 1) + PARTY_SLOTS, "channel: COUNT past max(CAPACITY, 1)");
   const s = br_commit(ring(c));
   if (s != OK) {
     store<i32>(c + CH_SEND_OPEN, 0);
-    // closed first: uncount the messages no receiver claimed (they are the last ones begun and
-    // claims are FIFO, as in ch_withdraw: min(COUNT, first) of them are unclaimed; a receiver
-    // that claimed one finds the ring closed and drained)
-    while (true) {
-      const n = load32(c + CH_COUNT);
-      if (n <= 0) break;
-      const k = n < first ? n : first;
-      if (cas32(c + CH_COUNT, n, n - k) == n) {
-        sub32(c + CH_SENT, k);
-        break;
-      }
-    }
+    uncountUnclaimed(c, first);
   }
+  store<i32>(c + CH_SEND_PENDING, 0);
   wakeReceivers(c);
   ch_wake_events();
-  return s != OK ? -s : ticket;
+  return s != OK ? -s : ticket & BR_POS_MASK;
+}
+
+/**
+ * The ring was closed before the `first` messages just counted were committed: uncounts the
+ * ones no receiver claimed. They are the last ones begun and claims are FIFO (as in
+ * ch_withdraw), so min(COUNT, first) of them are unclaimed; a receiver that claimed one finds
+ * the ring closed and drained. Send lock held.
+ */
+function uncountUnclaimed(c: usize, first: i32): void {
+  while (true) {
+    const w = load64(c + CH_COUNT);
+    const n = <i32>w;
+    if (n <= 0) return;
+    const k = n < first ? n : first;
+    if (cas64(c + CH_COUNT, w, w - ((<i64>k << CH_SENT_SHIFT) | <i64>k)) == w) return;
+  }
 }
 
 /** Rendezvous: OK once a receiver claimed the message with `ticket`; else WOULD_BLOCK, or
@@ -491,10 +530,9 @@ export function ch_delivered_step(c: usize, ticket: i32): i32 {
  *  claimed it: OK; else WOULD_BLOCK (claimed: a rendezvous send was delivered). Send lock held. */
 export function ch_withdraw(c: usize, first: usize): i32 {
   while (true) {
-    const n = load32(c + CH_COUNT);
-    if (n <= 0) return WOULD_BLOCK;
-    if (cas32(c + CH_COUNT, n, n - 1) == n) {
-      sub32(c + CH_SENT, 1);
+    const w = load64(c + CH_COUNT);
+    if (<i32>w <= 0) return WOULD_BLOCK;
+    if (cas64(c + CH_COUNT, w, w - ((<i64>1 << CH_SENT_SHIFT) | CH_COUNT_ONE)) == w) {
       store<i32>(c + CH_SEND_OPEN, 0);
       // unclaimed, so no receiver reads this frame before the send lock is released. An atomic
       // store, and trimDead's load of it atomic too: with a plain store the load of
@@ -567,11 +605,14 @@ export function ch_claim(c: usize): i32 {
   chSides(c + CH_RECV_LOCK, c + CH_RECEIVERS);
   trimDead(c);
   while (true) {
-    const n = load32(c + CH_COUNT);
-    if (n <= 0) break;
-    if (cas32(c + CH_COUNT, n, n - 1) == n) {
-      add32(c + CH_TAKEN, 1);
+    const w = load64(c + CH_COUNT);
+    if (<i32>w <= 0) break;
+    if (cas64(c + CH_COUNT, w, w - CH_COUNT_ONE) == w) {
+      // in this order: a recoverer (ch_recover_recv) reads a claim without TAKEN += 1 from the
+      // COUNT|SENT word, and after it CLAIMED with no mark
+      store<i32>(c + CH_RECV_MARK, -1);
       store<i32>(c + CH_RECV_OPEN, CH_RECV_CLAIMED);
+      add32(c + CH_TAKEN, 1);
       // (SEEDED BUG model-bug-ch-claim-no-wake: parked senders are not woken)
       if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_NO_WAKE))) wakeSenders(c);
       ch_wake_events();
@@ -679,15 +720,30 @@ export function ch_fragment_step(c: usize, inMessage: i32): i32 {
  */
 export function ch_release(c: usize): i32 {
   const b = ring(c);
-  if (br_peek(b) >= CH_FRAG_HEADER) {
-    const frame = <usize>br_frame_addr(b);
-    const kind = load<i32>(frame + CH_FRAG_KIND) & 0xff;
-    const len = load<i32>(frame + CH_FRAG_LEN);
-    const open = load<i32>(c + CH_RECV_OPEN);
-    if (kind == CH_FIRST) store<i32>(c + CH_RECV_OPEN, load<i32>(frame + CH_FRAG_TOTAL) - len);
-    else if (open > 0) store<i32>(c + CH_RECV_OPEN, open > len ? open - len : 0);
+  if (br_peek(b) < CH_FRAG_HEADER) return br_release(b);
+  const frame = <usize>br_frame_addr(b);
+  const kind = load<i32>(frame + CH_FRAG_KIND) & 0xff;
+  const len = load<i32>(frame + CH_FRAG_LEN);
+  const open = load<i32>(c + CH_RECV_OPEN);
+  if (kind == CH_FIRST) {
+    // the claimed message's consumption begins here: mark where, then release, then say so
+    // (a holder killed in between is recovered from BR_READ: ch_recover_recv)
+    const total = load<i32>(frame + CH_FRAG_TOTAL);
+    if (open == CH_RECV_CLAIMED) markConsumption(c, -1);
+    const s = br_release(b);
+    store<i32>(c + CH_RECV_OPEN, total - len);
+    return s;
   }
+  if (open > 0) store<i32>(c + CH_RECV_OPEN, open > len ? open - len : 0);
   return br_release(b);
+}
+
+/** Records where the claimed message's consumption begins: the front frame's BR_READ and,
+ *  for a batch record, the cursor `next` (-1 a plain frame). Recv lock held. */
+// @ts-ignore: decorator
+@inline function markConsumption(c: usize, next: i32): void {
+  store<i32>(c + CH_RECV_MARK_NEXT, next);
+  store<i32>(c + CH_RECV_MARK, load32(ring(c) + BR_READ));
 }
 
 // ---- a dead holder (see the header) -------------------------------------------------------------
@@ -699,6 +755,20 @@ export function ch_release(c: usize): i32 {
  */
 export function ch_recover_send(c: usize): i32 {
   const b = ring(c);
+  const pending = load<i32>(c + CH_SEND_PENDING);
+  // (SEEDED BUG model-bug-ch-publish-uncounted-recovery: the pending frame is always dropped)
+  if (pending != 0 && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_PUBLISH_UNCOUNTED_RECOVERY))) {
+    // it died inside ch_publish: its frames are whole; commit them if they begin nothing or
+    // were counted (a claim may be waiting for them), else they never began a message
+    store<i32>(c + CH_SEND_PENDING, 0);
+    if (pending == CH_PENDING_CONT || load32(c + CH_SENT) == load<i32>(c + CH_SEND_TICKET)) {
+      if (br_commit(b) != OK && pending > 0) uncountUnclaimed(c, pending);
+      wakeReceivers(c);
+      ch_wake_events();
+    } else {
+      store<i32>(c + CH_SEND_OPEN, 0);
+    }
+  }
   store<i32>(b + BR_RESERVE, load32(b + BR_WRITE) & BR_POS_MASK);
   store<i32>(b + BR_READ_CACHE, load32(b + BR_READ));
   return load<i32>(c + CH_SEND_OPEN);
@@ -710,13 +780,30 @@ export function ch_recover_send(c: usize): i32 {
  * for `agent`. OK.
  */
 export function ch_recover_recv(c: usize, agent: i32): i32 {
-  const open = load<i32>(c + CH_RECV_OPEN);
+  let open = load<i32>(c + CH_RECV_OPEN);
   store<i32>(c + CH_RECV_OPEN, 0);
   const b = ring(c);
   store<i32>(b + BR_WRITE_CACHE, load32(b + BR_WRITE) & BR_POS_MASK);
+  // claims made = SENT - COUNT (only claims change it, and the recv lock is held): one more
+  // than TAKEN is a claim whose TAKEN += 1 never ran: claimed, nothing consumed
+  const w = load64(c + CH_COUNT);
+  const claims = <i32>(w >> CH_SENT_SHIFT) - <i32>w;
+  // (SEEDED BUG model-bug-ch-recover-recv-blind: OPEN alone decides, as before the marks)
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_RECOVER_RECV_BLIND)) {
+    // nothing
+  } else if (claims != load32(c + CH_TAKEN)) {
+    add32(c + CH_TAKEN, 1);
+    open = CH_RECV_CLAIMED;
+  } else if (open == CH_RECV_CLAIMED) {
+    // marked, then died: consumed if the ring's front or the batch cursor moved past the mark
+    const mark = load<i32>(c + CH_RECV_MARK);
+    const next = load<i32>(c + CH_RECV_MARK_NEXT);
+    if (mark >= 0 && (load32(b + BR_READ) != mark || (next >= 0 && load<i32>(<usize>br_frame_addr(b) + CH_FRAG_HEADER + CH_BATCH_NEXT) != next))) open = 0;
+  }
+  batchResync(c);
   if (open == CH_RECV_CLAIMED) {
     sub32(c + CH_TAKEN, 1);
-    add32(c + CH_COUNT, 1);
+    add64(c + CH_COUNT, CH_COUNT_ONE);
     wakeReceivers(c);
     ch_wake_events();
   }
@@ -726,13 +813,15 @@ export function ch_recover_recv(c: usize, agent: i32): i32 {
 
 /**
  * A receiver stranded mid-message: when the send lock's holder is dead, takes the lock over as
- * ANONYMOUS_AGENT, gives the dead sender's message up (ch_cancel) and releases the lock. True
+ * itself, gives the dead sender's message up (ch_cancel) and releases the lock. True
  * if it did.
  */
 function takeDeadSendLock(c: usize): bool {
   const lock = c + CH_SEND_LOCK;
   if (!agent_dead(load32(lock + MUTEX_OWNER))) return false;
-  if (mutex_recover(lock, ANONYMOUS_AGENT) != OWNER_DEAD) return false;
+  // as the receiver (the recv lock's holder), never as ANONYMOUS_AGENT: a receiver killed in
+  // here leaves the send lock held by an agent whose death is known, which a sender takes over
+  if (mutex_recover(lock, mutex_owner(c + CH_RECV_LOCK)) != OWNER_DEAD) return false;
   const first = ch_recover_send(c);
   // no room for the cancel frame (never while the receiver waits on an empty ring): the lock is
   // left owner-died, and the next sender runs ch_recover_send again
@@ -969,12 +1058,31 @@ export function ch_msg_done(c: usize): i32 {
     if (next < load<i32>(payload + CH_BATCH_COUNT)) {
       const off = load<i32>(payload + CH_BATCH_NEXT_OFF);
       const n = load<i32>(payload + CH_BATCH_HEADER + <usize>off);
-      store<i32>(payload + CH_BATCH_NEXT, next);
+      markConsumption(c, next - 1);
+      // the offset first: a recoverer trusts CH_BATCH_NEXT and recomputes the offset from it
       store<i32>(payload + CH_BATCH_NEXT_OFF, off + CH_BATCH_RECORD + ((n + 3) & ~3));
+      store<i32>(payload + CH_BATCH_NEXT, next);
       store<i32>(c + CH_RECV_OPEN, 0); // that message is read: nothing to re-deliver or drop
       return OK;
     }
   }
-  ch_release(c);
+  ch_release(c); // a plain message, or a batch's last record: marked there
   return OK;
+}
+
+/** A batch frame at the ring's front: sets its cursor's offset from its record index (walking
+ *  the records), in case its reader died between the two cursor stores. Recv lock held. */
+function batchResync(c: usize): void {
+  const b = ring(c);
+  if (br_peek(b) < CH_FRAG_HEADER + CH_BATCH_HEADER) return;
+  const a = <usize>br_frame_addr(b);
+  if (!(load32(a + CH_FRAG_KIND) & CH_BATCH) || !liveFirst(load32(a + CH_FRAG_KIND))) return;
+  const payload = a + CH_FRAG_HEADER;
+  const room = load<i32>(a + CH_FRAG_LEN) - CH_BATCH_HEADER;
+  const next = load<i32>(payload + CH_BATCH_NEXT);
+  let off = 0;
+  for (let i = 0; i < next && off <= room - CH_BATCH_RECORD; i++) {
+    off += CH_BATCH_RECORD + ((load<i32>(payload + CH_BATCH_HEADER + <usize>off) + 3) & ~3);
+  }
+  store<i32>(payload + CH_BATCH_NEXT_OFF, off);
 }

@@ -59,10 +59,10 @@ export const MODEL_SPIN_LIMIT = 4;  // the same in the model build (test/model),
 export const SLOT_SPINS_PER_RECHECK = 8; // ring.ts: slot-seq loads per re-check of the spin budget (release)
 
 // ---- region header ----------------------------------------------------------------------
-export const STATIC_LIMIT = 3072;            // the core's static data must end below this
+export const STATIC_LIMIT = 3584;            // the core's static data must end below this (the model build, with every assert message, comes closest)
 export const REGION_BASE = 4096;             // header starts here (page aligned)
 export const REGION_MAGIC = 0x52424153;      // "SABR" little-endian
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 // offsets from REGION_BASE; writer: creator once, then read-only, unless noted
 export const RH_MAGIC = 0;        // u32 REGION_MAGIC, written LAST by create (publishes header)
 export const RH_VERSION = 4;      // u32 LAYOUT_VERSION
@@ -230,16 +230,23 @@ export const BR_MAX_CAPACITY = 1 << 29;
 // every message: the send side's words, the recv side's words, COUNT (both), and words that
 // change rarely (state, waiter counts, the codec table).
 export const CH_SEND_LOCK = 0;      // mutex (MUTEX_SIZE) serialising senders, held for a whole message
-export const CH_SENT = 8;           // i32 free-running count of messages begun (sender's ticket); send lock
+export const CH_SEND_PENDING = 8;   // i32 what the send-lock holder is publishing: 0 nothing, n > 0 a first fragment beginning n messages, CH_PENDING_CONT another fragment; send lock (see ch_publish)
 export const CH_SEND_SEQ = 12;      // i32 park word of senders: bumped by claims and close
 export const CH_SEND_OPEN = 16;     // i32 payload address of the FIRST of a message partly published, 0 none; send lock (plain)
 export const CH_SEND_LEFT = 20;     // i32 bytes of that message not yet published; send lock (plain)
+export const CH_SEND_TICKET = 24;   // i32 CH_SENT once the pending first fragment is counted; send lock (plain, written before CH_SEND_PENDING)
+export const CH_PENDING_CONT = -1;  // CH_SEND_PENDING: a whole fragment that begins no message (CONT, CANCEL) is being committed
 export const CH_RECV_LOCK = 64;     // mutex (MUTEX_SIZE) serialising receivers, held for a whole message
 export const CH_TAKEN = 72;         // i32 free-running count of claims; recv lock
 export const CH_RECV_SEQ = 76;      // i32 park word of receivers: bumped by message starts and close
 export const CH_RECV_OPEN = 80;     // i32 the recv-lock holder's message: 0 none, CH_RECV_CLAIMED, or > 0 bytes still to read; recv lock (plain)
 export const CH_RECV_CLAIMED = -1;  // CH_RECV_OPEN: claimed, its first fragment not consumed (re-delivered if the holder dies)
-export const CH_COUNT = 128;        // i32 messages begun (first fragment published) and not yet claimed
+export const CH_RECV_MARK = 84;     // i32 BR_READ where the holder began consuming its claimed message's frame, -1 none; recv lock (plain, see ch_recover_recv)
+export const CH_RECV_MARK_NEXT = 88; // i32 that frame's batch cursor (CH_BATCH_NEXT) then, -1 a plain frame; recv lock (plain)
+export const CH_COUNT = 128;        // i32 messages begun (counted) and not yet claimed: the low half of the i64 word COUNT|SENT
+export const CH_SENT = 132;         // i32 free-running count of messages begun (the sender's ticket): the high half of that word; sender
+export const CH_COUNT_ONE = 1;      // i64 delta on the COUNT|SENT word: one message claimed (COUNT) ...
+export const CH_SENT_SHIFT = 32;    // ... and CH_COUNT_ONE | 1 << CH_SENT_SHIFT: one message begun (COUNT and SENT in one step)
 export const CH_STATE = 192;        // i32 CH_CLOSED | CH_PEER_GONE bits; set once, never cleared
 export const CH_CAPACITY = 196;     // i32 messages that may be buffered, 0 = rendezvous (read-only)
 export const CH_SEND_WAITERS = 200; // i32 senders registered to park on CH_SEND_SEQ

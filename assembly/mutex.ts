@@ -10,9 +10,15 @@
 // core call (the allocator's): for it the relock check (WOULD_DEADLOCK) is skipped.
 //
 //   offset  word          written by                    meaning
-//   +0      MUTEX_STATE   lock (cas/xchg), unlock (sub)  0 unlocked, 1 locked, 2 contended
-//   +4      MUTEX_OWNER   the holder, after acquiring;   agent id (0 when unlocked)
+//   +0      MUTEX_STATE   lock (cas), unlock (xchg)      0 unlocked, 1 locked, 2 contended
+//   +4      MUTEX_OWNER   lock (the same cas), unlock,   agent id (0 when unlocked)
 //                         a recoverer (cas)              | MUTEX_OWNER_DIED
+//
+// STATE and OWNER are the two halves of one 8-byte word (8-byte aligned) and every change of
+// either is one 64-bit atomic (cas64 / xchg64) of the whole word: an acquisition records its
+// holder in the same step, so an agent killed at any instruction either holds the lock with its
+// id recorded (recoverable) or does not hold it; a release frees and clears the holder at once.
+// Waiters park on the 32-bit STATE half (futex words are 32 bits).
 //
 // Owner died (POSIX robust mutexes, EOWNERDEAD). A locker that finds the lock held by an agent
 // whose party is known dead (party.ts: reported, never guessed) takes it over with one cas on
@@ -26,18 +32,18 @@
 // heap locked (documented as not recoverable).
 //
 // Invariants:
-//   - STATE != 0 exactly while some agent holds the lock (or between a holder's release of
-//     OWNER and its release of STATE);
+//   - STATE != 0 exactly while some agent holds the lock, and then OWNER holds its id;
 //   - an agent only parks on STATE while it reads MUTEX_CONTENDED there, and having parked
-//     it always re-acquires with xchg(2), never with cas(0, 1), so that a release after it
-//     still notifies the other parked agents (cas(0, 1) would lose their wake-up);
+//     it always re-acquires as Drepper's xchg(2) does (a cas loop: STATE 0 -> 2 acquires, 1 -> 2
+//     marks contention), never with cas(0, 1), so that a release after it still notifies the
+//     other parked agents (cas(0, 1) would lose their wake-up);
 //   - unlock notifies iff STATE was CONTENDED: an uncontended lock+unlock makes no syscall.
 //   - a timed-out waiter may leave STATE at CONTENDED with nobody parked: that only costs the
 //     next unlock one spurious notify;
 //   - only the holder writes MUTEX_OWNER, except a recoverer's cas from an owner confirmed dead
 //     (a dead agent never writes again); MUTEX_OWNER_DIED survives unlock until
 //     mutex_consistent.
-import { cas32, xchg32, load32, store32, sub32, wait32, notify, now } from "./atom";
+import { load32, load64, store64, cas64, xchg64, wait32, notify, now } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, NOT_OWNER, WOULD_DEADLOCK, ANONYMOUS_AGENT, OWNER_DEAD,
   MUTEX_STATE, MUTEX_OWNER, MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED, MUTEX_OWNER_DIED, AGENT_MASK, PARTY_SLOT_MASK,
@@ -52,12 +58,34 @@ import { agent_dead } from "./party";
   return word == ANONYMOUS_AGENT ? word : word & AGENT_MASK;
 }
 
-/** After acquiring STATE: records `agent` as holder, keeping MUTEX_OWNER_DIED; OK or OWNER_DEAD. */
+const HIGH: i64 = 32; // MUTEX_OWNER's shift in the 64-bit word
 // @ts-ignore: decorator
-@inline function acquired(m: usize, agent: i32): i32 {
-  const died = agent == ANONYMOUS_AGENT ? 0 : load32(m + MUTEX_OWNER) & MUTEX_OWNER_DIED;
-  store32(m + MUTEX_OWNER, agent | died);
-  return died ? OWNER_DEAD : OK;
+@inline function stateOf(w: i64): i32 { return <i32>w; }
+// @ts-ignore: decorator
+@inline function ownerOf(w: i64): i32 { return <i32>(w >>> HIGH); }
+// @ts-ignore: decorator
+@inline function wordOf(state: i32, owner: i32): i64 { return (<i64>owner << HIGH) | <i64><u32>state; }
+
+/** The word of an unlocked lock `w` taken by `agent` with `state`: the holder is recorded,
+ *  MUTEX_OWNER_DIED kept (ANONYMOUS_AGENT: as it is, the bit cleared). */
+// @ts-ignore: decorator
+@inline function takenBy(w: i64, agent: i32, state: i32): i64 {
+  return wordOf(state, agent == ANONYMOUS_AGENT ? agent : agent | (ownerOf(w) & MUTEX_OWNER_DIED));
+}
+
+/** What an acquisition from `w` (the unlocked word it replaced) returns: OK or OWNER_DEAD. */
+// @ts-ignore: decorator
+@inline function acquired(w: i64, agent: i32): i32 {
+  return agent != ANONYMOUS_AGENT && (ownerOf(w) & MUTEX_OWNER_DIED) != 0 ? OWNER_DEAD : OK;
+}
+
+/** One cas from unlocked to held by `agent` with `state`: OK / OWNER_DEAD, or WOULD_BLOCK when
+ *  the lock is held (or the word changed under the cas). */
+// @ts-ignore: decorator
+@inline function tryAcquire(m: usize, agent: i32, state: i32): i32 {
+  const w = load64(m);
+  if (stateOf(w) != MUTEX_UNLOCKED) return WOULD_BLOCK;
+  return cas64(m, w, takenBy(w, agent, state)) == w ? acquired(w, agent) : WOULD_BLOCK;
 }
 
 /** Whether `agent` (a real agent id) already holds the lock: relocking would never return. */
@@ -70,16 +98,15 @@ import { agent_dead } from "./party";
 }
 
 export function mutex_init(m: usize): void {
-  store32(m + MUTEX_OWNER, 0);
-  store32(m + MUTEX_STATE, MUTEX_UNLOCKED);
+  store64(m, wordOf(MUTEX_UNLOCKED, 0));
 }
 
 /** One attempt, never parks: OK (or OWNER_DEAD: acquired, see the header), WOULD_BLOCK, or
  *  WOULD_DEADLOCK if `agent` holds it. */
 export function mutex_try_lock(m: usize, agent: i32): i32 {
-  const seen = cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED);
-  if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
-  if (seen == MUTEX_UNLOCKED) return acquired(m, agent);
+  const r = tryAcquire(m, agent, MUTEX_LOCKED);
+  if (DEBUG) assert(<u32>load32(m + MUTEX_STATE) <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
+  if (r != WOULD_BLOCK) return r;
   return heldBy(m, agent) ? WOULD_DEADLOCK : WOULD_BLOCK;
 }
 
@@ -89,24 +116,28 @@ export function mutex_try_lock(m: usize, agent: i32): i32 {
  * equals MUTEX_CONTENDED and then call again with `parked` = 1.
  */
 export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
-  let seen: i32;
   if (!parked) {
-    seen = cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED);
-    if (seen == MUTEX_UNLOCKED) return acquired(m, agent);
+    const r = tryAcquire(m, agent, MUTEX_LOCKED);
+    if (r != WOULD_BLOCK) return r;
     if (heldBy(m, agent)) return WOULD_DEADLOCK;
-    if (seen == MUTEX_CONTENDED) return WOULD_BLOCK;
+    if (load32(m + MUTEX_STATE) == MUTEX_CONTENDED) return WOULD_BLOCK;
   }
-  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_RELOCK_CAS)) {
+  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_RELOCK_CAS) && parked) {
     // Seeded bug, model bug build only (test/model/mutex.test.ts must find it): a woken
     // waiter re-acquires with cas(0, 1), so the state forgets the other parked waiters and
     // their wake-up is lost (Drepper, "Futexes Are Tricky", the bug of mutex #2).
-    seen = parked ? cas32(m + MUTEX_STATE, MUTEX_UNLOCKED, MUTEX_LOCKED) : xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
-  } else {
-    seen = xchg32(m + MUTEX_STATE, MUTEX_CONTENDED);
+    return tryAcquire(m, agent, MUTEX_LOCKED);
   }
-  if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
-  if (seen == MUTEX_UNLOCKED) return acquired(m, agent);
-  return WOULD_BLOCK;
+  // Drepper's xchg(STATE, 2) as a cas loop on the whole word: 0 -> 2 acquires (the holder
+  // recorded in the same step), 1 -> 2 marks contention, 2 stays
+  while (true) {
+    const w = load64(m);
+    const seen = stateOf(w);
+    if (DEBUG) assert(<u32>seen <= <u32>MUTEX_CONTENDED, "mutex: STATE is not 0, 1 or 2");
+    if (seen == MUTEX_CONTENDED) return WOULD_BLOCK;
+    const next = seen == MUTEX_UNLOCKED ? takenBy(w, agent, MUTEX_CONTENDED) : wordOf(MUTEX_CONTENDED, ownerOf(w));
+    if (cas64(m, w, next) == w) return seen == MUTEX_UNLOCKED ? acquired(w, agent) : WOULD_BLOCK;
+  }
 }
 
 /**
@@ -115,9 +146,13 @@ export function mutex_lock_step(m: usize, agent: i32, parked: i32): i32 {
  * another recoverer won: lock again). For a waiter between its parks (lockSteps).
  */
 export function mutex_recover(m: usize, agent: i32): i32 {
-  const owner = load32(m + MUTEX_OWNER);
-  if (load32(m + MUTEX_STATE) == MUTEX_UNLOCKED || !agent_dead(owner)) return WOULD_BLOCK;
-  return cas32(m + MUTEX_OWNER, owner, agent | MUTEX_OWNER_DIED) == owner ? OWNER_DEAD : WOULD_BLOCK;
+  while (true) {
+    const w = load64(m);
+    const owner = ownerOf(w);
+    if (stateOf(w) == MUTEX_UNLOCKED || !agent_dead(owner)) return WOULD_BLOCK;
+    // STATE stays held; a waiter marking contention meanwhile makes the cas fail: try again
+    if (cas64(m, w, wordOf(stateOf(w), agent | MUTEX_OWNER_DIED)) == w) return OWNER_DEAD;
+  }
 }
 
 /**
@@ -138,10 +173,12 @@ export function mutex_holder_tracked(m: usize): i32 {
 /** The holder marks the state the lock protects consistent again: clears MUTEX_OWNER_DIED. OK
  *  or NOT_OWNER. */
 export function mutex_consistent(m: usize, agent: i32): i32 {
-  const owner = load32(m + MUTEX_OWNER);
-  if (ownerId(owner) != agent || load32(m + MUTEX_STATE) == MUTEX_UNLOCKED) return NOT_OWNER;
-  if (owner & MUTEX_OWNER_DIED) store32(m + MUTEX_OWNER, agent);
-  return OK;
+  while (true) {
+    const w = load64(m);
+    const owner = ownerOf(w);
+    if (ownerId(owner) != agent || stateOf(w) == MUTEX_UNLOCKED) return NOT_OWNER;
+    if ((owner & MUTEX_OWNER_DIED) == 0 || cas64(m, w, wordOf(stateOf(w), agent)) == w) return OK;
+  }
 }
 
 /** 1 if the lock carries MUTEX_OWNER_DIED (a holder died; not yet marked consistent). */
@@ -190,12 +227,11 @@ export function mutex_unlock_recovered(m: usize, consistent: bool): void {
 
 // @ts-ignore: decorator
 @inline function release(m: usize, ownerAfter: i32): void {
-  store32(m + MUTEX_OWNER, ownerAfter);
-  // publish: the holder's writes happen-before the next acquirer's cas/xchg that sees 0
-  const held = sub32(m + MUTEX_STATE, 1);
+  // publish: the holder's writes happen-before the next acquirer's cas that sees 0; STATE and
+  // OWNER change in this one step (Drepper's "if (dec(val) != 1) val = 0, wake" as one xchg)
+  const held = stateOf(xchg64(m, wordOf(MUTEX_UNLOCKED, ownerAfter)));
   if (DEBUG) assert(held == MUTEX_LOCKED || held == MUTEX_CONTENDED, "mutex: unlocked a STATE that was not 1 or 2");
   if (held != MUTEX_LOCKED) {
-    store32(m + MUTEX_STATE, MUTEX_UNLOCKED);
     // Seeded bug, model bug build only (test/model/mutex.test.ts must find it): an unlock
     // that forgets to wake the parked waiter. Never defined by the release target.
     if (!(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_MUTEX_NO_WAKE))) {

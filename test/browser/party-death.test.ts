@@ -73,6 +73,11 @@ describe("in Chromium, a Web Worker terminated at a random moment", { timeout: 1
     expect(c.recovered).toBe(TRIALS);
   });
 
+  it("mid-receive of a fragmented message: the live receiver gets every later message, whole, in order", async () => {
+    const c = await trials("mid-receive of a fragmented message", "drain");
+    expect(c.recovered).toBe(TRIALS);
+  });
+
   it("inside a request as client: the server keeps serving, its mailbox is not poisoned", async () => {
     const c = await trials("inside a request as client", "client");
     expect(c.peerGone).toBe(0);

@@ -1,6 +1,6 @@
 // party-death.test.ts — a thread or a process killed at a random (seeded) moment, in each case
 // of README's "When a party dies": holding a mutex, mid-send of a fragmented message, blocked
-// in recv, inside a mailbox request as client and as server (the cases are written once, for
+// in recv, mid-receive of a fragmented message, inside a mailbox request as client and as server (the cases are written once, for
 // every host, in test/fixtures/party-death-cases.mjs). Each trial starts a victim
 // (test/fixtures/party-death.mjs) as a worker thread (spawnWorker, killed with terminate()) or
 // a child process (spawnProcess, killed with SIGKILL), kills it after a random delay, and then
@@ -94,6 +94,10 @@ describe("a party killed at a random moment", { timeout: 120_000 * stressMultipl
 
     it(`${host}: blocked in recv — a value sent afterwards reaches a live receiver`, async () => {
       await trials("blocked in recv", host, "recv");
+    });
+
+    it(`${host}: mid-receive of a fragmented message — the others get every later message, whole, in order`, async () => {
+      await trials("mid-receive of a fragmented message", host, "drain");
     });
 
     it(`${host}: inside a request as client — the server's mailbox is not poisoned`, async () => {

@@ -84,9 +84,10 @@ describe("compiled core", () => {
   it("compiles hot paths to atomic instructions", () => {
     const funcs = releaseFunctions();
     const hot: Record<string, RegExp[]> = {
-      mutex_try_lock: [/i32\.atomic\.rmw\.cmpxchg/],
-      mutex_lock: [/i32\.atomic\.rmw\.cmpxchg/, /call \$assembly\/atom\/hostPark/],
-      mutex_unlock: [/i32\.atomic\.rmw\.sub/, /call \$assembly\/atom\/hostWake/],
+      // the mutex's STATE and OWNER change together, in one 64-bit atomic (assembly/mutex.ts)
+      mutex_try_lock: [/i64\.atomic\.rmw\.cmpxchg/],
+      mutex_lock: [/i64\.atomic\.rmw\.cmpxchg|call \$assembly\/mutex\/mutex_(try_lock|lock_step)\b/, /call \$assembly\/atom\/hostPark/],
+      mutex_unlock: [/i64\.atomic\.rmw\.xchg/, /call \$assembly\/atom\/hostWake/],
       sem_try_acquire: [/i32\.atomic\.rmw\.cmpxchg/],
       sem_release: [/i32\.atomic\.rmw\.cmpxchg/, /call \$assembly\/atom\/hostWake/],
       sem_acquire_step: [/i32\.atomic\.rmw\.cmpxchg/, /i32\.atomic\.rmw\.add/],

@@ -20,7 +20,7 @@
 // `stepLimit` steps is reported as a livelock.
 import { readFileSync } from "node:fs";
 import { checkLinearizable, type Spec } from "./linearizability";
-import { executionSeed, hashString } from "./rng";
+import { executionSeed, hashString, mix32 } from "./rng";
 import { Replay, strategyFrom, type Strategy } from "./strategies";
 import { ModelViolation, OP, OP_NAMES, VThread, type Body, type HistoryOp, type ModelCore, type ThreadHost } from "./vthread";
 import * as L from "../../../assembly/layout";
@@ -103,6 +103,23 @@ export interface ModelTest<C = unknown, S = unknown> {
    * need not. Deterministic, so traces still replay.
    */
   fairSpin?: number;
+  /**
+   * A thread that may die (a process killed at an arbitrary instruction): in each execution it
+   * stops for good just before its step number `at` (0-based, counted over its own steps, each an
+   * atomic of the core or a JS pause), where `at` is drawn from the execution's seed in
+   * [0, within * 5/4): in about one execution in five it finishes instead. Its body never runs
+   * again, its instance is abandoned mid-call, and `onCrash` runs at once, outside every thread
+   * (set a word and notify it, so that a watcher thread can report the death as a host would).
+   * The crash point comes from the seed, not from the schedule: explore such a test with the
+   * random and PCT strategies, never DFS (whose tree assumes a schedule decides everything).
+   */
+  crash?: CrashSpec<C, S>;
+}
+
+export interface CrashSpec<C, S> {
+  thread: number;
+  within: number;
+  onCrash(env: { i32: Int32Array; ctx: C; state: S; notify(ptr: number, count: number): number }): void;
 }
 
 export interface Violation { kind: string; message: string }
@@ -220,6 +237,9 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
     const ready: number[] = [];
     let last = -1;
     let violation: Violation | undefined;
+    const crash = test.crash;
+    const crashAt = crash ? mix32((seed ^ 0x5bd1e995) >>> 0) % Math.ceil((crash.within * 5) / 4) : -1;
+    let victimSteps = 0;
     strategy.begin(seed, threads.length);
     this.scheduling = true;
     this.step = 0;
@@ -260,6 +280,16 @@ export class Model<C = unknown, S = unknown> implements ThreadHost {
         trace.push(id);
         last = id;
         const t = threads[id];
+        if (crash && id === crash.thread && victimSteps++ === crashAt) {
+          t.state = "done";
+          t.gen = undefined;
+          t.reset();
+          this.count("crash");
+          this.log?.push({ step: this.step, thread: id, op: "crash", note: `before its step ${crashAt}` });
+          this.step++;
+          crash.onCrash({ i32: this.i32, ctx: this.ctx, state, notify: (ptr, count) => this.notify(ptr, count) });
+          continue;
+        }
         if (this.log) {
           const e: LogEntry = { step: this.step, thread: id, op: t.pendingOp === OP.JS ? t.label : OP_NAMES[t.pendingOp] };
           if (t.pendingOp === OP.RESUME) e.note = ["woken", "not-equal", "timed out"][t.resumeValue];
