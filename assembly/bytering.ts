@@ -15,10 +15,10 @@
 //   +64  BR_READ           index            consumer (store)             start of unread frames
 //   +68  BR_WRITE_CACHE    index            consumer only (plain)        last BR_WRITE pos it saw
 //   +128 BR_CAPACITY       bytes            init only                    power of two, >= 16
-//   +132 BR_DATA_WAITERS                    consumer about to park       count
-//   +136 BR_SPACE_WAITERS                   producer about to park       count
-//   +140 BR_DATA_SEQ       park word        commit/close if DATA_WAITERS > 0     bumped
-//   +144 BR_SPACE_SEQ      park word        release/close if SPACE_WAITERS > 0   bumped
+//   +132 BR_DATA_WAITERS                    consumer about to park; waker flag (raised / cleared)
+//   +136 BR_SPACE_WAITERS                   producer about to park; waker flag (raised / cleared)
+//   +140 BR_DATA_SEQ       park word        commit/close if DATA_WAITERS raised  bumped
+//   +144 BR_SPACE_SEQ      park word        release/close if SPACE_WAITERS raised bumped
 //   +192 BR_DATA           capacity bytes of frames
 //
 // Frames: at a 4-aligned index i, a header word (i32 length L >= 0) then L payload bytes,
@@ -52,10 +52,10 @@
 //     committed before close, then gets CLOSED (one atomic load gives "empty and closed").
 //   - the cache words are hints: a stale cache only makes its owner re-read the other index.
 //
-// Waking: as in ring.ts (register in *_WAITERS, re-check, park on *_SEQ with the value read
-// before registering; the other side publishes its index, then bumps and notifies only when
-// the waiter count is non-zero). The SC total order gives: either the re-check sees the
-// publish, or the notifier sees the waiter and changes the park word after it was read.
+// Waking: the flag form of wake.ts, as in ring.ts (raise *_WAITERS, re-check, park on *_SEQ
+// with the value read before raising; the other side publishes its index, then clears the
+// flag, bumps and notifies only when it is raised: one wake-up per park, not one per frame).
+// The proof of no lost wake-up is in wake.ts.
 // Waiting is in the step convention of layout.ts, run by the runtime's step machines
 // (src/queue/bytering.ts): the producer waits for space with br_space_step / br_space_cancel
 // (park word BR_SPACE_SEQ), the consumer for a frame with br_data_step / br_data_cancel (park
@@ -65,7 +65,7 @@
 // that registers anew each time (br_reserve_step; its own ch_fragment_step over br_peek) with
 // a deregistration after every park (br_space_unwait, br_data_unwait). They are kept, written
 // over the steps above, until the channel moves to the convention.
-import { load32, store32, add32, sub32, or32, cas32, notify } from "./atom";
+import { load32, store32, add32, or32, cas32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT,
   BR_WRITE, BR_READ_CACHE, BR_RESERVE, BR_READ, BR_WRITE_CACHE, BR_CAPACITY, BR_DATA_WAITERS,
@@ -73,7 +73,7 @@ import {
   BR_CLOSED_BIT, BR_POS_MASK, BR_MIN_CAPACITY, BR_MAX_CAPACITY,
 } from "./layout";
 import { DEBUG } from "./debug";
-import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
+import { raiseFlag, wakeFlagged } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -123,12 +123,12 @@ export function br_init(b: usize, capacity: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function wakeConsumer(b: usize): void {
-  wakeWaiters(b + BR_DATA_WAITERS, b + BR_DATA_SEQ, NOTIFY_ALL);
+  wakeFlagged(b + BR_DATA_WAITERS, b + BR_DATA_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
 @inline function wakeProducer(b: usize): void {
-  wakeWaiters(b + BR_SPACE_WAITERS, b + BR_SPACE_SEQ, NOTIFY_ALL);
+  wakeFlagged(b + BR_SPACE_WAITERS, b + BR_SPACE_SEQ, NOTIFY_ALL);
 }
 
 // ---- producer -----------------------------------------------------------------------------------
@@ -194,16 +194,15 @@ export function br_space_step(b: usize, len: i32, parked: i32): i32 {
     const s = br_commit(b); // never park with unpublished frames
     if (s != OK) return -s;
   }
-  if (enterIfBlocked(b + BR_SPACE_WAITERS, a == -WOULD_BLOCK, parked)) {
+  if (a == -WOULD_BLOCK) {
+    raiseFlag(b + BR_SPACE_WAITERS);
     a = br_reserve(b, len); // re-check after registering
-    leaveIfDone(b + BR_SPACE_WAITERS, a == -WOULD_BLOCK);
   }
   return a;
 }
 
-/** A registered producer gives up: leaves BR_SPACE_WAITERS. -TIMED_OUT. */
+/** A registered producer gives up. -TIMED_OUT. (Its raised flag costs one spare wake-up.) */
 export function br_space_cancel(b: usize): i32 {
-  sub32(b + BR_SPACE_WAITERS, 1);
   return -TIMED_OUT;
 }
 
@@ -303,16 +302,15 @@ export function br_read(b: usize, dst: usize, max: i32): i32 {
  */
 export function br_data_step(b: usize, parked: i32): i32 {
   let len = br_peek(b);
-  if (enterIfBlocked(b + BR_DATA_WAITERS, len == -WOULD_BLOCK, parked)) {
-    len = br_peek(b);
-    leaveIfDone(b + BR_DATA_WAITERS, len == -WOULD_BLOCK);
+  if (len == -WOULD_BLOCK) {
+    raiseFlag(b + BR_DATA_WAITERS);
+    len = br_peek(b); // re-check after registering
   }
   return len;
 }
 
-/** A registered consumer gives up: leaves BR_DATA_WAITERS. -TIMED_OUT. */
+/** A registered consumer gives up. -TIMED_OUT. (Its raised flag costs one spare wake-up.) */
 export function br_data_cancel(b: usize): i32 {
-  sub32(b + BR_DATA_WAITERS, 1);
   return -TIMED_OUT;
 }
 

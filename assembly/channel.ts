@@ -13,12 +13,12 @@
 //   offset  word              written by                          meaning
 //   +0      CH_SEND_LOCK      senders (mutex.ts)                  serialises senders
 //   +8      CH_SEND_PENDING   sender under the send lock (plain)  what it is committing (ch_publish)
-//   +12     CH_SEND_SEQ       claims / close if SEND_WAITERS > 0  bumped (senders park here)
+//   +12     CH_SEND_SEQ       claims / close if SEND_WAITERS up   bumped (senders park here)
 //   +16     CH_SEND_OPEN/LEFT sender under the send lock (plain)  its message partly published
 //   +24     CH_SEND_TICKET    sender under the send lock (plain)  CH_SENT once it has counted
 //   +64     CH_RECV_LOCK      receivers (mutex.ts)                serialises receivers
 //   +72     CH_TAKEN          receiver under the recv lock        claims made
-//   +76     CH_RECV_SEQ       starts / close if RECV_WAITERS > 0  bumped (receivers park here)
+//   +76     CH_RECV_SEQ       starts / close if RECV_WAITERS up   bumped (receivers park here)
 //   +80     CH_RECV_OPEN      receiver under the recv lock (plain) its claimed message's progress
 //   +84     CH_RECV_MARK(_NEXT) receiver under the recv lock (plain) where it began consuming it
 //   +128    CH_COUNT          sender (+1 at a message start,      messages begun, not claimed
@@ -132,7 +132,9 @@
 //   - the ring holds, in order: frames of claimed messages being read, of withdrawn or
 //     cancelled messages (skipped), then of the COUNT unclaimed messages;
 //   - every state change a parked agent may wait for bumps its park word when waiters are
-//     registered, and the region event word (RH_EVENT_SEQ) when event waiters are registered.
+//     registered (the flag form of wake.ts: *_WAITERS raised by a waiter before its re-check,
+//     cleared by the waker that bumps), and the region event word (RH_EVENT_SEQ) when event
+//     waiters are registered.
 import { load32, store32, add32, sub32, or32, cas32, load64, store64, add64, cas64, notify, now, spinOn } from "./atom";
 import { agent_dead, party_state, party_pid, party_thread } from "./party";
 import { spinLimit } from "./time";
@@ -152,7 +154,7 @@ import {
   br_frame_addr, br_release, br_close,
 } from "./bytering";
 import { DEBUG } from "./debug";
-import { enterIfBlocked, leaveIfDone, wakeWaiters } from "./wake";
+import { raiseFlag, wakeAll, wakeFlagged, wakeWaiters } from "./wake";
 
 const NOTIFY_ALL: i32 = -1;
 
@@ -208,12 +210,12 @@ export function ch_wake_events(): void {
 
 // @ts-ignore: decorator
 @inline function wakeSenders(c: usize): void {
-  wakeWaiters(c + CH_SEND_WAITERS, c + CH_SEND_SEQ, NOTIFY_ALL);
+  wakeFlagged(c + CH_SEND_WAITERS, c + CH_SEND_SEQ, NOTIFY_ALL);
 }
 
 // @ts-ignore: decorator
 @inline function wakeReceivers(c: usize): void {
-  wakeWaiters(c + CH_RECV_WAITERS, c + CH_RECV_SEQ, NOTIFY_ALL);
+  wakeFlagged(c + CH_RECV_WAITERS, c + CH_RECV_SEQ, NOTIFY_ALL);
 }
 
 /** Whether a fragment kind is the first fragment of a live message (a batch frame is one too). */
@@ -320,16 +322,15 @@ export function ch_send_ready(c: usize): i32 {
 export function ch_send_ready_step(c: usize): i32 {
   let s = ch_send_ready(c);
   for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_send_ready(c);
-  if (enterIfBlocked(c + CH_SEND_WAITERS, s == WOULD_BLOCK, 0)) {
-    s = ch_send_ready(c);
-    leaveIfDone(c + CH_SEND_WAITERS, s == WOULD_BLOCK);
+  if (s == WOULD_BLOCK) {
+    raiseFlag(c + CH_SEND_WAITERS);
+    s = ch_send_ready(c); // re-check after registering
   }
   return s;
 }
 
-export function ch_send_unwait(c: usize): void {
-  sub32(c + CH_SEND_WAITERS, 1);
-}
+/** Ends a registration after the park: nothing to undo in the flag form (wake.ts). */
+export function ch_send_unwait(c: usize): void {}
 
 // @ts-ignore: decorator
 @inline function fillHeader(a: i32, kind: i32, total: i32, len: i32): i32 {
@@ -520,10 +521,8 @@ export function ch_delivered_step(c: usize, ticket: i32): i32 {
   let s = ch_delivered(c, ticket);
   for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_delivered(c, ticket);
   if (s != WOULD_BLOCK) return s;
-  add32(c + CH_SEND_WAITERS, 1);
-  s = ch_delivered(c, ticket);
-  if (s != WOULD_BLOCK) sub32(c + CH_SEND_WAITERS, 1);
-  return s;
+  raiseFlag(c + CH_SEND_WAITERS);
+  return ch_delivered(c, ticket);
 }
 
 /** Withdraws the message the sender began (first fragment payload at `first`) if no receiver
@@ -574,10 +573,8 @@ export function ch_cancel(c: usize, first: usize): i32 {
 export function ch_cancel_step(c: usize, first: usize): i32 {
   let s = ch_cancel(c, first);
   if (s != WOULD_BLOCK) return s;
-  add32(ring(c) + BR_SPACE_WAITERS, 1);
-  s = ch_cancel(c, first);
-  if (s != WOULD_BLOCK) sub32(ring(c) + BR_SPACE_WAITERS, 1);
-  return s;
+  raiseFlag(ring(c) + BR_SPACE_WAITERS);
+  return ch_cancel(c, first);
 }
 
 // ---- receiver (holding the recv lock) -------------------------------------------------------
@@ -649,16 +646,15 @@ export function ch_claim_step(c: usize): i32 {
       if ((i & 63) == 0 && (!(now() < spinEnd) || !spinOn())) break;
     }
   }
-  if (enterIfBlocked(c + CH_RECV_WAITERS, s == WOULD_BLOCK, 0)) {
-    s = ch_claim(c);
-    leaveIfDone(c + CH_RECV_WAITERS, s == WOULD_BLOCK);
+  if (s == WOULD_BLOCK) {
+    raiseFlag(c + CH_RECV_WAITERS);
+    s = ch_claim(c); // re-check after registering
   }
   return s;
 }
 
-export function ch_recv_unwait(c: usize): void {
-  sub32(c + CH_RECV_WAITERS, 1);
-}
+/** Ends a registration after the park: nothing to undo in the flag form (wake.ts). */
+export function ch_recv_unwait(c: usize): void {}
 
 /**
  * The next fragment of the claimed message, not consumed: its payload length (>= 0; payload at
@@ -708,10 +704,8 @@ export function ch_fragment_step(c: usize, inMessage: i32): i32 {
     n = ch_fragment(c, inMessage);
     if (n != -WOULD_BLOCK) return n;
   }
-  add32(ring(c) + BR_DATA_WAITERS, 1);
-  n = ch_fragment(c, inMessage);
-  if (n != -WOULD_BLOCK) sub32(ring(c) + BR_DATA_WAITERS, 1);
-  return n;
+  raiseFlag(ring(c) + BR_DATA_WAITERS);
+  return ch_fragment(c, inMessage);
 }
 
 /**
@@ -844,23 +838,24 @@ export function ch_readers_gone(c: usize): void {
  * CH_PARTY_DIED and wakes both sides, which evaluate the side rules (othersDied).
  */
 export function ch_party_died(c: usize, slot: i32, crashed: i32): void {
-  if (agent_dead(load32(c + CH_SEND_LOCK + MUTEX_OWNER))) {
-    notify(c + CH_SEND_LOCK + MUTEX_STATE, NOTIFY_ALL);
-    // a receiver reading the dead sender's message recovers it (ch_fragment_step)
-    add32(ring(c) + BR_DATA_SEQ, 1);
-    notify(ring(c) + BR_DATA_SEQ, NOTIFY_ALL);
-  }
+  if (agent_dead(load32(c + CH_SEND_LOCK + MUTEX_OWNER))) notify(c + CH_SEND_LOCK + MUTEX_STATE, NOTIFY_ALL);
   if (agent_dead(load32(c + CH_RECV_LOCK + MUTEX_OWNER))) notify(c + CH_RECV_LOCK + MUTEX_STATE, NOTIFY_ALL);
-  if (!crashed) return;
-  const word = <usize>(slot >> 5) << 2;
-  const bit = 1 << (slot & 31);
-  if (((load32(c + CH_SENDERS + word) | load32(c + CH_RECEIVERS + word) | load32(c + CH_ATTACHED + word)) & bit) == 0) return;
-  or32(c + CH_GONE, CH_PARTY_DIED);
-  wakeSenders(c);
-  wakeReceivers(c);
-  add32(ring(c) + BR_DATA_SEQ, 1);
-  notify(ring(c) + BR_DATA_SEQ, NOTIFY_ALL);
-  ch_wake_events();
+  if (crashed) {
+    const word = <usize>(slot >> 5) << 2;
+    const bit = 1 << (slot & 31);
+    if (((load32(c + CH_SENDERS + word) | load32(c + CH_RECEIVERS + word) | load32(c + CH_ATTACHED + word)) & bit) != 0) {
+      or32(c + CH_GONE, CH_PARTY_DIED);
+      ch_wake_events();
+    }
+  }
+  // every park word is bumped and notified, whoever died and whatever the flags say: the
+  // waiters evaluate the side rules, a receiver reading a dead sender's message takes its lock
+  // over (ch_fragment_step), and a waker killed between clearing a flag and bumping its park
+  // word (wake.ts) left no waiter behind
+  wakeAll(c + CH_SEND_SEQ);
+  wakeAll(c + CH_RECV_SEQ);
+  wakeAll(ring(c) + BR_DATA_SEQ);
+  wakeAll(ring(c) + BR_SPACE_SEQ);
 }
 
 /** CH_GONE (CH_PARTY_DIED | CH_RECEIVERS_GONE). */

@@ -14,13 +14,20 @@
 //             waking both sides to evaluate the side rules (assembly/channel.ts, ch_party_died);
 //   Mailbox   it was the reader (MB_READER, any end, clean or not): MB_READER_GONE, and its
 //             channel CH_RECEIVERS_GONE (sends and requests to it fail with PeerGoneError).
+//   Ring, ByteRing, SpscRing (and a channel's words, in ch_party_died): every park word is
+//             bumped and notified, flag or no flag. Their wakers use the flag form of wake.ts
+//             (clear the flag, then bump the park word): a party killed between the two leaves
+//             waiters parked behind a cleared flag, which no later waker would wake.
 // RwLock and Semaphore hold no per-party record of readers or permits: not recoverable
 // (documented in README, "When a party dies").
 import { load32, or32 } from "./atom";
+import { wakeAll } from "./wake";
 import {
   OK, TIMED_OUT, ANONYMOUS_AGENT, REGION_BASE, RH_ALLOC_LOCK, RH_HEAP_END, HEAP_START, BLOCK_MIN,
   BLOCK_USED, BLOCK_SIZE_MASK, BLOCK_TAG, BLOCK_HEADER, TAG_MAGIC, KIND_MUTEX, KIND_CHANNEL, KIND_MAILBOX,
   MUTEX_STATE, MUTEX_OWNER, MB_READER, MB_STATE, MB_CHANNEL, MB_READER_GONE, PARTY_SLOTS,
+  KIND_RING, KIND_BYTERING, KIND_SPSC, RING_PUSH_SEQ, RING_POP_SEQ, BR_DATA_SEQ, BR_SPACE_SEQ,
+  SPSC_DATA_SEQ, SPSC_SPACE_SEQ,
 } from "./layout";
 import { mutex_lock, mutex_unlock } from "./mutex";
 import { agent_dead, party_end, party_wake } from "./party";
@@ -57,6 +64,15 @@ function visit(p: usize, tag: u32, slot: i32, crashed: i32): void {
     if (agent_dead(load32(p + MUTEX_OWNER))) party_wake(p + MUTEX_STATE);
   } else if (tag == <u32>(TAG_MAGIC | KIND_CHANNEL)) {
     ch_party_died(p, slot, crashed);
+  } else if (tag == <u32>(TAG_MAGIC | KIND_RING)) {
+    wakeAll(p + RING_PUSH_SEQ);
+    wakeAll(p + RING_POP_SEQ);
+  } else if (tag == <u32>(TAG_MAGIC | KIND_BYTERING)) {
+    wakeAll(p + BR_DATA_SEQ);
+    wakeAll(p + BR_SPACE_SEQ);
+  } else if (tag == <u32>(TAG_MAGIC | KIND_SPSC)) {
+    wakeAll(p + SPSC_DATA_SEQ);
+    wakeAll(p + SPSC_SPACE_SEQ);
   } else if (tag == <u32>(TAG_MAGIC | KIND_MAILBOX)) {
     const reader = load32(p + MB_READER);
     if (reader != 0 && agent_dead(reader)) {

@@ -212,8 +212,8 @@ export const BR_RESERVE = 8;        // i32 producer-private end of reserved, unp
 export const BR_READ = 64;          // i32 consumer's published read index (free-running)
 export const BR_WRITE_CACHE = 68;   // i32 consumer-private cache of BR_WRITE (position bits)
 export const BR_CAPACITY = 128;     // i32 data bytes, power of two (read-only after init)
-export const BR_DATA_WAITERS = 132; // i32 consumers parked (or about to park) on BR_DATA_SEQ
-export const BR_SPACE_WAITERS = 136; // i32 producers parked (or about to park) on BR_SPACE_SEQ
+export const BR_DATA_WAITERS = 132; // i32 flag: 1 once a consumer may park on BR_DATA_SEQ (consumers raise; wakers clear: wake.ts)
+export const BR_SPACE_WAITERS = 136; // i32 flag: 1 once a producer may park on BR_SPACE_SEQ (producers raise; wakers clear)
 export const BR_DATA_SEQ = 140;     // i32 park word for data: bumped by commit/close when waited on
 export const BR_SPACE_SEQ = 144;    // i32 park word for space: bumped by release/close when waited on
 export const BR_DATA = 192;         // capacity bytes of data
@@ -249,8 +249,8 @@ export const CH_COUNT_ONE = 1;      // i64 delta on the COUNT|SENT word: one mes
 export const CH_SENT_SHIFT = 32;    // ... and CH_COUNT_ONE | 1 << CH_SENT_SHIFT: one message begun (COUNT and SENT in one step)
 export const CH_STATE = 192;        // i32 CH_CLOSED | CH_PEER_GONE bits; set once, never cleared
 export const CH_CAPACITY = 196;     // i32 messages that may be buffered, 0 = rendezvous (read-only)
-export const CH_SEND_WAITERS = 200; // i32 senders registered to park on CH_SEND_SEQ
-export const CH_RECV_WAITERS = 204; // i32 receivers registered to park on CH_RECV_SEQ
+export const CH_SEND_WAITERS = 200; // i32 flag: 1 once a sender may park on CH_SEND_SEQ (senders raise; wakers clear: wake.ts)
+export const CH_RECV_WAITERS = 204; // i32 flag: 1 once a receiver may park on CH_RECV_SEQ (receivers raise; wakers clear)
 export const CH_CODEC_LOCK = 208;   // mutex (MUTEX_SIZE) guarding CH_CODEC_TABLE and the table it points to
 export const CH_CODEC_TABLE = 216;  // i32 offset of the codec's shared table block (0 = none); under CH_CODEC_LOCK
 export const CH_SENDERS = 220;      // i32 x2: bit s of party slot s that held the send lock (or); 64 slots

@@ -90,3 +90,11 @@ import { add32, load32, notify, store32, sub32 } from "./atom";
     notify(seq, count);
   }
 }
+
+/** Bumps a park word and wakes every agent parked on it, flag or no flag (they re-check and
+ *  park again): what a party's death report does (death.ts), since a waker killed between
+ *  clearing a flag and bumping its word would leave the waiters parked. */
+export function wakeAll(seq: usize): void {
+  add32(seq, 1);
+  notify(seq, -1);
+}

@@ -196,7 +196,8 @@ function byteringTest(variant: Variant, build: string): ModelTest<Ctx, State> {
       if (variant === "bytering" && state.received !== FRAMES.length) fail(`received ${state.received} of ${FRAMES.length} frames`, "frames");
       const dw = i32[(ctx.br + L.BR_DATA_WAITERS) >> 2];
       const sw = i32[(ctx.br + L.BR_SPACE_WAITERS) >> 2];
-      if (dw !== 0 || sw !== 0) fail(`waiters left registered: BR_DATA_WAITERS ${dw}, BR_SPACE_WAITERS ${sw}`, "conservation");
+      // flags (wake.ts): a raised flag left behind (a waiter that gave up) costs one spare wake-up
+      if (dw < 0 || dw > 1 || sw < 0 || sw > 1) fail(`waiter flags not 0 or 1: BR_DATA_WAITERS ${dw}, BR_SPACE_WAITERS ${sw}`, "conservation");
       const read = i32[(ctx.br + L.BR_READ) >> 2];
       const write = i32[(ctx.br + L.BR_WRITE) >> 2] & L.BR_POS_MASK;
       if (read !== write) fail(`consumer done with READ ${read} != WRITE ${write}`, "conservation");
