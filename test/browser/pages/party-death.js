@@ -85,6 +85,7 @@ window.sabreTests = {
   mutex: trials("mutex"),
   send: trials("send"),
   recv: trials("recv"),
+  drain: trials("drain"),
   client: trials("client"),
   server: trials("server"),
   /** The mutex case for a plain `new Worker`, reported with workerDied(its currentThreadId()). */
