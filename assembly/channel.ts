@@ -146,7 +146,7 @@ import {
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
   CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
   OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  PARTY_SLOTS, CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  PARTY_SLOTS, CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_PENDING_WITHDRAW, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
 } from "./layout";
 import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered, mutex_owner } from "./mutex";
 import {
@@ -397,7 +397,9 @@ function reserveTrimming(c: usize, len: i32): i32 {
   // as the sender (the send lock's holder), never as ANONYMOUS_AGENT: a sender killed in here
   // leaves the recv lock held by an agent whose death is known, which a receiver takes over
   const agent = mutex_owner(c + CH_SEND_LOCK);
-  if (mutex_try_lock(c + CH_RECV_LOCK, agent) != OK) {
+  const l = mutex_try_lock(c + CH_RECV_LOCK, agent);
+  if (l == OWNER_DEAD) mutex_unlock(c + CH_RECV_LOCK, agent); // left owner-died: a receiver recovers it
+  if (l != OK) {
     // a receiver holds the lock: one parked for a claim trims them when woken (ch_claim); the
     // frames of a message whose receiver gave up mid-way are dead too, and no claim is coming
     wakeReceivers(c);
@@ -528,17 +530,27 @@ export function ch_delivered_step(c: usize, ticket: i32): i32 {
 /** Withdraws the message the sender began (first fragment payload at `first`) if no receiver
  *  claimed it: OK; else WOULD_BLOCK (claimed: a rendezvous send was delivered). Send lock held. */
 export function ch_withdraw(c: usize, first: usize): i32 {
+  // said first, so that a recoverer of a sender killed in here finishes or undoes it: the uncount
+  // happened iff SENT moved off this message's CH_SEND_TICKET (ch_recover_send)
+  const openBefore = load<i32>(c + CH_SEND_OPEN);
+  store<i32>(c + CH_SEND_OPEN, <i32>first);
+  store32(c + CH_SEND_PENDING, CH_PENDING_WITHDRAW); // atomic: ordered after OPEN
   while (true) {
     const w = load64(c + CH_COUNT);
-    if (<i32>w <= 0) return WOULD_BLOCK;
+    if (<i32>w <= 0) {
+      store<i32>(c + CH_SEND_PENDING, 0);
+      store<i32>(c + CH_SEND_OPEN, openBefore);
+      return WOULD_BLOCK;
+    }
     if (cas64(c + CH_COUNT, w, w - ((<i64>1 << CH_SENT_SHIFT) | CH_COUNT_ONE)) == w) {
-      store<i32>(c + CH_SEND_OPEN, 0);
       // unclaimed, so no receiver reads this frame before the send lock is released. An atomic
       // store, and trimDead's load of it atomic too: with a plain store the load of
       // RECV_WAITERS in wakeReceivers could pass it (a store buffer) while a receiver that
       // registers and re-checks still reads the kind as live, and parks behind dead frames
       // unwoken (a hazard read from the code; the model's steps are SC and cannot show it)
       store32(first - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
+      store<i32>(c + CH_SEND_OPEN, 0);
+      store<i32>(c + CH_SEND_PENDING, 0);
       // its frames still hold ring bytes: a parked receiver trims them (ch_claim) so that
       // a sender waiting for space is not stuck behind them
       wakeReceivers(c);
@@ -671,12 +683,14 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
     const len = br_peek(b);
     // a frame length is a status only when it is one of br_peek's; any other negative, or a
     // length no frame can have, is a corrupt ring (never a raw number to the caller)
-    if (len < 0) return len == -WOULD_BLOCK || len == -CLOSED ? len : -CORRUPT;
-    if (len < CH_FRAG_HEADER || len > br_max_frame(b)) return -CORRUPT;
+    if (len == -WOULD_BLOCK) return len;
+    // the claimed message can no longer be read: nothing of it is left to re-deliver
+    if (len == -CLOSED) return noMessage(c, -CLOSED);
+    if (len < CH_FRAG_HEADER || len > br_max_frame(b)) return noMessage(c, -CORRUPT);
     const frame = <usize>br_frame_addr(b);
     const kind = load32(frame + CH_FRAG_KIND); // atomic: see ch_withdraw
     const payload = load<i32>(frame + CH_FRAG_LEN);
-    if (payload < 0 || payload > len - CH_FRAG_HEADER) return -CORRUPT;
+    if (payload < 0 || payload > len - CH_FRAG_HEADER) return noMessage(c, -CORRUPT);
     if (inMessage) {
       if (kind == CH_CONT) return payload;
       if (kind == CH_CANCEL) {
@@ -684,13 +698,20 @@ export function ch_fragment(c: usize, inMessage: i32): i32 {
         store<i32>(c + CH_RECV_OPEN, 0);
         return -CANCELLED;
       }
-      return -CORRUPT;
+      return noMessage(c, -CORRUPT);
     }
     if (liveFirst(kind)) return payload;
     // a receiver giving up mid-message passes here: its message is dropped
     if (load<i32>(c + CH_RECV_OPEN) > 0) store<i32>(c + CH_RECV_OPEN, 0);
     br_release(b); // withdrawn FIRST, its CONT frames, stale CANCEL frames
   }
+}
+
+/** ch_fragment's end of a claim that cannot be read (-CLOSED, -CORRUPT): the receiver's record
+ *  of it cleared, so that a recoverer of a later holder re-delivers nothing for it. */
+function noMessage(c: usize, status: i32): i32 {
+  store<i32>(c + CH_RECV_OPEN, 0);
+  return status;
 }
 
 /** As ch_fragment; on -WOULD_BLOCK the caller is registered on the ring's BR_DATA_SEQ (read it
@@ -750,18 +771,30 @@ export function ch_release(c: usize): i32 {
 export function ch_recover_send(c: usize): i32 {
   const b = ring(c);
   const pending = load<i32>(c + CH_SEND_PENDING);
+  // Every branch below may be cut short by this recoverer's own death and run again by the
+  // next one: PENDING is cleared last, and each step is one that a second run repeats or skips.
+  if (pending == CH_PENDING_WITHDRAW) {
+    // it died inside ch_withdraw: the uncount happened iff SENT moved off the message's ticket
+    if (load32(c + CH_SENT) != load<i32>(c + CH_SEND_TICKET)) {
+      store32(<usize>load<i32>(c + CH_SEND_OPEN) - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
+      store<i32>(c + CH_SEND_OPEN, 0);
+    }
+    store<i32>(c + CH_SEND_PENDING, 0);
   // (SEEDED BUG model-bug-ch-publish-uncounted-recovery: the pending frame is always dropped)
-  if (pending != 0 && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_PUBLISH_UNCOUNTED_RECOVERY))) {
+  } else if (pending != 0 && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_PUBLISH_UNCOUNTED_RECOVERY))) {
     // it died inside ch_publish: its frames are whole; commit them if they begin nothing or
     // were counted (a claim may be waiting for them), else they never began a message
-    store<i32>(c + CH_SEND_PENDING, 0);
     if (pending == CH_PENDING_CONT || load32(c + CH_SENT) == load<i32>(c + CH_SEND_TICKET)) {
-      if (br_commit(b) != OK && pending > 0) uncountUnclaimed(c, pending);
+      // committed already (WRITE reached RESERVE), or commit now; a ring closed first uncounts
+      // the messages (SENT then moves off the ticket: a second run takes the other branch)
+      const committed = (load32(b + BR_WRITE) & BR_POS_MASK) == load<i32>(b + BR_RESERVE);
+      if (!committed && br_commit(b) != OK && pending > 0) uncountUnclaimed(c, pending);
       wakeReceivers(c);
       ch_wake_events();
     } else {
       store<i32>(c + CH_SEND_OPEN, 0);
     }
+    store<i32>(c + CH_SEND_PENDING, 0);
   }
   store<i32>(b + BR_RESERVE, load32(b + BR_WRITE) & BR_POS_MASK);
   store<i32>(b + BR_READ_CACHE, load32(b + BR_READ));
@@ -775,17 +808,21 @@ export function ch_recover_send(c: usize): i32 {
  */
 export function ch_recover_recv(c: usize, agent: i32): i32 {
   let open = load<i32>(c + CH_RECV_OPEN);
-  store<i32>(c + CH_RECV_OPEN, 0);
   const b = ring(c);
   store<i32>(b + BR_WRITE_CACHE, load32(b + BR_WRITE) & BR_POS_MASK);
-  // claims made = SENT - COUNT (only claims change it, and the recv lock is held): one more
-  // than TAKEN is a claim whose TAKEN += 1 never ran: claimed, nothing consumed
+  // This may be cut short by this recoverer's own death and run again by the next one: OPEN is
+  // cleared only between TAKEN -= 1 and COUNT += 1 of a re-delivery, where a second run sees a
+  // claim without its TAKEN (below) and re-delivers it once more, which the first had not.
+  // Claims made = SENT - COUNT (only claims change it, and the recv lock is held): one more
+  // than TAKEN is a claim whose TAKEN += 1 never ran: claimed, nothing consumed.
   const w = load64(c + CH_COUNT);
   const claims = <i32>(w >> CH_SENT_SHIFT) - <i32>w;
   // (SEEDED BUG model-bug-ch-recover-recv-blind: OPEN alone decides, as before the marks)
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_RECOVER_RECV_BLIND)) {
-    // nothing
+    store<i32>(c + CH_RECV_OPEN, 0);
   } else if (claims != load32(c + CH_TAKEN)) {
+    store<i32>(c + CH_RECV_MARK, -1);
+    store<i32>(c + CH_RECV_OPEN, CH_RECV_CLAIMED);
     add32(c + CH_TAKEN, 1);
     open = CH_RECV_CLAIMED;
   } else if (open == CH_RECV_CLAIMED) {
@@ -797,9 +834,12 @@ export function ch_recover_recv(c: usize, agent: i32): i32 {
   batchResync(c);
   if (open == CH_RECV_CLAIMED) {
     sub32(c + CH_TAKEN, 1);
+    store<i32>(c + CH_RECV_OPEN, 0);
     add64(c + CH_COUNT, CH_COUNT_ONE);
     wakeReceivers(c);
     ch_wake_events();
+  } else {
+    store<i32>(c + CH_RECV_OPEN, 0);
   }
   mutex_consistent(c + CH_RECV_LOCK, agent);
   return OK;
@@ -1056,7 +1096,7 @@ export function ch_msg_done(c: usize): i32 {
       markConsumption(c, next - 1);
       // the offset first: a recoverer trusts CH_BATCH_NEXT and recomputes the offset from it
       store<i32>(payload + CH_BATCH_NEXT_OFF, off + CH_BATCH_RECORD + ((n + 3) & ~3));
-      store<i32>(payload + CH_BATCH_NEXT, next);
+      store32(payload + CH_BATCH_NEXT, next); // atomic: the mark's stores are ordered before it
       store<i32>(c + CH_RECV_OPEN, 0); // that message is read: nothing to re-deliver or drop
       return OK;
     }

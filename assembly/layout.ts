@@ -236,6 +236,7 @@ export const CH_SEND_OPEN = 16;     // i32 payload address of the FIRST of a mes
 export const CH_SEND_LEFT = 20;     // i32 bytes of that message not yet published; send lock (plain)
 export const CH_SEND_TICKET = 24;   // i32 CH_SENT once the pending first fragment is counted; send lock (plain, written before CH_SEND_PENDING)
 export const CH_PENDING_CONT = -1;  // CH_SEND_PENDING: a whole fragment that begins no message (CONT, CANCEL) is being committed
+export const CH_PENDING_WITHDRAW = -2; // CH_SEND_PENDING: the message whose FIRST is at CH_SEND_OPEN is being withdrawn (ch_withdraw)
 export const CH_RECV_LOCK = 64;     // mutex (MUTEX_SIZE) serialising receivers, held for a whole message
 export const CH_TAKEN = 72;         // i32 free-running count of claims; recv lock
 export const CH_RECV_SEQ = 76;      // i32 park word of receivers: bumped by message starts and close

@@ -15,7 +15,11 @@
 // fragments: a 20-byte message is 3 fragments); "death batch" a 256-byte ring and capacity 2.
 // The receiver variants ("death receiver", "death receiver batch") make thread 0 a receiver (a
 // fast receive, then a general one, 5 ms each) and thread 1 send three messages (a batch frame
-// of two and one more in the batch variant).
+// of two and one more in the batch variant). "death withdraw": a rendezvous channel, the
+// victim's send gives up after 1 ms (no receiver starts before the victim ends), so it dies
+// inside its withdrawal. "death send recoverer" / "death recv recoverer": a party that died
+// before the run left a counted, uncommitted message / a claimed, unread one (producer 5), and
+// the victim dies while it recovers that (a recovery cut short must be finished by the next).
 // Checked, in every execution:
 //   - every message of the live senders is received exactly once, whole, in its sender's order
 //     (per receiver),
@@ -38,7 +42,8 @@ import { recvSteps } from "../../src/channel/recv";
 import { sendManySteps, sendSteps } from "../../src/channel/send";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
-type Variant = "death fast" | "death fragmented" | "death batch" | "death receiver" | "death receiver batch";
+type Variant = "death fast" | "death fragmented" | "death batch" | "death receiver" | "death receiver batch"
+  | "death withdraw" | "death send recoverer" | "death recv recoverer";
 
 /** Message lengths per producer p (index = sequence); producer 0 is the victim. */
 const LENGTHS: Record<Variant, number[][]> = {
@@ -47,14 +52,22 @@ const LENGTHS: Record<Variant, number[][]> = {
   "death batch": [[8, 12], [16, 8], [], [8]],
   "death receiver": [[], [20, 8, 12], [], [8]],
   "death receiver batch": [[], [8, 12, 16], [], [8]],
+  "death withdraw": [[8], [12, 8], [], [8]],
+  // producer 5: a party that died before the run (set up in `setup`), whose message is pending
+  "death send recoverer": [[8], [12, 8], [], [8], [], [8]],
+  "death recv recoverer": [[], [20, 8, 12], [], [8], [], [8]],
 };
 const ringBytesOf = (v: Variant) => (v === "death batch" || v === "death receiver batch" ? 256 : 64);
-const capacityOf = (v: Variant) => (v === "death batch" || v === "death receiver batch" ? 2 : 1);
-const victimReceives = (v: Variant) => v === "death receiver" || v === "death receiver batch";
+const capacityOf = (v: Variant) => (v === "death batch" || v === "death receiver batch" ? 2 : v === "death withdraw" ? 0 : 1);
+const victimReceives = (v: Variant) => v === "death receiver" || v === "death receiver batch" || v === "death recv recoverer";
 const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
 interface Ctx { ch: number; port: ChannelPort; agents: number[]; end: number }
-interface State { got: Map<string, number>; order: { t: number; p: number; k: number }[]; liveDone: number; crashed: boolean; victimEnded: boolean }
+interface State {
+  got: Map<string, number>; order: { t: number; p: number; k: number }[]; liveDone: number; crashed: boolean; victimEnded: boolean;
+  /** the victim's send gave up (its message withdrawn or cancelled) */
+  victimTimedOut: boolean;
+}
 type Gen<R> = Generator<unknown, R, unknown>;
 
 /** The bytes of message (p, k): p and k as two i32, then pattern(p, k, j). */
@@ -147,8 +160,13 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State): Gen<void> {
       const r = yield* t.run(sendManySteps(c.port, lens[0].map((n, k) => message(0, k, n)), c.agents[0], { sent: 0 }), -1);
       t.check(r === L.OK, `the victim's sendMany returned ${r}`);
     } else {
-      const r = yield* sendOne(t, c, 0, 0, lens[0][0], v === "death fast");
-      t.check(r === L.OK, `the victim's send returned ${r}`);
+      // "death withdraw": a rendezvous send that gives up after 1 ms (no receiver yet), so the
+      // victim dies inside its withdrawal at some step
+      const r = v === "death withdraw"
+        ? yield* t.run(sendSteps(c.port, message(0, 0, lens[0][0]), c.agents[0], "wait"), 1)
+        : yield* sendOne(t, c, 0, 0, lens[0][0], v === "death fast");
+      if (r === L.TIMED_OUT && v === "death withdraw") s.victimTimedOut = true;
+      else t.check(r === L.OK, `the victim's send returned ${r}`);
     }
     s.victimEnded = true;
     t.i32[c.end >> 2] = 2; // finished: no death to report
@@ -161,6 +179,7 @@ function* body(t: VThread, v: Variant, c: Ctx, s: State): Gen<void> {
     return;
   }
   if (t.id === 2) {
+    if (v === "death withdraw") while (t.i32[c.end >> 2] === 0) yield* t.wait(c.end, 0); // no receiver until then
     for (;;) {
       const afterEnd = s.victimEnded;
       const r = yield* recvOne(t, v, c, s, false);
@@ -190,9 +209,36 @@ function deathTest(v: Variant, build = "model"): ModelTest<Ctx, State> {
       const ch = core.region_alloc(core.ch_size_of(ringBytesOf(v)), L.KIND_CHANNEL, 1);
       if (core.ch_init(ch, capacityOf(v), ringBytesOf(v)) !== L.OK) throw new Error("ch_init failed");
       const agents = [0, 1, 2, 3].map((i) => core.party_join(200 + i, 0, 0));
+      // the recoverer variants: a party that died (reported) before the run, mid-publish of
+      // message (5, 0) (counted, not committed) or holding a claim of it; the victim's own
+      // operation recovers it and may be killed while it does
+      if (v === "death send recoverer" || v === "death recv recoverer") {
+        const dead = core.party_join(204, 0, 0);
+        const bytes = message(5, 0, 8);
+        if (v === "death send recoverer") {
+          if (core.mutex_try_lock(ch + L.CH_SEND_LOCK, dead) !== L.OK) throw new Error("lock");
+          const a = core.ch_reserve(ch, L.CH_FIRST, 8, 8);
+          if (a < 0) throw new Error(`ch_reserve: ${a}`);
+          new Uint8Array(i32.buffer).set(bytes, a);
+          // what ch_publish has done when killed just after its count
+          const w = (off: number) => (ch + off) >> 2;
+          i32[w(L.CH_SEND_TICKET)] = i32[w(L.CH_SENT)] + 1;
+          i32[w(L.CH_SEND_PENDING)] = 1;
+          i32[w(L.CH_COUNT)] += 1;
+          i32[w(L.CH_SENT)] += 1;
+        } else {
+          const a = core.ch_send_begin(ch, dead, 8);
+          if (a < 0) throw new Error(`ch_send_begin: ${a}`);
+          new Uint8Array(i32.buffer).set(bytes, a);
+          if (core.ch_send_end(ch, dead) !== L.OK) throw new Error("ch_send_end");
+          if (core.mutex_try_lock(ch + L.CH_RECV_LOCK, dead) !== L.OK) throw new Error("lock");
+          if (core.ch_claim(ch) !== L.OK) throw new Error("ch_claim");
+        }
+        core.party_report(dead & L.PARTY_SLOT_MASK, 1, 1);
+      }
       return { ch, port: channelPort(core, i32.buffer, ch), agents, end: core.region_alloc(4, L.KIND_RAW, 1) };
     },
-    fresh: () => ({ got: new Map(), order: [], liveDone: 0, crashed: false, victimEnded: false }),
+    fresh: () => ({ got: new Map(), order: [], liveDone: 0, crashed: false, victimEnded: false, victimTimedOut: false }),
     crash: {
       thread: 0,
       within: v === "death fragmented" || victimReceives(v) ? 220 : 140,
@@ -206,10 +252,11 @@ function deathTest(v: Variant, build = "model"): ModelTest<Ctx, State> {
     check({ i32, ctx, state, fail }) {
       const lens = LENGTHS[v];
       const missing: string[] = [];
-      for (const p of [1, 3]) lens[p].forEach((_, k) => { if (!state.got.has(`${p}:${k}`)) missing.push(`${p}:${k}`); });
+      for (const p of [1, 3, 5]) (lens[p] ?? []).forEach((_, k) => { if (!state.got.has(`${p}:${k}`)) missing.push(`${p}:${k}`); });
       // a victim receiver may take the one message it was consuming with it
       if (missing.length > (victimReceives(v) && state.crashed ? 1 : 0)) fail(`messages of live senders never received: ${missing.join(", ")}`, "lost message");
-      if (!state.crashed) lens[0].forEach((_, k) => { if (!state.got.has(`0:${k}`)) fail(`message 0:${k}: the victim lived, never received`, "lost message"); });
+      if (state.victimTimedOut && state.got.has("0:0")) fail("message 0:0: its send timed out (withdrawn), yet it was received", "message");
+      if (!state.crashed && !state.victimTimedOut) lens[0].forEach((_, k) => { if (!state.got.has(`0:${k}`)) fail(`message 0:${k}: the victim lived, never received`, "lost message"); });
       const w = (off: number) => i32[(ctx.ch + off) >> 2];
       const count = w(L.CH_COUNT), sent = w(L.CH_SENT), taken = w(L.CH_TAKEN);
       if (sent - taken !== count) fail(`SENT ${sent} - TAKEN ${taken} != COUNT ${count}`, "conservation");
@@ -227,7 +274,7 @@ function deathTest(v: Variant, build = "model"): ModelTest<Ctx, State> {
 const strategies = ["pct:3", "random", "pct:2"];
 
 describe("model: a sender dies at any step of a send", () => {
-  for (const v of ["death fast", "death fragmented", "death batch", "death receiver", "death receiver batch"] as const) {
+  for (const v of ["death fast", "death fragmented", "death batch", "death receiver", "death receiver batch", "death withdraw", "death send recoverer", "death recv recoverer"] as const) {
     modelSuite(deathTest(v), { executions: modelExecutions(3000), strategies, file: import.meta.url });
   }
   seededBug(deathTest("death fast", "model-bug-ch-publish-uncounted-recovery"), {
