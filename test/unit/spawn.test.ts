@@ -79,29 +79,33 @@ describe("spawnWorker / attachWorkerData (worker threads)", () => {
   it("a worker that throws while the main thread is blocked in recv: recv throws PeerGoneError; exited rejects with the error", async () => {
     const ch = Channel.create<number>(Region.create());
     const w = spawn("throw", { ch });
+    const crashed = expect(w.exited).rejects.toThrow("boom from the worker"); // handled from the start
     expect(await w.next()).toBe("ready");
     expect(() => ch.recv({ timeout: LONG })).toThrow(PeerGoneError); // synchronous: woken by the worker's own hook
-    await expect(w.exited).rejects.toThrow("boom from the worker");
+    await crashed;
   });
 
   it("a Mailbox in data: the worker serves requests; when it dies mid-request, waiting requests (blocking and async) get PeerGoneError", async () => {
     const inbox = Mailbox.create<number>(Region.create());
     const w = spawn("serve", { inbox, n: 3 });
+    // handled from the start: it may reject while this thread is blocked below
+    const crashed = expect(w.exited).rejects.toThrow("server crashed");
     expect(await w.next()).toBe("ready");
     expect([2, 3, 4].map((x) => inbox.request(x, { timeout: LONG }))).toEqual([4, 9, 16]);
     // the server takes request 5 and throws without replying: the mailbox is marked peer-gone
     const pending = inbox.requestAsync(5, { timeout: LONG });
     expect(() => inbox.request(6, { timeout: LONG })).toThrow(PeerGoneError);
     await expect(pending).rejects.toThrow(PeerGoneError);
-    await expect(w.exited).rejects.toThrow("server crashed");
+    await crashed;
   });
 
   it("a worker that calls process.exit(3) while the main thread is blocked in recv: PeerGoneError; WorkerCrashError with exitCode 3", async () => {
     const ch = Channel.create<number>(Region.create(), { capacity: 2 });
     const w = spawn("exit3", { deep: { list: [ch] } });
+    const ended = w.exited.then(() => undefined, (e: unknown) => e); // handled from the start
     expect(await w.next()).toBe("ready");
     expect(() => ch.recv({ timeout: LONG })).toThrow(PeerGoneError);
-    const error = await w.exited.then(() => undefined, (e: unknown) => e);
+    const error = await ended;
     expect(error).toBeInstanceOf(WorkerCrashError);
     expect((error as WorkerCrashError).exitCode).toBe(3);
     expect((error as Error).message).toMatch(/exited with code 3/);
@@ -110,9 +114,10 @@ describe("spawnWorker / attachWorkerData (worker threads)", () => {
   it("a worker that throws before calling attachWorkerData still marks (the hook is installed when sabre/node loads)", async () => {
     const ch = Channel.create<number>(Region.create());
     const w = spawn("throw-unattached", { ch });
+    const crashed = expect(w.exited).rejects.toThrow("boom before attaching"); // handled from the start
     expect(await w.next()).toBe("ready");
     expect(() => ch.recv({ timeout: LONG })).toThrow(PeerGoneError);
-    await expect(w.exited).rejects.toThrow("boom before attaching");
+    await crashed;
   });
 
   it("a worker that never loads sabre: the parent's watcher marks, a recvAsync gets PeerGoneError, onCrash runs once", async () => {
