@@ -40,6 +40,7 @@ import * as L from "../../assembly/layout";
 import { channelPort, messageLength, type ChannelPort } from "../../src/channel/port";
 import { recvSteps } from "../../src/channel/recv";
 import { sendManySteps, sendSteps } from "../../src/channel/send";
+import { message, pattern } from "./messages";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 type Variant = "death fast" | "death fragmented" | "death batch" | "death receiver" | "death receiver batch"
@@ -60,7 +61,6 @@ const LENGTHS: Record<Variant, number[][]> = {
 const ringBytesOf = (v: Variant) => (v === "death batch" || v === "death receiver batch" ? 256 : 64);
 const capacityOf = (v: Variant) => (v === "death batch" || v === "death receiver batch" ? 2 : v === "death withdraw" ? 0 : 1);
 const victimReceives = (v: Variant) => v === "death receiver" || v === "death receiver batch" || v === "death recv recoverer";
-const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
 interface Ctx { ch: number; port: ChannelPort; agents: number[]; end: number }
 interface State {
@@ -69,16 +69,6 @@ interface State {
   victimTimedOut: boolean;
 }
 type Gen<R> = Generator<unknown, R, unknown>;
-
-/** The bytes of message (p, k): p and k as two i32, then pattern(p, k, j). */
-function message(p: number, k: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
-  dv.setInt32(0, p, true);
-  dv.setInt32(4, k, true);
-  for (let j = 8; j < len; j++) out[j] = pattern(p, k, j);
-  return out;
-}
 
 function* sendOne(t: VThread, c: Ctx, p: number, k: number, len: number, fast: boolean): Gen<number> {
   const bytes = message(p, k, len);

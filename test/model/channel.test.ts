@@ -74,13 +74,13 @@ import { channelPort, messageLength, type ChannelPort } from "../../src/channel/
 import { PARTS_READ, recvSteps } from "../../src/channel/recv";
 import { sendManySteps, sendSteps } from "../../src/channel/send";
 import type { Steps } from "../../src/wait/steps";
+import { message, pattern } from "./messages";
 import { modelExecutions, modelSuite, seededBug, type ModelTest, type VThread } from "./harness";
 
 const RING_BYTES = 64;
 /** "channel batch": a ring of 256 bytes (48-byte fragments), so that a batch frame of two
  *  messages fits one fragment. */
 const ringBytesOf = (v: Variant) => (v === "channel batch" || v === "channel batch close" ? 256 : RING_BYTES);
-const pattern = (p: number, k: number, j: number) => (p * 71 + k * 37 + j * 11 + 5) & 0xff;
 
 type Variant = "channel cap1" | "channel cap2" | "channel fast" | "channel rendezvous" | "channel close" | "channel close race" | "channel rendezvous close" | "channel batch" | "channel batch close" | "channel parts";
 
@@ -135,16 +135,6 @@ function* addressOp(t: VThread, name: string, args: unknown[], call: Gen<number>
     return a >= 0 ? 0 : a;
   })());
   return a;
-}
-
-/** The bytes of message (p, k): p and k as two i32, then pattern(p, k, j). */
-function message(p: number, k: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
-  dv.setInt32(0, p, true);
-  dv.setInt32(4, k, true);
-  for (let j = 8; j < len; j++) out[j] = pattern(p, k, j);
-  return out;
 }
 
 /** The facade's fast send (capacity > 0, one fragment): OK, a status, or WOULD_BLOCK (not taken). */
