@@ -158,8 +158,8 @@ export function mutex_recover(m: usize, agent: i32): i32 {
 /**
  * 1 if a waiter must park in slices to re-check the holder (lockSteps): the holder is a tracked
  * party's agent (party.ts), whose death can be reported between the waiter's check and its park
- * (the report's wake-up would find nobody parked yet), or the holder is not recorded yet (it is
- * between its acquisition and its store of MUTEX_OWNER). 0 for an untracked or anonymous
+ * (the report's wake-up would find nobody parked yet), or there is no holder (owner 0: the lock
+ * was released meanwhile; a held lock always records its holder). 0 for an untracked or anonymous
  * holder: nothing can recover from it, and a plain park keeps a lost wake-up a deadlock the
  * model finds.
  */

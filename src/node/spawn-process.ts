@@ -53,7 +53,7 @@ import { fromProcessWire, toProcessWire } from "./process-wire";
 export interface SpawnProcessOptions<Data> {
   /** Plain data, arrays, Maps, Sets and live sabre objects (or their handles) in file-backed regions. */
   data?: Data;
-  /** Called once when the child crashes, after its endpoints were marked peer-gone. */
+  /** Called once when the child crashes, after its end was reported to its regions (its locks recovered; waits fail where no one is left on their other side). */
   onCrash?: (error: Error) => void;
   /** A name for the child in error messages. */
   name?: string;
@@ -74,11 +74,11 @@ export interface SpawnedProcess {
   readonly process: ChildProcess;
   /** Resolves on a clean exit or terminate(); rejects with WorkerCrashError when the child crashes. */
   readonly exited: Promise<void>;
-  /** Marks the child's endpoints peer-gone, sends it SIGTERM, and waits until it has exited. */
+  /** Sends the child SIGTERM and waits until it has exited (its end reported to its regions). */
   terminate(): Promise<void>;
   /**
    * `await using child = spawnProcess(...)`: terminate() at the end of the scope. Sends SIGTERM
-   * (the endpoints are marked peer-gone) and waits for the exit; never rejects: the error that
+   * and waits for the exit (its end reported to its regions); never rejects: the error that
    * ending the child causes is swallowed (`exited` still reports a crash that came first).
    */
   [Symbol.asyncDispose](): Promise<void>;
