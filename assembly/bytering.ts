@@ -61,10 +61,9 @@
 // (park word BR_SPACE_SEQ), the consumer for a frame with br_data_step / br_data_cancel (park
 // word BR_DATA_SEQ); results are addresses / lengths, or -status.
 //
-// The channel (channel.ts, src/channel/) still uses an older form of the same waits: a step
-// that registers anew each time (br_reserve_step; its own ch_fragment_step over br_peek) with
-// a deregistration after every park (br_space_unwait, br_data_unwait). They are kept, written
-// over the steps above, until the channel moves to the convention.
+// The channel (channel.ts, src/channel/) reserves with br_reserve_step (br_space_step as a
+// first call) and reads with its own ch_fragment_step over br_peek; in the flag form nothing is
+// undone after a park.
 import { load32, store32, add32, or32, cas32, notify } from "./atom";
 import {
   OK, TIMED_OUT, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT,
@@ -206,14 +205,9 @@ export function br_space_cancel(b: usize): i32 {
   return -TIMED_OUT;
 }
 
-/** The channel's form: br_space_step that registers anew, then br_space_unwait after the park. */
+/** The channel's form: br_space_step as a first call (it raises the flag on -WOULD_BLOCK). */
 export function br_reserve_step(b: usize, len: i32): i32 {
   return br_space_step(b, len, 0);
-}
-
-/** The channel's form: ends the registration of a br_reserve_step that returned -WOULD_BLOCK. */
-export function br_space_unwait(b: usize): void {
-  br_space_cancel(b);
 }
 
 /** Non-blocking write of `len` bytes from `src` as one frame, published at once (with any
@@ -312,11 +306,6 @@ export function br_data_step(b: usize, parked: i32): i32 {
 /** A registered consumer gives up. -TIMED_OUT. (Its raised flag costs one spare wake-up.) */
 export function br_data_cancel(b: usize): i32 {
   return -TIMED_OUT;
-}
-
-/** The channel's form: ends a registration of br_data_step (parked = 0) after each park. */
-export function br_data_unwait(b: usize): void {
-  br_data_cancel(b);
 }
 
 // ---- close and observers ------------------------------------------------------------------------

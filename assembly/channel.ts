@@ -109,8 +109,8 @@
 //
 // Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
 // and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
-// word first, park while it holds that value, then the matching `*_unwait`), run by the step
-// machines of src/channel/send.ts and recv.ts.
+// word first, park while it holds that value, then step again), run by the step machines of
+// src/channel/send.ts and recv.ts.
 //
 // Close: closes the ring, then sets CH_CLOSED (in this order, see ch_close): sends fail;
 // receivers drain every complete message, drop a partial one, then get CLOSED. Peer gone
@@ -318,7 +318,7 @@ export function ch_send_ready(c: usize): i32 {
 }
 
 /** As ch_send_ready; on WOULD_BLOCK the caller is registered in CH_SEND_WAITERS (read
- *  CH_SEND_SEQ before calling; park while it holds that value; then ch_send_unwait once). */
+ *  CH_SEND_SEQ before calling; park while it holds that value; then call again). */
 export function ch_send_ready_step(c: usize): i32 {
   let s = ch_send_ready(c);
   for (let i = 0; s == WOULD_BLOCK && i < spinLimit(); i++) s = ch_send_ready(c);
@@ -329,8 +329,6 @@ export function ch_send_ready_step(c: usize): i32 {
   return s;
 }
 
-/** Ends a registration after the park: nothing to undo in the flag form (wake.ts). */
-export function ch_send_unwait(c: usize): void {}
 
 // @ts-ignore: decorator
 @inline function fillHeader(a: i32, kind: i32, total: i32, len: i32): i32 {
@@ -355,7 +353,7 @@ export function ch_reserve(c: usize, kind: i32, total: i32, len: i32): i32 {
 }
 
 /** As ch_reserve; on -WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
- *  first; park; then br_space_unwait on the ring once). */
+ *  first; park while it holds that value; then call again). */
 export function ch_reserve_step(c: usize, kind: i32, total: i32, len: i32): i32 {
   if (len < 0) return -BAD_ARGUMENT;
   for (let i = 0; i < spinLimit(); i++) {
@@ -581,7 +579,7 @@ export function ch_cancel(c: usize, first: usize): i32 {
 }
 
 /** As ch_cancel; on WOULD_BLOCK the caller is registered on the ring's BR_SPACE_SEQ (read it
- *  first; park while it holds that value; then br_space_unwait on the ring once). */
+ *  first; park while it holds that value; then call again). */
 export function ch_cancel_step(c: usize, first: usize): i32 {
   let s = ch_cancel(c, first);
   if (s != WOULD_BLOCK) return s;
@@ -640,7 +638,7 @@ export function ch_claim(c: usize): i32 {
 }
 
 /** As ch_claim, registering in CH_RECV_WAITERS on WOULD_BLOCK (read CH_RECV_SEQ first; park;
- *  then ch_recv_unwait once). */
+ *  then call again). */
 export function ch_claim_step(c: usize): i32 {
   let s = ch_claim(c);
   for (let i = 1; s == WOULD_BLOCK && i <= spinLimit(); i++) {
@@ -665,8 +663,6 @@ export function ch_claim_step(c: usize): i32 {
   return s;
 }
 
-/** Ends a registration after the park: nothing to undo in the flag form (wake.ts). */
-export function ch_recv_unwait(c: usize): void {}
 
 /**
  * The next fragment of the claimed message, not consumed: its payload length (>= 0; payload at
@@ -715,7 +711,7 @@ function noMessage(c: usize, status: i32): i32 {
 }
 
 /** As ch_fragment; on -WOULD_BLOCK the caller is registered on the ring's BR_DATA_SEQ (read it
- *  first; park while it holds that value; then br_data_unwait on the ring once). */
+ *  first; park while it holds that value; then call again). */
 export function ch_fragment_step(c: usize, inMessage: i32): i32 {
   let n = ch_fragment(c, inMessage);
   for (let i = 0; n == -WOULD_BLOCK && i < spinLimit(); i++) n = ch_fragment(c, inMessage);

@@ -7,8 +7,8 @@
 //
 // Waits. Every wait of a channel machine is the core's step convention: read the park word
 // (`load`), run a `*_step` export (it registers the caller as a waiter when it says
-// WOULD_BLOCK), park while the word still holds the value read, then deregister with the
-// matching `*_unwait` export, and go again. `stepPark` is that loop, written once. Lock waits
+// WOULD_BLOCK), park while the word still holds the value read, and go again (the flag form
+// of assembly/wake.ts: nothing to undo after a park). `stepPark` is that loop, written once. Lock waits
 // are Mutex's own machine (`lockSteps`, src/sync/mutex.ts), wrapped by `lockChannel` to give
 // up with PEER_GONE when the channel is marked peer-gone (a dead thread may hold the lock
 // forever; ch_mark_peer_gone wakes the lock's waiters so they see it).
@@ -70,30 +70,24 @@ export const GAVE_UP = Symbol("gave up");
 
 /**
  * The core's step convention, once: `step` until `blocked(result)` is false, parking on the
- * word at `word` between tries; `unwait` deregisters after each park. On a park that times
- * out, one last step; if that still blocks, deregisters and returns GAVE_UP. An exception
- * thrown at the park (abort) deregisters and propagates. `how`: parks that ignore the deadline
+ * word at `word` between tries (read before each step, which raises the waiter flag: the flag
+ * form of assembly/wake.ts, where nothing is undone after a park). On a park that times out,
+ * one last step; if that still blocks, returns GAVE_UP. An exception thrown at the park (abort)
+ * propagates. `how`: parks that ignore the deadline
  * and the signal ({ whole: true }: they end in GAVE_UP only under the try driver, which never
  * parks), or are capped ({ capMs }: a try's grace).
  */
 export function* stepPark(
-  word: number, step: CallRequest, blocked: (r: number) => boolean, unwait: CallRequest, how?: ParkHow,
+  word: number, step: CallRequest, blocked: (r: number) => boolean, how?: ParkHow,
 ): Steps<number | typeof GAVE_UP> {
   for (;;) {
     const seen = yield load(word);
     const r = yield step;
     if (!blocked(r)) return r;
-    let woke: number;
-    try {
-      woke = yield park(word, seen, how ? { ...how, spun: true } : SPUN);
-    } finally {
-      yield unwait;
-    }
+    const woke = yield park(word, seen, how ? { ...how, spun: true } : SPUN);
     if (woke === L.WAIT_TIMED_OUT) {
       const last = yield step;
-      if (!blocked(last)) return last;
-      yield unwait;
-      return GAVE_UP;
+      return blocked(last) ? GAVE_UP : last;
     }
   }
 }
@@ -104,7 +98,7 @@ const isWouldBlock = (r: number) => r === L.WOULD_BLOCK;
  *  withdrawn, or a cancel frame written (waiting for its 8 bytes, never giving up). */
 export function* cancelSteps(p: ChannelPort, first: number): Steps<number> {
   for (;;) {
-    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_cancel_step", p.c, first), isWouldBlock, call("br_space_unwait", p.ring), WHOLE);
+    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_cancel_step", p.c, first), isWouldBlock, WHOLE);
     if (r !== GAVE_UP) return r;
   }
 }

@@ -85,7 +85,7 @@ export function* recvSteps(p: ChannelPort, agent: number, how: RecvHow, view: bo
         claimed = false;
       } else if (attempt) s = yield call("ch_claim", c);
       else {
-        const r = yield* stepPark(c + L.CH_RECV_SEQ, call("ch_claim_step", c), isWouldBlock, call("ch_recv_unwait", c));
+        const r = yield* stepPark(c + L.CH_RECV_SEQ, call("ch_claim_step", c), isWouldBlock);
         s = r === GAVE_UP ? L.TIMED_OUT : r;
       }
       if (s !== L.OK) return s;
@@ -211,7 +211,7 @@ function* nextFragment(p: ChannelPort, inMessage: boolean, whole: boolean): Step
   try {
     // sliced while the sender is a party whose death can be reported (always, outside tests)
     const sliced = (yield call("mutex_holder_tracked", c + L.CH_SEND_LOCK)) !== 0;
-    return yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, inMessage ? 1 : 0), isNoFragment, call("br_data_unwait", ring), whole ? (sliced ? WHOLE_SLICED : WHOLE) : sliced ? SLICED : undefined);
+    return yield* stepPark(ring + L.BR_DATA_SEQ, call("ch_fragment_step", c, inMessage ? 1 : 0), isNoFragment, whole ? (sliced ? WHOLE_SLICED : WHOLE) : sliced ? SLICED : undefined);
   } catch (error) {
     yield* abandon(p);
     throw error;

@@ -76,14 +76,14 @@ export function* sendSteps(p: ChannelPort, bytes: Uint8Array | PartsSource, agen
 
 /** Waits for a slot; OK, TIMED_OUT, CLOSED, PEER_GONE. */
 function* slot(p: ChannelPort): Steps<number> {
-  const r = yield* stepPark(p.c + L.CH_SEND_SEQ, call("ch_send_ready_step", p.c), isWouldBlock, call("ch_send_unwait", p.c));
+  const r = yield* stepPark(p.c + L.CH_SEND_SEQ, call("ch_send_ready_step", p.c), isWouldBlock);
   return r === GAVE_UP ? L.TIMED_OUT : r;
 }
 
 /** Reserves a fragment, waiting for ring space: its payload address or -status (-TIMED_OUT). */
 function* space(p: ChannelPort, kind: number, total: number, n: number, whole: boolean): Steps<number> {
   for (;;) {
-    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_reserve_step", p.c, kind, total, n), isNoAddress, call("br_space_unwait", p.ring), whole ? WHOLE : undefined);
+    const r = yield* stepPark(p.ring + L.BR_SPACE_SEQ, call("ch_reserve_step", p.c, kind, total, n), isNoAddress, whole ? WHOLE : undefined);
     if (r !== GAVE_UP) return r;
     if (!whole) return -L.TIMED_OUT;
   }
@@ -91,7 +91,7 @@ function* space(p: ChannelPort, kind: number, total: number, n: number, whole: b
 
 /** Waits until the message with `ticket` was claimed: OK, TIMED_OUT, CLOSED, PEER_GONE. */
 function* delivered(p: ChannelPort, ticket: number, attempt: boolean): Steps<number> {
-  const r = yield* stepPark(p.c + L.CH_SEND_SEQ, call("ch_delivered_step", p.c, ticket), isWouldBlock, call("ch_send_unwait", p.c), attempt ? GRACE : undefined);
+  const r = yield* stepPark(p.c + L.CH_SEND_SEQ, call("ch_delivered_step", p.c, ticket), isWouldBlock, attempt ? GRACE : undefined);
   return r === GAVE_UP ? L.TIMED_OUT : r;
 }
 

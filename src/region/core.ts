@@ -123,8 +123,6 @@ export interface CoreExports {
   br_data_cancel(b: number): number;
   // the channel's older forms of the same waits (assembly/bytering.ts header)
   br_reserve_step(b: number, len: number): number;
-  br_space_unwait(b: number): void;
-  br_data_unwait(b: number): void;
   br_close(b: number): number;
   br_closed(b: number): number;
   br_used(b: number): number;
@@ -159,7 +157,6 @@ export interface CoreExports {
   ch_wake_events(): void;
   ch_send_ready(c: number): number;
   ch_send_ready_step(c: number): number;
-  ch_send_unwait(c: number): void;
   ch_reserve(c: number, kind: number, total: number, len: number): number;
   ch_reserve_step(c: number, kind: number, total: number, len: number): number;
   ch_publish(c: number, first: number): number;
@@ -170,7 +167,6 @@ export interface CoreExports {
   ch_cancel_step(c: number, first: number): number;
   ch_claim(c: number): number;
   ch_claim_step(c: number): number;
-  ch_recv_unwait(c: number): void;
   ch_fragment(c: number, inMessage: number): number;
   ch_fragment_step(c: number, inMessage: number): number;
   ch_close(c: number): number;
