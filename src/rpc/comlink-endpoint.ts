@@ -157,11 +157,37 @@ export class ComlinkEndpoint {
 
   // ---- comlink's Endpoint ----------------------------------------------------------------------
 
-  /** Sends `message` to the other end (comlink calls this). */
+  /** Sends `message` to the other end (comlink calls this). A request on a failed or closed
+   *  link throws (comlink rejects that call with it); a response or a RELEASE to a link that is
+   *  gone is dropped, since comlink posts those without handling an error and nobody is left
+   *  to read them. */
   postMessage(message: any, transfer?: readonly any[]): void {
     const m = message as Message;
     const isRequest = m !== null && typeof m === "object" && REQUESTS.has(m.type as string);
-    if (this.#failure && isRequest) throw this.#failure;
+    const fireAndForget = !isRequest || m.type === "RELEASE";
+    if (this.#closed) {
+      if (fireAndForget) return;
+      throw new ClosedError("comlinkEndpoint: this end was closed (close() or the end of its `using` scope); create a new endpoint");
+    }
+    if (this.#failure && isRequest) {
+      if (fireAndForget) return;
+      throw this.#failure;
+    }
+    try {
+      this.#post(m, message, transfer, isRequest);
+    } catch (error) {
+      // a dead link: nobody is left to read it (a value the codec refuses still throws, so
+      // that comlink answers the call with its "Unserializable return value")
+      if (fireAndForget && (error instanceof PeerGoneError || error instanceof ClosedError)) return;
+      throw error;
+    }
+    if (isRequest) {
+      this.#pending.add(m.id);
+      this.#pump.heat();
+    }
+  }
+
+  #post(m: Message, message: unknown, transfer: readonly any[] | undefined, isRequest: boolean): void {
     if (transfer && transfer.length > 0) {
       if (!this.#via) {
         const error = new TransferUnavailableError(
@@ -175,10 +201,6 @@ export class ComlinkEndpoint {
       this.#sideSend(message, transfer);
     } else {
       this.#send(message);
-    }
-    if (isRequest) {
-      this.#pending.add(m.id);
-      this.#pump.heat();
     }
   }
 

@@ -105,6 +105,56 @@ describe("comlink over sabre: a worker that ends mid-call", () => {
   });
 });
 
+/** Runs `body`, then waits two macrotasks; returns the promise rejections nobody handled. */
+async function unhandledDuring(body: () => void | Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const onRejection = (reason: unknown) => seen.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    await body();
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  return seen;
+}
+
+describe("comlink over sabre: what comlink posts without handling an error", () => {
+  // comlink sends RELEASE (releaseProxy, or its FinalizationRegistry when a proxy is collected)
+  // and the exposing side's answers without a catch: on a dead or closed link they are dropped,
+  // never an unhandled rejection; a request there still rejects.
+  it("a RELEASE after the peer died, and after close(), is dropped; requests still reject", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const { port1, port2 } = createLink(region);
+    const worker = spawnWorker(fixture, { data: { end: port2 }, onCrash: () => {} });
+    const ep = comlinkEndpoint(port1, { via: worker.worker });
+    const remote = Comlink.wrap<Api>(ep);
+    expect(await remote.add(2, 2)).toBe(4);
+    expect((await remote.crash().catch((error) => error)).name).toBe("PeerGoneError");
+    await worker.exited.catch(() => {});
+    const child = remote.nested; // a second proxy (no request yet), released while the link is dead
+    expect(await unhandledDuring(() => {
+      child[Comlink.releaseProxy]();
+      ep.postMessage({ id: "answer", type: "HANDLER", name: "throw", value: { isError: true, value: {} } });
+    })).toEqual([]);
+    await expect(remote.add(1, 1)).rejects.toMatchObject({ name: "PeerGoneError" });
+    ep.close();
+    expect(await unhandledDuring(() => remote[Comlink.releaseProxy]())).toEqual([]);
+    expect(() => ep.postMessage({ id: "late", type: "GET", path: [] })).toThrow(expect.objectContaining({ name: "ClosedError" }));
+  });
+
+  it("a RELEASE after a side-channel failure is dropped too", async () => {
+    const region = Region.create({ size: 4 << 20 });
+    const { port1, port2 } = createLink(region);
+    await using worker = spawnWorker(fixture, { data: { end: port2, noVia: true } });
+    using ep = comlinkEndpoint(port1, { via: worker.worker });
+    const remote = Comlink.wrap<Api>(ep);
+    const e = await remote.callBack(Comlink.proxy((x: number) => x), 1).catch((error) => error);
+    expect(e.name).toBe("TransferUnavailableError");
+    expect(await unhandledDuring(() => remote[Comlink.releaseProxy]())).toEqual([]);
+  });
+});
+
 describe("comlink over sabre: a side channel only one end set up", () => {
   it("a proxy() sent to an end without `via` fails the call with TransferUnavailableError, never a hang", async () => {
     const region = Region.create({ size: 4 << 20 });
