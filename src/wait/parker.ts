@@ -179,6 +179,9 @@ async function pollAsync(words: Int32Array, index: number, expected: number, dea
   return signal?.aborted ? WAIT_ABORTED : L.WAIT_WOKEN;
 }
 
+/** The longest native async wait that an AbortSignal can end (see AtomicsParker.waitAsync). */
+const ABORTABLE_SLICE_MS = 1000;
+
 /** What the thread parkers share: the words of the region's memory they wait on. */
 abstract class MemoryParker {
   protected readonly words: Int32Array;
@@ -198,10 +201,14 @@ export class AtomicsParker extends MemoryParker implements Parker {
 
   waitAsync(address: number, expected: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.resolve(WAIT_ABORTED);
+    const index = address >> 2;
     const left = deadline.left();
-    if (left <= 0) return Promise.resolve(Atomics.load(this.words, address >> 2) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
-    if (!atomicsWaitAsync) return pollAsync(this.words, address >> 2, expected, deadline, signal);
-    const r = atomicsWaitAsync(this.words, address >> 2, expected, left);
+    if (left <= 0) return Promise.resolve(Atomics.load(this.words, index) === expected ? L.WAIT_TIMED_OUT : L.WAIT_NOT_EQUAL);
+    if (!atomicsWaitAsync) return pollAsync(this.words, index, expected, deadline, signal);
+    // An abortable wait parks in slices of at most ABORTABLE_SLICE_MS, re-armed while the word
+    // holds `expected`: an aborted native wait stays pending until its own timeout and keeps the
+    // memory alive till then (a page refuses new memories after about a hundred).
+    const r = atomicsWaitAsync(this.words, index, expected, signal ? Math.min(left, ABORTABLE_SLICE_MS) : left);
     if (!r.async) return Promise.resolve(CODE[r.value]);
     // Node: a pending Atomics.waitAsync does not keep the event loop alive (a worker awaiting
     // only it would exit); the thread's keep-alive timer is held until the wait settles or is
@@ -210,23 +217,29 @@ export class AtomicsParker extends MemoryParker implements Parker {
     if (!signal) return r.value.then(settledCode);
     return new Promise((resolve) => {
       let settled = false;
-      const onAbort = () => {
-        if (settled) return;
+      const finish = (code: number) => {
         settled = true;
-        releaseAlive();
-        resolve(WAIT_ABORTED);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      void r.value.then((v) => {
         signal.removeEventListener("abort", onAbort);
+        releaseAlive();
+        resolve(code);
+      };
+      const onAbort = () => {
+        if (!settled) finish(WAIT_ABORTED);
+      };
+      const onSettled = (v: "ok" | "timed-out") => {
         if (settled) {
           // pass on a wake-up this abandoned wait took, so no other waiter loses it
-          if (v === "ok") Atomics.notify(this.words, address >> 2, 1);
+          if (v === "ok") Atomics.notify(this.words, index, 1);
           return;
         }
-        settled = true;
-        resolve(settledCode(v));
-      });
+        const rest = deadline.left();
+        if (v === "ok" || rest <= 0) return finish(CODE[v]);
+        const next = atomicsWaitAsync(this.words, index, expected, Math.min(rest, ABORTABLE_SLICE_MS));
+        if (!next.async) return finish(CODE[next.value]);
+        void next.value.then(onSettled);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      void r.value.then(onSettled);
     });
   }
 

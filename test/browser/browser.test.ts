@@ -203,6 +203,13 @@ describe("in Chromium, packaging and isolation", () => {
     expect(errors).toEqual([]);
   });
 
+  it("aborted async waits let their regions go: 300 regions, each with an aborted recvAsync, in one page", async () => {
+    const { page, errors } = await open("/test/browser/pages/harness.html");
+    const r = await run<any>(page, "abortedWaits", { n: 300 }).finally(() => page.close());
+    expect(r).toEqual({ made: 300, aborted: 300, error: null });
+    expect(errors).toEqual([]);
+  });
+
   it("a page served without COOP/COEP gets CrossOriginIsolationError naming both headers", async () => {
     const { page } = await open("/unisolated/test/browser/pages/harness.html");
     const r = await run<any>(page, "createRegion");

@@ -20,9 +20,10 @@ const TRIALS = stressMultiplier() >= 10 ? 200 : stressLevel(4);
 /** Trials run at once, each with its own victim and region (a terminated busy worker runs on for up to 2 s). */
 const PARALLEL = 4;
 /**
- * Trials per page: each chunk runs in a fresh page. A page holds at most about 120 wasm memories
- * at once, and an async wait that was aborted (serveAsync ended by close()) keeps its region's
- * memory until its own deadline, forever without one; a fresh page frees them.
+ * Trials per page: each chunk runs in a fresh page. A page holds at most about 125 wasm memories
+ * at once, and a trial's region is collected only after the victim's and the page's waits on it
+ * have ended (an aborted async wait within a second: src/wait/parker.ts); a fresh page per chunk
+ * keeps the trials clear of that limit however fast they run.
  */
 const PER_PAGE = 40;
 
@@ -90,7 +91,7 @@ describe("in Chromium, a Web Worker terminated at a random moment", { timeout: 1
     expect(c.recovered).toBe(TRIALS);
   });
 
-  it("a plain new Worker holding a mutex, reported with workerDied(currentThreadId()): the next locker gets it", async () => {
+  it("a plain new Worker holding a mutex, reported with workerDied(watchedThreadId()): the next locker gets it", async () => {
     const c = await trials("plain new Worker holding a mutex (workerDied)", "plainMutex");
     expect(c.recovered).toBe(TRIALS);
   });
@@ -100,7 +101,7 @@ describe("in Chromium, a Web Worker terminated at a random moment", { timeout: 1
     const r = await runIn<any>(page, "workerDiedInput").finally(() => page.close());
     expect(errors).toEqual([]);
     expect(r.negative.name).toBe("InvalidArgumentError");
-    expect(r.negative.message).toContain("currentThreadId()");
+    expect(r.negative.message).toContain("watchedThreadId()");
     expect(r.misspelt.name).toBe("InvalidArgumentError");
     expect(r.misspelt.message).toContain("crashed");
   });

@@ -2,7 +2,8 @@
 // can be created with ("atomics", "polling") carries a channel round trip between threads in
 // which both sides park, wakes every waiter on a close (the core's wake-all reaches the parker
 // as an unsigned count), travels in the region's handle to the threads that attach, and an
-// unknown kind is refused with a named error.
+// unknown kind is refused with a named error; abortable async waits, which park in slices,
+// behave as one wait (woken after a slice, timed out at their deadline, aborted).
 import { describe, expect, it } from "vitest";
 import { Channel, InvalidArgumentError, Region, RingBuffer } from "sabre";
 import { startJobWorker } from "../fixtures/job-worker";
@@ -44,6 +45,27 @@ describe.each(KINDS)("Region parking %s", (parking) => {
     const results = await Promise.all(jobs.map((j) => j.result));
     expect(results.map((r) => r.ok)).toEqual([{ parking, popped: "ClosedError" }, { parking, popped: "ClosedError" }]);
     await Promise.all(jobs.map((j) => j.exited));
+  });
+});
+
+describe("abortable async waits past the parker's slice (1 s: an aborted native wait must end soon)", () => {
+  it("are still woken by a send after the slice, and still time out at their deadline, not at a slice", async () => {
+    const region = Region.create({ size: 1 << 16 });
+    const ch = Channel.create<number>(region, { capacity: 1 });
+    const controller = new AbortController();
+    const t0 = performance.now();
+    const late = setTimeout(() => ch.trySend(7), 1300);
+    expect(await ch.recvAsync({ signal: controller.signal, timeout: 10_000 })).toBe(7);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1250); // it waited for the send (a slice did not end it)
+    clearTimeout(late);
+    const t1 = performance.now();
+    await expect(ch.recvAsync({ signal: controller.signal, timeout: 1200 })).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(1150);
+    const pending = ch.recvAsync({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 1100);
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    expect(ch.trySend(8)).toBe(true); // the aborted wait took nothing
+    expect(ch.tryRecv()).toEqual({ ok: true, value: 8 });
   });
 });
 

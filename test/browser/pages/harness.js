@@ -621,4 +621,35 @@ Object.assign(window.sabreTests, {
   },
 });
 
+Object.assign(window.sabreTests, {
+  /**
+   * Aborted async waits do not keep their regions alive: `n` regions one after another, each
+   * with a Channel whose recvAsync parks (natively, Atomics.waitAsync) and is aborted, then
+   * dropped. A page holds about 125 wasm memories at once, so more than that many succeed only
+   * if the aborted waits let their memories go (within the parker's abortable slice: the loop
+   * pauses past it every `pauseEvery` regions). Resolves to how many regions were made, the
+   * aborts seen, and the first error's name and message (none when all were made).
+   */
+  async abortedWaits({ n = 300, pauseEvery = 50, pauseMs = 1300 } = {}) {
+    let made = 0;
+    let aborted = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        if (i > 0 && i % pauseEvery === 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        const region = Region.create({ size: 1 << 16 });
+        const ch = Channel.create(region, { capacity: 1 });
+        const controller = new AbortController();
+        const pending = ch.recvAsync({ signal: controller.signal });
+        await new Promise((resolve) => setTimeout(resolve, 1)); // parked by now
+        controller.abort();
+        if ((await pending.then(() => "value", (error) => error.name)) === "AbortError") aborted++;
+        made++;
+      }
+      return { made, aborted, error: null };
+    } catch (error) {
+      return { made, aborted, error: `${error.name}: ${error.message}` };
+    }
+  },
+});
+
 window.sabreReady = true;
