@@ -45,7 +45,7 @@ export { Pool } from "./browser/pool";
 // RPC: a comlink Endpoint over shared memory, synchronous calls, sabre-native RPC (src/rpc).
 export * from "./rpc/index";
 // Telling sabre that a Web Worker it did not start died (README, "When a party dies").
-export { workerDied, currentThreadId, type WorkerDiedOptions } from "./browser/worker-end";
+export { workerDied, currentThreadId, watchedThreadId, type WorkerDiedOptions } from "./browser/worker-end";
 // a Parker's adaptive spin (src/wait/spin.ts), the type of Parker.spinner
 export type { Spinner, SpinnerOptions } from "./wait/spin";
 // thread-end reporting for Web Workers (acts on load; see wire/thread-end.ts)

@@ -17,7 +17,9 @@
 //
 // Who holds the lock: every dedicated Web Worker that loads sabre, under its identity at load
 // (spawn.ts), and a worker started by spawnWorker also under the identity spawnWorker gave it
-// (before attachWorkerData resolves, so it touches its data only while holding the lock).
+// (before attachWorkerData resolves, so it touches its data only while holding the lock). A
+// request is granted asynchronously, and a worker busy in synchronous code would not hold it yet:
+// a plain worker therefore posts its id from watchedThreadId(), which resolves once it is held.
 // A parent asks only once the worker holds it (spawnWorker's clean-end watch) or after
 // worker.terminate() (a terminated worker runs no new task, so a grant that comes later is
 // never used). Where the Web Locks API is missing (it is present wherever a page is
@@ -28,6 +30,7 @@
 import { InvalidArgumentError } from "../errors";
 import { checkOptionKeys } from "../options";
 import { partyIdentity, reportPartyEnd } from "../region/region";
+import { isDedicatedWorker } from "../wire/thread-end";
 
 interface LockManager {
   request(name: string, callback: () => unknown): Promise<unknown>;
@@ -52,15 +55,22 @@ export function newThreadId(): number {
  * resolves once it is held (at once without the Web Locks API).
  */
 export function holdThreadLock(pid: number, thread: number): Promise<void> {
+  const name = lockName(pid, thread);
+  let held = heldLocks.get(name);
+  if (held) return held;
   const locks = lockManager();
-  if (!locks) return Promise.resolve();
-  return new Promise((held) => {
-    locks.request(lockName(pid, thread), () => {
-      held();
+  held = !locks ? Promise.resolve() : new Promise<void>((granted) => {
+    locks.request(name, () => {
+      granted();
       return new Promise(() => {}); // released when this worker's global scope is destroyed
-    }).catch(() => held());
+    }).catch(() => granted());
   });
+  heldLocks.set(name, held);
+  return held;
 }
+
+/** This thread's Web Lock requests by name: each requested once, held for the worker's life. */
+const heldLocks = new Map<string, Promise<void>>();
 
 /** @internal Parent side: resolves once the worker holding `pid`/`thread`'s lock can run no more code. */
 export function whenThreadStopped(pid: number, thread: number): Promise<void> {
@@ -79,6 +89,19 @@ export function currentThreadId(): number {
   return partyIdentity().thread;
 }
 
+/**
+ * {@link currentThreadId}, once this thread's end can be told: in a Web Worker, resolves when the
+ * worker holds the Web Lock that {@link workerDied} waits on (see the module header), so a page
+ * that reports the worker's death never does so while it still runs. A plain Web Worker posts
+ * this to its page (`self.postMessage({ thread: await watchedThreadId() })`) before it touches
+ * shared memory. Elsewhere (a page, Node) it resolves with currentThreadId() at once.
+ */
+export async function watchedThreadId(): Promise<number> {
+  const { pid, thread } = partyIdentity();
+  if (isDedicatedWorker()) await holdThreadLock(pid, thread);
+  return thread;
+}
+
 /** Options of {@link workerDied}. */
 export interface WorkerDiedOptions {
   /**
@@ -92,7 +115,7 @@ export interface WorkerDiedOptions {
  * Tells sabre that a Web Worker it did not start (a plain `new Worker` given handles) has
  * ended: the locks it held are recovered by their next locker, the mailboxes it read become
  * reader-gone, and waits on its channels fail with PeerGoneError where no one is left on
- * their other side. `thread` is the worker's {@link currentThreadId} (the worker posts it).
+ * their other side. `thread` is the worker's {@link watchedThreadId} (the worker posts it).
  * Call it after `worker.terminate()`, or from the worker's `error` event after terminating it:
  * it waits until the worker can run no more code (a worker that loads sabre holds a Web Lock
  * for its life), then reports; it resolves with how many of the worker's parties were marked,
@@ -101,7 +124,7 @@ export interface WorkerDiedOptions {
 export async function workerDied(thread: number, options: WorkerDiedOptions = {}): Promise<number> {
   if (!Number.isInteger(thread) || thread < 0) {
     throw new InvalidArgumentError(
-      `workerDied expects the worker's thread id (a non-negative integer from currentThreadId() in the worker), got ${String(thread)}`,
+      `workerDied expects the worker's thread id (a non-negative integer from watchedThreadId() in the worker), got ${String(thread)}`,
     );
   }
   checkOptionKeys("workerDied", options, ["crashed"]);

@@ -88,7 +88,7 @@ window.sabreTests = {
   drain: trials("drain"),
   client: trials("client"),
   server: trials("server"),
-  /** The mutex case for a plain `new Worker`, reported with workerDied(its currentThreadId()). */
+  /** The mutex case for a plain `new Worker`, reported with workerDied(its watchedThreadId()). */
   plainMutex: trials("mutex", startPlain),
   /** workerDied refuses bad input with named errors. */
   async workerDiedInput() {
