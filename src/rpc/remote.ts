@@ -84,7 +84,9 @@ export function expose(target: object, mailbox: Mailbox<any>, options: ExposeOpt
     if (result !== null && typeof (result as { then?: unknown })?.then === "function") (result as Promise<unknown>).then(reply, fail);
     else reply(result);
   };
-  return new Promise<number>((resolve, reject) => {
+  const signal = options.signal;
+  let onAbort: (() => void) | undefined;
+  const served$ = new Promise<number>((resolve, reject) => {
     const pump = new Pump<MailboxRequest<RpcRequest>>(
       {
         tryTake: () => {
@@ -97,14 +99,17 @@ export function expose(target: object, mailbox: Mailbox<any>, options: ExposeOpt
       (error) => (error instanceof ClosedError ? resolve(served) : reject(error)),
       options.spinMicros,
     );
-    const signal = options.signal;
     if (signal?.aborted) return resolve(0);
-    signal?.addEventListener("abort", () => {
+    onAbort = () => {
       pump.stop();
       resolve(served);
-    }, { once: true });
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     pump.start();
   });
+  // the listener goes when serving ends, however it ends (one signal may outlive many exposes)
+  if (signal) void served$.then(() => signal.removeEventListener("abort", onAbort!), () => signal.removeEventListener("abort", onAbort!));
+  return served$;
 }
 
 /** The original error of a RemoteError (rebuilt on this thread), else `error`. */

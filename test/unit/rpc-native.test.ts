@@ -1,7 +1,8 @@
 // rpc-native.test.ts — sabre-native RPC over a Mailbox (expose / wrap / wrapSync): async and
 // blocking calls, nested paths, errors with name, message and stack, many calls in flight,
-// a worker that crashes mid-call (PeerGoneError), across a process, types end to end, and bad
-// input refused.
+// a worker that crashes mid-call (PeerGoneError), across a process, types end to end, an expose
+// that ends leaves nothing on its signal, and bad input refused.
+import { getEventListeners } from "node:events";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   InvalidArgumentError, Mailbox, Region, createRegion, expose, spawnProcess, spawnWorker, wrap, wrapSync,
@@ -67,6 +68,20 @@ describe("sabre-native RPC between worker threads", () => {
     expectTypeOf<R["b"]["c"]>().toEqualTypeOf<() => Promise<number>>();
     type S = SyncRemote<{ a(x: number): Promise<string> }>;
     expectTypeOf<S["a"]>().toEqualTypeOf<(x: number) => string>();
+  });
+
+  it("expose on this thread: ends on close with the count served, and leaves no listener on a signal that outlives it", async () => {
+    const region = Region.create({ size: 1 << 20 });
+    const controller = new AbortController();
+    for (let round = 0; round < 12; round++) {
+      const mailbox = Mailbox.create(region);
+      const serving = expose({ twice: (x: number) => 2 * x }, mailbox, { signal: controller.signal });
+      expect(await wrap<{ twice(x: number): number }>(mailbox).twice(round)).toBe(2 * round);
+      mailbox.close();
+      expect(await serving).toBe(1);
+      mailbox.free();
+    }
+    expect(getEventListeners(controller.signal, "abort")).toEqual([]);
   });
 
   it("refuses bad input with named errors", () => {
