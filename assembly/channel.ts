@@ -44,7 +44,7 @@
 // than the ring streams through it: the receiver reads fragments while the sender writes more.
 // A batch frame (CH_FIRST | CH_BATCH, one fragment) carries several messages as records; it
 // counts as that many messages (COUNT, SENT, capacity) and receivers claim and read its records
-// one by one (see "batch frames" below).
+// one by one (channel-fast.ts, "batch frames").
 //
 // Sending: lock; wait for a slot (COUNT < max(CAPACITY, 1)); write the first fragment, then
 // SENT += 1 (the ticket) and COUNT += 1, then publish it (in this order, see ch_publish: a
@@ -70,42 +70,10 @@
 // published so far (ch_fragment(c, 0) passes frames before a live FIRST) and drops the message;
 // the fragments its sender still writes are dead frames, trimmed as below.
 //
-// A party that dies (party.ts) with a channel lock (see "When a party dies" in README):
-//   - the send lock: the next sender takes it over (mutex_recover, in src/channel/port.ts) and
-//     runs ch_recover_send: reserved, unpublished frames are dropped (BR_RESERVE back to
-//     BR_WRITE), and a message partly published (CH_SEND_OPEN) is given up as a live sender's
-//     would be (ch_cancel: withdrawn if unclaimed, else a cancel frame its receiver drops the
-//     partial on). A receiver waiting for the rest of that message does the same itself
-//     (ch_fragment_step: it takes the dead sender's lock over as itself), so it is
-//     never stranded behind a dead sender when no other sender comes. Never delivered torn.
-//   - the recv lock: the next receiver takes it over and runs ch_recover_recv: a message the dead
-//     receiver claimed but had not consumed any of is re-delivered (its claim undone: COUNT += 1,
-//     TAKEN -= 1); one whose first frame (or batch record) it had consumed is dropped (its
-//     remaining frames are dead frames, trimmed as below). A receiver killed at any instruction
-//     is told apart exactly: a claim is one cas of the COUNT|SENT word, and SENT - COUNT (claims
-//     made: sends and withdrawals change both halves alike) past TAKEN means a claim whose TAKEN
-//     += 1 never ran; before it consumes, a receiver records where (CH_RECV_MARK: the frame's
-//     BR_READ, CH_RECV_MARK_NEXT: its batch cursor), so a consumption is seen from the ring
-//     itself (BR_READ or the cursor moved on), whatever store it died before.
-//   - sides: every party that attached the channel is recorded in CH_ATTACHED (ch_attach, one
-//     bit per party slot), every one that held the send lock in CH_SENDERS and every one that
-//     held the recv lock in CH_RECEIVERS (chSides, under the lock). The other side of a sender
-//     is every receiver plus every attached party that never sent; of a receiver, every
-//     sender plus every attached party that never received; the caller's own party excluded
-//     (othersDied). The rules apply to channels a worker host (spawnWorker, spawnProcess) passed
-//     to a party it started (CH_HOSTED, ch_host_attach); a channel only ever attached by
-//     handle (a pool's own channels, whose workers are replaced) keeps Go's semantics: deaths
-//     free its locks and fail no wait. A crash report (party_report) sets CH_PARTY_DIED and wakes both sides;
-//     from then on a receiver with nothing left to claim gets PEER_GONE when its other side
-//     is non-empty and has entirely died (PARTY_DIED), and so does a sender (ch_send_ready,
-//     ch_delivered). A dead client of a many-sender channel changes nothing for the others; a
-//     clean end (PARTY_EXITED) is never a reason (Go's semantics: channels stay open).
-//   - death inside ch_publish: the sender marks what it commits (CH_SEND_PENDING, after
-//     CH_SEND_TICKET) before it counts, so ch_recover_send knows whether the dead sender's
-//     reserved frame was counted (SENT == TICKET: its bytes are whole, since they were written
-//     before the count, and it is committed for it: a claim made meanwhile gets its message) or
-//     not (the frame is dropped and no message was begun); a pending CONT or CANCEL frame is
-//     whole too, and is committed.
+// Batch frames and the single-fragment fast paths are in channel-fast.ts; what happens when a
+// party dies with a channel lock (its takeover, the side rules, the death walk's part) is in
+// channel-recover.ts ("A party that dies"); helpers these files share are in channel-shared.ts.
+// Each exports only core functions (index.ts re-exports all three; channel-shared.ts is not).
 //
 // Waiting is the runtime's: every wait is a `*_step` export that re-checks briefly (spinLimit(),
 // and a claim up to CH_SPIN_MS), then registers the caller and says WOULD_BLOCK (read the park
@@ -135,31 +103,37 @@
 //     registered (the flag form of wake.ts: *_WAITERS raised by a waiter before its re-check,
 //     cleared by the waker that bumps), and the region event word (RH_EVENT_SEQ) when event
 //     waiters are registered.
-import { load32, store32, add32, sub32, or32, cas32, load64, store64, add64, cas64, notify, now, spinOn } from "./atom";
-import { agent_dead, party_state, party_pid, party_thread } from "./party";
+import {
+  load32, store32, add32, sub32, or32, load64, store64, add64, cas64, notify, now, spinOn,
+} from "./atom";
+import { agent_dead } from "./party";
 import { spinLimit } from "./time";
 import {
-  OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE,
-  REGION_BASE, RH_EVENT_SEQ, RH_EVENT_WAITERS,
-  CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
+  OK, WOULD_BLOCK, CLOSED, BAD_ARGUMENT, CORRUPT, CANCELLED, PEER_GONE, REGION_BASE, RH_EVENT_SEQ,
+  RH_EVENT_WAITERS, CH_SEND_LOCK, CH_RECV_LOCK, CH_STATE, CH_CAPACITY, CH_COUNT, CH_SENT, CH_TAKEN,
   CH_SEND_WAITERS, CH_RECV_WAITERS, CH_SEND_SEQ, CH_RECV_SEQ, CH_RING, CH_CLOSED, CH_PEER_GONE,
   CH_MAX_CAPACITY, CH_FRAG_HEADER, CH_FRAG_KIND, CH_FRAG_TOTAL, CH_FIRST, CH_CONT, CH_CANCEL,
-  CH_WITHDRAWN, CH_BATCH, CH_BATCH_HEADER, CH_BATCH_COUNT, CH_BATCH_NEXT, CH_BATCH_NEXT_OFF, CH_BATCH_RECORD, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP, BR_FRAME_HEADER, ANONYMOUS_AGENT, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, CLAIMED, MUTEX_STATE, BR_DATA_WAITERS, CH_SPIN_MS,
-  OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN, CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS,
-  PARTY_SLOTS, CH_SEND_PENDING, CH_SEND_TICKET, CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_PENDING_WITHDRAW, CH_COUNT_ONE, CH_SENT_SHIFT, CH_GONE, CH_PARTY_DIED, CH_RECEIVERS_GONE, CH_ATTACHED, CH_HOSTED, BR_RESERVE, PARTY_SLOT_MASK, AGENT_MASK, BR_WRITE_CACHE, BR_READ_CACHE, PARTY_DIED, BR_DATA_SEQ, BR_SPACE_SEQ,
+  CH_WITHDRAWN, BR_POS_MASK, BR_SPACE_WAITERS, BR_READ, BR_WRITE, BR_DATA, BR_CAPACITY, BR_WRAP,
+  BR_FRAME_HEADER, CH_FRAG_LEN, CH_FRAG_ALIGN, CH_CODEC_LOCK, CH_CODEC_TABLE, MUTEX_STATE,
+  BR_DATA_WAITERS, CH_SPIN_MS, OWNER_DEAD, MUTEX_OWNER, CH_SEND_OPEN, CH_SEND_LEFT, CH_RECV_OPEN,
+  CH_RECV_CLAIMED, CH_SENDERS, CH_RECEIVERS, PARTY_SLOTS, CH_SEND_PENDING, CH_SEND_TICKET,
+  CH_RECV_MARK, CH_RECV_MARK_NEXT, CH_PENDING_CONT, CH_PENDING_WITHDRAW, CH_COUNT_ONE,
+  CH_SENT_SHIFT, CH_GONE, CH_RECEIVERS_GONE, CH_ATTACHED,
 } from "./layout";
-import { mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_consistent, mutex_unlock_recovered, mutex_owner } from "./mutex";
+import {
+  mutex_init, mutex_try_lock, mutex_unlock, mutex_recover, mutex_unlock_recovered, mutex_owner,
+} from "./mutex";
 import {
   br_size_of, br_init, br_reserve, br_reserve_step, br_commit, br_peek, br_max_frame,
   br_frame_addr, br_release, br_close,
 } from "./bytering";
 import { DEBUG } from "./debug";
-import { raiseFlag, wakeAll, wakeFlagged, wakeWaiters } from "./wake";
-
-const NOTIFY_ALL: i32 = -1;
-
-// @ts-ignore: decorator
-@inline function ring(c: usize): usize { return c + CH_RING; }
+import { raiseFlag, wakeWaiters } from "./wake";
+import {
+  NOTIFY_ALL, ring, wakeSenders, wakeReceivers, liveFirst, stateStatus, chSides, othersDied,
+  uncountUnclaimed, markConsumption,
+} from "./channel-shared";
+import { ch_recover_send } from "./channel-recover";
 
 /** Bytes a channel with a ring of `ringBytes` needs, or 0 if that is not a valid ring size. */
 export function ch_size_of(ringBytes: i32): i32 {
@@ -208,101 +182,9 @@ export function ch_wake_events(): void {
   wakeWaiters(REGION_BASE + RH_EVENT_WAITERS, REGION_BASE + RH_EVENT_SEQ, NOTIFY_ALL);
 }
 
-// @ts-ignore: decorator
-@inline function wakeSenders(c: usize): void {
-  wakeFlagged(c + CH_SEND_WAITERS, c + CH_SEND_SEQ, NOTIFY_ALL);
-}
-
-// @ts-ignore: decorator
-@inline function wakeReceivers(c: usize): void {
-  wakeFlagged(c + CH_RECV_WAITERS, c + CH_RECV_SEQ, NOTIFY_ALL);
-}
-
-/** Whether a fragment kind is the first fragment of a live message (a batch frame is one too). */
-// @ts-ignore: decorator
-@inline function liveFirst(kind: i32): bool {
-  return (kind & ~CH_BATCH) == CH_FIRST;
-}
-
-// @ts-ignore: decorator
-@inline function stateStatus(st: i32): i32 {
-  return (st & CH_PEER_GONE) ? PEER_GONE : CLOSED;
-}
-
-// ---- sides: who sends, who receives -----------------------------------------------------------
-
-/** The party slot of the holder of the lock at `lock` (0: none, untracked or anonymous). */
-// @ts-ignore: decorator
-@inline function holderSlot(lock: usize): i32 {
-  const owner = load32(lock + MUTEX_OWNER);
-  return owner == ANONYMOUS_AGENT ? 0 : owner & AGENT_MASK & PARTY_SLOT_MASK;
-}
-
-/** Sets the bit of party `slot` in the mask at `mask` (an or only the first time). */
-// @ts-ignore: decorator
-@inline function markSlot(mask: usize, slot: i32): void {
-  if (slot == 0) return;
-  const word = mask + (<usize>(slot >> 5) << 2);
-  const bit = 1 << (slot & 31);
-  if ((load<i32>(word) & bit) == 0) or32(word, bit);
-}
-
-/** Records the party holding the lock at `lock` in the side mask at `side` (under that lock). */
-// @ts-ignore: decorator
-@inline function chSides(lock: usize, side: usize): void {
-  markSlot(side, holderSlot(lock));
-}
-
-/** Records the party of `agent` as attached to the channel (any thread that holds it). OK. */
-export function ch_attach(c: usize, agent: i32): i32 {
-  markSlot(c + CH_ATTACHED, agent == ANONYMOUS_AGENT ? 0 : agent & PARTY_SLOT_MASK);
-  return OK;
-}
-
-/** A worker host passed the channel to the party of `agent` that it starts: attaches it and
- *  sets CH_HOSTED, from which on the side rules apply (see the header). OK. */
-export function ch_host_attach(c: usize, agent: i32): i32 {
-  ch_attach(c, agent);
-  if ((load32(c + CH_GONE) & CH_HOSTED) == 0) or32(c + CH_GONE, CH_HOSTED);
-  return OK;
-}
-
-/**
- * Whether the other side of the holder of the lock at `lock` has entirely died (see the
- * header): `side` is the mask of that other side's users, `mine` the mask of the holder's side.
- * Only evaluated once CH_PARTY_DIED is set.
- */
-function othersDied(c: usize, lock: usize, side: usize, mine: usize): bool {
-  if ((load32(c + CH_GONE) & (CH_PARTY_DIED | CH_HOSTED)) != (CH_PARTY_DIED | CH_HOSTED)) return false;
-  const self = holderSlot(lock);
-  let any = false;
-  for (let w = 0; w < 2; w++) {
-    const at = <usize>w << 2;
-    let used = load32(side + at);
-    // attached parties that never used the holder's side may use the other; the holder's own
-    // thread counts only if it used the other side itself (then it is alive: not gone)
-    let idle = load32(c + CH_ATTACHED + at) & ~load32(mine + at) & ~used;
-    while (used != 0) {
-      const slot = (w << 5) + ctz(used);
-      used &= used - 1;
-      if (party_state(slot) != PARTY_DIED) return false;
-      any = true;
-    }
-    while (idle != 0) {
-      const slot = (w << 5) + ctz(idle);
-      idle &= idle - 1;
-      // the holder's thread (under any of its slots: a host may have registered it too) is no other
-      if (self != 0 && party_pid(slot) == party_pid(self) && party_thread(slot) == party_thread(self)) continue;
-      if (party_state(slot) != PARTY_DIED) return false;
-      any = true;
-    }
-  }
-  return any;
-}
-
 // ---- sender (holding the send lock) ------------------------------------------------------------
 
-/** Whether a sender (the send lock's holder) has no one left to receive (see the header). */
+/** Whether a sender (the send lock's holder) has no one left to receive (channel-recover.ts, sides). */
 function sendersLost(c: usize): bool {
   return (load32(c + CH_GONE) & CH_RECEIVERS_GONE) != 0 || othersDied(c, c + CH_SEND_LOCK, c + CH_RECEIVERS, c + CH_SENDERS);
 }
@@ -328,7 +210,6 @@ export function ch_send_ready_step(c: usize): i32 {
   }
   return s;
 }
-
 
 // @ts-ignore: decorator
 @inline function fillHeader(a: i32, kind: i32, total: i32, len: i32): i32 {
@@ -491,22 +372,6 @@ export function ch_publish(c: usize, first: i32): i32 {
   return s != OK ? -s : ticket & BR_POS_MASK;
 }
 
-/**
- * The ring was closed before the `first` messages just counted were committed: uncounts the
- * ones no receiver claimed. They are the last ones begun and claims are FIFO (as in
- * ch_withdraw), so min(COUNT, first) of them are unclaimed; a receiver that claimed one finds
- * the ring closed and drained. Send lock held.
- */
-function uncountUnclaimed(c: usize, first: i32): void {
-  while (true) {
-    const w = load64(c + CH_COUNT);
-    const n = <i32>w;
-    if (n <= 0) return;
-    const k = n < first ? n : first;
-    if (cas64(c + CH_COUNT, w, w - ((<i64>k << CH_SENT_SHIFT) | <i64>k)) == w) return;
-  }
-}
-
 /** Rendezvous: OK once a receiver claimed the message with `ticket`; else WOULD_BLOCK, or
  *  CLOSED / PEER_GONE when the channel was closed meanwhile (then ch_cancel decides). */
 export function ch_delivered(c: usize, ticket: i32): i32 {
@@ -632,7 +497,7 @@ export function ch_claim(c: usize): i32 {
   if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_CLAIM_CLOSE_HIDES_MESSAGE) && st2 != 0) return stateStatus(st2);
   if (st2 != 0 && load32(c + CH_COUNT) <= 0) return stateStatus(st2);
   if (st2 != 0) return ch_claim(c);
-  // every possible sender died and none of their messages is left (see the header)
+  // every possible sender died and none of their messages is left (channel-recover.ts, sides)
   if (load32(c + CH_COUNT) <= 0 && othersDied(c, c + CH_RECV_LOCK, c + CH_SENDERS, c + CH_RECEIVERS)) return PEER_GONE;
   return WOULD_BLOCK;
 }
@@ -662,7 +527,6 @@ export function ch_claim_step(c: usize): i32 {
   }
   return s;
 }
-
 
 /**
  * The next fragment of the claimed message, not consumed: its payload length (>= 0; payload at
@@ -749,98 +613,6 @@ export function ch_release(c: usize): i32 {
   return br_release(b);
 }
 
-/** Records where the claimed message's consumption begins: the front frame's BR_READ and,
- *  for a batch record, the cursor `next` (-1 a plain frame). Recv lock held. */
-// @ts-ignore: decorator
-@inline function markConsumption(c: usize, next: i32): void {
-  store<i32>(c + CH_RECV_MARK_NEXT, next);
-  store<i32>(c + CH_RECV_MARK, load32(ring(c) + BR_READ));
-}
-
-// ---- a dead holder (see the header) -------------------------------------------------------------
-
-/**
- * The send lock was taken over from a dead holder (OWNER_DEAD): drops its reserved frames and
- * returns the first-fragment payload address of its partly published message, for ch_cancel,
- * or 0 when nothing is left to undo (then call mutex_consistent on the lock).
- */
-export function ch_recover_send(c: usize): i32 {
-  const b = ring(c);
-  const pending = load<i32>(c + CH_SEND_PENDING);
-  // Every branch below may be cut short by this recoverer's own death and run again by the
-  // next one: PENDING is cleared last, and each step is one that a second run repeats or skips.
-  if (pending == CH_PENDING_WITHDRAW) {
-    // it died inside ch_withdraw: the uncount happened iff SENT moved off the message's ticket
-    if (load32(c + CH_SENT) != load<i32>(c + CH_SEND_TICKET)) {
-      store32(<usize>load<i32>(c + CH_SEND_OPEN) - CH_FRAG_HEADER + CH_FRAG_KIND, CH_FIRST | CH_WITHDRAWN);
-      store<i32>(c + CH_SEND_OPEN, 0);
-    }
-    store<i32>(c + CH_SEND_PENDING, 0);
-  // (SEEDED BUG model-bug-ch-publish-uncounted-recovery: the pending frame is always dropped)
-  } else if (pending != 0 && !(isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_PUBLISH_UNCOUNTED_RECOVERY))) {
-    // it died inside ch_publish: its frames are whole; commit them if they begin nothing or
-    // were counted (a claim may be waiting for them), else they never began a message
-    if (pending == CH_PENDING_CONT || load32(c + CH_SENT) == load<i32>(c + CH_SEND_TICKET)) {
-      // committed already (WRITE reached RESERVE), or commit now; a ring closed first uncounts
-      // the messages (SENT then moves off the ticket: a second run takes the other branch)
-      const committed = (load32(b + BR_WRITE) & BR_POS_MASK) == load<i32>(b + BR_RESERVE);
-      if (!committed && br_commit(b) != OK && pending > 0) uncountUnclaimed(c, pending);
-      wakeReceivers(c);
-      ch_wake_events();
-    } else {
-      store<i32>(c + CH_SEND_OPEN, 0);
-    }
-    store<i32>(c + CH_SEND_PENDING, 0);
-  }
-  store<i32>(b + BR_RESERVE, load32(b + BR_WRITE) & BR_POS_MASK);
-  store<i32>(b + BR_READ_CACHE, load32(b + BR_READ));
-  return load<i32>(c + CH_SEND_OPEN);
-}
-
-/**
- * The recv lock was taken over from a dead holder: re-delivers the message it claimed and had
- * not begun reading, drops one it had begun (see the header), and marks the lock consistent
- * for `agent`. OK.
- */
-export function ch_recover_recv(c: usize, agent: i32): i32 {
-  let open = load<i32>(c + CH_RECV_OPEN);
-  const b = ring(c);
-  store<i32>(b + BR_WRITE_CACHE, load32(b + BR_WRITE) & BR_POS_MASK);
-  // This may be cut short by this recoverer's own death and run again by the next one: OPEN is
-  // cleared only between TAKEN -= 1 and COUNT += 1 of a re-delivery, where a second run sees a
-  // claim without its TAKEN (below) and re-delivers it once more, which the first had not.
-  // Claims made = SENT - COUNT (only claims change it, and the recv lock is held): one more
-  // than TAKEN is a claim whose TAKEN += 1 never ran: claimed, nothing consumed.
-  const w = load64(c + CH_COUNT);
-  const claims = <i32>(w >> CH_SENT_SHIFT) - <i32>w;
-  // (SEEDED BUG model-bug-ch-recover-recv-blind: OPEN alone decides, as before the marks)
-  if (isDefined(SABRE_MODEL) && isDefined(SABRE_BUG_CH_RECOVER_RECV_BLIND)) {
-    store<i32>(c + CH_RECV_OPEN, 0);
-  } else if (claims != load32(c + CH_TAKEN)) {
-    store<i32>(c + CH_RECV_MARK, -1);
-    store<i32>(c + CH_RECV_OPEN, CH_RECV_CLAIMED);
-    add32(c + CH_TAKEN, 1);
-    open = CH_RECV_CLAIMED;
-  } else if (open == CH_RECV_CLAIMED) {
-    // marked, then died: consumed if the ring's front or the batch cursor moved past the mark
-    const mark = load<i32>(c + CH_RECV_MARK);
-    const next = load<i32>(c + CH_RECV_MARK_NEXT);
-    if (mark >= 0 && (load32(b + BR_READ) != mark || (next >= 0 && load<i32>(<usize>br_frame_addr(b) + CH_FRAG_HEADER + CH_BATCH_NEXT) != next))) open = 0;
-  }
-  batchResync(c);
-  if (open == CH_RECV_CLAIMED) {
-    sub32(c + CH_TAKEN, 1);
-    store<i32>(c + CH_RECV_OPEN, 0);
-    add64(c + CH_COUNT, CH_COUNT_ONE);
-    wakeReceivers(c);
-    ch_wake_events();
-  } else {
-    store<i32>(c + CH_RECV_OPEN, 0);
-  }
-  mutex_consistent(c + CH_RECV_LOCK, agent);
-  return OK;
-}
-
 /**
  * A receiver stranded mid-message: when the send lock's holder is dead, takes the lock over as
  * itself, gives the dead sender's message up (ch_cancel) and releases the lock. True
@@ -857,46 +629,6 @@ function takeDeadSendLock(c: usize): bool {
   // left owner-died, and the next sender runs ch_recover_send again
   mutex_unlock_recovered(lock, first == 0 || ch_cancel(c, first) != WOULD_BLOCK);
   return true;
-}
-
-/** Marks that no receiver is left (senders get PEER_GONE) and wakes the senders. */
-export function ch_readers_gone(c: usize): void {
-  or32(c + CH_GONE, CH_RECEIVERS_GONE);
-  wakeSenders(c);
-  add32(ring(c) + BR_SPACE_SEQ, 1);
-  notify(ring(c) + BR_SPACE_SEQ, NOTIFY_ALL);
-  ch_wake_events();
-}
-
-/**
- * The death walk's part for a channel (assembly/death.ts): wakes the waiters of a lock the
- * dead party holds (they take it over), and when it `crashed` and used the channel, sets
- * CH_PARTY_DIED and wakes both sides, which evaluate the side rules (othersDied).
- */
-export function ch_party_died(c: usize, slot: i32, crashed: i32): void {
-  if (agent_dead(load32(c + CH_SEND_LOCK + MUTEX_OWNER))) notify(c + CH_SEND_LOCK + MUTEX_STATE, NOTIFY_ALL);
-  if (agent_dead(load32(c + CH_RECV_LOCK + MUTEX_OWNER))) notify(c + CH_RECV_LOCK + MUTEX_STATE, NOTIFY_ALL);
-  if (crashed) {
-    const word = <usize>(slot >> 5) << 2;
-    const bit = 1 << (slot & 31);
-    if (((load32(c + CH_SENDERS + word) | load32(c + CH_RECEIVERS + word) | load32(c + CH_ATTACHED + word)) & bit) != 0) {
-      or32(c + CH_GONE, CH_PARTY_DIED);
-      ch_wake_events();
-    }
-  }
-  // every park word is bumped and notified, whoever died and whatever the flags say: the
-  // waiters evaluate the side rules, a receiver reading a dead sender's message takes its lock
-  // over (ch_fragment_step), and a waker killed between clearing a flag and bumping its park
-  // word (wake.ts) left no waiter behind
-  wakeAll(c + CH_SEND_SEQ);
-  wakeAll(c + CH_RECV_SEQ);
-  wakeAll(ring(c) + BR_DATA_SEQ);
-  wakeAll(ring(c) + BR_SPACE_SEQ);
-}
-
-/** CH_GONE (CH_PARTY_DIED | CH_RECEIVERS_GONE). */
-export function ch_gone(c: usize): i32 {
-  return load32(c + CH_GONE);
 }
 
 // ---- both sides ---------------------------------------------------------------------------------
@@ -958,162 +690,4 @@ export function ch_event_wait_begin(): void {
 }
 export function ch_event_wait_end(): void {
   sub32(REGION_BASE + RH_EVENT_WAITERS, 1);
-}
-
-// ---- fast paths: a single-fragment message in two calls -------------------------------------
-//
-// The facade's common case: one call takes the lock (try only), checks, and reserves or claims;
-// the facade copies the bytes; a second call publishes or releases and unlocks. Anything else
-// (lock busy, full, empty, a message in several fragments, capacity 0) goes the general way.
-
-/**
- * Send fast path for a message of `len` bytes that fits one fragment, on a channel of
- * capacity > 0: try-locks the send lock for `agent`, checks for a slot, reserves the first and
- * only fragment. Returns its payload address (>= 0; the lock is held: copy, then ch_send_end),
- * or -WOULD_BLOCK (lock busy, full, or no ring space: nothing changed), -CLOSED, -PEER_GONE.
- */
-export function ch_send_begin(c: usize, agent: i32, len: i32): i32 {
-  const l = mutex_try_lock(c + CH_SEND_LOCK, agent);
-  if (l == OWNER_DEAD) mutex_unlock(c + CH_SEND_LOCK, agent); // left owner-died: the slow path recovers it
-  if (l != OK) return -WOULD_BLOCK;
-  const a = ch_send_try(c, len);
-  if (a < 0) mutex_unlock(c + CH_SEND_LOCK, agent);
-  return a;
-}
-
-/** With the send lock held: checks for a slot and reserves a single-fragment message of `len`
- *  bytes in one call. Its payload address (then ch_publish(c, 1)), or -WOULD_BLOCK (full or
- *  no ring space: nothing changed), -CLOSED, -PEER_GONE. */
-export function ch_send_try(c: usize, len: i32): i32 {
-  const s = ch_send_ready(c);
-  if (s != OK) return -s;
-  return ch_reserve(c, CH_FIRST, len, len);
-}
-
-/** Publishes the fragment ch_send_begin reserved and unlocks: OK or CLOSED. */
-export function ch_send_end(c: usize, agent: i32): i32 {
-  const p = ch_publish(c, 1);
-  mutex_unlock(c + CH_SEND_LOCK, agent);
-  return p < 0 ? -p : OK;
-}
-
-/**
- * Receive fast path: try-locks the recv lock for `agent` and claims a message. Returns the
- * payload address (>= 0) of a single-fragment message (length at address - CH_FRAG_HEADER +
- * CH_FRAG_TOTAL; the lock is held: copy, then ch_recv_end); -CLAIMED when a message was claimed
- * but is in several fragments or not readable yet (the lock is held: read it the general way,
- * then unlock); or, with the lock released, -WOULD_BLOCK (lock busy or nothing to claim),
- * -CLOSED, -PEER_GONE.
- */
-export function ch_recv_begin(c: usize, agent: i32): i32 {
-  const l = mutex_try_lock(c + CH_RECV_LOCK, agent);
-  if (l == OWNER_DEAD) mutex_unlock(c + CH_RECV_LOCK, agent); // left owner-died: the slow path recovers it
-  if (l != OK) return -WOULD_BLOCK;
-  const s = ch_claim(c);
-  if (s != OK) {
-    mutex_unlock(c + CH_RECV_LOCK, agent);
-    return -s;
-  }
-  const len = ch_fragment(c, 0);
-  if (len < 0) return -CLAIMED;
-  const a = <usize>br_frame_addr(ring(c));
-  if (load<i32>(a + CH_FRAG_TOTAL) != len) return -CLAIMED;
-  const m = ch_msg_addr(c);
-  return m < 0 ? -CLAIMED : m; // a corrupt batch: the general read reports it
-}
-
-/** Consumes the message ch_recv_begin returned (ch_msg_done) and unlocks. OK. */
-export function ch_recv_end(c: usize, agent: i32): i32 {
-  ch_msg_done(c);
-  mutex_unlock(c + CH_RECV_LOCK, agent);
-  return OK;
-}
-
-// ---- batch frames ---------------------------------------------------------------------------
-//
-// A batch frame carries several messages in one single-fragment FIRST frame (kind CH_FIRST |
-// CH_BATCH, layout in layout.ts): the sender publishes it with ch_publish(c, count), so COUNT
-// and SENT grow by its count, and capacity counts each message. Receivers claim its messages
-// one by one as any others (the k-th claim is the k-th message in ring order, records included)
-// and read them in place through a cursor in the frame's payload, which only the recv-lock
-// holder writes; the frame is released after its last record. Batches are never withdrawn or
-// cancelled (one fragment, capacity > 0: nothing to wait for once reserved).
-
-/**
- * With the send lock held, on a channel of capacity > 0: checks that `n` more messages fit
- * (COUNT + n <= CAPACITY) and reserves a batch frame of `len` payload bytes. Its payload
- * address (fill it, then ch_publish(c, n)), or -WOULD_BLOCK (no room for n now, or no ring
- * space: nothing changed), -BAD_ARGUMENT (n < 1, n above the capacity, len too small),
- * -CLOSED, -PEER_GONE.
- */
-export function ch_send_batch_try(c: usize, n: i32, len: i32): i32 {
-  const cap = load<i32>(c + CH_CAPACITY);
-  if (n < 1 || n > cap || len < CH_BATCH_HEADER + n * CH_BATCH_RECORD) return -BAD_ARGUMENT;
-  const st = load32(c + CH_STATE);
-  if (st != 0) return -stateStatus(st);
-  if (load32(c + CH_COUNT) > cap - n) return -WOULD_BLOCK;
-  return ch_reserve(c, CH_FIRST | CH_BATCH, len, len);
-}
-
-/**
- * The next message of the claimed message's first fragment (recv lock held, ch_fragment said
- * it is a live FIRST of one fragment): its bytes' address, the length in the i32 just before
- * them (a plain message: the fragment's CH_FRAG_LEN; a batch: the record's length word). A
- * batch frame whose cursor or record is out of its payload gives -CORRUPT.
- */
-export function ch_msg_addr(c: usize): i32 {
-  const a = <usize>br_frame_addr(ring(c));
-  const payload = a + CH_FRAG_HEADER;
-  if (!(load32(a + CH_FRAG_KIND) & CH_BATCH)) return <i32>payload;
-  const len = load<i32>(a + CH_FRAG_LEN);
-  const count = load<i32>(payload + CH_BATCH_COUNT);
-  const next = load<i32>(payload + CH_BATCH_NEXT);
-  const off = load<i32>(payload + CH_BATCH_NEXT_OFF);
-  const room = len - CH_BATCH_HEADER;
-  if (count < 1 || next < 0 || next >= count || off < 0 || (off & 3) != 0 || off > room - CH_BATCH_RECORD) return -CORRUPT;
-  const record = payload + CH_BATCH_HEADER + <usize>off;
-  const n = load<i32>(record);
-  if (n < 0 || n > room - off - CH_BATCH_RECORD) return -CORRUPT;
-  return <i32>(record + CH_BATCH_RECORD);
-}
-
-/** Consumes the message ch_msg_addr gave (recv lock held): a plain message's fragment is
- *  released; a batch frame's cursor moves to its next record, and the frame is released after
- *  its last. OK. */
-export function ch_msg_done(c: usize): i32 {
-  const b = ring(c);
-  const a = <usize>br_frame_addr(b);
-  if (load32(a + CH_FRAG_KIND) & CH_BATCH) {
-    const payload = a + CH_FRAG_HEADER;
-    const next = load<i32>(payload + CH_BATCH_NEXT) + 1;
-    if (next < load<i32>(payload + CH_BATCH_COUNT)) {
-      const off = load<i32>(payload + CH_BATCH_NEXT_OFF);
-      const n = load<i32>(payload + CH_BATCH_HEADER + <usize>off);
-      markConsumption(c, next - 1);
-      // the offset first: a recoverer trusts CH_BATCH_NEXT and recomputes the offset from it
-      store<i32>(payload + CH_BATCH_NEXT_OFF, off + CH_BATCH_RECORD + ((n + 3) & ~3));
-      store32(payload + CH_BATCH_NEXT, next); // atomic: the mark's stores are ordered before it
-      store<i32>(c + CH_RECV_OPEN, 0); // that message is read: nothing to re-deliver or drop
-      return OK;
-    }
-  }
-  ch_release(c); // a plain message, or a batch's last record: marked there
-  return OK;
-}
-
-/** A batch frame at the ring's front: sets its cursor's offset from its record index (walking
- *  the records), in case its reader died between the two cursor stores. Recv lock held. */
-function batchResync(c: usize): void {
-  const b = ring(c);
-  if (br_peek(b) < CH_FRAG_HEADER + CH_BATCH_HEADER) return;
-  const a = <usize>br_frame_addr(b);
-  if (!(load32(a + CH_FRAG_KIND) & CH_BATCH) || !liveFirst(load32(a + CH_FRAG_KIND))) return;
-  const payload = a + CH_FRAG_HEADER;
-  const room = load<i32>(a + CH_FRAG_LEN) - CH_BATCH_HEADER;
-  const next = load<i32>(payload + CH_BATCH_NEXT);
-  let off = 0;
-  for (let i = 0; i < next && off <= room - CH_BATCH_RECORD; i++) {
-    off += CH_BATCH_RECORD + ((load<i32>(payload + CH_BATCH_HEADER + <usize>off) + 3) & ~3);
-  }
-  store<i32>(payload + CH_BATCH_NEXT_OFF, off);
 }

@@ -11,7 +11,7 @@
 //   Mutex     held by it: wakes the lock's waiters, who take it over (mutex_recover) at once
 //             instead of at the end of their ROBUST_SLICE_MS slice;
 //   Channel   its locks: the same; and, when it crashed and used the channel, CH_PARTY_DIED,
-//             waking both sides to evaluate the side rules (assembly/channel.ts, ch_party_died);
+//             waking both sides to evaluate the side rules (assembly/channel-recover.ts, ch_party_died);
 //   Mailbox   it was the reader (MB_READER, any end, clean or not): MB_READER_GONE, and its
 //             channel CH_RECEIVERS_GONE (sends and requests to it fail with PeerGoneError).
 //   Ring, ByteRing, SpscRing (and a channel's words, in ch_party_died): every park word is
@@ -31,7 +31,7 @@ import {
 } from "./layout";
 import { mutex_lock, mutex_unlock } from "./mutex";
 import { agent_dead, party_end, party_wake } from "./party";
-import { ch_party_died, ch_readers_gone } from "./channel";
+import { ch_party_died, ch_readers_gone } from "./channel-recover";
 
 /** How long the walk waits for the heap lock before it walks without it (ms). */
 const HEAP_LOCK_WAIT_MS: f64 = 200;

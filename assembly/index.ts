@@ -11,6 +11,8 @@ export * from "./ring";
 export * from "./bytering";
 export * from "./spsc";
 export * from "./channel";
+export * from "./channel-fast";
+export * from "./channel-recover";
 export * from "./party";
 export * from "./death";
 import "./debug"; // coreAbort: what a failed assert does (bound by --use abort=...)
