@@ -105,7 +105,7 @@ export function* cancelSteps(p: ChannelPort, first: number): Steps<number> {
 
 /**
  * The lock at `at` was taken over from a dead holder (OWNER_DEAD): undoes what that holder left
- * half done (assembly/channel.ts, "A party that dies") and marks the lock consistent.
+ * half done (assembly/channel-recover.ts, "A party that dies") and marks the lock consistent.
  */
 function* recoverChannel(p: ChannelPort, at: number, agent: number): Steps<void> {
   if (at === L.CH_RECV_LOCK) {

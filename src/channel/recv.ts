@@ -38,7 +38,7 @@
 // claim, or the sender short of space, trims (assembly/channel.ts, reserveTrimming). The
 // channel stays usable; the sender's send completes as if the message was received.
 //
-// A dead party (assembly/channel.ts, "A party that dies"): a receiver that takes the recv lock
+// A dead party (assembly/channel-recover.ts, "A party that dies"): a receiver that takes the recv lock
 // over from a dead receiver (lockChannel) gets the message that one claimed and had not begun
 // reading, re-delivered; one waiting for the rest of a message whose sender died gets
 // CANCELLED within a ROBUST_SLICE_MS slice and claims again; with every sender dead and

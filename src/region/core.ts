@@ -189,7 +189,7 @@ export interface CoreExports {
   ch_send_try(c: number, len: number): number;
   ch_recv_begin(c: number, agent: number): number;
   ch_recv_end(c: number, agent: number): number;
-  // batch frames (several messages in one fragment; assembly/channel.ts "batch frames")
+  // batch frames (several messages in one fragment; assembly/channel-fast.ts)
   ch_send_batch_try(c: number, n: number, len: number): number;
   ch_msg_addr(c: number): number;
   ch_msg_done(c: number): number;
