@@ -68,6 +68,17 @@ function unref(timer: unknown): void {
   (timer as { unref?: () => void })?.unref?.();
 }
 
+/**
+ * Whether a worker that died never loaded its task module: it began no task (`started`, word 1,
+ * published before a task function is called) and its R_READY was not seen. R_READY alone is
+ * not enough: a worker that loaded and died on its first task may have its R_READY still behind
+ * another worker's unfinished reply in the results channel, where drain() cannot reach it, and
+ * the pool would then fail its whole queue as a load failure.
+ */
+function failedToLoad(w: WorkerSlot): boolean {
+  return !w.ready && !w.killedFor && w.words[1] === 0;
+}
+
 export class PoolCore {
   readonly options: ResolvedOptions;
   readonly #host: WorkerHost;
@@ -454,7 +465,7 @@ export class PoolCore {
     if (reason !== undefined && !this.#destroyed) {
       const started = w.words[1];
       const mine = [...this.#dispatched.values()].filter((t) => t.worker === w).sort((a, b) => a.seq - b.seq);
-      const loadFailure = !w.ready && !w.killedFor;
+      const loadFailure = failedToLoad(w);
       const cause = reason instanceof Error ? reason : new Error(String(reason));
       for (let i = mine.length - 1; i >= 0; i--) {
         const t = mine[i];
@@ -489,7 +500,7 @@ export class PoolCore {
     else this.#quarantine(w);
     if (!this.#destroyed) {
       const needed = this.#queue.length > 0 || this.#live() < this.options.minThreads;
-      if (needed && (!this.#closing || this.#queue.length > 0) && !(w.ready === false && reason !== undefined && !w.killedFor)) {
+      if (needed && (!this.#closing || this.#queue.length > 0) && !(reason !== undefined && failedToLoad(w))) {
         if (this.#live() < this.options.maxThreads) {
           try {
             this.#spawn();
