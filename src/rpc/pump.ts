@@ -9,10 +9,9 @@
 // more runnable threads than cores a poll takes the CPU from the thread it waits for, and
 // the pump then parks at once, probing now and then), yielding a microtask between polls (the handlers' promise chains, comlink's
 // replies among them, run there) and a macrotask every MACRO_YIELD_MS (timers and I/O of the
-// thread still run while a stream of calls keeps the end hot). Idle past that, it yields one
-// macrotask (what the handlers queued, a reply among them, goes out first: a take spins on
-// this thread before it parks) and parks in `take(signal)`; `heat()` aborts that park so a
-// reply to a request just sent is polled for, not waited for.
+// thread still run while a stream of calls keeps the end hot). Idle past that, it parks in
+// `take(signal)`; `heat()` aborts that park so a reply to a request just sent is polled for,
+// not waited for.
 //
 // Contract: `handle` is called once per message, in order; a handler that returns a promise
 // holds the loop until it settles (the side-port wait of comlink-endpoint.ts). The loop ends
@@ -60,8 +59,6 @@ export class Pump<V> {
   #parked: AbortController | undefined;
   #stopped = false;
   #running = false;
-  /** The loop yielded a macrotask since its last message, before a park (see #run). */
-  #settledBeforePark = false;
   readonly #spin: AdaptiveSpin;
 
   constructor(
@@ -148,16 +145,6 @@ export class Pump<V> {
           this.#spin.record(false, (this.#hotUntil - this.#hotSince) * 1000); // the window closed empty
           this.#hotSince = this.#hotUntil;
         }
-        if (!this.#settledBeforePark) {
-          // Before parking, let what the handlers queued run (comlink answers in a promise
-          // chain): a take spins on this thread before it parks, and would hold a reply back
-          // for that long.
-          this.#settledBeforePark = true;
-          await macrotask();
-          lastMacro = now();
-          continue;
-        }
-        this.#settledBeforePark = false;
         const parked = new AbortController();
         this.#parked = parked;
         let value: V;
