@@ -50,6 +50,9 @@ export function newThreadId(): number {
   return 0x40000000 + ((Math.random() * 0x3fffffff) | 0);
 }
 
+/** This thread's Web Lock requests by name: each requested once, held for the worker's life. */
+const heldLocks = new Map<string, Promise<void>>();
+
 /**
  * @internal Worker side: holds this thread's Web Lock for `pid`/`thread` until the worker ends;
  * resolves once it is held (at once without the Web Locks API).
@@ -68,9 +71,6 @@ export function holdThreadLock(pid: number, thread: number): Promise<void> {
   heldLocks.set(name, held);
   return held;
 }
-
-/** This thread's Web Lock requests by name: each requested once, held for the worker's life. */
-const heldLocks = new Map<string, Promise<void>>();
 
 /** @internal Parent side: resolves once the worker holding `pid`/`thread`'s lock can run no more code. */
 export function whenThreadStopped(pid: number, thread: number): Promise<void> {

@@ -170,7 +170,7 @@ export class ComlinkEndpoint {
       throw new ClosedError("comlinkEndpoint: this end was closed (close() or the end of its `using` scope); create a new endpoint");
     }
     if (this.#failure && isRequest) {
-      if (fireAndForget) return;
+      if (m.type === "RELEASE") return;
       throw this.#failure;
     }
     try {

@@ -108,7 +108,10 @@ export function expose(target: object, mailbox: Mailbox<any>, options: ExposeOpt
     pump.start();
   });
   // the listener goes when serving ends, however it ends (one signal may outlive many exposes)
-  if (signal) void served$.then(() => signal.removeEventListener("abort", onAbort!), () => signal.removeEventListener("abort", onAbort!));
+  if (signal && onAbort) {
+    const off = () => signal.removeEventListener("abort", onAbort!);
+    void served$.then(off, off);
+  }
   return served$;
 }
 
